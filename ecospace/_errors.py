@@ -1,0 +1,62 @@
+"""Errors raised by ecospace.
+
+Every error is an :class:`EcospaceError`; each subclass also inherits the matching
+built-in exception, so callers may catch either (``except OSError`` still works for a
+file that cannot be read).  Messages name the file, layer and feature concerned, echo
+the bad value and say what to do next.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRSError",
+    "EcospaceError",
+    "FontError",
+    "GeometryError",
+    "LayerNotFoundError",
+    "LayerReadError",
+    "MethodError",
+    "PlanError",
+    "RoleError",
+    "UnitError",
+]
+
+
+class EcospaceError(Exception):
+    """Root of every error ecospace raises on purpose."""
+
+
+class LayerReadError(EcospaceError, OSError):
+    """A source or layer could not be opened or read."""
+
+
+class LayerNotFoundError(LayerReadError, LookupError):
+    """The named layer is not in the source (the message lists the layers that are)."""
+
+
+class CRSError(EcospaceError, ValueError):
+    """A coordinate reference system is missing, unknown or cannot be inferred safely."""
+
+
+class GeometryError(EcospaceError, ValueError):
+    """Geometries are unusable (no polygons, non-finite coordinates, nothing left after repair)."""
+
+
+class RoleError(EcospaceError, ValueError):
+    """A layer role is unknown, missing or assigned twice."""
+
+
+class MethodError(EcospaceError, ValueError):
+    """An area method cannot be used with the given CRS (e.g. planar area in degrees)."""
+
+
+class UnitError(EcospaceError, ValueError):
+    """An area or share unit is not recognised."""
+
+
+class PlanError(EcospaceError, ValueError):
+    """A plan file is malformed; the message names the file, the figure and the field."""
+
+
+class FontError(EcospaceError, RuntimeError):
+    """No font able to draw Chinese text is installed."""
