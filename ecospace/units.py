@@ -36,11 +36,25 @@ UNIT_LABELS: dict[str, dict[str, str]] = {
 }
 
 _ALIASES: dict[str, str] = {
-    "m2": "m2", "m²": "m2", "sqm": "m2", "平方米": "m2", "㎡": "m2",
-    "ha": "ha", "hectare": "ha", "hectares": "ha", "公顷": "ha",
-    "km2": "km2", "km²": "km2", "sqkm": "km2", "平方公里": "km2", "平方千米": "km2", "k㎡": "km2",
-    "mu": "mu", "亩": "mu",
-    "wanmu": "wanmu", "万亩": "wanmu",
+    "m2": "m2",
+    "m²": "m2",
+    "sqm": "m2",
+    "平方米": "m2",
+    "㎡": "m2",
+    "ha": "ha",
+    "hectare": "ha",
+    "hectares": "ha",
+    "公顷": "ha",
+    "km2": "km2",
+    "km²": "km2",
+    "sqkm": "km2",
+    "平方公里": "km2",
+    "平方千米": "km2",
+    "k㎡": "km2",
+    "mu": "mu",
+    "亩": "mu",
+    "wanmu": "wanmu",
+    "万亩": "wanmu",
 }
 
 
@@ -122,10 +136,10 @@ def round_balanced(
     scaled = v * scale
     floors = np.floor(scaled + 1e-9)
     target_total = float(np.sum(v)) if total is None else float(total)
-    missing = int(round(target_total * scale - floors.sum()))
+    missing = round(target_total * scale - floors.sum())
     order = np.lexsort((-v, -(scaled - floors)))
     if missing > 0:
         floors[order[:missing]] += 1
     elif missing < 0:
-        floors[order[::-1][: -missing]] -= 1
+        floors[order[::-1][:-missing]] -= 1
     return floors / scale
