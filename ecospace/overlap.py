@@ -1,0 +1,794 @@
+"""Coverage, overlaps, containment and within-layer conflicts of planning layers.
+
+Every function is pure over GeoDataFrames that share one projected CRS (bring them
+there with :func:`ecospace.crs.to_working`); areas are square metres computed by
+:func:`ecospace.area.areas` with the ``method`` asked for.  Nothing here keeps global
+state, so the functions can run per spatial partition: union areas, overlap areas and
+areas outside of partitions that do not overlap simply add up.
+
+How the work is kept vectorised
+-------------------------------
+* Candidate pairs come from one :class:`shapely.STRtree` query with a predicate
+  (the input geometry is prepared by GEOS).
+* Pairs where one geometry *covers* the other are found by a second prepared query;
+  their intersection is the smaller geometry, whose area is already known, so no
+  overlay is run for them (the usual case: a farmland patch inside one township).
+* Only the remaining pairs go through :func:`shapely.intersection` on arrays.
+* A layer whose features overlap is made interior-disjoint ("cleaned") by dissolving
+  only the clusters of features whose interiors meet (connected components found with
+  a small union–find in numpy); isolated features keep their own geometry and area.
+  Overlaps between two cleaned layers then never count an area twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from ._errors import CRSError, EcospaceError, GeometryError
+from .area import Method, areas
+
+__all__ = [
+    "CONTAINMENT",
+    "CONTROL_LINES",
+    "ID_FIELDS",
+    "MUST_NOT_OVERLAP",
+    "OVERLAP_ROLES",
+    "coverage",
+    "dissolve_overlaps",
+    "outside_pieces",
+    "overlap_area",
+    "overlap_matrix",
+    "overlap_pieces",
+    "self_overlaps",
+    "union_area",
+    "write_conflicts",
+]
+
+log = logging.getLogger("ecospace")
+
+#: The three control lines (三条控制线): "不交叉、不重叠、不冲突".
+CONTROL_LINES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary")
+#: Pairs of roles that must not overlap at all.
+MUST_NOT_OVERLAP: frozenset[frozenset[str]] = frozenset(
+    frozenset(p) for p in combinations(CONTROL_LINES, 2)
+)
+#: Roles that enter the overlap matrix, in this order.
+OVERLAP_ROLES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary", "protected_area")
+#: (inner, outer): the inner role must lie inside the outer one (integrated protected
+#: areas inside the red line; every layer inside the county boundary).
+CONTAINMENT: tuple[tuple[str, str], ...] = (
+    ("protected_area", "red_line"),
+    ("red_line", "boundary"),
+    ("basic_farmland", "boundary"),
+    ("urban_boundary", "boundary"),
+    ("protected_area", "boundary"),
+    ("townships", "boundary"),
+)
+#: Attribute fields that identify a source feature to GIS staff, first match wins.
+ID_FIELDS: tuple[str, ...] = (
+    "YJJBNTTBBH",
+    "TBBH",
+    "BSM",
+    "HXBH",
+    "HXMC",
+    "ZRBHDMC",
+    "XZQDM",
+    "XZQMC",
+    "GHFQDM",
+    "MC",
+    "NAME",
+    "name",
+)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _crs_name(crs) -> str:
+    if crs is None:
+        return "no CRS"
+    crs = pyproj.CRS.from_user_input(crs)
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg} {crs.name}" if epsg else crs.name
+
+
+def check_same_crs(layers: Mapping[str, gpd.GeoDataFrame]) -> pyproj.CRS:
+    """Return the CRS all layers share; raise :class:`CRSError` naming the first mismatch."""
+    first_name, first_crs = None, None
+    for name, gdf in layers.items():
+        if gdf.crs is None:
+            raise CRSError(
+                f"layer {name!r} has no CRS; set one (read_layer(..., crs=...)) "
+                "before measuring areas"
+            )
+        if first_crs is None:
+            first_name, first_crs = name, gdf.crs
+        elif not gdf.crs.equals(first_crs):
+            raise CRSError(
+                f"layers {first_name!r} ({_crs_name(first_crs)}) and {name!r} "
+                f"({_crs_name(gdf.crs)}) are in different CRSs; bring them to one with "
+                "ecospace.crs.to_working(...) or GeoDataFrame.to_crs(...)"
+            )
+    if first_crs is None:
+        raise GeometryError("no layers given")
+    return first_crs
+
+
+def _fids(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Source feature ids: the ``fid`` column kept by read_layer, else the 0-based position."""
+    if "fid" in gdf.columns:
+        return gdf["fid"].to_numpy()
+    return np.arange(len(gdf), dtype=np.int64)
+
+
+def id_field(gdf: gpd.GeoDataFrame) -> str | None:
+    """The first of :data:`ID_FIELDS` present in ``gdf`` (``None`` when none is)."""
+    for f in ID_FIELDS:
+        if f in gdf.columns:
+            return f
+    return None
+
+
+def _geoms(gdf) -> np.ndarray:
+    """Geometry array with None/empty kept as None and invalid polygons repaired."""
+    g = np.asarray(getattr(gdf, "geometry", gdf).values, dtype=object).copy()
+    missing = shapely.is_missing(g) | shapely.is_empty(g)
+    g[missing] = None
+    bad = ~missing & ~shapely.is_valid(g)
+    if bad.any():
+        log.warning("repairing %d invalid geometries before overlay", int(bad.sum()))
+        g[bad] = _polygonal(shapely.make_valid(g[bad]))
+    return g
+
+
+def _polygonal(g: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal parts of each geometry (intersections may add lines/points)."""
+    g = np.asarray(g, dtype=object)
+    out = g.copy()
+    tid = shapely.get_type_id(g)
+    mixed = tid == 7  # GeometryCollection
+    lower = np.isin(tid, (0, 1, 2, 4, 5))  # points / lines: no area
+    out[lower] = None
+    if mixed.any():
+        idx = np.flatnonzero(mixed)
+        parts, which = shapely.get_parts(g[idx], return_index=True)
+        pt = shapely.get_type_id(parts)
+        keep = (pt == 3) | (pt == 6)
+        polys, pwhich = shapely.get_parts(parts[keep], return_index=True)
+        pwhich = which[keep][pwhich]
+        rebuilt = np.full(len(idx), None, dtype=object)
+        if len(polys):
+            uniq = np.unique(pwhich)
+            built = shapely.multipolygons(polys, indices=np.searchsorted(uniq, pwhich))
+            rebuilt[uniq] = built
+        out[idx] = rebuilt
+    return out
+
+
+def _areas(g: np.ndarray, crs, method: Method) -> np.ndarray:
+    g = np.asarray(g, dtype=object)
+    if len(g) == 0:
+        return np.zeros(0)
+    ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
+    out = np.zeros(len(g))
+    if ok.any():
+        out[ok] = areas(g[ok], crs, method=method)
+    return out
+
+
+def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Connected-component label (smallest member index) of each of ``n`` nodes.
+
+    A vectorised union–find: hook the larger root onto the smaller one for every edge
+    at once, then compress paths by pointer jumping; repeat until every edge joins
+    two nodes with the same root (a few rounds, logarithmic in the component size).
+    """
+    parent = np.arange(n)
+    if len(i) == 0:
+        return parent
+    while True:
+        ri, rj = parent[i], parent[j]
+        diff = ri != rj
+        if not diff.any():
+            return parent
+        lo, hi = np.minimum(ri[diff], rj[diff]), np.maximum(ri[diff], rj[diff])
+        np.minimum.at(parent, hi, lo)
+        while True:
+            nxt = parent[parent]
+            if np.array_equal(nxt, parent):
+                break
+            parent = nxt
+
+
+def _interior_pairs(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) of features of one layer whose interiors meet (touching excluded)."""
+    tree = shapely.STRtree(g)
+    i, j = tree.query(g, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if len(i):
+        meet = shapely.relate_pattern(g[i], g[j], "T********")
+        i, j = i[meet], j[meet]
+    return i, j
+
+
+@dataclass
+class _Clean:
+    """An interior-disjoint version of a layer: overlapping clusters dissolved."""
+
+    geoms: np.ndarray  # one geometry per cluster (isolated features as they were)
+    area: np.ndarray  # m² of each
+    member_area_sum: float  # Σ areas of the source features
+    n_features: int
+    src: np.ndarray  # source position of each output geometry (-1 for a dissolved cluster)
+    pair_i: np.ndarray  # source positions (i < j) of features whose interiors meet
+    pair_j: np.ndarray
+    feature_area: np.ndarray  # m² of every source feature (0 for missing geometries)
+
+    @property
+    def has_clusters(self) -> bool:
+        return bool(len(self.pair_i))
+
+
+def dissolve_overlaps(
+    gdf: gpd.GeoDataFrame, *, method: Method = "ellipsoid", _area=None
+) -> gpd.GeoDataFrame:
+    """Dissolve only the clusters of features whose interiors overlap.
+
+    Features that overlap no other feature are returned unchanged; each group of
+    features connected by overlaps becomes one (multi)polygon.  The result covers the
+    same area as the input and its features no longer overlap, so their areas add up
+    to the area of the union.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Polygonal features in a CRS with known area method.
+    method : {"ellipsoid", "geodesic", "planar"}
+        Area method passed to :func:`ecospace.area.areas`.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``fids`` (tuple of source fids in the cluster), ``area_m2``, ``geometry``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> g = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 2), box(1, 0, 3, 2), box(5, 5, 6, 6)],
+    ...                      crs="EPSG:4529")
+    >>> d = dissolve_overlaps(g, method="planar")
+    >>> d["fids"].tolist(), d["area_m2"].round(6).tolist()
+    ([(2,), (0, 1)], [1.0, 6.0])
+    """
+    check_same_crs({"layer": gdf})
+    c, labels = _clean(gdf, gdf.crs, method, return_labels=True)
+    fids = _fids(gdf)
+    valid = np.flatnonzero(labels >= 0)
+    groups = pd.Series(fids[valid]).groupby(labels[valid]).agg(tuple)
+    return gpd.GeoDataFrame(
+        {"fids": groups.to_list(), "area_m2": c.area}, geometry=c.geoms, crs=gdf.crs
+    )
+
+
+def _clean(gdf, crs, method: Method, *, feature_area=None, return_labels=False):
+    g = _geoms(gdf)
+    a = _areas(g, crs, method) if feature_area is None else feature_area
+    present = np.flatnonzero(g != None)  # noqa: E711 (object array comparison)
+    gp = g[present]
+    i, j = _interior_pairs(gp)
+    lab = _components(len(gp), i, j)
+    isolated = np.ones(len(gp), dtype=bool)
+    isolated[i] = False
+    isolated[j] = False
+    roots = np.unique(lab[~isolated])
+    out_g = list(gp[isolated])
+    out_a = list(a[present][isolated])
+    if len(roots):
+        # one union per cluster: clusters are few and small; isolated features skip this
+        order = np.argsort(lab, kind="stable")
+        order = order[~isolated[order]]
+        bounds = np.flatnonzero(np.diff(lab[order])) + 1
+        unions = [shapely.union_all(gp[idx]) for idx in np.split(order, bounds)]
+        unions = _polygonal(np.asarray(unions, dtype=object))
+        out_g.extend(unions)
+        out_a.extend(_areas(unions, crs, method))
+    src = np.r_[present[isolated], np.full(len(roots), -1)].astype(np.int64)
+    clean = _Clean(
+        geoms=np.asarray(out_g, dtype=object),
+        area=np.asarray(out_a, dtype=float),
+        member_area_sum=float(a.sum()),
+        n_features=len(gp),
+        src=src,
+        pair_i=present[i],
+        pair_j=present[j],
+        feature_area=a,
+    )
+    if not return_labels:
+        return clean
+    # output order: isolated features first (in input order), then clusters by root
+    labels = np.full(len(g), -1)
+    out_idx = np.empty(len(gp), dtype=np.int64)
+    iso_pos = np.flatnonzero(isolated)
+    out_idx[iso_pos] = np.arange(len(iso_pos))
+    if len(roots):
+        nonisolated = ~isolated
+        out_idx[nonisolated] = len(iso_pos) + np.searchsorted(roots, lab[nonisolated])
+    labels[present] = out_idx
+    return clean, labels
+
+
+def _pair_key(i: np.ndarray, j: np.ndarray, nb: int) -> np.ndarray:
+    return i.astype(np.int64) * max(nb, 1) + j.astype(np.int64)
+
+
+def _pieces(ga, gb, area_a, area_b, crs, method: Method):
+    """Intersection pieces of every pair (i in a, j in b) whose interiors meet.
+
+    Returns (i, j, geometry, area).  Pairs where one side covers the other reuse the
+    covered geometry and its known area instead of running the overlay.
+    """
+    ga = np.asarray(ga, dtype=object)
+    gb = np.asarray(gb, dtype=object)
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0))
+    if len(ga) == 0 or len(gb) == 0:
+        return empty
+    tree_b = shapely.STRtree(gb)
+    ia, jb = tree_b.query(ga, predicate="intersects")
+    if len(ia) == 0:
+        return empty
+    nb = len(gb)
+    key = _pair_key(ia, jb, nb)
+    # a covers b (prepared a), then b covers a (prepared b)
+    ca, cb = tree_b.query(ga, predicate="covers")
+    tree_a = shapely.STRtree(ga)
+    db, da = tree_a.query(gb, predicate="covers")
+    key_b_in_a = _pair_key(ca, cb, nb)
+    key_a_in_b = _pair_key(da, db, nb)
+    in_a = np.isin(key, key_b_in_a)
+    in_b = np.isin(key, key_a_in_b) & ~in_a
+    rest = ~(in_a | in_b)
+    geom = np.empty(len(ia), dtype=object)
+    area = np.zeros(len(ia))
+    geom[in_a] = gb[jb[in_a]]
+    area[in_a] = area_b[jb[in_a]]
+    geom[in_b] = ga[ia[in_b]]
+    area[in_b] = area_a[ia[in_b]]
+    if rest.any():
+        # drop pairs that only touch before paying for the overlay
+        r = np.flatnonzero(rest)
+        meet = shapely.relate_pattern(ga[ia[r]], gb[jb[r]], "T********")
+        drop = r[~meet]
+        r = r[meet]
+        rest[drop] = False
+        if len(r):
+            inter = _polygonal(shapely.intersection(ga[ia[r]], gb[jb[r]]))
+            geom[r] = inter
+            area[r] = _areas(inter, crs, method)
+    keep = (in_a | in_b | rest) & (area > 0)
+    return ia[keep], jb[keep], geom[keep], area[keep]
+
+
+# ----------------------------------------------------------------------------- public API
+def union_area(gdf: gpd.GeoDataFrame, *, method: Method = "ellipsoid") -> float:
+    """Area of the union of a layer's features in m² (overlaps counted once).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Polygonal features with a CRS.
+    method : {"ellipsoid", "geodesic", "planar"}
+        Area method of :func:`ecospace.area.areas`.
+
+    Returns
+    -------
+    float
+        :math:`|\\bigcup_i F_i| = \\sum_i |F_i|` over isolated features plus
+        :math:`|\\bigcup C|` over each cluster :math:`C` of features whose interiors meet.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> g = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 2), box(1, 1, 3, 3)], crs="EPSG:4529")
+    >>> union_area(g, method="planar")
+    7.0
+    """
+    check_same_crs({"layer": gdf})
+    return float(_clean(gdf, gdf.crs, method).area.sum())
+
+
+def coverage(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    denominator_m2: float | None = None,
+    method: Method = "ellipsoid",
+) -> pd.DataFrame:
+    """Area covered by each layer: the union (no double counting) beside the plain sum.
+
+    Parameters
+    ----------
+    layers : mapping of role to GeoDataFrame
+        Layers in one CRS.
+    denominator_m2 : float, optional
+        Total area the shares refer to (e.g. the county boundary's computed area);
+        shares are NaN without it.
+    method : {"ellipsoid", "geodesic", "planar"}
+
+    Returns
+    -------
+    DataFrame
+        Columns ``role, features, union_m2, sum_m2, double_counted_m2, share``
+        (``share = union_m2 / denominator_m2``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> pa = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 2), box(1, 1, 3, 3)], crs="EPSG:4529")
+    >>> c = coverage({"protected_area": pa}, denominator_m2=14, method="planar")
+    >>> c[["union_m2", "sum_m2", "double_counted_m2", "share"]].values.tolist()
+    [[7.0, 8.0, 1.0, 0.5]]
+    """
+    check_same_crs(layers)
+    rows = []
+    for role, gdf in layers.items():
+        c = _clean(gdf, gdf.crs, method)
+        u = float(c.area.sum())
+        rows.append(
+            {
+                "role": role,
+                "features": c.n_features,
+                "union_m2": u,
+                "sum_m2": c.member_area_sum,
+                "double_counted_m2": c.member_area_sum - u,
+                "share": u / denominator_m2 if denominator_m2 else np.nan,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["role", "features", "union_m2", "sum_m2", "double_counted_m2", "share"]
+    )
+
+
+def _attach_ids(df: pd.DataFrame, gdf: gpd.GeoDataFrame, pos: np.ndarray, prefix: str) -> None:
+    df[f"{prefix}fid"] = _fids(gdf)[pos]
+    f = id_field(gdf)
+    if f is not None and f != "fid":
+        df[f"{prefix}{f}"] = gdf[f].to_numpy()[pos]
+
+
+def overlap_pieces(
+    a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, method: Method = "ellipsoid"
+) -> gpd.GeoDataFrame:
+    """Intersection of every feature of ``a`` with every feature of ``b`` that it overlaps.
+
+    One piece per pair of source features (pieces may overlap each other when a layer
+    overlaps itself; use :func:`overlap_area` for the area of the overlap of the layers).
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``a_fid, b_fid`` (plus ``a_<ID>``/``b_<ID>`` for an id field such as
+        ``YJJBNTTBBH`` when present), ``area_m2``, ``area_ha``, ``geometry``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> a = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 2)], crs="EPSG:4529")
+    >>> b = gpd.GeoDataFrame(geometry=[box(1, 1, 3, 3), box(5, 5, 6, 6)], crs="EPSG:4529")
+    >>> p = overlap_pieces(a, b, method="planar")
+    >>> p[["a_fid", "b_fid"]].values.tolist(), p["area_m2"].tolist()
+    ([[0, 0]], [1.0])
+    """
+    crs = check_same_crs({"a": a, "b": b})
+    ga, gb = _geoms(a), _geoms(b)
+    pieces = _pieces(ga, gb, _areas(ga, crs, method), _areas(gb, crs, method), crs, method)
+    return _pieces_frame(a, b, *pieces, crs)
+
+
+def _pieces_frame(a, b, ia, jb, geom, area, crs) -> gpd.GeoDataFrame:
+    order = np.lexsort((jb, ia))
+    ia, jb, geom, area = ia[order], jb[order], geom[order], area[order]
+    df = pd.DataFrame(index=range(len(ia)))
+    _attach_ids(df, a, ia, "a_")
+    _attach_ids(df, b, jb, "b_")
+    df["area_m2"] = area
+    df["area_ha"] = area / 1e4
+    return gpd.GeoDataFrame(df, geometry=geom, crs=crs)
+
+
+def overlap_area(
+    a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, method: Method = "ellipsoid"
+) -> float:
+    """Area of ``union(a) ∩ union(b)`` in m², overlaps inside either layer counted once.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> a = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 2), box(0, 0, 2, 2)], crs="EPSG:4529")
+    >>> b = gpd.GeoDataFrame(geometry=[box(1, 0, 3, 2)], crs="EPSG:4529")
+    >>> overlap_area(a, b, method="planar")
+    2.0
+    """
+    crs = check_same_crs({"a": a, "b": b})
+    ca, cb = _clean(a, crs, method), _clean(b, crs, method)
+    return float(_pieces(ca.geoms, cb.geoms, ca.area, cb.area, crs, method)[3].sum())
+
+
+def overlap_matrix(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    method: Method = "ellipsoid",
+    denominator_m2: float | None = None,
+    roles: tuple[str, ...] | None = None,
+    _cleaned: Mapping[str, _Clean] | None = None,
+) -> pd.DataFrame:
+    """Overlap of every pair of layers, with the three control lines' rule flagged.
+
+    Parameters
+    ----------
+    layers : mapping of role to GeoDataFrame
+    method : {"ellipsoid", "geodesic", "planar"}
+    denominator_m2 : float, optional
+        Adds ``share_of_total`` (overlap / denominator).
+    roles : tuple of str, optional
+        Roles to pair, in order; default: those of :data:`OVERLAP_ROLES` present, or all
+        given layers when none of them is.
+
+    Returns
+    -------
+    DataFrame
+        One row per unordered pair: ``role_a, role_b, area_m2, share_of_a, share_of_b,
+        share_of_total, must_not_overlap`` (shares are fractions of each layer's union).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> red = gpd.GeoDataFrame(geometry=[box(0, 0, 4, 1)], crs="EPSG:4529")
+    >>> farm = gpd.GeoDataFrame(geometry=[box(3, 0, 5, 1)], crs="EPSG:4529")
+    >>> m = overlap_matrix({"red_line": red, "basic_farmland": farm}, method="planar")
+    >>> m[["area_m2", "share_of_a", "share_of_b", "must_not_overlap"]].values.tolist()
+    [[1.0, 0.25, 0.5, True]]
+    """
+    crs = check_same_crs(layers)
+    if roles is None:
+        roles = tuple(r for r in OVERLAP_ROLES if r in layers) or tuple(layers)
+    cleaned = dict(_cleaned or {})
+    for r in roles:
+        if r not in cleaned:
+            cleaned[r] = _clean(layers[r], crs, method)
+    rows = []
+    for ra, rb in combinations(roles, 2):
+        ca, cb = cleaned[ra], cleaned[rb]
+        area = float(_pieces(ca.geoms, cb.geoms, ca.area, cb.area, crs, method)[3].sum())
+        ua, ub = float(ca.area.sum()), float(cb.area.sum())
+        rows.append(
+            {
+                "role_a": ra,
+                "role_b": rb,
+                "area_m2": area,
+                "share_of_a": area / ua if ua else np.nan,
+                "share_of_b": area / ub if ub else np.nan,
+                "share_of_total": area / denominator_m2 if denominator_m2 else np.nan,
+                "must_not_overlap": frozenset((ra, rb)) in MUST_NOT_OVERLAP,
+            }
+        )
+    cols = [
+        "role_a",
+        "role_b",
+        "area_m2",
+        "share_of_a",
+        "share_of_b",
+        "share_of_total",
+        "must_not_overlap",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def outside_pieces(
+    inner: gpd.GeoDataFrame,
+    outer: gpd.GeoDataFrame,
+    *,
+    method: Method = "ellipsoid",
+    min_area_m2: float = 0.0,
+) -> gpd.GeoDataFrame:
+    """The part of each ``inner`` feature that lies outside the union of ``outer``.
+
+    Features covered by a single outer feature are skipped by a prepared ``covers``
+    query; the rest are differenced against only the outer features they meet, one
+    candidate rank at a time across all features (a vectorised loop whose length is
+    the largest number of candidates of any one feature).
+
+    Parameters
+    ----------
+    inner, outer : GeoDataFrame
+        Same CRS.
+    method : {"ellipsoid", "geodesic", "planar"}
+    min_area_m2 : float, default 0
+        Pieces smaller than this are dropped (numerical slivers).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``fid`` (and the id field of ``inner`` when present), ``feature_m2`` (area of the
+        whole feature), ``area_m2``, ``area_ha`` and ``geometry`` of the outside part; one
+        row per inner feature with a part outside.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> pa = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(3, 0, 5, 1)], crs="EPSG:4529")
+    >>> red = gpd.GeoDataFrame(geometry=[box(0, 0, 4, 1)], crs="EPSG:4529")
+    >>> o = outside_pieces(pa, red, method="planar")
+    >>> o["fid"].tolist(), o["area_m2"].tolist()
+    ([1], [1.0])
+    """
+    crs = check_same_crs({"inner": inner, "outer": outer})
+    gi = _geoms(inner)
+    co = _clean(outer, crs, method)
+    go = co.geoms
+    present = np.flatnonzero(gi != None)  # noqa: E711
+    todo = present
+    if len(go):
+        tree_i = shapely.STRtree(gi[present])
+        _, covered = tree_i.query(go, predicate="covers")
+        todo = np.setdiff1d(present, present[covered])
+    result = gi[todo].copy()
+    if len(go) and len(todo):
+        tree_o = shapely.STRtree(go)
+        ti, oj = tree_o.query(result, predicate="intersects")
+        # rank of each candidate within its feature, to difference all features at once
+        order = np.lexsort((oj, ti))
+        ti, oj = ti[order], oj[order]
+        start = np.r_[0, np.flatnonzero(np.diff(ti)) + 1]
+        rank = np.arange(len(ti)) - np.repeat(start, np.diff(np.r_[start, len(ti)]))
+        for k in range(int(rank.max()) + 1 if len(rank) else 0):
+            sel = rank == k
+            idx = ti[sel]
+            result[idx] = shapely.difference(result[idx], go[oj[sel]])
+        result = _polygonal(result)
+    area = _areas(result, crs, method)
+    keep = area > max(min_area_m2, 0.0)
+    pos = todo[keep]
+    df = pd.DataFrame(index=range(len(pos)))
+    _attach_ids(df, inner, pos, "")
+    df["feature_m2"] = _areas(gi[pos], crs, method)
+    df["area_m2"] = area[keep]
+    df["area_ha"] = area[keep] / 1e4
+    return gpd.GeoDataFrame(df, geometry=result[keep], crs=crs)
+
+
+def self_overlaps(gdf: gpd.GeoDataFrame, *, method: Method = "ellipsoid") -> gpd.GeoDataFrame:
+    """Pairs of features of one layer whose interiors overlap, duplicates flagged.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``fid_a, fid_b`` (and ``<ID>_a``/``<ID>_b`` for an id field when present),
+        ``area_m2``, ``area_ha``, ``duplicate`` (the two geometries are topologically
+        equal) and the overlap ``geometry``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> g = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 2), box(0, 0, 2, 2), box(1, 1, 3, 3)],
+    ...                      crs="EPSG:4529")
+    >>> so = self_overlaps(g, method="planar")
+    >>> so[["fid_a", "fid_b", "area_m2", "duplicate"]].values.tolist()
+    [[0, 1, 4.0, True], [0, 2, 1.0, False], [1, 2, 1.0, False]]
+    """
+    crs = check_same_crs({"layer": gdf})
+    return _self_overlap_frame(gdf, _clean(gdf, crs, method), crs, method)
+
+
+def _self_overlap_frame(gdf, clean: _Clean, crs, method: Method) -> gpd.GeoDataFrame:
+    g = _geoms(gdf)
+    order = np.lexsort((clean.pair_j, clean.pair_i))
+    i, j = clean.pair_i[order], clean.pair_j[order]
+    dup = shapely.equals(g[i], g[j]) if len(i) else np.zeros(0, bool)
+    inter = np.empty(len(i), dtype=object)
+    inter[dup] = g[i[dup]]
+    area = np.zeros(len(i))
+    area[dup] = clean.feature_area[i[dup]]
+    if (~dup).any():
+        inter[~dup] = _polygonal(shapely.intersection(g[i[~dup]], g[j[~dup]]))
+        area[~dup] = _areas(inter[~dup], crs, method)
+    keep = area > 0
+    df = pd.DataFrame(index=range(int(keep.sum())))
+    fids = _fids(gdf)
+    df["fid_a"] = fids[i[keep]]
+    df["fid_b"] = fids[j[keep]]
+    f = id_field(gdf)
+    if f is not None and f != "fid":
+        df[f"{f}_a"] = gdf[f].to_numpy()[i[keep]]
+        df[f"{f}_b"] = gdf[f].to_numpy()[j[keep]]
+    df["area_m2"] = area[keep]
+    df["area_ha"] = area[keep] / 1e4
+    df["duplicate"] = dup[keep]
+    return gpd.GeoDataFrame(df, geometry=inter[keep], crs=crs)
+
+
+def write_conflicts(
+    path: str | Path,
+    conflicts: Mapping[str, gpd.GeoDataFrame],
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Write conflicts as a GeoPackage, one layer per conflict type.
+
+    Empty conflict types are skipped (a GeoPackage layer needs at least its schema; an
+    empty layer would only say "nothing here").  Columns ``area_m2``/``area_ha`` and the
+    source ids are kept as they are.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.gpkg`` file to create.
+    conflicts : mapping of layer name to GeoDataFrame
+        E.g. ``overlap_red_line__basic_farmland``, ``outside_protected_area__red_line``,
+        ``self_overlap_basic_farmland``, ``duplicate_basic_farmland``.
+    overwrite : bool, default False
+        Replace an existing file; otherwise an existing file is an error.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    EcospaceError
+        The file exists and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, tempfile, os
+    >>> from shapely import box
+    >>> g = gpd.GeoDataFrame({"area_m2": [1.0]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:4529")
+    >>> p = write_conflicts(os.path.join(tempfile.mkdtemp(), "c.gpkg"), {"overlap_a__b": g})
+    >>> p.name
+    'c.gpkg'
+    """
+    path = Path(path)
+    if path.exists():
+        if not overwrite:
+            raise EcospaceError(
+                f"{path} already exists; pass overwrite=True (CLI: --overwrite) to replace it"
+            )
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for name, gdf in conflicts.items():
+        if gdf is None or len(gdf) == 0:
+            continue
+        geoms = shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))
+        # GeoPackage wants one geometry type per layer: promote polygons to multipolygons
+        polys = shapely.get_type_id(geoms) == 3
+        if polys.any():
+            geoms[polys] = shapely.multipolygons(geoms[polys], indices=np.arange(polys.sum()))
+        out = gpd.GeoDataFrame(
+            pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), geometry=geoms, crs=gdf.crs
+        )
+        out.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        written += 1
+    if written == 0:
+        # still leave a file, so "no conflicts" is visible in QGIS as an empty table
+        gpd.GeoDataFrame({"note": ["no conflicts found"]}, geometry=[None], crs=None).to_file(
+            path, layer="no_conflicts", driver="GPKG", engine="pyogrio"
+        )
+    log.info("wrote %d conflict layers to %s", written, path)
+    return path

@@ -1,0 +1,775 @@
+"""County statistics: township tables, land-cover shares and every figure at once.
+
+Like :mod:`ecospace.overlap`, every function is pure over GeoDataFrames in one CRS and
+all areas are square metres from :func:`ecospace.area.areas`.  Shares always state their
+denominator: the computed area of the county boundary by default, or a total the caller
+states (``denominator_source`` says which).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import EcospaceError, LayerReadError
+from .area import Method, areas
+from .overlap import (
+    CONTAINMENT,
+    OVERLAP_ROLES,
+    _areas,
+    _clean,
+    _geoms,
+    _pieces,
+    _pieces_frame,
+    _self_overlap_frame,
+    check_same_crs,
+    outside_pieces,
+    overlap_matrix,
+    overlap_pieces,
+)
+from .units import UNITS, normalize_unit, round_balanced
+
+__all__ = [
+    "CLASS_SETS",
+    "CountyFigures",
+    "land_cover",
+    "land_cover_area",
+    "measure_county",
+    "raster_class_shares",
+    "township_table",
+]
+
+log = logging.getLogger("ecospace")
+
+#: Default land-use classes (三调 codes, GB/T 21010-2017 work classification) of each
+#: cover figure.  A code matches every ``DLBM`` that starts with it, so ``"03"`` is all of
+#: 林地 and ``"0301"`` also matches ``"0301K"``.
+#:
+#: ``forest`` (森林覆盖率) counts 0301 乔木林地, 0302 竹林地, 0305 灌木林地 and 0307 其他林地;
+#: 0303 红树林地, 0304 森林沼泽 and 0306 灌丛沼泽 are forest *and* wetland types, and whether
+#: they count as forest is a local choice (pass ``classes={"forest": ["03"]}`` to include them).
+#: ``forest_grass`` (林草覆盖率) = forest + every 04 草地 class; ``wetland`` (湿地) is the
+#: cross-cutting 三调 class list; ``cropland`` = 01 耕地.
+CLASS_SETS: dict[str, list[str]] = {
+    "forest": ["0301", "0302", "0305", "0307"],
+    "forest_grass": ["0301", "0302", "0305", "0307", "04"],
+    "wetland": ["0303", "0304", "0306", "0402", "0603", "1105", "1106", "1108"],
+    "cropland": ["0101", "0102", "0103"],
+}
+
+CLASS_LABELS: dict[str, dict[str, str]] = {
+    "forest": {"zh": "森林覆盖率", "en": "forest cover"},
+    "forest_grass": {"zh": "林草覆盖率", "en": "forest and grass cover"},
+    "wetland": {"zh": "湿地", "en": "wetland"},
+    "cropland": {"zh": "耕地", "en": "cropland"},
+}
+
+
+# ----------------------------------------------------------------------------- land cover
+def _codes(codes: str | Iterable[str], class_sets: Mapping[str, Sequence[str]]) -> list[str]:
+    if isinstance(codes, str):
+        if codes in class_sets:
+            return [str(c) for c in class_sets[codes]]
+        return [codes]
+    return [str(c) for c in codes]
+
+
+def _dlbm(values: pd.Series) -> np.ndarray:
+    """DLBM codes as text; numeric columns that lost their leading zero (301) get it back."""
+    s = values.astype("string").str.strip().fillna("")
+    lost_zero = s.str.fullmatch(r"\d{3}(\.0)?")
+    s = s.where(~lost_zero, s.str.replace(r"\.0$", "", regex=True).str.zfill(4))
+    return s.to_numpy(dtype=object)
+
+
+def _select(land_use: gpd.GeoDataFrame, codes: list[str], field: str) -> np.ndarray:
+    if field not in land_use.columns:
+        raise EcospaceError(
+            f"land-use layer has no field {field!r} "
+            f"(fields: {', '.join(map(str, land_use.columns))}); "
+            "pass field= the land-class code field (DLBM in 三调 DLTB)"
+        )
+    dl = _dlbm(land_use[field])
+    mask = np.zeros(len(dl), dtype=bool)
+    for c in codes:
+        mask |= np.char.startswith(dl.astype(str), c)
+    return mask
+
+
+def land_cover_area(
+    land_use: gpd.GeoDataFrame,
+    codes: str | Iterable[str],
+    *,
+    field: str = "DLBM",
+    method: Method = "ellipsoid",
+    class_sets: Mapping[str, Sequence[str]] | None = None,
+) -> float:
+    """Area in m² of the land-use parcels whose class code starts with one of ``codes``.
+
+    Parameters
+    ----------
+    land_use : GeoDataFrame
+        Land-use parcels (三调 ``DLTB``).
+    codes : str or iterable of str
+        A class-set name from :data:`CLASS_SETS` (``"forest"``), a code prefix (``"03"`` =
+        all 林地) or a list of codes/prefixes.
+    field : str, default "DLBM"
+        The class-code field.
+    method : {"ellipsoid", "geodesic", "planar"}
+    class_sets : mapping, optional
+        Replaces :data:`CLASS_SETS` when resolving a set name.
+
+    Returns
+    -------
+    float
+        Area of the union of the selected parcels (overlapping parcels counted once).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> lu = gpd.GeoDataFrame({"DLBM": ["0301", "0303", "0101"]},
+    ...     geometry=[box(0, 0, 2, 1), box(2, 0, 3, 1), box(3, 0, 4, 1)], crs="EPSG:4529")
+    >>> land_cover_area(lu, "forest", method="planar"), land_cover_area(lu, "03", method="planar")
+    (2.0, 3.0)
+    """
+    check_same_crs({"land_use": land_use})
+    sel = _select(land_use, _codes(codes, class_sets or CLASS_SETS), field)
+    return float(_clean(land_use[sel], land_use.crs, method).area.sum())
+
+
+def land_cover(
+    land_use: gpd.GeoDataFrame,
+    *,
+    classes: Mapping[str, Sequence[str]] | None = None,
+    field: str = "DLBM",
+    method: Method = "ellipsoid",
+    denominator_m2: float | None = None,
+    denominator_source: str = "stated",
+) -> pd.DataFrame:
+    """Area and share of each land-cover class set (forest, forest_grass, wetland, cropland).
+
+    Parameters
+    ----------
+    classes : mapping of set name to codes, optional
+        Overrides or additions to :data:`CLASS_SETS` (e.g. from the plan file).
+    denominator_m2 : float, optional
+        Total for the shares; default the union area of all land-use parcels
+        (``denominator_source="land_use"``).
+
+    Returns
+    -------
+    DataFrame
+        ``class, codes, area_m2, share, denominator_m2, denominator_source``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> lu = gpd.GeoDataFrame({"DLBM": ["0301", "0404", "0101", "0101"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1), box(3, 0, 4, 1)],
+    ...     crs="EPSG:4529")
+    >>> lc = land_cover(lu, method="planar")
+    >>> dict(zip(lc["class"], lc["share"]))
+    {'forest': 0.25, 'forest_grass': 0.5, 'wetland': 0.0, 'cropland': 0.5}
+    """
+    check_same_crs({"land_use": land_use})
+    sets = {**CLASS_SETS, **(classes or {})}
+    if denominator_m2 is None:
+        denominator_m2 = float(_clean(land_use, land_use.crs, method).area.sum())
+        denominator_source = "land_use"
+    rows = []
+    for name, codes in sets.items():
+        codes = _codes(codes, CLASS_SETS)
+        sel = _select(land_use, codes, field)
+        a = float(_clean(land_use[sel], land_use.crs, method).area.sum()) if sel.any() else 0.0
+        rows.append(
+            {
+                "class": name,
+                "codes": " ".join(codes),
+                "area_m2": a,
+                "share": a / denominator_m2 if denominator_m2 else np.nan,
+                "denominator_m2": denominator_m2,
+                "denominator_source": denominator_source,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["class", "codes", "area_m2", "share", "denominator_m2", "denominator_source"],
+    )
+
+
+def _class_values(class_map: Mapping[Any, Any]) -> dict[str, list]:
+    """Accept {name: [pixel values]} or {pixel value: name}; return {name: [values]}."""
+    out: dict[str, list] = {}
+    for k, v in class_map.items():
+        if isinstance(k, (int, np.integer, float, np.floating)) and isinstance(v, str):
+            out.setdefault(v, []).append(k)
+        elif isinstance(v, (int, np.integer, float, np.floating)):
+            out.setdefault(str(k), []).append(v)
+        else:
+            out.setdefault(str(k), []).extend(list(v))
+    return out
+
+
+def raster_class_shares(
+    path: str | Path,
+    class_map: Mapping[Any, Any],
+    *,
+    boundary: gpd.GeoDataFrame | None = None,
+    denominator_m2: float | None = None,
+    band: int = 1,
+    all_touched: bool = False,
+) -> pd.DataFrame:
+    """Area and share of pixel classes in a classified raster, on the ellipsoid.
+
+    Parameters
+    ----------
+    path : str or Path
+        A single-band classified raster readable by rasterio.
+    class_map : mapping
+        ``{"forest": [1, 2], "grass": [3]}`` or ``{1: "forest", 2: "forest", 3: "grass"}``.
+    boundary : GeoDataFrame, optional
+        Only pixels whose centre lies inside it count (reprojected to the raster's CRS).
+    denominator_m2 : float, optional
+        A stated total.  Default: the boundary's computed ellipsoidal area
+        (``denominator_source="boundary"``), or without a boundary the area of all valid
+        (non-nodata) pixels (``"raster"``).
+    band : int, default 1
+    all_touched : bool, default False
+        Count every pixel the boundary touches instead of those whose centre is inside.
+
+    Returns
+    -------
+    DataFrame
+        ``class, values, pixels, area_m2, share, denominator_m2, denominator_source``.
+
+    Notes
+    -----
+    Pixel areas are not the planar pixel size: one cell polygon per row (at the middle
+    column of the window read) is measured with ``ecospace.area.areas(method="ellipsoid")``
+    and used for every pixel of that row.  This is exact for a latitude–longitude raster;
+    for a projected raster it ignores the change of scale along a row (in a 3° Gauss–Krüger
+    zone at most ~2.5e-4 relative, and mostly cancelling about the middle column).
+
+    Examples
+    --------
+    >>> import numpy as np, rasterio, tempfile, os
+    >>> from rasterio.transform import from_origin
+    >>> p = os.path.join(tempfile.mkdtemp(), "c.tif")
+    >>> with rasterio.open(p, "w", driver="GTiff", width=2, height=1, count=1, dtype="uint8",
+    ...                    crs="EPSG:4490", transform=from_origin(127, 45, 0.01, 0.01)) as d:
+    ...     d.write(np.array([[1, 2]], dtype="uint8"), 1)
+    >>> raster_class_shares(p, {1: "forest"})["share"].tolist()
+    [0.5]
+    """
+    import rasterio
+    from rasterio.features import geometry_mask
+    from rasterio.windows import Window, from_bounds
+
+    classes = _class_values(class_map)
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise LayerReadError(f"cannot open raster {path}: {exc}") from exc
+    with src:
+        if src.crs is None:
+            raise EcospaceError(f"raster {path} has no CRS; cannot measure pixel areas")
+        window = Window(0, 0, src.width, src.height)
+        shapes = None
+        if boundary is not None:
+            b = boundary.to_crs(src.crs) if boundary.crs is not None else boundary
+            shapes = [g for g in b.geometry.values if g is not None and not g.is_empty]
+            xmin, ymin, xmax, ymax = shapely.total_bounds(np.asarray(shapes, dtype=object))
+            window = (
+                from_bounds(xmin, ymin, xmax, ymax, transform=src.transform)
+                .round_offsets(op="floor")
+                .round_lengths(op="ceil")
+                .intersection(window)
+            )
+        data = src.read(band, window=window, masked=True)
+        transform = src.window_transform(window)
+        crs = src.crs
+    valid = ~np.ma.getmaskarray(data)
+    if shapes is not None:
+        inside = geometry_mask(
+            shapes,
+            out_shape=data.shape,
+            transform=transform,
+            invert=True,
+            all_touched=all_touched,
+        )
+        valid &= inside
+    rows_n, cols_n = data.shape
+    # one cell polygon per row at the middle column, measured on the ellipsoid
+    c = cols_n // 2
+    r = np.arange(rows_n)
+    corners = [transform * (c + dx, r + dy) for dx, dy in ((0, 0), (1, 0), (1, 1), (0, 1))]
+    ring = np.stack([np.stack([np.asarray(x), np.asarray(y)], axis=-1) for x, y in corners], 1)
+    cells = shapely.polygons(ring)
+    row_area = areas(cells, crs, method="ellipsoid") if rows_n else np.zeros(0)
+    values = np.ma.getdata(data)
+    valid_area = float(valid.sum(axis=1) @ row_area)
+    if denominator_m2 is not None:
+        source = "stated"
+    elif boundary is not None:
+        denominator_m2 = float(areas(boundary.geometry, method="ellipsoid").sum())
+        source = "boundary"
+    else:
+        denominator_m2, source = valid_area, "raster"
+    out = []
+    for name, vals in classes.items():
+        m = np.isin(values, vals) & valid
+        a = float(m.sum(axis=1) @ row_area)
+        out.append(
+            {
+                "class": name,
+                "values": " ".join(str(v) for v in vals),
+                "pixels": int(m.sum()),
+                "area_m2": a,
+                "share": a / denominator_m2 if denominator_m2 else np.nan,
+                "denominator_m2": denominator_m2,
+                "denominator_source": source,
+            }
+        )
+    df = pd.DataFrame(
+        out,
+        columns=[
+            "class",
+            "values",
+            "pixels",
+            "area_m2",
+            "share",
+            "denominator_m2",
+            "denominator_source",
+        ],
+    )
+    df.attrs["valid_pixel_area_m2"] = valid_area
+    return df
+
+
+# ----------------------------------------------------------------------------- townships
+_NAME_FIELDS = ("XZQMC", "NAME", "name", "MC", "XZQDM")
+
+
+def township_table(
+    townships: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    name_field: str = "XZQMC",
+    method: Method = "ellipsoid",
+    decimals: int = 2,
+    unit: str = "ha",
+    boundary: gpd.GeoDataFrame | None = None,
+    _cleaned: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Each role's area inside each township, with totals that add up (Tabulate Intersection).
+
+    Gaps and overlaps are reported as rows of their own, never absorbed into a township:
+
+    * ``kind="township"`` — one row per township feature;
+    * ``"townships_overlap"`` — area counted in two townships (negative: subtract it once);
+    * ``"not_in_townships"`` — area in no township (of the county boundary, and of each role);
+    * ``"townships_outside_boundary"`` — township area beyond the county boundary
+      (negative; only with ``boundary``);
+    * ``"total"`` — the county: the boundary's area (else the townships' union) and the
+      union area of each role.
+
+    The rows above the total add up exactly to it in every ``*_m2`` column, and the
+    rounded ``*_<unit>`` columns add up to the rounded total (强制调平, largest remainder).
+
+    Parameters
+    ----------
+    townships : GeoDataFrame
+        Township (乡镇) polygons.
+    layers : mapping of role to GeoDataFrame
+        Layers to tabulate (same CRS).
+    name_field : str, default "XZQMC"
+        Township name; falls back to NAME/MC/XZQDM, then the fid.
+    method : {"ellipsoid", "geodesic", "planar"}
+    decimals : int, default 2
+    unit : str, default "ha"
+        Unit of the rounded columns.
+    boundary : GeoDataFrame, optional
+        County boundary, for gaps between townships and the county edge.
+
+    Returns
+    -------
+    DataFrame
+        ``name, kind, area_m2, area_<unit>``, then per role ``<role>_m2``,
+        ``<role>_share`` (fraction of the township's area) and ``<role>_<unit>``.
+        ``attrs["notes"]`` lists the gaps and overlaps found, in words.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> t = gpd.GeoDataFrame({"XZQMC": ["甲", "乙"]}, geometry=[box(0, 0, 2, 2), box(2, 0, 4, 2)],
+    ...                      crs="EPSG:4529")
+    >>> red = gpd.GeoDataFrame(geometry=[box(1, 0, 3, 1)], crs="EPSG:4529")
+    >>> tt = township_table(t, {"red_line": red}, method="planar", unit="m2")
+    >>> tt[["name", "red_line_m2", "red_line_share"]].values.tolist()[:2]
+    [['甲', 1.0, 0.25], ['乙', 1.0, 0.25]]
+    """
+    named = {"townships": townships, **layers}
+    if boundary is not None:
+        named["boundary"] = boundary
+    crs = check_same_crs(named)
+    unit = normalize_unit(unit)
+    per = UNITS[unit]
+    gt = _geoms(townships)
+    at = _areas(gt, crs, method)
+    cache = dict(_cleaned or {})
+    ct = cache.get("townships") or _clean(townships, crs, method, feature_area=at)
+    union_t = float(ct.area.sum())
+    overlap_t = float(at.sum()) - union_t
+    nt = len(gt)
+    names = None
+    for f in (name_field, *_NAME_FIELDS):
+        if f in townships.columns:
+            names = townships[f].astype(str).to_numpy()
+            break
+    if names is None:
+        names = np.array(
+            [f"fid {x}" for x in (townships["fid"] if "fid" in townships else range(nt))],
+            dtype=object,
+        )
+    notes: list[str] = []
+    if overlap_t > 0:
+        notes.append(
+            f"townships overlap each other on {overlap_t / 1e4:.4f} ha "
+            "(乡镇之间重叠; counted once in the total)"
+        )
+    kinds = ["township"] * nt + ["townships_overlap", "not_in_townships"]
+    labels = [*list(names), "乡镇间重叠（重复计算）", "不属于任何乡镇"]
+    area_col = [*list(at), -overlap_t]
+    if boundary is not None:
+        cb = cache.get("boundary") or _clean(boundary, crs, method)
+        b_total = float(cb.area.sum())
+        b_in_t = float(_pieces(cb.geoms, ct.geoms, cb.area, ct.area, crs, method)[3].sum())
+        gap, beyond = b_total - b_in_t, union_t - b_in_t
+        area_col += [gap, -beyond]
+        kinds.append("townships_outside_boundary")
+        labels.append("乡镇超出县界")
+        total_area = b_total
+        if gap > 0:
+            notes.append(
+                f"{gap / 1e4:.4f} ha of the county boundary lies in no township (乡镇未覆盖县域)"
+            )
+        if beyond > 0:
+            notes.append(
+                f"{beyond / 1e4:.4f} ha of townships lies outside the county boundary "
+                "(乡镇超出县界)"
+            )
+    else:
+        area_col += [0.0]
+        total_area = union_t
+    kinds.append("total")
+    labels.append("合计")
+    df = pd.DataFrame({"name": labels, "kind": kinds})
+    df["area_m2"] = [*area_col, total_area]
+    df[f"area_{unit}"] = _balanced(df["area_m2"].to_numpy() / per, decimals)
+    for role, gdf in layers.items():
+        cr = cache.get(role) or _clean(gdf, crs, method)
+        total = float(cr.area.sum())
+        _ia, jb, _, pa = _pieces(cr.geoms, gt, cr.area, at, crs, method)
+        per_t = np.bincount(jb, weights=pa, minlength=nt)
+        in_t = float(_pieces(cr.geoms, ct.geoms, cr.area, ct.area, crs, method)[3].sum())
+        dbl = float(per_t.sum()) - in_t
+        col = [*per_t, -dbl, total - in_t]
+        if boundary is not None:
+            col.append(0.0)
+        col.append(total)
+        df[f"{role}_m2"] = col
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(df["area_m2"] > 0, df[f"{role}_m2"] / df["area_m2"], np.nan)
+        share[
+            df["kind"]
+            .isin(["townships_overlap", "not_in_townships", "townships_outside_boundary"])
+            .to_numpy()
+        ] = np.nan
+        df[f"{role}_share"] = share
+        df[f"{role}_{unit}"] = _balanced(df[f"{role}_m2"].to_numpy() / per, decimals)
+        if total - in_t > 0:
+            notes.append(f"{role}: {(total - in_t) / 1e4:.4f} ha lies in no township")
+        if dbl > 0:
+            notes.append(f"{role}: {dbl / 1e4:.4f} ha lies in two townships at once")
+    df.attrs.update(notes=notes, method=method, unit=unit)
+    return df
+
+
+def _balanced(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Round the parts (all rows but the last) so they add up to the rounded last row."""
+    parts = round_balanced(values[:-1], decimals, total=round(float(values[-1]), decimals))
+    return np.r_[parts, round(float(values[-1]), decimals)]
+
+
+# ----------------------------------------------------------------------------- county
+@dataclass
+class CountyFigures:
+    """Every figure measured on a county's layers (all areas m², shares fractions).
+
+    Attributes
+    ----------
+    denominator_m2 : float or None
+        Total area the shares refer to.
+    denominator_source : str
+        ``"boundary"`` (computed area of the boundary layer), ``"stated"`` (given by the
+        caller, e.g. the plan's total) or ``"none"``.
+    method : str
+        Area method used throughout.
+    coverage : DataFrame
+        :func:`ecospace.overlap.coverage` of every role.
+    overlaps : DataFrame
+        :func:`ecospace.overlap.overlap_matrix`.
+    containment : DataFrame
+        ``inner, outer, inner_m2, inside_m2, outside_m2, share_outside, features_outside``.
+    self_overlaps : DataFrame
+        Per role: ``role, pairs, duplicate_pairs, pair_overlap_m2, double_counted_m2``.
+    townships : DataFrame or None
+        :func:`township_table` (None without a townships layer).
+    land_cover : DataFrame or None
+        :func:`land_cover` on the land-use layer (None without one).
+    conflicts : dict of str to GeoDataFrame
+        Conflict features by type, ready for :func:`ecospace.overlap.write_conflicts`.
+    """
+
+    denominator_m2: float | None
+    denominator_source: str
+    method: str
+    coverage: pd.DataFrame
+    overlaps: pd.DataFrame
+    containment: pd.DataFrame
+    self_overlaps: pd.DataFrame
+    townships: pd.DataFrame | None = None
+    land_cover: pd.DataFrame | None = None
+    conflicts: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the tables as lists of records, conflicts as counts and areas."""
+
+        def rec(df):
+            if df is None:
+                return None
+            return df.replace({np.nan: None}).to_dict(orient="records")
+
+        return {
+            "method": self.method,
+            "denominator_m2": self.denominator_m2,
+            "denominator_source": self.denominator_source,
+            "coverage": rec(self.coverage),
+            "overlaps": rec(self.overlaps),
+            "containment": rec(self.containment),
+            "self_overlaps": rec(self.self_overlaps),
+            "townships": rec(self.townships),
+            "land_cover": rec(self.land_cover),
+            "conflicts": {
+                k: {"features": len(v), "area_m2": float(v["area_m2"].sum())}
+                for k, v in self.conflicts.items()
+            },
+        }
+
+
+def measure_county(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    method: Method = "ellipsoid",
+    denominator_m2: float | None = None,
+    classes: Mapping[str, Sequence[str]] | None = None,
+    name_field: str = "XZQMC",
+    land_use_field: str = "DLBM",
+    min_conflict_m2: float = 0.01,
+) -> CountyFigures:
+    """Measure every figure of a county's layers in one pass.
+
+    Each layer is cleaned once (overlapping clusters dissolved) and reused for coverage,
+    the overlap matrix, containment and the township table.
+
+    Parameters
+    ----------
+    layers : mapping of role to GeoDataFrame
+        Roles as in :data:`ecospace.layers.ROLES`; all in one CRS.
+    method : {"ellipsoid", "geodesic", "planar"}
+    denominator_m2 : float, optional
+        A stated total; by default the computed area of the ``boundary`` layer.
+    classes : mapping, optional
+        Land-cover class overrides (see :data:`CLASS_SETS`).
+    name_field : str, default "XZQMC"
+        Township name field.
+    land_use_field : str, default "DLBM"
+    min_conflict_m2 : float, default 0.01
+        Conflict pieces smaller than this (numerical slivers) are left out of
+        ``conflicts``; the areas in the tables are not filtered.
+
+    Returns
+    -------
+    CountyFigures
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> crs = "EPSG:4529"
+    >>> county = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=crs)
+    >>> red = gpd.GeoDataFrame(geometry=[box(0, 0, 5, 10)], crs=crs)
+    >>> farm = gpd.GeoDataFrame(geometry=[box(4, 0, 6, 1)], crs=crs)
+    >>> f = measure_county({"boundary": county, "red_line": red, "basic_farmland": farm},
+    ...                    method="planar")
+    >>> f.denominator_m2, f.denominator_source, f.overlaps["area_m2"].tolist()
+    (100.0, 'boundary', [1.0])
+    >>> sorted(f.conflicts)
+    ['overlap_red_line__basic_farmland']
+    """
+    crs = check_same_crs(layers)
+    cleaned = {role: _clean(gdf, crs, method) for role, gdf in layers.items()}
+    if denominator_m2 is not None:
+        source = "stated"
+    elif "boundary" in cleaned:
+        denominator_m2 = float(cleaned["boundary"].area.sum())
+        source = "boundary"
+    else:
+        source = "none"
+    log.info("denominator %s m² (%s), method %s", denominator_m2, source, method)
+
+    cov = pd.DataFrame(
+        [
+            {
+                "role": role,
+                "features": c.n_features,
+                "union_m2": float(c.area.sum()),
+                "sum_m2": c.member_area_sum,
+                "double_counted_m2": c.member_area_sum - float(c.area.sum()),
+                "share": float(c.area.sum()) / denominator_m2 if denominator_m2 else np.nan,
+            }
+            for role, c in cleaned.items()
+        ],
+        columns=["role", "features", "union_m2", "sum_m2", "double_counted_m2", "share"],
+    )
+
+    pair_cache: dict[tuple[str, str], tuple] = {}
+
+    def pieces(ra: str, rb: str):
+        if (ra, rb) not in pair_cache:
+            ca, cb = cleaned[ra], cleaned[rb]
+            pair_cache[(ra, rb)] = _pieces(ca.geoms, cb.geoms, ca.area, cb.area, crs, method)
+        return pair_cache[(ra, rb)]
+
+    roles = tuple(r for r in OVERLAP_ROLES if r in layers)
+    matrix = overlap_matrix(
+        layers, method=method, denominator_m2=denominator_m2, roles=roles, _cleaned=cleaned
+    )
+    conflicts: dict[str, gpd.GeoDataFrame] = {}
+    for row in matrix.itertuples():
+        if not row.must_not_overlap or row.area_m2 <= 0:
+            continue
+        ra, rb = row.role_a, row.role_b
+        ca, cb = cleaned[ra], cleaned[rb]
+        if not ca.has_clusters and not cb.has_clusters:
+            # cleaned geometries are the source features: reuse the matrix' pieces
+            ia, jb, g, a = pieces(ra, rb)
+            frame = _pieces_frame(layers[ra], layers[rb], ca.src[ia], cb.src[jb], g, a, crs)
+        else:
+            frame = overlap_pieces(layers[ra], layers[rb], method=method)
+        conflicts[f"overlap_{ra}__{rb}"] = frame[frame["area_m2"] >= min_conflict_m2]
+
+    cont_rows = []
+    for inner, outer in CONTAINMENT:
+        if inner not in layers or outer not in layers:
+            continue
+        inner_m2 = float(cleaned[inner].area.sum())
+        inside = float(pieces(inner, outer)[3].sum())
+        outside = inner_m2 - inside
+        out_p = None
+        if outside > 0:
+            out_p = outside_pieces(layers[inner], layers[outer], method=method)
+            out_p = out_p[out_p["area_m2"] >= min_conflict_m2]
+            if len(out_p):
+                conflicts[f"outside_{inner}__{outer}"] = out_p
+        cont_rows.append(
+            {
+                "inner": inner,
+                "outer": outer,
+                "inner_m2": inner_m2,
+                "inside_m2": inside,
+                "outside_m2": outside,
+                "share_outside": outside / inner_m2 if inner_m2 else np.nan,
+                "features_outside": 0 if out_p is None else len(out_p),
+            }
+        )
+    containment = pd.DataFrame(
+        cont_rows,
+        columns=[
+            "inner",
+            "outer",
+            "inner_m2",
+            "inside_m2",
+            "outside_m2",
+            "share_outside",
+            "features_outside",
+        ],
+    )
+
+    so_rows = []
+    for role, c in cleaned.items():
+        frame = _self_overlap_frame(layers[role], c, crs, method)
+        dup = frame["duplicate"].to_numpy(dtype=bool)
+        so_rows.append(
+            {
+                "role": role,
+                "pairs": len(frame),
+                "duplicate_pairs": int(dup.sum()),
+                "pair_overlap_m2": float(frame["area_m2"].sum()),
+                "double_counted_m2": c.member_area_sum - float(c.area.sum()),
+            }
+        )
+        big = frame["area_m2"].to_numpy() >= min_conflict_m2
+        if (big & ~dup).any():
+            conflicts[f"self_overlap_{role}"] = frame[big & ~dup]
+        if dup.any():
+            conflicts[f"duplicate_{role}"] = frame[dup]
+    self_ov = pd.DataFrame(
+        so_rows,
+        columns=["role", "pairs", "duplicate_pairs", "pair_overlap_m2", "double_counted_m2"],
+    )
+
+    townships = None
+    if "townships" in layers:
+        tab_layers = {r: layers[r] for r in roles}
+        townships = township_table(
+            layers["townships"],
+            tab_layers,
+            name_field=name_field,
+            method=method,
+            boundary=layers.get("boundary"),
+            _cleaned=cleaned,
+        )
+    lc = None
+    if "land_use" in layers:
+        lc = land_cover(
+            layers["land_use"],
+            classes=classes,
+            field=land_use_field,
+            method=method,
+            denominator_m2=denominator_m2 if denominator_m2 else None,
+            denominator_source=source,
+        )
+    return CountyFigures(
+        denominator_m2=denominator_m2,
+        denominator_source=source,
+        method=method,
+        coverage=cov,
+        overlaps=matrix,
+        containment=containment,
+        self_overlaps=self_ov,
+        townships=townships,
+        land_cover=lc,
+        conflicts=conflicts,
+    )
