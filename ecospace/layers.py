@@ -1,0 +1,834 @@
+"""Read planning layers as they are delivered, recognise their roles, say what was found.
+
+A layer is addressed as ``PATH[:LAYER]``.  Sources: GeoPackage, FileGDB (``.gdb``
+folder, curves linearised), shapefile (UTF-8 or GBK, with or without ``.cpg``), a folder
+of shapefiles, a ``.zip`` of shapefiles, GeoJSON and GeoParquet.  Every layer comes back
+as a :class:`Layer`: repaired, 2D, polygonal, in its original CRS, with a ``fid`` column
+(0-based position in the source) and a report of what was found and changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from . import _dbf
+from ._errors import GeometryError, LayerNotFoundError, LayerReadError, RoleError
+from .crs import describe, resolve_crs
+from .validate import ValidationReport, validate_layer
+
+__all__ = [
+    "ROLES",
+    "ROLE_LABELS",
+    "Layer",
+    "inventory",
+    "list_layers",
+    "load_layers",
+    "read_layer",
+    "read_sources",
+    "role_of",
+    "split_spec",
+]
+
+log = logging.getLogger("ecospace")
+
+Engine = Literal["pyogrio", "fiona"]
+ENGINES = ("pyogrio", "fiona")
+ROLES: tuple[str, ...] = (
+    "boundary",
+    "townships",
+    "red_line",
+    "basic_farmland",
+    "urban_boundary",
+    "protected_area",
+    "land_use",
+)
+ROLE_LABELS = {
+    "boundary": {"zh": "行政区（县界）", "en": "county boundary"},
+    "townships": {"zh": "乡镇界", "en": "townships"},
+    "red_line": {"zh": "生态保护红线", "en": "ecological protection red line"},
+    "basic_farmland": {"zh": "永久基本农田", "en": "permanent basic farmland"},
+    "urban_boundary": {"zh": "城镇开发边界", "en": "urban development boundary"},
+    "protected_area": {"zh": "自然保护地", "en": "protected areas"},
+    "land_use": {"zh": "地类图斑", "en": "land-use parcels"},
+}
+#: standard layer codes (DOMAIN.md §1), matched as a whole token of the upper-cased name
+_CODES = {
+    "STBHHX": "red_line",
+    "YJJBNTBHTB": "basic_farmland",
+    "JBNTBHTB": "basic_farmland",
+    "JBNTTB": "basic_farmland",
+    "CZKFBJ": "urban_boundary",
+    "CSKFBJ": "urban_boundary",
+    "ZRBHD": "protected_area",
+    "XZQ": "boundary",
+    "DLTB": "land_use",
+}
+_TOWNSHIP_TOKENS = {"XZ", "XZJ", "XIANGZHEN", "TOWN", "TOWNSHIP", "TOWNSHIPS"}
+#: Chinese names, matched as substrings in this order (乡镇 before 行政区)
+_ZH = (
+    ("乡镇", "townships"),
+    ("街道", "townships"),
+    ("生态保护红线", "red_line"),
+    ("生态红线", "red_line"),
+    ("永久基本农田", "basic_farmland"),
+    ("基本农田", "basic_farmland"),
+    ("城镇开发边界", "urban_boundary"),
+    ("开发边界", "urban_boundary"),
+    ("自然保护地", "protected_area"),
+    ("保护区", "protected_area"),
+    ("行政区", "boundary"),
+    ("县界", "boundary"),
+    ("县域", "boundary"),
+    ("地类图斑", "land_use"),
+)
+_IGNORE = {"none", "ignore", "-", ""}
+
+
+@dataclass
+class Layer:
+    """One layer, read, repaired and described.
+
+    Attributes
+    ----------
+    gdf : GeoDataFrame
+        Repaired, 2D, polygonal features in the layer's ORIGINAL CRS (always set), with a
+        ``fid`` column: 0-based position of the feature in the source.
+    source : str
+        The path as given.
+    name : str
+        Layer name in the source.
+    role : str or None
+        One of :data:`ROLES`, or None when not recognised.
+    crs_how : str
+        How the CRS was determined: ``"file"``, ``"user"``, ``"inferred: …"``.
+    encoding : str or None
+        Text encoding used for the attributes.
+    report : ValidationReport
+        Problems found and repairs made.
+    encoding_how : str
+        How the encoding was chosen (``"no .cpg; text is not UTF-8 but decodes as GBK"``).
+    """
+
+    gdf: gpd.GeoDataFrame
+    source: str
+    name: str
+    role: str | None
+    crs_how: str
+    encoding: str | None
+    report: ValidationReport
+    encoding_how: str = ""
+
+    @property
+    def label(self) -> str:
+        """``"source:layer"`` as used in messages."""
+        return f"{self.source}:{self.name}"
+
+    @property
+    def crs(self) -> pyproj.CRS:
+        """The layer's CRS (the original one)."""
+        return self.gdf.crs
+
+    def __repr__(self) -> str:
+        return (
+            f"Layer({self.label!r}, role={self.role!r}, features={len(self.gdf)}, "
+            f"crs={describe(self.gdf.crs)!r} ({self.crs_how}))"
+        )
+
+
+# ---------------------------------------------------------------- roles
+
+
+def _check_role(role: str, what: str) -> str:
+    if role not in ROLES:
+        raise RoleError(f"{what}: unknown role {role!r}; roles are {', '.join(ROLES)}")
+    return role
+
+
+def role_of(layer_name: str, aliases: Mapping[str, str] | None = None) -> str | None:
+    """The role a layer name stands for, or None.
+
+    User ``aliases`` (name -> role, case-insensitive) win; then standard codes as whole
+    tokens (``STBHHX``, ``230184STBHHX_2023``; ``XZQ_XZ`` → townships), then Chinese names.
+
+    Examples
+    --------
+    >>> role_of("YJJBNTBHTB"), role_of("XZQ_XZ"), role_of("五常市生态保护红线")
+    ('basic_farmland', 'townships', 'red_line')
+    >>> role_of("绿地", aliases={"绿地": "protected_area"})
+    'protected_area'
+    """
+    name = re.sub(r"\.shp$", "", str(layer_name), flags=re.IGNORECASE)
+    for key, role in (aliases or {}).items():
+        if str(key).casefold() in (name.casefold(), str(layer_name).casefold()):
+            return (
+                None
+                if role is None or str(role).lower() in _IGNORE
+                else _check_role(role, f"alias {key!r}")
+            )
+    tokens = [re.sub(r"\d", "", t) for t in re.split(r"[^A-Z0-9]+", name.upper())]
+    tokens = [t for t in tokens if t]
+    if "XZQ" in tokens and _TOWNSHIP_TOKENS.intersection(tokens):
+        return "townships"
+    for t in tokens:
+        if t in _CODES:
+            return _CODES[t]
+    if _TOWNSHIP_TOKENS.intersection(tokens) and len(tokens) == 1:
+        return "townships"
+    for word, role in _ZH:
+        if word in name:
+            return role
+    return None
+
+
+def _township_like(gdf: gpd.GeoDataFrame) -> bool:
+    """An XZQ layer at township level: several features, or 9+ digit XZQDM codes."""
+    if len(gdf) > 1:
+        return True
+    for col in gdf.columns:
+        if str(col).upper() == "XZQDM":
+            codes = gdf[col].astype(str).str.strip()
+            return bool(codes.str.fullmatch(r"\d{9,}").any())
+    return False
+
+
+# ---------------------------------------------------------------- sources
+
+
+def split_spec(spec: str) -> tuple[str, str | None]:
+    """Split ``"PATH[:LAYER]"`` into path and layer name.
+
+    The split is on the LAST colon, and only when the part before it exists, so paths
+    that themselves contain colons still work.
+
+    Examples
+    --------
+    >>> split_spec("no/such/file.gpkg")
+    ('no/such/file.gpkg', None)
+    """
+    spec = str(spec)
+    if Path(spec).exists() or ":" not in spec:
+        return spec, None
+    left, _, right = spec.rpartition(":")
+    if left and Path(left).exists():
+        return left, right or None
+    return spec, None
+
+
+def _check_exists(path: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise LayerReadError(
+            f"{path}: no such file or folder; check the path (a layer is addressed as PATH:LAYER)"
+        )
+    if p.is_file() and p.stat().st_size == 0:
+        raise LayerReadError(f"{path}: the file is empty (0 bytes); copy or export it again")
+    return p
+
+
+def _kind(p: Path) -> str:
+    suffix = p.suffix.lower()
+    if p.is_dir():
+        return "gdb" if suffix == ".gdb" else "shpdir"
+    if suffix == ".shp":
+        return "shp"
+    if suffix == ".zip":
+        return "zip"
+    if suffix in (".parquet", ".geoparquet"):
+        return "parquet"
+    return "ogr"
+
+
+def _shp_files(folder: Path) -> list[Path]:
+    return sorted((f for f in folder.iterdir() if f.suffix.lower() == ".shp"), key=lambda f: f.name)
+
+
+def _zip_shps(p: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(p) as z:
+            return sorted(n for n in z.namelist() if n.lower().endswith(".shp"))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LayerReadError(f"{p}: not a readable zip archive ({exc}); copy it again") from exc
+
+
+def _ogr_error(path, layer, exc: Exception) -> LayerReadError:
+    what = f"{path}:{layer}" if layer else str(path)
+    msg = str(exc).split("\n")[0][:300]
+    return LayerReadError(
+        f"{what}: cannot be read ({type(exc).__name__}: {msg}); the file may be truncated, "
+        f"damaged or not a GIS file — export it again, or try the other engine (--engine)"
+    )
+
+
+def list_layers(source: str) -> list[str]:
+    """Names of the layers in a source (file, ``.gdb`` folder, shapefile folder, ``.zip``).
+
+    Examples
+    --------
+    >>> list_layers("no/such.gpkg")
+    Traceback (most recent call last):
+    ...
+    ecospace._errors.LayerReadError: no/such.gpkg: no such file or folder; ...
+    """
+    import pyogrio
+
+    p = _check_exists(str(source))
+    kind = _kind(p)
+    if kind == "shpdir":
+        shps = _shp_files(p)
+        if not shps:
+            raise LayerReadError(
+                f"{source}: the folder holds no shapefiles (.shp) and is not a .gdb; "
+                f"give a file or a folder of shapefiles"
+            )
+        return [f.stem for f in shps]
+    if kind in ("shp", "parquet"):
+        return [p.stem]
+    if kind == "zip":
+        shps = _zip_shps(p)
+        if shps:
+            return [Path(n).stem for n in shps]
+    open_path = f"/vsizip/{p.resolve()}" if kind == "zip" else str(p)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [str(n) for n in pyogrio.list_layers(open_path)[:, 0]]
+    except Exception as exc:  # any GDAL failure becomes a message a person can act on
+        raise _ogr_error(source, None, exc) from exc
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _read_frame(path: str, layer: str | None, engine: str, encoding: str | None, label: str):
+    """GeoDataFrame from pyogrio or fiona; GDAL warnings are collected, errors wrapped."""
+    kwargs = {} if encoding is None else {"encoding": encoding}
+    if layer is not None:
+        kwargs["layer"] = layer
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            gdf = gpd.read_file(path, engine=engine, **kwargs)
+        except Exception as exc:  # pyogrio/fiona/GDAL errors of every kind
+            raise _ogr_error(label.rsplit(":", 1)[0], layer, exc) from exc
+    notes = sorted({str(w.message)[:200] for w in caught if issubclass(w.category, RuntimeWarning)})
+    return gdf, notes
+
+
+def _count_curves(path: str, layer: str) -> int:
+    """Features stored with curves (arcs); GDAL linearises them when reading."""
+    from pyogrio.raw import read_arrow
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _, table = read_arrow(path, layer=layer, columns=[])
+    except Exception:  # counting is a courtesy: never fail the read over it
+        return 0
+    col = table.column(table.num_columns - 1).combine_chunks()
+    if len(col) == 0:
+        return 0
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[
+        col.offset : col.offset + len(col) + 1
+    ]
+    data = np.frombuffer(col.buffers()[2], dtype=np.uint8)
+    start = offsets[:-1]
+    valid = offsets[1:] - start >= 5
+    start = start[valid]
+    little = data[start] == 1
+    b = [data[start + k].astype(np.uint32) for k in range(1, 5)]
+    code = np.where(little, b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24, b[3] | b[2] << 8)
+    # ISO WKB: CircularString 8, CompoundCurve 9, CurvePolygon 10, MultiCurve 11, MultiSurface 12
+    return int(np.isin(code % 1000, (8, 9, 10, 11, 12)).sum())
+
+
+def _bounds(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray | None, np.ndarray]:
+    """Bounds of the finite coordinates, and the fids of features with huge ones."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        xy, idx = shapely.get_coordinates(np.asarray(gdf.geometry.values), return_index=True)
+    fin = np.isfinite(xy).all(axis=1)
+    if not fin.any():
+        return None, np.empty(0, int)
+    xy, idx = xy[fin], idx[fin]
+    huge = np.unique(idx[(np.abs(xy) > 1e8).any(axis=1)])
+    return np.r_[xy.min(axis=0), xy.max(axis=0)], huge
+
+
+def _pick_layer(source: str, names: list[str], layer: str | None, role: str | None, aliases):
+    if layer is not None:
+        if layer in names:
+            return layer
+        folded = {n.casefold(): n for n in names}
+        if layer.casefold() in folded:
+            return folded[layer.casefold()]
+        raise LayerNotFoundError(
+            f"{source}: no layer {layer!r}; the source holds: {', '.join(names) or 'nothing'}"
+        )
+    if len(names) == 1:
+        return names[0]
+    if role is not None:
+        hits = [n for n in names if role_of(n, aliases) == role]
+        if len(hits) == 1:
+            return hits[0]
+    raise LayerReadError(
+        f"{source}: holds {len(names)} layers ({', '.join(names)}); name one as {source}:LAYER"
+    )
+
+
+def read_layer(
+    spec: str,
+    *,
+    role: str | None = None,
+    crs=None,
+    engine: Engine = "pyogrio",
+    repair: bool = True,
+    aliases: Mapping[str, str] | None = None,
+    near=None,
+    boundary=None,
+    crs_fallback: bool = False,
+) -> Layer:
+    """Read one layer, determine its CRS and role, validate and repair it.
+
+    Parameters
+    ----------
+    spec : str
+        ``"PATH[:LAYER]"``.  PATH may be a GeoPackage, ``.gdb`` folder, ``.shp``, folder of
+        shapefiles, ``.zip`` of shapefiles, GeoJSON or GeoParquet file.
+    role : str, optional
+        One of :data:`ROLES`.  Default: recognised from the layer name (see :func:`role_of`).
+        A role that contradicts the layer's name or geometry raises :class:`RoleError`.
+    crs : CRS-like, optional
+        Overrides the file's CRS (``"EPSG:4529"``); with ``crs_fallback`` only fills in a
+        missing one.
+    engine : {"pyogrio", "fiona"}
+    repair : bool
+        Repair invalid polygons (see :func:`ecospace.validate.validate_layer`).
+    aliases : mapping of layer name -> role, optional
+        Extra names for roles; they override the built-in names.
+    near : (lon, lat) or GeoDataFrame, optional
+        Where the county lies, to infer the zone of eastings without zone prefix.
+    boundary : GeoDataFrame or Layer, optional
+        The county boundary: features outside it are reported.
+    crs_fallback : bool
+        Use ``crs`` only when the file has none.
+
+    Returns
+    -------
+    Layer
+
+    Raises
+    ------
+    LayerReadError, LayerNotFoundError, CRSError, GeometryError, RoleError
+
+    Examples
+    --------
+    >>> read_layer("no/such/demo.gpkg:STBHHX")
+    Traceback (most recent call last):
+    ...
+    ecospace._errors.LayerReadError: no/such/demo.gpkg:STBHHX: no such file or folder; ...
+    """
+    if engine not in ENGINES:
+        raise LayerReadError(f"engine {engine!r} is not available; use one of {ENGINES}")
+    if role is not None:
+        _check_role(role, f"{spec}")
+    path, layer = split_spec(spec)
+    p = _check_exists(spec if layer is None else path)
+    names = list_layers(path)
+    name = _pick_layer(path, names, layer, role, aliases)
+    label = f"{path}:{name}"
+    kind = _kind(p)
+    with ExitStack() as stack:
+        read_path, read_layer_name, encoding, enc_how = str(p), name, "UTF-8", "format"
+        counts: dict[str, int] = {}
+        notes: list[str] = []
+        mojibake: list[str] = []
+        shp = None
+        if kind == "shp":
+            shp = p
+        elif kind == "shpdir":
+            shp = next(f for f in _shp_files(p) if f.stem == name)
+        elif kind == "zip" and _zip_shps(p):
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
+            member = next(n for n in _zip_shps(p) if Path(n).stem == name)
+            stem = member[:-4]
+            with zipfile.ZipFile(p) as z:
+                for n in z.namelist():
+                    if n[: len(stem)] == stem and n[len(stem) :].lower() in _SIDECARS:
+                        (tmp / f"layer{n[len(stem) :].lower()}").write_bytes(z.read(n))
+            shp = tmp / "layer.shp"
+        elif kind == "zip":
+            read_path = f"/vsizip/{p.resolve()}"
+        if shp is not None:
+            read_layer_name = None
+            if (
+                shp.with_suffix(".shx").exists() is False
+                and shp.with_suffix(".SHX").exists() is False
+            ):
+                raise LayerReadError(
+                    f"{label}: the shapefile index {shp.stem}.shx is missing; copy all parts of "
+                    f"the shapefile together (.shp, .shx, .dbf, .prj, .cpg)"
+                )
+            try:
+                info = _dbf.inspect(shp)
+            except (OSError, ValueError) as exc:
+                raise LayerReadError(
+                    f"{label}: the .dbf is damaged ({exc}); export it again"
+                ) from exc
+            if info is None:
+                counts["no_attributes"] = 1
+                encoding, enc_how = None, "no .dbf"
+            else:
+                encoding, enc_how = info.encoding, info.how
+                mojibake = info.mojibake
+                if mojibake:
+                    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
+                    shp = _dbf.fixed_copy(shp, info, tmp)
+            read_path = str(shp)
+        if kind == "parquet":
+            try:
+                gdf = gpd.read_parquet(p)
+            except Exception as exc:
+                raise _ogr_error(path, None, exc) from exc
+        else:
+            gdf, gdal_notes = _read_frame(read_path, read_layer_name, engine, encoding, label)
+            notes.extend(f"GDAL: {n}" for n in gdal_notes)
+        if kind == "gdb" or (kind == "zip" and ".gdb" in "".join(names)):
+            counts["curved"] = _count_curves(read_path, name)
+    return _finish(
+        gdf,
+        path=path,
+        name=name,
+        label=label,
+        role=role,
+        crs=crs,
+        crs_fallback=crs_fallback,
+        near=near,
+        boundary=boundary,
+        repair=repair,
+        aliases=aliases,
+        encoding=encoding,
+        enc_how=enc_how,
+        counts=counts,
+        notes=notes,
+        mojibake=mojibake,
+        geojson=p.suffix.lower() in (".geojson", ".json"),
+    )
+
+
+_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def _finish(
+    gdf,
+    *,
+    path,
+    name,
+    label,
+    role,
+    crs,
+    crs_fallback,
+    near,
+    boundary,
+    repair,
+    aliases,
+    encoding,
+    enc_how,
+    counts,
+    notes,
+    mojibake,
+    geojson,
+) -> Layer:
+    gdf = gdf.reset_index(drop=True)
+    if "fid" in gdf.columns:
+        gdf = gdf.rename(columns={"fid": "fid_src"})
+    gdf["fid"] = np.arange(len(gdf), dtype=np.int64)
+    types = gdf.geometry.geom_type.fillna("null").value_counts()
+    found = ", ".join(f"{n} {t}" for t, n in types.items()) or "no features"
+    polygonal = types.reindex(["Polygon", "MultiPolygon", "GeometryCollection"]).fillna(0).sum()
+    if role is not None and polygonal == 0:
+        raise RoleError(
+            f"{label}: given role {role} ({ROLE_LABELS[role]['zh']}) needs polygons, but the "
+            f"layer holds {found}; check the layer name in --role / the plan file"
+        )
+    by_name = role_of(name, aliases)
+    if role is not None and by_name is not None and by_name != role:
+        if {role, by_name} != {"boundary", "townships"}:
+            raise RoleError(
+                f"{label}: the layer name says {by_name} ({ROLE_LABELS[by_name]['zh']}), but role "
+                f"{role} was given; check --role / the plan file (to really use it as {role}, "
+                f"add an alias {name}={role})"
+            )
+    b, huge = _bounds(gdf)
+    if b is None:
+        raise GeometryError(f"{label}: no usable coordinates (found: {found}); export it again")
+    if len(huge):
+        raise GeometryError(
+            f"{label}: feature(s) fid {', '.join(map(str, huge[:5]))} have coordinates up to "
+            f"{np.abs(b).max():.4g}, outside any coordinate system used in China; "
+            f"the layer is corrupt or in wrong units — fix or delete those features"
+        )
+    res = resolve_crs(
+        gdf.crs,
+        b,
+        user_crs=crs,
+        near=near,
+        label=label,
+        file_crs_is_default=geojson,
+        user_is_fallback=crs_fallback,
+    )
+    geom = gdf.geometry.values
+    if res.swap_xy:
+        geom = shapely.transform(np.asarray(geom), lambda c: c[:, ::-1])
+        counts["swapped_xy"] = len(gdf)
+    gdf = gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=res.crs), crs=res.crs)
+    if gdf.crs is None or not pyproj.CRS.from_user_input(gdf.crs).equals(res.crs):
+        gdf = gdf.set_crs(res.crs, allow_override=True)
+
+    report = ValidationReport(label)
+    report.counts.update({k: v for k, v in counts.items() if v})
+    if mojibake:
+        report.counts["mojibake_field_names"] = len(mojibake)
+        notes.append(f"mojibake field names (cut mid-character at 10 bytes): {', '.join(mojibake)}")
+    notes.insert(0, f"CRS {describe(res.crs)} ({res.how})")
+    if encoding is not None:
+        notes.insert(1, f"encoding {encoding} ({enc_how})")
+    report.notes.extend(notes)
+    bnd = getattr(boundary, "gdf", boundary)
+    gdf, report = validate_layer(gdf, layer_label=label, boundary=bnd, repair=repair, report=report)
+
+    if role is None:
+        role = by_name
+        if role == "boundary" and _township_like(gdf):
+            role = "townships"
+    return Layer(gdf, path, name, role, res.how, encoding, report, enc_how)
+
+
+# ---------------------------------------------------------------- several sources
+
+
+def _expand(sources: Iterable[str]) -> list[tuple[str, str]]:
+    out = []
+    for spec in sources:
+        path, layer = split_spec(spec)
+        if layer is not None:
+            _check_exists(path)
+            names = list_layers(path)
+            out.append((path, _pick_layer(path, names, layer, None, None)))
+        else:
+            out.extend((path, n) for n in list_layers(path))
+    return out
+
+
+def _user_role(roles: Mapping[str, str | None], path: str, name: str):
+    """Role given by the user for this layer: a role, None (ignore), or ... (not given)."""
+    for key in (f"{path}:{name}", name, Path(path).stem if Path(path).suffix else None):
+        if key is None:
+            continue
+        for k, v in roles.items():
+            if str(k).casefold() == key.casefold():
+                if v is None or str(v).lower() in _IGNORE:
+                    return None
+                return _check_role(str(v), f"--role {k}={v}")
+    return ...
+
+
+def read_sources(
+    sources: Iterable[str],
+    *,
+    roles: Mapping[str, str | None] | None = None,
+    aliases: Mapping[str, str] | None = None,
+    crs=None,
+    engine: Engine = "pyogrio",
+    repair: bool = True,
+    only_roles: bool = False,
+) -> list[Layer]:
+    """Read every layer of several sources (the county boundary first).
+
+    Parameters
+    ----------
+    sources : iterable of str
+        ``PATH`` (every layer in it) or ``PATH:LAYER``.
+    roles : mapping, optional
+        Layer name (or ``PATH:LAYER``) -> role; ``None``/``"none"`` ignores the layer.
+    aliases : mapping, optional
+        Extra layer names for roles (see :func:`role_of`).
+    crs : CRS-like, optional
+        For layers whose file has no CRS.
+    engine : {"pyogrio", "fiona"}
+    repair : bool
+    only_roles : bool
+        Skip (do not read) layers with no role.
+
+    Returns
+    -------
+    list of Layer
+        Unrecognised layers have ``role=None``.
+
+    Examples
+    --------
+    >>> read_sources([])
+    []
+    """
+    roles = dict(roles or {})
+    plan = []
+    for path, name in _expand(sources):
+        user = _user_role(roles, path, name)
+        if user is None:
+            log.info("%s:%s ignored (role none)", path, name)
+            continue
+        guess = user if user is not ... else role_of(name, aliases)
+        if only_roles and guess is None:
+            log.info("%s:%s: role not recognised, not read (use --role %s=ROLE)", path, name, name)
+            continue
+        plan.append((path, name, user, guess))
+    plan.sort(key=lambda t: t[3] != "boundary")  # the county first: it locates and bounds the rest
+    out: list[Layer] = []
+    county = None
+    for path, name, user, _ in plan:
+        layer = read_layer(
+            f"{path}:{name}",
+            role=None if user is ... else user,
+            crs=crs,
+            engine=engine,
+            repair=repair,
+            aliases=aliases,
+            near=county,
+            boundary=county,
+            crs_fallback=True,
+        )
+        if layer.role == "boundary" and county is None:
+            county = layer.gdf
+        out.append(layer)
+    return out
+
+
+def load_layers(
+    sources: Iterable[str],
+    *,
+    roles: Mapping[str, str | None] | None = None,
+    aliases: Mapping[str, str] | None = None,
+    crs=None,
+    engine: Engine = "pyogrio",
+    repair: bool = True,
+) -> dict[str, Layer]:
+    """Read the layers of several sources and return them by role.
+
+    Layers whose role is not recognised are skipped (logged); two layers claiming one
+    role raise :class:`RoleError` naming both, unless ``roles`` settles it.
+
+    Parameters
+    ----------
+    sources, roles, aliases, crs, engine, repair
+        As in :func:`read_sources`.
+
+    Returns
+    -------
+    dict of role -> Layer
+        In the order of :data:`ROLES`.
+
+    Examples
+    --------
+    >>> load_layers([])
+    {}
+    """
+    layers = read_sources(
+        sources,
+        roles=roles,
+        aliases=aliases,
+        crs=crs,
+        engine=engine,
+        repair=repair,
+        only_roles=True,
+    )
+    by_role: dict[str, Layer] = {}
+    for layer in layers:
+        if layer.role is None:
+            continue
+        if layer.role in by_role:
+            other = by_role[layer.role]
+            raise RoleError(
+                f"two layers claim role {layer.role} ({ROLE_LABELS[layer.role]['zh']}): "
+                f"{other.label} and {layer.label}; choose one with --role "
+                f"{layer.name}=none (or name the other), or list only one source"
+            )
+        by_role[layer.role] = layer
+    return {r: by_role[r] for r in ROLES if r in by_role}
+
+
+def inventory(layers: Iterable[Layer] | Mapping[str, Layer]) -> pd.DataFrame:
+    """What was found, one row per layer.
+
+    Columns: ``source, layer, role, features, geometry_type, epsg, crs_name, crs_how,
+    encoding, problems`` (``"; "``-joined short strings, empty when clean).
+
+    Examples
+    --------
+    >>> list(inventory([]).columns)[:4]
+    ['source', 'layer', 'role', 'features']
+    """
+    items = list(layers.values()) if isinstance(layers, Mapping) else list(layers)
+    seen: dict[str, int] = {}
+    for layer in items:
+        if layer.role:
+            seen[layer.role] = seen.get(layer.role, 0) + 1
+    rows = []
+    for layer in items:
+        crs = pyproj.CRS.from_user_input(layer.gdf.crs)
+        types = layer.gdf.geometry.geom_type.unique()
+        problems = list(layer.report.problems)
+        if layer.role and seen[layer.role] > 1:
+            problems.insert(0, f"role {layer.role} claimed by {seen[layer.role]} layers")
+        rows.append(
+            {
+                "source": layer.source,
+                "layer": layer.name,
+                "role": layer.role,
+                "features": len(layer.gdf),
+                "geometry_type": "/".join(sorted(types)) if len(types) else "none",
+                "epsg": crs.to_epsg(min_confidence=70),
+                "crs_name": crs.name,
+                "crs_how": layer.crs_how,
+                "encoding": layer.encoding,
+                "problems": "; ".join(problems),
+            }
+        )
+    cols = [
+        "source",
+        "layer",
+        "role",
+        "features",
+        "geometry_type",
+        "epsg",
+        "crs_name",
+        "crs_how",
+        "encoding",
+        "problems",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _parse_role_option(values: Iterable[str]) -> dict[str, str | None]:
+    """``["STBHHX=red_line", "老红线=none"]`` -> mapping (for the CLI)."""
+    out: dict[str, str | None] = {}
+    for v in values:
+        if "=" not in v:
+            raise RoleError(f"--role {v!r}: write LAYER=ROLE (roles: {', '.join(ROLES)}, none)")
+        k, _, r = v.rpartition("=")
+        r = r.strip()
+        out[k.strip()] = None if r.lower() in _IGNORE else _check_role(r, f"--role {v}")
+    return out
