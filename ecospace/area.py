@@ -1,33 +1,502 @@
 """Area of polygons, the way Chinese land statistics compute it.
 
-PLACEHOLDER: the signatures below are the contract other modules rely on; the full
-implementation (official ellipsoidal series, geodesic and planar methods) lands with
-issue #3.
+Three methods, always named next to the figure they produced:
+
+``ellipsoid`` (default)
+    The official 椭球面积 of 国土调查办发〔2008〕32号: every vertex is taken back to
+    geodetic latitude and longitude on the datum ellipsoid of the layer's CRS (CGCS2000,
+    Xian 80, Beijing 54, WGS 84 …) and the signed trapezoids between each edge and a
+    reference meridian are summed.  Vectorised over all vertices of a layer.
+``geodesic``
+    GeographicLib through :class:`pyproj.Geod` on the same ellipsoid (edges are
+    geodesics); the independent cross-check.
+``planar``
+    Shoelace area in a projected CRS (a Gauss–Krüger zone or an equal-area projection).
+    Refused for geographic CRSs and Mercator projections (Web Mercator overstates area
+    by about 1/cos²φ).
+
+All areas are square metres; convert with :mod:`ecospace.units` for display.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import logging
+from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
+
+from ._errors import CRSError, EcospaceError, GeometryError, MethodError
+from .units import UNITS, normalize_unit
+
+__all__ = [
+    "METHODS",
+    "METHOD_LABELS",
+    "areas",
+    "compare_area_field",
+    "method_label",
+    "series_coefficients",
+    "total_area",
+]
+
+log = logging.getLogger("ecospace")
 
 Method = Literal["ellipsoid", "geodesic", "planar"]
 METHODS: tuple[str, ...] = ("ellipsoid", "geodesic", "planar")
 
+#: How each method is named in reports.
+METHOD_LABELS: dict[str, dict[str, str]] = {
+    "ellipsoid": {
+        "zh": "椭球面积（国土调查办发〔2008〕32号，CGCS2000椭球）",
+        "en": "ellipsoidal area (2008 national land survey formula)",
+    },
+    "geodesic": {
+        "zh": "椭球面积（测地线边，GeographicLib）",
+        "en": "geodesic area (GeographicLib)",
+    },
+    "planar": {
+        "zh": "平面面积（投影坐标）",
+        "en": "planar area (projected coordinates)",
+    },
+}
 
-def areas(geoms, crs=None, *, method: Method = "ellipsoid", planar_crs=None) -> np.ndarray:
-    """Area in square metres of each geometry (placeholder: geodesic for every method)."""
-    crs = pyproj.CRS.from_user_input(crs if crs is not None else geoms.crs)
-    geoms = np.asarray(getattr(geoms, "values", geoms), dtype=object)
-    geog = crs.geodetic_crs
-    tr = pyproj.Transformer.from_crs(crs, geog, always_xy=True)
-    geod = geog.get_geod()
+# (normal) Mercator projections: area grows like 1/cos²φ; transverse Mercator is fine
+_MERCATOR_METHODS = ("pseudo mercator", "pseudo-mercator", "popular visualisation")
+_WEB_MERCATOR_CODES = {3857, 3785, 900913, 102100, 102113}
+
+
+def _check_method(method: str) -> str:
+    if method not in METHODS:
+        raise MethodError(f"unknown area method {method!r}; choose one of {', '.join(METHODS)}")
+    return method
+
+
+def _as_crs(crs: Any, what: str = "crs") -> pyproj.CRS:
+    try:
+        return pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(
+            f"{what} {crs!r} is not a CRS pyproj knows; give an EPSG code such as 4490 "
+            "(CGCS2000 geographic) or 4529 (CGCS2000 3° Gauss–Krüger zone 41)"
+        ) from exc
+
+
+def _geometry_array(geoms: Any) -> np.ndarray:
+    if hasattr(geoms, "geometry") and hasattr(geoms, "columns"):  # a GeoDataFrame
+        geoms = geoms.geometry
+    if isinstance(geoms, shapely.Geometry):
+        geoms = [geoms]
+    return np.asarray(getattr(geoms, "values", geoms), dtype=object).ravel()
+
+
+def _layer_crs(geoms: Any, crs: Any) -> pyproj.CRS:
+    if crs is None:
+        crs = getattr(geoms, "crs", None)
+    if crs is None:
+        raise CRSError(
+            "the geometries have no CRS; pass crs= (e.g. crs=4490 for CGCS2000 "
+            "longitude/latitude, crs=4529 for Gauss–Krüger zone 41 with zone prefix)"
+        )
+    return _as_crs(crs)
+
+
+def _ellipsoid(crs: pyproj.CRS) -> tuple[float, float]:
+    """Semi-major and semi-minor axes (m) of the datum ellipsoid of ``crs``."""
+    ell = crs.ellipsoid
+    if ell is None:
+        raise CRSError(
+            f"CRS {crs.name!r} has no ellipsoid (engineering or local CRS?); "
+            "areas need a geographic or projected CRS"
+        )
+    return ell.semi_major_metre, ell.semi_minor_metre
+
+
+def series_coefficients(a: float, b: float) -> tuple[float, float, float, float, float]:
+    """The coefficients A, B, C, D, E of the official ellipsoidal-area series.
+
+    Parameters
+    ----------
+    a, b : float
+        Semi-major and semi-minor axes of the ellipsoid in metres.
+
+    Returns
+    -------
+    tuple of float
+        ``(A, B, C, D, E)`` as in 国土调查办发〔2008〕32号, with ``e² = (a² − b²)/a²``.
+
+    Examples
+    --------
+    >>> A, B, C, D, E = series_coefficients(6378137.0, 6378137.0)  # a sphere
+    >>> (A, B, C, D, E)
+    (1.0, 0.0, 0.0, 0.0, 0.0)
+    """
+    e2 = (a * a - b * b) / (a * a)
+    e4, e6, e8 = e2 * e2, e2**3, e2**4
+    return (
+        1 + 3 / 6 * e2 + 30 / 80 * e4 + 35 / 112 * e6 + 630 / 2304 * e8,
+        1 / 6 * e2 + 15 / 80 * e4 + 21 / 112 * e6 + 420 / 2304 * e8,
+        3 / 80 * e4 + 7 / 112 * e6 + 180 / 2304 * e8,
+        1 / 112 * e6 + 45 / 2304 * e8,
+        5 / 2304 * e8,
+    )
+
+
+def _polygon_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flatten to rings: (rings, feature index of each ring, True for exterior rings)."""
+    parts, feature = geoms, np.arange(len(geoms))
+    # collections may nest (a GeometryCollection holding a MultiPolygon): flatten fully
+    while True:
+        types = shapely.get_type_id(parts)
+        multi = types >= 4
+        if not multi.any():
+            break
+        sub, at = shapely.get_parts(parts[multi], return_index=True)
+        parts = np.concatenate([parts[~multi], sub])
+        feature = np.concatenate([feature[~multi], feature[multi][at]])
+    polygons = shapely.get_type_id(parts) == 3
+    parts, feature = parts[polygons], feature[polygons]
+    rings, poly = shapely.get_rings(parts, return_index=True)
+    exterior = np.ones(len(rings), dtype=bool)
+    exterior[1:] = poly[1:] != poly[:-1]
+    return rings, feature[poly], exterior
+
+
+def _geodetic(
+    xy: np.ndarray, crs: pyproj.CRS, feature: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude in degrees on the datum of ``crs`` (one transformer call)."""
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        where = "" if feature is None else f" (features {sorted(set(feature[bad].tolist()))[:10]})"
+        raise GeometryError(f"{int(bad.sum())} vertices have non-finite coordinates{where}")
+    geographic_degrees = crs.is_geographic and all(
+        ax.unit_name == "degree" for ax in crs.axis_info[:2]
+    )
+    if geographic_degrees:
+        return xy[:, 0], xy[:, 1]
+    geodetic = crs.geodetic_crs
+    if geodetic is None or any(ax.unit_name != "degree" for ax in geodetic.axis_info[:2]):
+        geodetic = pyproj.crs.GeographicCRS(datum=crs.datum)
+    transformer = pyproj.Transformer.from_crs(crs, geodetic, always_xy=True)
+    lon, lat = transformer.transform(xy[:, 0], xy[:, 1])
+    bad = ~(np.isfinite(lon) & np.isfinite(lat))
+    if bad.any():
+        where = "" if feature is None else f" (features {sorted(set(feature[bad].tolist()))[:10]})"
+        raise GeometryError(
+            f"{int(bad.sum())} vertices lie outside the valid area of {crs.name!r} and cannot "
+            f"be converted to latitude/longitude{where}; is the layer's CRS right?"
+        )
+    return lon, lat
+
+
+def _ring_coordinates(rings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    return xy, ring
+
+
+def _ellipsoid_ring_areas(
+    lon: np.ndarray, lat: np.ndarray, ring: np.ndarray, n_rings: int, a: float, b: float
+) -> np.ndarray:
+    """Unsigned area (m²) of each closed ring by the official series."""
+    A, B, C, D, E = series_coefficients(a, b)
+    # F(φ) − F(φ0) against the ring's first vertex, through sin kφ − sin kφ0 =
+    # 2 sin(kη) cos(kμ) with η = (φ − φ0)/2, μ = (φ + φ0)/2: no cancellation of the large
+    # F values, so even a 1 m parcel keeps ~13 significant digits
+    starts = np.searchsorted(ring, np.arange(n_rings))
+    first = np.minimum(starts, len(ring) - 1)[ring]
+    # subtract in degrees (exact for nearby values), then convert
+    s1 = np.sin(np.radians(0.5 * (lat - lat[first])))
+    c1 = np.cos(np.radians(0.5 * (lat + lat[first])))
+    # odd multiples by sin(k+2)η = 2cos2η sin kη − sin(k−2)η, likewise for cos kμ
+    c2eta = 1.0 - 2.0 * s1 * s1
+    c2mu = 2.0 * c1 * c1 - 1.0
+    s3 = 2.0 * c2eta * s1 + s1
+    c3 = 2.0 * c2mu * c1 - c1
+    s5 = 2.0 * c2eta * s3 - s1
+    c5 = 2.0 * c2mu * c3 - c1
+    s7 = 2.0 * c2eta * s5 - s3
+    c7 = 2.0 * c2mu * c5 - c3
+    s9 = 2.0 * c2eta * s7 - s5
+    c9 = 2.0 * c2mu * c7 - c5
+    F = 2.0 * b * b * (A * s1 * c1 - B * s3 * c3 + C * s5 * c5 - D * s7 * c7 + E * s9 * c9)
+    # longitude against the ring's first vertex too: keeps the products small
+    dlon = lon - lon[first]
+    dlon = np.where(dlon > 180.0, dlon - 360.0, np.where(dlon < -180.0, dlon + 360.0, dlon))
+    x = np.radians(dlon)
+    same = ring[1:] == ring[:-1]
+    terms = 0.5 * (x[1:] + x[:-1]) * (F[1:] - F[:-1])
+    signed = np.bincount(ring[1:][same], weights=terms[same], minlength=n_rings)
+    return np.abs(signed)
+
+
+def _geodesic_ring_areas(
+    lon: np.ndarray, lat: np.ndarray, ring: np.ndarray, n_rings: int, a: float, b: float
+) -> np.ndarray:
+    geod = pyproj.Geod(a=a, b=b)
+    bounds = np.searchsorted(ring, np.arange(n_rings + 1))
+    out = np.zeros(n_rings)
+    for i in range(n_rings):  # the cross-check: GeographicLib works one ring at a time
+        lo, hi = bounds[i], bounds[i + 1]
+        if hi - lo >= 4:
+            out[i] = abs(geod.polygon_area_perimeter(lon[lo:hi], lat[lo:hi])[0])
+    return out
+
+
+def _refuse_for_planar(crs: pyproj.CRS, what: str) -> None:
+    if crs.is_geographic:
+        raise MethodError(
+            f"planar area in {what} {crs.name!r} would be in square degrees; "
+            "give planar_crs= a projected CRS (e.g. the Gauss–Krüger zone EPSG:4529 for "
+            "123°E, or EPSG:4513–4554 for other zones) or use method='ellipsoid'"
+        )
+    if not crs.is_projected:
+        raise MethodError(
+            f"planar area needs a projected CRS; {what} {crs.name!r} is not one; "
+            "use method='ellipsoid' or give planar_crs= a Gauss–Krüger zone (EPSG:45xx)"
+        )
+    op = crs.coordinate_operation
+    method_name = (op.method_name if op is not None else "").lower()
+    if (
+        crs.to_epsg() in _WEB_MERCATOR_CODES
+        or "pseudo-mercator" in crs.name.lower()
+        or method_name.startswith("mercator")
+        or any(m in method_name for m in _MERCATOR_METHODS)
+    ):
+        raise MethodError(
+            f"planar area in {what} {crs.name!r} is refused: Mercator projections (Web "
+            "Mercator EPSG:3857 included) overstate area by about 1/cos²(latitude), ~2× "
+            "at 45°N; use method='ellipsoid', or planar_crs= a Gauss–Krüger zone (EPSG:45xx)"
+        )
+
+
+def _planar_areas(geoms: np.ndarray, crs: pyproj.CRS, planar_crs: Any) -> np.ndarray:
+    target = crs if planar_crs is None else _as_crs(planar_crs, "planar_crs")
+    _refuse_for_planar(target, "the layer's CRS" if planar_crs is None else "planar_crs")
+    if not target.equals(crs):
+        transformer = pyproj.Transformer.from_crs(crs, target, always_xy=True)
+        geoms = shapely.transform(
+            geoms, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1]))
+        )
+    out = shapely.area(geoms)
+    return np.nan_to_num(out, nan=0.0)
+
+
+def areas(
+    geoms: Any,
+    crs: Any = None,
+    *,
+    method: Method = "ellipsoid",
+    planar_crs: Any = None,
+) -> np.ndarray:
+    """Area in square metres of each geometry.
+
+    Parameters
+    ----------
+    geoms : GeoSeries, GeoDataFrame, array-like of shapely geometries or one geometry
+        Polygons and multipolygons (holes subtract; ring orientation does not matter).
+        Points, lines, ``None`` and empty geometries have area 0; collections count
+        their polygonal parts.
+    crs : CRS-like, optional
+        CRS of the coordinates; by default ``geoms.crs``.
+    method : {"ellipsoid", "geodesic", "planar"}, default "ellipsoid"
+        ``ellipsoid``: the official series of 国土调查办发〔2008〕32号 on the datum
+        ellipsoid of ``crs``; ``geodesic``: GeographicLib (:class:`pyproj.Geod`) on the
+        same ellipsoid; ``planar``: area in ``planar_crs`` (default: ``crs`` if projected).
+    planar_crs : CRS-like, optional
+        Projected CRS for ``method="planar"``; Mercator projections are refused.
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per geometry, m².
+
+    Raises
+    ------
+    CRSError
+        No CRS is given or known.
+    MethodError
+        Unknown method, or planar area asked for in degrees or Web Mercator.
+    GeometryError
+        Non-finite coordinates, or vertices outside the CRS's domain.
+
+    Notes
+    -----
+    With geodetic latitude :math:`B` and longitude :math:`L` (radians) of every vertex,
+
+    .. math::
+
+        F(B) = b^2 (A\\sin B - B'\\sin 3B + C\\sin 5B - D\\sin 7B + E\\sin 9B),
+        \\qquad S_\\text{ring} = \\Bigl|\\sum_i \\tfrac12 (L_i + L_{i+1} - 2L_0)
+        \\,\\bigl(F(B_{i+1}) - F(B_i)\\bigr)\\Bigr|
+
+    where A, B′, C, D, E are :func:`series_coefficients` and :math:`L_0` is the ring's
+    first longitude.  Since :math:`2\\sin(k\\Delta B/2)\\cos(kB_m) = \\sin kB_2 - \\sin kB_1`,
+    each edge term equals the official trapezoid
+    :math:`2b^2\\Delta L\\,[A\\sin\\tfrac{\\Delta B}{2}\\cos B_m
+    - B'\\sin\\tfrac{3\\Delta B}{2}\\cos 3B_m + \\dots]`,
+    but needs one :math:`F` per vertex.  :math:`F` is evaluated against the ring's first
+    vertex, :math:`F(B) - F(B_0)` by the same identity, so small parcels keep their digits
+    (1e-13 relative to the formula evaluated in extended precision, 1 m to 100 km).  A
+    polygon's area is its exterior ring minus its holes; a multipolygon's is the sum of its
+    parts.  The series and GeographicLib differ on long edges (straight in (L, F(B)) vs
+    geodesic): by ~1e-6 relative for an undensified 300 m parcel, by < 1e-8 once edges are
+    ~10 m long.
+
+    Examples
+    --------
+    One degree of longitude by one of latitude just north of the equator, on CGCS2000:
+
+    >>> from shapely import box
+    >>> float(areas([box(120, 0, 121, 1)], crs=4490)[0].round(0))
+    12308463894.0
+
+    Planar area of a 100 m square in Gauss–Krüger zone 41:
+
+    >>> sq = box(41500000, 5000000, 41500100, 5000100)
+    >>> areas([sq], crs=4529, method="planar").tolist()
+    [10000.0]
+    """
+    _check_method(method)
+    crs = _layer_crs(geoms, crs)
+    geoms = _geometry_array(geoms)
+    if method == "planar":
+        return _planar_areas(geoms, crs, planar_crs)
+    a, b = _ellipsoid(crs)
     out = np.zeros(len(geoms))
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            continue
-        g2 = shapely.transform(g, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
-        out[i] = abs(geod.geometry_area_perimeter(g2)[0])
+    if len(geoms) == 0:
+        return out
+    rings, ring_feature, exterior = _polygon_rings(geoms)
+    if len(rings) == 0:
+        return out
+    xy, ring = _ring_coordinates(rings)
+    lon, lat = _geodetic(xy, crs, ring_feature[ring])
+    ring_area = (_ellipsoid_ring_areas if method == "ellipsoid" else _geodesic_ring_areas)(
+        lon, lat, ring, len(rings), a, b
+    )
+    signed = np.where(exterior, ring_area, -ring_area)
+    return np.bincount(ring_feature, weights=signed, minlength=len(geoms))
+
+
+def total_area(
+    geoms: Any,
+    crs: Any = None,
+    *,
+    method: Method = "ellipsoid",
+    planar_crs: Any = None,
+) -> float:
+    """Sum of the areas (m²) of all geometries; overlaps are counted twice.
+
+    For the area covered by a layer (overlaps once) use ``overlap.union_area``.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> total_area([box(0, 0, 100, 100), box(0, 0, 50, 50)], crs=4529, method="planar")
+    12500.0
+    """
+    return float(areas(geoms, crs, method=method, planar_crs=planar_crs).sum())
+
+
+def method_label(method: str, crs: Any = None, lang: Literal["zh", "en"] = "zh") -> str:
+    """Name of an area method for reports, naming the ellipsoid of ``crs`` if given.
+
+    Examples
+    --------
+    >>> method_label("ellipsoid", 4490)
+    '椭球面积（国土调查办发〔2008〕32号，CGCS2000椭球）'
+    >>> method_label("ellipsoid", 4610, "en")
+    'ellipsoidal area (2008 national land survey formula, IAG 1975 ellipsoid)'
+    """
+    _check_method(method)
+    label = METHOD_LABELS[method][lang]
+    if crs is None or method == "planar":
+        return label
+    ell = _as_crs(crs).ellipsoid
+    name = "?" if ell is None else ell.name
+    if method == "ellipsoid":
+        if lang == "zh":
+            return f"椭球面积（国土调查办发〔2008〕32号，{name}椭球）"
+        return f"ellipsoidal area (2008 national land survey formula, {name} ellipsoid)"
+    if lang == "zh":
+        return f"椭球面积（测地线边，GeographicLib，{name}椭球）"
+    return f"geodesic area (GeographicLib, {name} ellipsoid)"
+
+
+def compare_area_field(
+    gdf: Any,
+    field: str,
+    *,
+    method: Method = "ellipsoid",
+    unit: str = "m2",
+    tolerance_m2: float = 1.0,
+    tolerance_rel: float = 1e-4,
+    planar_crs: Any = None,
+) -> pd.DataFrame:
+    """Features whose stored area field differs from the recomputed area.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer, with its CRS set.
+    field : str
+        Name of the stored-area column (``TBMJ``, ``YJJBNTTBMJ`` are m²; ``MJ`` is often ha).
+    method : {"ellipsoid", "geodesic", "planar"}, default "ellipsoid"
+        How to recompute (see :func:`areas`).
+    unit : str, default "m2"
+        Unit of the stored values (m2, ha, km2, mu, wanmu or 公顷 …).
+    tolerance_m2, tolerance_rel : float
+        A feature is listed when ``|stored − computed| > max(tolerance_m2,
+        tolerance_rel × computed)``, or when its stored value is missing or not a number.
+    planar_crs : CRS-like, optional
+        For ``method="planar"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``gdf``, one row per listed feature, with columns ``fid`` (when
+        ``gdf`` has one), ``stored`` (as written, in ``unit``), ``stored_m2``,
+        ``computed_m2``, ``difference_m2`` (stored − computed), ``difference_rel``
+        (difference / computed) and ``problem`` (``"differs"`` or ``"missing"``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> gdf = gpd.GeoDataFrame({"MJ": [1.0, 2.0]}, crs=4529,
+    ...     geometry=[box(41500000, 5e6, 41500100, 5e6 + 100)] * 2)
+    >>> compare_area_field(gdf, "MJ", unit="ha", method="planar")[["stored", "difference_m2"]]
+       stored  difference_m2
+    1     2.0        10000.0
+    """
+    if field not in gdf.columns:
+        fields = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+        raise EcospaceError(f"no field {field!r} in the layer; its fields are: {fields}")
+    factor = UNITS[normalize_unit(unit)]
+    computed = areas(gdf.geometry, method=method, planar_crs=planar_crs)
+    stored = pd.to_numeric(gdf[field], errors="coerce").to_numpy(dtype=float)
+    stored_m2 = stored * factor
+    diff = stored_m2 - computed
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(computed > 0, diff / computed, np.nan)
+    missing = ~np.isfinite(stored_m2)
+    differs = np.abs(diff) > np.maximum(tolerance_m2, tolerance_rel * computed)
+    listed = missing | differs
+    out = pd.DataFrame(
+        {
+            "stored": gdf[field].to_numpy(),
+            "stored_m2": stored_m2,
+            "computed_m2": computed,
+            "difference_m2": diff,
+            "difference_rel": rel,
+            "problem": np.where(missing, "missing", "differs"),
+        },
+        index=gdf.index,
+    )
+    if "fid" in gdf.columns:
+        out.insert(0, "fid", gdf["fid"].to_numpy())
+    out = out[listed]
+    if len(out):
+        log.info("%d of %d features: %s differs from the computed area", len(out), len(gdf), field)
     return out

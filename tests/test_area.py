@@ -1,0 +1,440 @@
+"""Tests of ecospace.area against independent references.
+
+References: the closed-form area of an ellipsoidal zone (lat-lon rectangles), GeographicLib
+(pyproj.Geod) on densified parcels, the literal per-edge trapezoid formula of
+国土调查办发〔2008〕32号 in extended precision, and hand-computed planar areas.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+from shapely import MultiPolygon, Point, Polygon, box
+
+from ecospace import CRSError, EcospaceError, GeometryError, MethodError
+from ecospace.area import (
+    METHOD_LABELS,
+    METHODS,
+    areas,
+    compare_area_field,
+    method_label,
+    series_coefficients,
+    total_area,
+)
+
+# ellipsoids written out here, not read from pyproj, so the references stay independent
+CGCS2000 = (6378137.0, 298.257222101)
+IAG75 = (6378140.0, 298.257)  # Xian 1980
+KRASSOWSKY = (6378245.0, 298.3)  # Beijing 1954
+
+
+def zone_area(lon1, lat1, lon2, lat2, ellipsoid=CGCS2000):
+    """Closed-form area of the lat-lon rectangle: b² ΔL [q(B2) − q(B1)]."""
+    ld = np.longdouble  # extended precision: q(B2) − q(B1) cancels for thin zones
+    a, rf = ld(ellipsoid[0]), ld(ellipsoid[1])
+    f = 1 / rf
+    b = a * (1 - f)
+    e2 = f * (2 - f)
+    e = np.sqrt(e2)
+    rad = ld(np.pi) / 180
+
+    def q(deg):
+        s = np.sin(ld(deg) * rad)
+        return s / (2 * (1 - e2 * s * s)) + np.log((1 + e * s) / (1 - e * s)) / (4 * e)
+
+    return float(b * b * (ld(lon2) - ld(lon1)) * rad * (q(lat2) - q(lat1)))
+
+
+def official_trapezoids(coords, ellipsoid=CGCS2000):
+    """The 2008 formula edge by edge, as printed, in extended precision (reference)."""
+    ld = np.longdouble
+    a, rf = ld(ellipsoid[0]), ld(ellipsoid[1])
+    b = a * (1 - 1 / rf)
+    e2 = (a * a - b * b) / (a * a)
+    A = 1 + ld(3) / 6 * e2 + ld(30) / 80 * e2**2 + ld(35) / 112 * e2**3 + ld(630) / 2304 * e2**4
+    B = ld(1) / 6 * e2 + ld(15) / 80 * e2**2 + ld(21) / 112 * e2**3 + ld(420) / 2304 * e2**4
+    C = ld(3) / 80 * e2**2 + ld(7) / 112 * e2**3 + ld(180) / 2304 * e2**4
+    D = ld(1) / 112 * e2**3 + ld(45) / 2304 * e2**4
+    E = ld(5) / 2304 * e2**4
+    c = np.asarray(coords, dtype=ld)
+    rad = ld(np.pi) / 180
+    L, phi = c[:, 0] * rad, c[:, 1] * rad
+    dB = phi[1:] - phi[:-1]
+    Bm = (phi[1:] + phi[:-1]) / 2
+    dL = (L[1:] + L[:-1]) / 2 - L[0]
+    s = (
+        2
+        * b
+        * b
+        * dL
+        * (
+            A * np.sin(dB / 2) * np.cos(Bm)
+            - B * np.sin(3 * dB / 2) * np.cos(3 * Bm)
+            + C * np.sin(5 * dB / 2) * np.cos(5 * Bm)
+            - D * np.sin(7 * dB / 2) * np.cos(7 * Bm)
+            + E * np.sin(9 * dB / 2) * np.cos(9 * Bm)
+        )
+    )
+    return float(abs(s.sum()))
+
+
+GEOD = pyproj.Geod(a=CGCS2000[0], rf=CGCS2000[1])
+
+
+# ---------------------------------------------------------------- ellipsoid: closed form
+@pytest.mark.parametrize("lat", [0, 30, 45, 60, 80, -45])
+@pytest.mark.parametrize("size", [0.001, 0.1, 1.0, 5.0])
+def test_rectangle_matches_zone_closed_form(lat, size):
+    rect = box(118.0, lat, 118.0 + size, lat + size)
+    got = areas([rect], crs=4490)[0]
+    assert got == pytest.approx(zone_area(118.0, lat, 118.0 + size, lat + size), rel=1e-10)
+
+
+@pytest.mark.parametrize("lat", [0, 45, 80])
+def test_wide_rectangle_matches_closed_form(lat):
+    rect = box(73.0, lat, 135.0, lat + 0.5)  # all of China's longitudes
+    assert areas([rect], crs=4490)[0] == pytest.approx(
+        zone_area(73.0, lat, 135.0, lat + 0.5), rel=1e-10
+    )
+
+
+def test_hemisphere_quadrant():
+    quadrant = box(0, 0, 90, 90)
+    assert areas([quadrant], crs=4490)[0] == pytest.approx(zone_area(0, 0, 90, 90), rel=1e-10)
+
+
+def test_xian80_uses_iag75_ellipsoid():
+    rect = box(110, 30, 111, 31)
+    got = areas([rect], crs=4610)[0]
+    assert got == pytest.approx(zone_area(110, 30, 111, 31, IAG75), rel=1e-10)
+    # and differs from CGCS2000 by more than the tolerance (a real ellipsoid change)
+    assert abs(got / zone_area(110, 30, 111, 31) - 1) > 1e-7
+
+
+def test_beijing54_uses_krassowsky_ellipsoid():
+    rect = box(110, 30, 110.5, 30.5)
+    assert areas([rect], crs=4214)[0] == pytest.approx(
+        zone_area(110, 30, 110.5, 30.5, KRASSOWSKY), rel=1e-10
+    )
+
+
+def test_xian80_gauss_kruger_zone_inverse_projects_on_iag75():
+    # EPSG:2360 = Xian 1980 / 3-degree GK zone 36 (CM 108°E, false easting 36 500 000)
+    rect = shapely.segmentize(box(107.9, 34.0, 108.1, 34.2), 0.0005)
+    to_gk = pyproj.Transformer.from_crs(4610, 2360, always_xy=True)
+    gk = shapely.transform(rect, lambda c: np.column_stack(to_gk.transform(c[:, 0], c[:, 1])))
+    assert areas([gk], crs=2360)[0] == pytest.approx(
+        zone_area(107.9, 34.0, 108.1, 34.2, IAG75), rel=1e-9
+    )
+
+
+# ---------------------------------------------------------------- ellipsoid: other checks
+def test_matches_literal_official_formula_on_random_polygons():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        lon, lat = rng.uniform(74, 134), rng.uniform(18, 53)
+        size = 10 ** rng.uniform(-5, 0)  # 1 m to 100 km
+        pts = rng.uniform(0, size, (9, 2)) + np.array([lon, lat])
+        poly = shapely.convex_hull(shapely.multipoints(pts))
+        got = areas([poly], crs=4490)[0]
+        assert got == pytest.approx(official_trapezoids(poly.exterior.coords), rel=1e-12)
+
+
+def test_matches_geographiclib_on_random_small_parcels():
+    rng = np.random.default_rng(7)
+    parcels = []
+    for _ in range(25):
+        lon, lat = rng.uniform(74, 134), rng.uniform(18, 53)
+        size = rng.uniform(0.005, 0.02)  # 0.5–2 km
+        pts = rng.uniform(0, size, (7, 2)) + np.array([lon, lat])
+        # densify so both methods measure the same shape (edges: straight vs geodesic)
+        parcels.append(shapely.segmentize(shapely.convex_hull(shapely.multipoints(pts)), 1e-4))
+    got = areas(parcels, crs=4490)
+    ref = np.array([abs(GEOD.geometry_area_perimeter(p)[0]) for p in parcels])
+    np.testing.assert_allclose(got, ref, rtol=1e-8)
+
+
+def test_polygon_with_holes():
+    outer = box(120.0, 40.0, 120.2, 40.2)
+    holes = [box(120.05, 40.05, 120.08, 40.08), box(120.1, 40.1, 120.15, 40.12)]
+    poly = Polygon(outer.exterior.coords, [h.exterior.coords for h in holes])
+    expected = (
+        zone_area(120.0, 40.0, 120.2, 40.2)
+        - zone_area(120.05, 40.05, 120.08, 40.08)
+        - zone_area(120.1, 40.1, 120.15, 40.12)
+    )
+    assert areas([poly], crs=4490)[0] == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("method", ["ellipsoid", "geodesic", "planar"])
+def test_orientation_does_not_matter(method):
+    ring = shapely.segmentize(box(123.0, 45.0, 123.01, 45.02), 0.002)
+    hole = box(123.002, 45.002, 123.004, 45.004)
+    ccw = Polygon(ring.exterior.coords, [hole.exterior.coords[::-1]])  # exterior CCW, hole CW
+    cw = Polygon(ring.exterior.coords[::-1], [hole.exterior.coords])
+    same = Polygon(ring.exterior.coords, [hole.exterior.coords])  # both CCW
+    kw = {"planar_crs": 4529} if method == "planar" else {}
+    a = areas([ccw, cw, same], crs=4490, method=method, **kw)
+    assert a[0] > 0
+    np.testing.assert_allclose(a, a[0], rtol=1e-12)
+
+
+def test_multipolygon_is_sum_of_parts():
+    mp = MultiPolygon([box(100, 20, 100.5, 20.5), box(101, 25, 101.2, 25.1)])
+    expected = zone_area(100, 20, 100.5, 20.5) + zone_area(101, 25, 101.2, 25.1)
+    assert areas([mp], crs=4490)[0] == pytest.approx(expected, rel=1e-10)
+
+
+def test_collection_counts_polygonal_parts_only():
+    gc = shapely.GeometryCollection(
+        [
+            MultiPolygon([box(100, 20, 100.5, 20.5)]),
+            Point(1, 1),
+            shapely.LineString([(0, 0), (1, 1)]),
+        ]
+    )
+    assert areas([gc], crs=4490)[0] == pytest.approx(zone_area(100, 20, 100.5, 20.5), rel=1e-10)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_none_empty_and_non_polygons_are_zero(method):
+    geoms = [None, Polygon(), Point(41500000, 5e6), shapely.from_wkt("MULTIPOLYGON EMPTY")]
+    np.testing.assert_array_equal(areas(geoms, crs=4529, method=method), [0, 0, 0, 0])
+
+
+def test_empty_input():
+    assert areas([], crs=4490).shape == (0,)
+    assert total_area([], crs=4490) == 0.0
+
+
+def test_same_parcel_in_geographic_and_gauss_kruger_zones():
+    # a ~300 m parcel near 123°E, 45°N, densified to ~2 m, given in three CRSs by
+    # transforming its vertices exactly (pyproj here, not ecospace)
+    parcel = shapely.segmentize(
+        Polygon([(123.001, 45.001), (123.004, 45.0012), (123.0035, 45.0031), (123.0008, 45.0027)]),
+        2e-5,
+    )
+    xy = shapely.get_coordinates(parcel)
+    shapes = {4490: parcel}
+    for epsg in (4529, 4550):  # zone 41 with prefix, CM 123°E without prefix
+        t = pyproj.Transformer.from_crs(4490, epsg, always_xy=True)
+        shapes[epsg] = Polygon(np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+    assert shapes[4529].bounds[0] > 41_000_000 > shapes[4550].bounds[0]
+    got = {epsg: areas([g], crs=epsg)[0] for epsg, g in shapes.items()}
+    ref = abs(GEOD.geometry_area_perimeter(parcel)[0])
+    for value in got.values():
+        assert value == pytest.approx(ref, rel=1e-7)
+        assert value == pytest.approx(got[4490], rel=1e-7)
+
+
+def test_web_mercator_data_is_measured_on_wgs84_ellipsoid():
+    rect = box(116.0, 39.0, 116.1, 39.1)
+    t = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
+    merc = shapely.transform(rect, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+    wgs84 = (6378137.0, 298.257223563)
+    assert areas([merc], crs=3857)[0] == pytest.approx(
+        zone_area(116.0, 39.0, 116.1, 39.1, wgs84), rel=1e-9
+    )
+
+
+# ---------------------------------------------------------------- geodesic
+def test_geodesic_equals_geographiclib_with_holes_and_parts():
+    outer = shapely.segmentize(box(110.0, 30.0, 110.3, 30.2), 0.05)
+    hole = box(110.1, 30.05, 110.2, 30.1)
+    poly = Polygon(outer.exterior.coords, [hole.exterior.coords])
+    mp = MultiPolygon([poly, box(111, 31, 111.1, 31.1)])
+    ref = (
+        abs(GEOD.geometry_area_perimeter(outer)[0])
+        - abs(GEOD.geometry_area_perimeter(hole)[0])
+        + abs(GEOD.geometry_area_perimeter(box(111, 31, 111.1, 31.1))[0])
+    )
+    assert areas([mp], crs=4490, method="geodesic")[0] == pytest.approx(ref, rel=1e-12)
+
+
+def test_geodesic_from_gauss_kruger():
+    rect = box(123.0, 45.0, 123.01, 45.01)
+    t = pyproj.Transformer.from_crs(4490, 4529, always_xy=True)
+    gk = shapely.transform(rect, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+    ref = abs(GEOD.geometry_area_perimeter(rect)[0])
+    assert areas([gk], crs=4529, method="geodesic")[0] == pytest.approx(ref, rel=1e-9)
+
+
+# ---------------------------------------------------------------- planar
+@pytest.mark.parametrize(
+    ("geom", "expected"),
+    [
+        (box(41500000, 5000000, 41500100, 5000100), 10000.0),
+        (Polygon([(41500000, 5e6), (41500300, 5e6), (41500000, 5e6 + 200)]), 30000.0),
+        # L shape: 30×10 + 10×20
+        (
+            Polygon(
+                [
+                    (41500000, 5e6),
+                    (41500030, 5e6),
+                    (41500030, 5e6 + 10),
+                    (41500010, 5e6 + 10),
+                    (41500010, 5e6 + 30),
+                    (41500000, 5e6 + 30),
+                ]
+            ),
+            500.0,
+        ),
+        (
+            box(41500000, 5e6, 41500100, 5e6 + 100).difference(
+                box(41500010, 5e6 + 10, 41500030, 5e6 + 30)
+            ),
+            9600.0,
+        ),
+    ],
+)
+def test_planar_hand_computed(geom, expected):
+    assert areas([geom], crs=4529, method="planar")[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_planar_in_named_crs():
+    # a 100 m GK square sent to 4490 (densified) and measured back in 4529
+    sq = shapely.segmentize(box(41500000, 5000000, 41500100, 5000100), 1.0)
+    t = pyproj.Transformer.from_crs(4529, 4490, always_xy=True)
+    geo = shapely.transform(sq, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+    assert areas([geo], crs=4490, method="planar", planar_crs=4529)[0] == pytest.approx(
+        10000.0, rel=1e-9
+    )
+
+
+def test_planar_refuses_geographic_crs():
+    with pytest.raises(MethodError, match=r"square degrees.*EPSG:45"):
+        areas([box(120, 30, 121, 31)], crs=4490, method="planar")
+
+
+@pytest.mark.parametrize("crs", [3857, "ESRI:102100", 3395, 3785])
+def test_planar_refuses_mercator(crs):
+    with pytest.raises(MethodError, match=r"Mercator.*1/cos².*method='ellipsoid'"):
+        areas([box(0, 0, 1, 1)], crs=4326, method="planar", planar_crs=crs)
+
+
+def test_planar_refuses_web_mercator_layer_crs():
+    with pytest.raises(MethodError, match=r"Pseudo-Mercator.*refused"):
+        areas([box(0, 0, 1, 1)], crs=3857, method="planar")
+
+
+# ---------------------------------------------------------------- inputs and errors
+def test_geoseries_and_geodataframe_carry_their_crs():
+    gs = gpd.GeoSeries([box(120, 30, 120.1, 30.1), None], crs=4490)
+    expected = [zone_area(120, 30, 120.1, 30.1), 0.0]
+    np.testing.assert_allclose(areas(gs), expected, rtol=1e-10)
+    np.testing.assert_allclose(areas(gpd.GeoDataFrame(geometry=gs)), expected, rtol=1e-10)
+    assert total_area(gs) == pytest.approx(expected[0], rel=1e-10)
+
+
+def test_single_geometry_gives_one_value():
+    assert areas(box(41500000, 5e6, 41500010, 5e6 + 10), crs=4529, method="planar").tolist() == [
+        100.0
+    ]
+
+
+def test_missing_crs():
+    with pytest.raises(CRSError, match="no CRS; pass crs="):
+        areas([box(0, 0, 1, 1)])
+
+
+def test_unknown_crs():
+    with pytest.raises(CRSError, match="not a CRS pyproj knows"):
+        areas([box(0, 0, 1, 1)], crs="EPSG:999999")
+
+
+def test_unknown_method():
+    with pytest.raises(
+        MethodError, match=r"unknown area method 'flat'.*ellipsoid, geodesic, planar"
+    ):
+        areas([box(0, 0, 1, 1)], crs=4490, method="flat")
+
+
+def test_non_finite_coordinates():
+    with np.errstate(invalid="ignore"):  # shapely warns when building it
+        bad = Polygon([(120, 30), (np.nan, 30), (120.1, 30.1)])
+    with pytest.raises(GeometryError, match=r"non-finite coordinates \(features \[1\]\)"):
+        areas([box(120, 30, 121, 31), bad], crs=4490)
+
+
+def test_coordinates_outside_projection():
+    # a Gauss-Krüger easting without the zone prefix in a CRS that expects one
+    with pytest.raises(GeometryError, match="outside the valid area"):
+        areas([box(1e30, 1e30, 2e30, 2e30)], crs=4529)
+
+
+# ---------------------------------------------------------------- labels and coefficients
+def test_series_coefficients_match_domain_formula():
+    a, rf = CGCS2000
+    e2 = (1 / rf) * (2 - 1 / rf)
+    A, B, C, D, E = series_coefficients(a, a * (1 - 1 / rf))
+    assert A == pytest.approx(1 + e2 / 2 + 3 / 8 * e2**2 + 5 / 16 * e2**3 + 35 / 128 * e2**4)
+    assert E == pytest.approx(5 / 2304 * e2**4)
+    assert (B, C, D) == pytest.approx(
+        (
+            e2 / 6 + 3 / 16 * e2**2 + 3 / 16 * e2**3 + 35 / 192 * e2**4,
+            3 / 80 * e2**2 + 1 / 16 * e2**3 + 5 / 64 * e2**4,
+            e2**3 / 112 + 5 / 256 * e2**4,
+        )
+    )
+
+
+def test_method_labels():
+    assert set(METHOD_LABELS) == set(METHODS)
+    assert "国土调查办发〔2008〕32号" in METHOD_LABELS["ellipsoid"]["zh"]
+    assert method_label("ellipsoid", 2360) == "椭球面积（国土调查办发〔2008〕32号，IAG 1975椭球）"
+    assert (
+        method_label("geodesic", 4490, "en") == "geodesic area (GeographicLib, CGCS2000 ellipsoid)"
+    )
+    assert method_label("planar", 4529, "en") == METHOD_LABELS["planar"]["en"]
+    with pytest.raises(MethodError, match="unknown area method"):
+        method_label("cartesian")
+
+
+# ---------------------------------------------------------------- stored area fields
+def _parcels():
+    sq = box(41500000, 5e6, 41500100, 5e6 + 100)  # 10 000 m² planar
+    return gpd.GeoDataFrame(
+        {
+            "fid": [0, 1, 2, 3],
+            "TBMJ": [10000.0, 10000.4, 12000.0, None],
+            "MJ": ["1.0", "1", "1.2", "x"],
+        },
+        geometry=[sq] * 4,
+        crs=4529,
+    )
+
+
+def test_compare_area_field_m2():
+    out = compare_area_field(_parcels(), "TBMJ", method="planar", tolerance_m2=1.0)
+    assert out["fid"].tolist() == [2, 3]
+    assert out["problem"].tolist() == ["differs", "missing"]
+    assert out.loc[2, "difference_m2"] == pytest.approx(2000.0)
+    assert out.loc[2, "difference_rel"] == pytest.approx(0.2)
+
+
+def test_compare_area_field_ha_and_tolerances():
+    out = compare_area_field(_parcels(), "MJ", unit="公顷", method="planar")
+    assert out["fid"].tolist() == [2, 3]
+    assert out.loc[2, "stored_m2"] == pytest.approx(12000.0)
+    strict = compare_area_field(
+        _parcels(), "TBMJ", method="planar", tolerance_m2=0.1, tolerance_rel=0
+    )
+    assert strict["fid"].tolist() == [1, 2, 3]
+
+
+def test_compare_area_field_ellipsoid_against_geographiclib():
+    rect = box(123.0, 45.0, 123.01, 45.01)
+    stored = abs(GEOD.geometry_area_perimeter(rect)[0])
+    gdf = gpd.GeoDataFrame({"TBMJ": [stored, stored * 1.01]}, geometry=[rect, rect], crs=4490)
+    out = compare_area_field(gdf, "TBMJ")
+    assert list(out.index) == [1]
+    assert isinstance(out, pd.DataFrame)
+
+
+def test_compare_area_field_missing_field():
+    with pytest.raises(EcospaceError, match=r"no field 'XMJ'.*fields are: fid, TBMJ, MJ"):
+        compare_area_field(_parcels(), "XMJ")
