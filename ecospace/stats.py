@@ -263,15 +263,16 @@ def raster_class_shares(
     Examples
     --------
     >>> import numpy as np, rasterio, tempfile, os
-    >>> from rasterio.transform import from_origin
+    >>> from affine import Affine
     >>> p = os.path.join(tempfile.mkdtemp(), "c.tif")
     >>> with rasterio.open(p, "w", driver="GTiff", width=2, height=1, count=1, dtype="uint8",
-    ...                    crs="EPSG:4490", transform=from_origin(127, 45, 0.01, 0.01)) as d:
+    ...                    crs="EPSG:4490", transform=Affine(0.01, 0, 127, 0, -0.01, 45)) as d:
     ...     d.write(np.array([[1, 2]], dtype="uint8"), 1)
     >>> raster_class_shares(p, {1: "forest"})["share"].tolist()
     [0.5]
     """
     import rasterio
+    from affine import Affine
     from rasterio.features import geometry_mask
     from rasterio.windows import Window, from_bounds
 
@@ -296,7 +297,8 @@ def raster_class_shares(
                 .intersection(window)
             )
         data = src.read(band, window=window, masked=True)
-        transform = src.window_transform(window)
+        # (src.window_transform uses the deprecated Affine `*` product)
+        transform = src.transform @ Affine.translation(window.col_off, window.row_off)
         crs = src.crs
     valid = ~np.ma.getmaskarray(data)
     if shapes is not None:
@@ -312,8 +314,16 @@ def raster_class_shares(
     # one cell polygon per row at the middle column, measured on the ellipsoid
     c = cols_n // 2
     r = np.arange(rows_n)
-    corners = [transform * (c + dx, r + dy) for dx, dy in ((0, 0), (1, 0), (1, 1), (0, 1))]
-    ring = np.stack([np.stack([np.asarray(x), np.asarray(y)], axis=-1) for x, y in corners], 1)
+    t = transform
+    ring = np.stack(
+        [
+            np.column_stack(
+                (t.a * (c + dx) + t.b * (r + dy) + t.c, t.d * (c + dx) + t.e * (r + dy) + t.f)
+            )
+            for dx, dy in ((0, 0), (1, 0), (1, 1), (0, 1))
+        ],
+        axis=1,
+    )
     cells = shapely.polygons(ring)
     row_area = areas(cells, crs, method="ellipsoid") if rows_n else np.zeros(0)
     values = np.ma.getdata(data)

@@ -1,0 +1,247 @@
+"""Tests of ecospace.overlap on tiny shapes of known area.
+
+Planar expectations are hand-computed box areas (method="planar" in EPSG:4529, a
+Gauss–Krüger zone); ellipsoidal ones come from pyproj.Geod on the same shapes.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pyproj
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import box
+
+from ecospace._errors import CRSError, EcospaceError
+from ecospace.area import areas
+from ecospace.overlap import (
+    coverage,
+    dissolve_overlaps,
+    outside_pieces,
+    overlap_area,
+    overlap_matrix,
+    overlap_pieces,
+    self_overlaps,
+    union_area,
+    write_conflicts,
+)
+
+CRS = "EPSG:4529"  # CGCS2000 / 3-degree Gauss-Kruger zone 41 (CM 123°E)
+X0, Y0 = 41_500_000.0, 5_000_000.0  # about 123°E, 45°N
+
+
+def b(x0, y0, x1, y1):
+    """A box offset into zone 41, coordinates in metres from (X0, Y0)."""
+    return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def gdf(*geoms, **cols):
+    return gpd.GeoDataFrame(cols or None, geometry=list(geoms), crs=CRS)
+
+
+def geod_area(geom) -> float:
+    """Independent ellipsoidal area: project to CGCS2000 lon/lat, measure with pyproj.Geod."""
+    tr = pyproj.Transformer.from_crs(CRS, "EPSG:4490", always_xy=True)
+    ll = shapely.transform(geom, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+    return abs(pyproj.Geod(ellps="GRS80").geometry_area_perimeter(ll)[0])
+
+
+# ----------------------------------------------------------------------------- coverage
+def test_union_area_counts_overlap_once():
+    g = gdf(b(0, 0, 100, 100), b(50, 0, 150, 100), b(300, 300, 310, 310))
+    assert union_area(g, method="planar") == pytest.approx(15_000 + 100)
+
+
+def test_coverage_union_beside_sum():
+    pa = gdf(b(0, 0, 100, 100), b(50, 0, 150, 100))
+    red = gdf(b(0, 0, 10, 10))
+    c = coverage({"protected_area": pa, "red_line": red}, denominator_m2=60_000, method="planar")
+    row = c.set_index("role").loc["protected_area"]
+    assert row["features"] == 2
+    assert row["union_m2"] == pytest.approx(15_000)
+    assert row["sum_m2"] == pytest.approx(20_000)
+    assert row["double_counted_m2"] == pytest.approx(5_000)
+    assert row["share"] == pytest.approx(0.25)
+    assert c.set_index("role").loc["red_line", "double_counted_m2"] == pytest.approx(0)
+
+
+def test_three_way_overlap_inclusion_exclusion():
+    # A=[0,100]², B shifted 50 right, C shifted 50 up: pairwise 5000, 5000, 2500; triple 2500
+    g = gdf(b(0, 0, 100, 100), b(50, 0, 150, 100), b(0, 50, 100, 150))
+    expected = 3 * 10_000 - (5_000 + 5_000 + 2_500) + 2_500
+    assert union_area(g, method="planar") == pytest.approx(expected)
+    # overlap with another layer counts the triple area once
+    other = gdf(b(40, 40, 60, 60))
+    assert overlap_area(g, other, method="planar") == pytest.approx(400)
+    # ... whereas the per-pair pieces count it three times
+    assert overlap_pieces(g, other, method="planar")["area_m2"].sum() == pytest.approx(
+        400 + 200 + 200
+    )
+
+
+def test_cluster_through_a_chain_and_touching_features_stay_apart():
+    # a–b overlap, b–c overlap, a and c disjoint: one cluster; d only touches c
+    g = gdf(b(0, 0, 10, 10), b(8, 0, 20, 10), b(18, 0, 30, 10), b(30, 0, 40, 10))
+    d = dissolve_overlaps(g, method="planar")
+    assert sorted(d["fids"].tolist()) == [(0, 1, 2), (3,)]
+    assert sorted(d["area_m2"].round(9)) == [100.0, 300.0]
+    assert len(self_overlaps(g, method="planar")) == 2
+
+
+def test_union_area_geodesic_matches_geod():
+    shapes = [b(0, 0, 1000, 800), b(500, 200, 1600, 1200), b(5000, 5000, 5300, 5100)]
+    expected = geod_area(shapely.union_all(shapes))
+    assert union_area(gdf(*shapes), method="geodesic") == pytest.approx(expected, rel=1e-9)
+
+
+def test_union_area_ellipsoid_is_area_of_the_union():
+    # the union is built by shapely here; its area by ecospace.area (the official series)
+    shapes = [b(0, 0, 1000, 800), b(500, 200, 1600, 1200), b(5000, 5000, 5300, 5100)]
+    u = gpd.GeoSeries([shapely.union_all(shapes)], crs=CRS)
+    expected = float(areas(u, method="ellipsoid")[0])
+    assert union_area(gdf(*shapes)) == pytest.approx(expected, rel=1e-9)
+    # and it is close to the geodesic area (straight (B, L) edges vs geodesics)
+    assert expected == pytest.approx(geod_area(u.iloc[0]), rel=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.integers(0, 50), st.integers(1, 30), st.integers(1, 30)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_union_area_equals_area_of_shapely_union(rects):
+    shapes = [b(x, y, x + w, y + h) for x, y, w, h in rects]
+    expected = shapely.area(shapely.union_all(shapes))
+    assert union_area(gdf(*shapes), method="planar") == pytest.approx(expected, rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- overlaps
+def test_overlap_matrix_values_and_rule():
+    red = gdf(b(0, 0, 100, 100))
+    farm = gdf(b(90, 0, 200, 100), b(90, 0, 200, 100))  # a duplicated patch
+    urban = gdf(b(190, 0, 300, 50))
+    pa = gdf(b(0, 0, 50, 100), b(40, 0, 120, 100))  # overlap each other
+    m = overlap_matrix(
+        {"red_line": red, "basic_farmland": farm, "urban_boundary": urban, "protected_area": pa},
+        method="planar",
+        denominator_m2=1e6,
+    )
+    m = m.set_index(["role_a", "role_b"])
+    assert len(m) == 6
+    rf = m.loc[("red_line", "basic_farmland")]
+    assert rf["area_m2"] == pytest.approx(1_000)
+    assert rf["share_of_a"] == pytest.approx(0.1)
+    assert rf["share_of_b"] == pytest.approx(1_000 / 11_000)
+    assert rf["share_of_total"] == pytest.approx(1e-3)
+    assert bool(rf["must_not_overlap"])
+    assert m.loc[("basic_farmland", "urban_boundary"), "area_m2"] == pytest.approx(500)
+    assert m.loc[("red_line", "urban_boundary"), "area_m2"] == pytest.approx(0)
+    assert m.loc[("red_line", "protected_area"), "area_m2"] == pytest.approx(10_000)
+    assert m.loc[("basic_farmland", "protected_area"), "area_m2"] == pytest.approx(3_000)
+    assert not bool(m.loc[("red_line", "protected_area"), "must_not_overlap"])
+    assert m["must_not_overlap"].sum() == 3
+
+
+def test_overlap_pieces_keep_source_ids():
+    red = gdf(b(0, 0, 100, 100), b(200, 0, 300, 100), HXMC=["甲", "乙"])
+    farm = gpd.GeoDataFrame(
+        {"fid": [7, 9], "YJJBNTTBBH": ["F7", "F9"]},
+        geometry=[b(50, 50, 60, 60), b(250, 90, 260, 110)],
+        crs=CRS,
+    )
+    p = overlap_pieces(red, farm, method="planar")
+    assert p["a_fid"].tolist() == [0, 1]
+    assert p["b_fid"].tolist() == [7, 9]
+    assert p["b_YJJBNTTBBH"].tolist() == ["F7", "F9"]
+    assert p["a_HXMC"].tolist() == ["甲", "乙"]
+    assert p["area_m2"].tolist() == pytest.approx([100, 100])
+    assert p["area_ha"].tolist() == pytest.approx([0.01, 0.01])
+
+
+def test_touching_layers_do_not_overlap():
+    a = gdf(b(0, 0, 10, 10))
+    c = gdf(b(10, 0, 20, 10))
+    assert overlap_area(a, c, method="planar") == 0
+    assert len(overlap_pieces(a, c, method="planar")) == 0
+
+
+# ----------------------------------------------------------------------------- containment
+def test_outside_pieces_partly_outside_split_outer():
+    # the red line is two touching features: no single one covers the protected area
+    red = gdf(b(0, 0, 50, 100), b(50, 0, 100, 100))
+    pa = gdf(b(10, 10, 20, 20), b(40, 40, 120, 60), b(500, 500, 510, 520))
+    o = outside_pieces(pa, red, method="planar")
+    assert o["fid"].tolist() == [1, 2]
+    assert o["area_m2"].tolist() == pytest.approx([20 * 20, 200])
+    assert o["feature_m2"].tolist() == pytest.approx([80 * 20, 200])
+    assert shapely.equals(o.geometry.iloc[0], b(100, 40, 120, 60))
+
+
+def test_outside_pieces_with_many_candidates():
+    red = gdf(*[b(10 * i, 0, 10 * i + 10, 10) for i in range(8)])  # 8 touching strips
+    pa = gdf(b(5, 2, 95, 8))
+    o = outside_pieces(pa, red, method="planar")
+    assert o["area_m2"].tolist() == pytest.approx([15 * 6])
+
+
+# ----------------------------------------------------------------------------- self overlaps
+def test_self_overlaps_and_duplicates():
+    g = gpd.GeoDataFrame(
+        {"YJJBNTTBBH": ["A", "B", "C", "D"]},
+        geometry=[
+            b(0, 0, 10, 10),
+            shapely.Polygon(  # same square, other start vertex and orientation
+                [(X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0), (X0, Y0 + 10)]
+            ),
+            b(5, 0, 15, 10),
+            b(100, 100, 110, 110),
+        ],
+        crs=CRS,
+    )
+    so = self_overlaps(g, method="planar")
+    assert list(zip(so["fid_a"], so["fid_b"], strict=True)) == [(0, 1), (0, 2), (1, 2)]
+    assert so["duplicate"].tolist() == [True, False, False]
+    assert so["area_m2"].tolist() == pytest.approx([100, 50, 50])
+    assert so["YJJBNTTBBH_a"].tolist() == ["A", "A", "B"]
+
+
+# ----------------------------------------------------------------------------- errors, output
+def test_crs_mismatch_names_both():
+    a = gdf(b(0, 0, 1, 1))
+    c = gpd.GeoDataFrame(geometry=[box(123, 45, 123.001, 45.001)], crs="EPSG:4490")
+    with pytest.raises(CRSError, match=r"EPSG:4529.*EPSG:4490.*to_working"):
+        overlap_area(a, c, method="planar")
+    with pytest.raises(CRSError, match=r"'red_line'.*'basic_farmland'"):
+        overlap_matrix({"red_line": a, "basic_farmland": c})
+
+
+def test_missing_crs_is_an_error():
+    with pytest.raises(CRSError, match="has no CRS"):
+        union_area(gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)]))
+
+
+def test_write_conflicts(tmp_path):
+    red = gdf(b(0, 0, 100, 100))
+    farm = gdf(b(90, 0, 200, 100), b(300, 0, 310, 10), YJJBNTTBBH=["F1", "F2"])
+    pieces = overlap_pieces(red, farm, method="planar")
+    path = tmp_path / "conflicts.gpkg"
+    out = write_conflicts(
+        path, {"overlap_red_line__basic_farmland": pieces, "duplicate_basic_farmland": farm[:0]}
+    )
+    assert out == path
+    assert [n for n, _ in pyogrio.list_layers(path)] == ["overlap_red_line__basic_farmland"]
+    back = gpd.read_file(path, layer="overlap_red_line__basic_farmland")
+    assert back["b_YJJBNTTBBH"].tolist() == ["F1"]
+    assert back["area_ha"].tolist() == pytest.approx([0.1])
+    assert back.crs.to_epsg() == 4529
+    with pytest.raises(EcospaceError, match=r"already exists.*overwrite"):
+        write_conflicts(path, {"x": pieces})
+    write_conflicts(path, {"again": pieces}, overwrite=True)
+    assert [n for n, _ in pyogrio.list_layers(path)] == ["again"]
