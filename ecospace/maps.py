@@ -1,0 +1,756 @@
+"""Interactive maps of the planning layers: one self-contained HTML file that works offline.
+
+:func:`make_map` draws every layer role in its conventional colour (生态保护红线 red, 永久基本农田
+yellow, 城镇开发边界 purple, 自然保护地 green, county and townships as outlines), the conflicts on
+top (magenta hatching), a legend, a layer control and a scale bar, fitted to the county.
+Tooltips and popups give each feature's name, code and area; the area is computed with
+:func:`ecospace.area.areas` on the full-resolution geometry in the layer's own CRS, while the
+geometry drawn is a display copy (reprojected to EPSG:4326, grouped when a layer is large,
+simplified to a size budget, coordinates rounded to 6 decimals).
+
+Leaflet is inlined from the copy vendored in ``ecospace/_static`` (see its README): the page
+makes no request when it opens.  Base maps (天地图, OpenStreetMap) are added only on request.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from ._errors import EcospaceError, MethodError, RoleError
+from .area import METHODS, areas
+
+__all__ = ["CONFLICT_STYLE", "ROLE_STYLES", "make_map", "save_map"]
+
+log = logging.getLogger("ecospace")
+
+LEAFLET_VERSION = "1.9.4"
+Basemap = Literal[None, "none", "tianditu", "osm"]
+
+#: Drawing order (bottom to top), colours and bilingual labels of the layer roles.
+ROLE_STYLES: dict[str, dict[str, Any]] = {
+    "land_use": {
+        "zh": "土地利用现状",
+        "en": "Land use",
+        "short": "Land use",
+        "style": {"color": "#8c8c8c", "weight": 0.3, "fillOpacity": 0.45},
+    },
+    "protected_area": {
+        "zh": "自然保护地",
+        "en": "Protected areas",
+        "short": "Protected areas",
+        "style": {"color": "#1b7837", "fillColor": "#5aae61", "weight": 1.5, "fillOpacity": 0.35},
+    },
+    "red_line": {
+        "zh": "生态保护红线",
+        "en": "Ecological protection red line",
+        "short": "Red line",
+        "style": {"color": "#e31a1c", "fillColor": "#e31a1c", "weight": 1.5, "fillOpacity": 0.35},
+    },
+    "basic_farmland": {
+        "zh": "永久基本农田",
+        "en": "Permanent basic farmland",
+        "short": "Basic farmland",
+        "style": {"color": "#b8860b", "fillColor": "#ffd700", "weight": 0.5, "fillOpacity": 0.6},
+    },
+    "urban_boundary": {
+        "zh": "城镇开发边界",
+        "en": "Urban development boundary",
+        "short": "Urban boundary",
+        "style": {"color": "#7b2cbf", "fillColor": "#9d4edd", "weight": 2, "fillOpacity": 0.3},
+    },
+    "townships": {
+        "zh": "乡镇界",
+        "en": "Township boundaries",
+        "short": "Townships",
+        "style": {"color": "#555555", "weight": 1, "dashArray": "4 3", "fill": False},
+    },
+    "boundary": {
+        "zh": "县级行政区界",
+        "en": "County boundary",
+        "short": "County",
+        "style": {"color": "#000000", "weight": 2.5, "fill": False},
+    },
+}
+
+#: Style of conflict pieces (overlaps, containment failures, duplicates): magenta, hatched.
+CONFLICT_STYLE: dict[str, Any] = {
+    "color": "#ff00ff",
+    "fillColor": "#ff00ff",
+    "weight": 2,
+    "fillOpacity": 0.5,
+    "className": "ecospace-conflict",
+}
+
+#: 三调 first-level land-use classes (GB/T 21010-2017 work classification) and display colours.
+LAND_USE_CLASSES: dict[str, tuple[str, str]] = {
+    "01": ("耕地", "#f5e17a"),
+    "02": ("园地", "#d9b44a"),
+    "03": ("林地", "#3f8f3f"),
+    "04": ("草地", "#a6d96a"),
+    "05": ("商业服务业用地", "#e6550d"),
+    "06": ("工矿用地", "#bc80bd"),
+    "07": ("住宅用地", "#fb8072"),
+    "08": ("公共管理与公共服务用地", "#fdb462"),
+    "09": ("特殊用地", "#b3b3b3"),
+    "10": ("交通运输用地", "#969696"),
+    "11": ("水域及水利设施用地", "#6baed6"),
+    "12": ("其他土地", "#d9d9d9"),
+}
+
+METHOD_SHORT: dict[str, str] = {
+    "ellipsoid": "椭球面积",
+    "geodesic": "测地线面积",
+    "planar": "平面面积",
+}
+
+_NAME_FIELDS = {
+    "boundary": ["XZQMC"],
+    "townships": ["XZQMC", "XZMC"],
+    "red_line": ["HXMC", "ZRBHDMC"],
+    "basic_farmland": ["ZLDWMC", "DLMC"],
+    "urban_boundary": ["GHFQMC"],
+    "protected_area": ["ZRBHDMC", "BHDMC", "ZRBHQMC"],
+    "land_use": ["DLMC"],
+}
+_CODE_FIELDS = {
+    "boundary": ["XZQDM"],
+    "townships": ["XZQDM"],
+    "red_line": ["HXBH", "HXLX"],
+    "basic_farmland": ["YJJBNTTBBH", "JBNTTBBH", "TBBH"],
+    "urban_boundary": ["GHFQDM"],
+    "protected_area": ["ZRBHDDM", "BHDDM", "ZRBHDBH"],
+    "land_use": ["DLBM"],
+}
+_GENERIC_NAME = ["MC", "NAME", "Name", "name", "名称"]
+_GENERIC_CODE = ["BSM", "DM", "CODE", "Code", "code", "编码"]
+
+#: Rough bytes of one "[lon, lat], " pair in the embedded GeoJSON (6 decimals, json spaces),
+#: and of a feature's GeoJSON skeleton.
+_BYTES_PER_COORD = 26
+_BYTES_PER_FEATURE = 90
+#: Leaflet, its CSS and folium's page skeleton.
+_PAGE_OVERHEAD = 250_000
+_TOLERANCES_M = (0, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+_M_PER_DEGREE = 111_320.0
+
+_TIANDITU = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+)
+
+
+def make_map(
+    layers: Mapping[str, Any],
+    *,
+    conflicts: Mapping[str, gpd.GeoDataFrame] | None = None,
+    title: str | None = None,
+    basemap: Basemap = None,
+    tianditu_key: str | None = None,
+    max_bytes: int = 20_000_000,
+    max_features: int = 5_000,
+    land_use: bool = False,
+    method: str = "ellipsoid",
+) -> folium.Map:
+    """An offline Leaflet map of the planning layers and their conflicts.
+
+    Parameters
+    ----------
+    layers
+        Role → GeoDataFrame (or :class:`ecospace.layers.Layer`), in any CRS.  Roles:
+        ``boundary``, ``townships``, ``red_line``, ``basic_farmland``, ``urban_boundary``,
+        ``protected_area``, ``land_use``.
+    conflicts
+        Conflict name → GeoDataFrame of conflict pieces (as in ``measure_county(...).conflicts``):
+        drawn on top, magenta and hatched.
+    title
+        Shown at the top of the map (escaped).
+    basemap
+        ``None``/``"none"`` (default: no tiles, works offline), ``"tianditu"`` (天地图 vector and
+        imagery, needs ``tianditu_key`` or the environment variable ``TIANDITU_KEY``) or ``"osm"``.
+    max_bytes
+        Size budget of the embedded GeoJSON: display copies are simplified until they fit.
+    max_features
+        A layer with more features is drawn grouped (per township, per grid cell, land use per
+        class); its popups then give the group's count and total area.
+    land_use
+        Include the ``land_use`` layer (grouped by first-level class, hidden until ticked).
+    method
+        Area method for the popups (see :func:`ecospace.area.areas`).
+
+    Returns
+    -------
+    folium.Map
+        Shows inline in Jupyter; write it with :func:`save_map`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> county = gpd.GeoDataFrame({"XZQMC": ["示范县"]}, geometry=[box(126, 45, 126.1, 45.1)],
+    ...                           crs="EPSG:4490")
+    >>> m = make_map({"boundary": county}, title="示范县")
+    >>> "示范县" in m.get_root().render()
+    True
+    """
+    if method not in METHODS:
+        raise MethodError(f"method={method!r} is not an area method; use one of {METHODS}")
+    unknown = sorted(set(layers) - set(ROLE_STYLES))
+    if unknown:
+        raise RoleError(f"unknown layer role(s) {unknown}; the map knows {list(ROLE_STYLES)}")
+    if basemap == "none":
+        basemap = None
+    if basemap not in (None, "tianditu", "osm"):
+        raise EcospaceError(f"basemap={basemap!r} is not known; use None, 'tianditu' or 'osm'")
+    if basemap == "tianditu":
+        tianditu_key = tianditu_key or os.environ.get("TIANDITU_KEY")
+        if not tianditu_key:
+            raise EcospaceError(
+                "basemap='tianditu' needs a key: pass tianditu_key=... (--tianditu-key) or set "
+                "TIANDITU_KEY; get one at console.tianditu.gov.cn"
+            )
+
+    gdfs = {role: _as_gdf(layers[role], role) for role in ROLE_STYLES if role in layers}
+    if not land_use:
+        gdfs.pop("land_use", None)
+    townships = gdfs.get("townships")
+    drawn: list[tuple[str, str, _Display]] = []  # (kind, role or conflict name, display copy)
+    for role, gdf in gdfs.items():
+        drawn.append(("role", role, _display_copy(gdf, role, method, max_features, townships)))
+    for name, gdf in (conflicts or {}).items():
+        gdf = _as_gdf(gdf, f"conflicts[{name!r}]")
+        drawn.append(("conflict", name, _conflict_copy(gdf, name, method)))
+    drawn = [d for d in drawn if len(d[2])]
+
+    tol = _fit_tolerance([d[2] for d in drawn], max_bytes)
+
+    # scale bar added below (metric only): folium's control_scale adds miles too
+    m = folium.Map(location=None, tiles=None, control_scale=False, zoom_control=True)
+    # Only the inlined Leaflet below: folium's template would pull jQuery, Bootstrap,
+    # Font Awesome and Leaflet itself from CDNs.
+    m.default_js = []
+    m.default_css = []
+    root = m.get_root()
+    root.header.add_child(Element(_inline_assets()), name="ecospace_leaflet", index=0)
+    root.html.add_child(Element(_HATCH_SVG), name="ecospace_hatch")
+    _add_basemap(m, basemap, tianditu_key)
+    folium.map.CustomPane("ecospace-outlines", z_index=420, pointer_events=True).add_to(m)
+    folium.map.CustomPane("ecospace-conflicts", z_index=450, pointer_events=True).add_to(m)
+
+    legend: list[tuple[str, str, dict]] = []
+    for kind, key, disp in drawn:
+        geo = _feature_collection(disp, tol)
+        if kind == "role":
+            spec = ROLE_STYLES[key]
+            label = f"{spec['zh']} {spec['short']}"
+            style = dict(spec["style"])
+            if key == "land_use":
+                style["className"] = "ecospace-land-use"
+            pane = "ecospace-outlines" if key in ("boundary", "townships") else "overlayPane"
+            legend.append((spec["zh"], spec["en"], style))
+            show = key != "land_use"
+        else:
+            label = f"冲突：{_conflict_label(key)[0]} Conflict"
+            style, pane, show = dict(CONFLICT_STYLE), "ecospace-conflicts", True
+        fields = [f for f in _FIELD_ALIASES if f in disp.props.columns]
+        aliases = [_FIELD_ALIASES[f] for f in fields]
+        layer = folium.GeoJson(
+            geo,
+            name=html.escape(label),
+            show=show,
+            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+            popup=folium.GeoJsonPopup(fields=fields, aliases=aliases),
+            style=_land_use_style() if key == "land_use" and kind == "role" else style,
+            pane=pane,
+        )
+        layer.add_to(m)
+    if any(kind == "conflict" for kind, _, _ in drawn):
+        legend.append(("冲突区域（重叠/超出/重复）", "Conflicts (overlap/outside/duplicate)", {}))
+    if "land_use" in gdfs:
+        legend.append(("土地利用（按一级类）", "Land use by class", {"color": "#8c8c8c"}))
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    _ScaleBar().add_to(m)
+    _Legend(legend).add_to(m)
+    _Title(title or "三区三线核查图 Planning layers check").add_to(m)
+    bounds = _bounds(gdfs)
+    if bounds is not None:
+        m.fit_bounds(bounds)
+    return m
+
+
+def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write the map as one self-contained HTML file.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`make_map`.
+    path
+        Output file; missing parent folders are created.
+    overwrite
+        Replace an existing file (otherwise an existing file is an error).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile, geopandas as gpd
+    >>> from shapely import box
+    >>> county = gpd.GeoDataFrame(geometry=[box(126, 45, 126.1, 45.1)], crs="EPSG:4490")
+    >>> out = save_map(make_map({"boundary": county}), Path(tempfile.mkdtemp()) / "m.html")
+    >>> out.stat().st_size > 100_000
+    True
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise EcospaceError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page = m.get_root().render()
+    path.write_text(page, encoding="utf-8")
+    log.info("map written: %s (%.1f MB)", path, len(page.encode()) / 1e6)
+    return path
+
+
+# --- display copies ---------------------------------------------------------------------------
+
+_FIELD_ALIASES = {
+    "layer": "图层 Layer",
+    "name": "名称 Name",
+    "code": "编码 Code",
+    "count": "图斑数 Features",
+    "fid": "要素号 FID",
+    "area": "面积 Area",
+}
+
+
+def _as_gdf(obj: Any, what: str) -> gpd.GeoDataFrame:
+    gdf = getattr(obj, "gdf", obj)  # an ecospace.layers.Layer
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise RoleError(f"{what}: expected a GeoDataFrame or Layer, got {type(obj).__name__}")
+    if gdf.crs is None:
+        from ._errors import CRSError
+
+        raise CRSError(f"{what}: the layer has no CRS; set one with gdf.set_crs(...)")
+    keep = ~(gdf.geometry.isna() | gdf.geometry.is_empty)
+    return gdf[keep.to_numpy()]
+
+
+def _area_text(m2: np.ndarray, method: str) -> np.ndarray:
+    label = METHOD_SHORT[method]
+    return np.array([f"{a / 1e4:,.2f} 公顷（{label}）" for a in m2], dtype=object)
+
+
+def _pick(gdf: gpd.GeoDataFrame, candidates: list[str]) -> pd.Series | None:
+    for col in candidates:
+        if col in gdf.columns:
+            return gdf[col]
+    return None
+
+
+def _text(values: pd.Series | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, "", dtype=object)
+    out = values.astype(object).where(values.notna(), "").astype(str)
+    return np.array([html.escape(v) for v in out], dtype=object)
+
+
+@dataclass
+class _Display:
+    """What one map layer draws: source geometries in EPSG:4326 and the popup rows.
+
+    ``group`` maps each source geometry to its row in ``props`` when the layer is drawn
+    grouped (one MultiPolygon per row, collected after simplification), else ``None``.
+    """
+
+    geoms: np.ndarray
+    props: pd.DataFrame
+    group: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.props)
+
+
+def _display_copy(
+    gdf: gpd.GeoDataFrame,
+    role: str,
+    method: str,
+    max_features: int,
+    townships: gpd.GeoDataFrame | None,
+) -> _Display:
+    """Attributes (escaped) and full-geometry areas, geometry in EPSG:4326, grouped if large."""
+    n = len(gdf)
+    area_m2 = areas(gdf.geometry, gdf.crs, method=method)  # full resolution, original CRS
+    names = _text(_pick(gdf, _NAME_FIELDS[role] + _GENERIC_NAME), n)
+    codes = _text(_pick(gdf, _CODE_FIELDS[role] + _GENERIC_CODE), n)
+    fid = gdf["fid"].to_numpy() if "fid" in gdf.columns else np.arange(n)
+    geom = np.asarray(gdf.geometry.to_crs("EPSG:4326").values, dtype=object)
+    label = ROLE_STYLES[role]["zh"]
+    if n <= max_features or role == "boundary":
+        props = pd.DataFrame(
+            {
+                "layer": label,
+                "name": names,
+                "code": codes,
+                "fid": fid.astype(str),
+                "area": _area_text(area_m2, method),
+            }
+        )
+        return _Display(geom, props)
+    if role == "land_use":
+        dlbm = _pick(gdf, ["DLBM"])
+        key = (
+            dlbm.astype(str).str[:2].to_numpy()
+            if dlbm is not None
+            else np.full(n, "", dtype=object)
+        )
+        group_names = {k: LAND_USE_CLASSES.get(k, ("其他", ""))[0] for k in set(key)}
+        how = "land-use class"
+    elif townships is not None and len(townships):
+        key, group_names = _group_by_township(geom, townships)
+        how = "township"
+    else:
+        key, group_names = _group_by_grid(geom, max_features)
+        how = "grid cell"
+    group, uniques = pd.factorize(pd.Series(key, dtype=object), sort=True)
+    log.info(
+        "%s: %d features drawn as %d groups (per %s); popups give group totals",
+        role,
+        n,
+        len(uniques),
+        how,
+    )
+    props = pd.DataFrame(
+        {
+            "layer": label,
+            "name": [html.escape(group_names[k]) for k in uniques],
+            "code": [html.escape(str(k)) for k in uniques],
+            "count": [f"{c:,}" for c in np.bincount(group, minlength=len(uniques))],
+            "area": _area_text(np.bincount(group, weights=area_m2, minlength=len(uniques)), method),
+        }
+    )
+    return _Display(geom, props, group)
+
+
+def _collect(geom: np.ndarray, group: np.ndarray, k: int) -> np.ndarray:
+    """One MultiPolygon per group (parts collected, not dissolved: drawing needs no union)."""
+    parts, idx = shapely.get_parts(geom, return_index=True)
+    poly = shapely.get_type_id(parts) == 3
+    parts, part_group = parts[poly], group[idx[poly]]
+    order = np.argsort(part_group, kind="stable")
+    parts, part_group = parts[order], part_group[order]
+    out = np.full(k, None, dtype=object)
+    present = np.unique(part_group)
+    # shapely numbers the output by distinct index; map back to the group numbers
+    _, dense = np.unique(part_group, return_inverse=True)
+    out[present] = shapely.multipolygons(parts, indices=dense)
+    return out
+
+
+def _group_by_township(geom: np.ndarray, townships: gpd.GeoDataFrame):
+    tw = townships.to_crs("EPSG:4326")
+    names = _pick(tw, _NAME_FIELDS["townships"] + _GENERIC_NAME)
+    codes = _pick(tw, _CODE_FIELDS["townships"] + _GENERIC_CODE)
+    labels = [str(names.iloc[i]) if names is not None else f"乡镇 {i + 1}" for i in range(len(tw))]
+    keys = [str(codes.iloc[i]) if codes is not None else str(i + 1) for i in range(len(tw))]
+    pts = shapely.point_on_surface(geom)
+    tree = shapely.STRtree(tw.geometry.values)
+    src, dst = tree.query(pts, predicate="within")
+    key = np.full(len(geom), "-", dtype=object)
+    first = np.unique(src, return_index=True)[1]
+    key[src[first]] = np.asarray(keys, dtype=object)[dst[first]]
+    group_names = dict(zip(keys, labels, strict=True))
+    group_names["-"] = "乡镇界外 outside townships"
+    return key, group_names
+
+
+def _group_by_grid(geom: np.ndarray, max_features: int):
+    pts = shapely.get_coordinates(shapely.point_on_surface(geom))
+    side = max(1, int(math.sqrt(min(max_features, 400))))
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    cell = np.maximum((hi - lo) / side, 1e-9)
+    ij = np.minimum(((pts - lo) / cell).astype(int), side - 1)
+    key = np.array([f"{r + 1:02d}-{c + 1:02d}" for c, r in ij], dtype=object)
+    return key, {k: f"网格 grid {k}" for k in set(key)}
+
+
+def _conflict_copy(gdf: gpd.GeoDataFrame, name: str, method: str) -> _Display:
+    n = len(gdf)
+    zh, _ = _conflict_label(name)
+    area_m2 = areas(gdf.geometry, gdf.crs, method=method)
+    ids = []
+    for cols in (("a_fid", "b_fid"), ("fid_a", "fid_b"), ("fid",)):
+        if all(c in gdf.columns for c in cols):
+            ids = [gdf[c].astype(str).to_numpy() for c in cols]
+            break
+    fid = np.array([" × ".join(t) for t in zip(*ids, strict=True)], dtype=object) if ids else None
+    if "duplicate" in gdf.columns:
+        dup = np.where(gdf["duplicate"].fillna(False).astype(bool), "（重复图斑 duplicate）", "")
+        fid = np.char.add(fid.astype(str), dup.astype(str)).astype(object)
+    props = pd.DataFrame(
+        {
+            "layer": html.escape(f"冲突：{zh}"),
+            "fid": _text(pd.Series(fid), n) if fid is not None else np.arange(n).astype(str),
+            "area": _area_text(area_m2, method),
+        }
+    )
+    return _Display(np.asarray(gdf.geometry.to_crs("EPSG:4326").values, dtype=object), props)
+
+
+def _conflict_label(name: str) -> tuple[str, str]:
+    """Bilingual label of a conflict layer from its name, e.g. ``red_line/basic_farmland``."""
+    roles = sorted(
+        (r for r in ROLE_STYLES if re.search(rf"(?<![a-z]){r}(?![a-z])", name)),
+        key=name.index,
+    )
+    zh = [ROLE_STYLES[r]["zh"] for r in roles]
+    en = [ROLE_STYLES[r]["en"] for r in roles]
+    lname = name.lower()
+    if len(roles) == 2 and ("outside" in lname or "contain" in lname or "within" in lname):
+        return f"{zh[0]}超出{zh[1]}", f"{en[0]} outside {en[1]}"
+    if len(roles) == 1 and ("self" in lname or "dup" in lname):
+        return f"{zh[0]}内部重叠/重复", f"{en[0]} overlapping itself"
+    if len(roles) == 2:
+        return f"{zh[0]}与{zh[1]}重叠", f"{en[0]} overlapping {en[1]}"
+    return name, name
+
+
+def _fit_tolerance(displays: list[_Display], max_bytes: int) -> float:
+    """The smallest simplification tolerance (degrees) whose GeoJSON fits ``max_bytes``."""
+    if not displays:
+        return 0.0
+    allg = np.concatenate([d.geoms for d in displays])
+    props = sum(
+        len(json.dumps(d.props.to_dict("records"))) + _BYTES_PER_FEATURE * len(d) for d in displays
+    )
+    budget = max_bytes - props - _PAGE_OVERHEAD
+
+    def fits(i: int) -> bool:
+        tol = _TOLERANCES_M[i] / _M_PER_DEGREE
+        g = shapely.simplify(allg, tol, preserve_topology=True) if tol else allg
+        return int(shapely.get_num_coordinates(g).sum()) * _BYTES_PER_COORD <= budget
+
+    # bisection over the tolerance ladder: the estimate shrinks as the tolerance grows
+    lo, hi = 0, len(_TOLERANCES_M) - 1
+    if fits(lo):
+        return 0.0
+    if not fits(hi):
+        log.warning(
+            "display copies exceed %d bytes even simplified at %g m", max_bytes, _TOLERANCES_M[hi]
+        )
+        return _TOLERANCES_M[hi] / _M_PER_DEGREE
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if fits(mid) else (mid, hi)
+    log.info("display copies simplified at %g m to fit %d bytes", _TOLERANCES_M[hi], max_bytes)
+    return _TOLERANCES_M[hi] / _M_PER_DEGREE
+
+
+def _feature_collection(disp: _Display, tol: float) -> dict:
+    """GeoJSON of a display copy: simplified at ``tol`` degrees, coordinates to 6 decimals."""
+    g = disp.geoms
+    if tol:
+        g = shapely.simplify(g, tol, preserve_topology=True)
+    if disp.group is not None:
+        g = _collect(g, disp.group, len(disp))
+    g = shapely.transform(g, lambda c: np.round(c, 6))
+    gj = shapely.to_geojson(g)
+    props = disp.props.to_dict("records")
+    feats = ",".join(
+        f'{{"type":"Feature","id":{i},"properties":{json.dumps(p, ensure_ascii=False)},'
+        f'"geometry":{s}}}'
+        for i, (p, s) in enumerate(zip(props, gj, strict=True))
+        if s is not None
+    )
+    # GEOS prints a few rounded values with 17 significant digits; they parse back to the
+    # same doubles, which the page's JSON encoder then writes in their shortest form
+    return json.loads(f'{{"type":"FeatureCollection","features":[{feats}]}}')
+
+
+def _bounds(gdfs: Mapping[str, gpd.GeoDataFrame]) -> list[list[float]] | None:
+    pick = [gdfs["boundary"]] if "boundary" in gdfs else list(gdfs.values())
+    boxes = [g.to_crs("EPSG:4326").total_bounds for g in pick if len(g)]
+    if not boxes:
+        return None
+    b = np.array(boxes)
+    return [
+        [float(b[:, 1].min()), float(b[:, 0].min())],
+        [float(b[:, 3].max()), float(b[:, 2].max())],
+    ]
+
+
+def _land_use_style() -> folium.utilities.JsCode:
+    colours = {k: c for k, (_, c) in LAND_USE_CLASSES.items()}
+    base = ROLE_STYLES["land_use"]["style"]
+    return folium.utilities.JsCode(
+        f"function(f) {{ var c = {json.dumps(colours)}[String(f.properties.code).slice(0, 2)]"
+        f" || '#cccccc'; return Object.assign({json.dumps(base)}, {{fillColor: c}}); }}"
+    )
+
+
+# --- page furniture ---------------------------------------------------------------------------
+
+
+def _static(name: str) -> bytes:
+    return (resources.files("ecospace") / "_static" / name).read_bytes()
+
+
+def _inline_assets() -> str:
+    css = _static("leaflet.css").decode("utf-8")
+
+    def data_uri(mo: re.Match) -> str:
+        b64 = base64.b64encode(_static(mo.group(1))).decode("ascii")
+        return f"url(data:image/png;base64,{b64})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, css)
+    js = _static("leaflet.js").decode("utf-8").replace("</script", "<\\/script")
+    return (
+        f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by ecospace -->\n"
+        f"<style>{css}</style>\n<script>{js}</script>\n"
+        "<style>.ecospace-conflict{fill:url(#ecospace-hatch);fill-opacity:1}"
+        ".leaflet-container{background:#ffffff}</style>"
+    )
+
+
+_HATCH_SVG = (
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+    '<pattern id="ecospace-hatch" patternUnits="userSpaceOnUse" width="8" height="8" '
+    'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ff00ff" '
+    'fill-opacity="0.15"/><line x1="0" y1="0" x2="0" y2="8" stroke="#ff00ff" '
+    'stroke-width="3"/></pattern></defs></svg>'
+)
+
+
+def _add_basemap(m: folium.Map, basemap: str | None, key: str | None) -> None:
+    if basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap 底图", overlay=False).add_to(m)
+    elif basemap == "tianditu":
+        attr = "© 天地图 国家地理信息公共服务平台 (tianditu.gov.cn)"
+        for layer, name, overlay in (
+            ("vec", "天地图 矢量 Tianditu vector", False),
+            ("img", "天地图 影像 Tianditu imagery", False),
+            ("cva", "天地图 注记 Tianditu labels", True),
+        ):
+            folium.TileLayer(
+                _TIANDITU.format(layer=layer, key=key),
+                name=name,
+                attr=attr,
+                overlay=overlay,
+                subdomains="01234567",
+                max_zoom=18,
+                show=layer != "img",
+            ).add_to(m)
+
+
+class _Legend(MacroElement):
+    """A Leaflet control listing the layers drawn, Chinese label with English."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .ecospace-legend {background: rgba(255,255,255,0.92); padding: 6px 10px; font: 12px/1.5
+          "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; border-radius: 4px;
+          box-shadow: 0 1px 4px rgba(0,0,0,0.3);}
+        .ecospace-legend h4 {margin: 0 0 4px; font-size: 13px;}
+        .ecospace-legend i {display: inline-block; width: 18px; height: 12px; margin-right: 6px;
+          vertical-align: middle; box-sizing: border-box;}
+        .ecospace-legend .en {color: #666;}
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "ecospace-legend");
+            div.innerHTML = {{ this.html|tojson }};
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, entries: list[tuple[str, str, dict]]):
+        super().__init__()
+        self._name = "Legend"
+        rows = ["<h4>图例 Legend</h4>"]
+        for zh, en, style in entries:
+            if not style:  # conflicts: the hatch
+                swatch = (
+                    "background: repeating-linear-gradient(45deg, #ff00ff 0 3px, "
+                    "rgba(255,0,255,0.15) 3px 8px); border: 2px solid #ff00ff"
+                )
+            elif style.get("fill", True):
+                swatch = (
+                    f"background: {style.get('fillColor', style['color'])}; "
+                    f"border: 2px solid {style['color']}"
+                )
+            else:
+                border = "dashed" if style.get("dashArray") else "solid"
+                swatch = f"border: 2px {border} {style['color']}"
+            rows.append(
+                f'<div><i style="{swatch}"></i>{html.escape(zh)} '
+                f'<span class="en">{html.escape(en)}</span></div>'
+            )
+        self.html = "".join(rows)
+
+
+class _ScaleBar(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, maxWidth: 150})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ScaleBar"
+
+
+class _Title(MacroElement):
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .ecospace-title {position: absolute; z-index: 1000; top: 10px; left: 50%;
+          transform: translateX(-50%); background: rgba(255,255,255,0.9); padding: 4px 12px;
+          font: bold 16px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; border-radius: 4px;
+          box-shadow: 0 1px 4px rgba(0,0,0,0.3); pointer-events: none; white-space: nowrap;}
+        .leaflet-top {top: 44px;}
+        </style>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}
+        <div class="ecospace-title">{{ this.text }}</div>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str):
+        super().__init__()
+        self._name = "Title"
+        self.text = html.escape(title)
