@@ -54,23 +54,183 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
-@cli.command()
-def demo() -> None:
-    """Run the whole check on the bundled demo county (示范县)."""
-    import geopandas as gpd
-    import pyogrio
+@cli.command(name="check")
+@click.argument(
+    "plan_file", metavar="PLAN.yaml", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the reports, conflicts.gpkg and map.html [default: out/<plan file name>/].",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the table and the reports.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Print the verification table or the JSON report.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
+    help="Area method [default: the plan's, else ellipsoid 椭球面积].",
+)
+@click.option(
+    "--denominator",
+    type=click.Choice(["boundary", "stated"]),
+    help="Shares divide by the boundary layer's computed area or the plan's stated "
+    "total [default: the plan's, else boundary].",
+)
+@click.option("--no-map", is_flag=True, help="Do not draw map.html (faster).")
+@click.option("--overwrite", is_flag=True, help="Replace report files already in --out.")
+@click.pass_context
+def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, overwrite):
+    """Check a plan's figures against its layers and write the reports.
 
-    from .area import areas
+    Writes report.md, report.html, report.xlsx, report.json, conflicts.gpkg and map.html.
+    Exit status: 0 when every binding figure passes (or is within the plan's stated
+    precision), 1 when one fails or cannot be measured, 2 for usage errors.
+    """
+    from .check import check
+    from .report import planned_outputs, write_outputs
+
+    out_dir = out_dir or Path("out") / plan_file.stem
+    map_path = False if no_map else None
+    existing = [str(p) for p in planned_outputs(out_dir, map_path=map_path).values() if p.exists()]
+    if existing and not overwrite:
+        raise click.UsageError(
+            f"{', '.join(existing)} already exist(s); pass --overwrite or choose another --out"
+        )
+    result = check(plan_file, method=method, denominator=denominator)
+    paths = write_outputs(result, out_dir, lang=lang, overwrite=True, map_path=map_path)
+    if fmt == "json":
+        click.echo(result.to_json())
+    else:
+        click.echo(result.to_table(lang))
+        click.echo("")
+    for kind, path in paths.items():
+        click.echo(f"{kind:<10} {path}", err=fmt == "json")
+    ctx.exit(0 if result.passed else 1)
+
+
+@cli.command()
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the tables and the reports.",
+)
+@click.option("--no-map", is_flag=True, help="Skip maps/demo.html and the PDF annex (faster).")
+@click.pass_context
+def demo(ctx, lang, no_map):
+    """Check the bundled demo county (示范县) against plans/demo.yaml.
+
+    Prints the layers, coverage, overlap matrix, containment and township table; writes
+    out/demo/ (reports and conflicts.gpkg), maps/demo.html and maps/demo_annex.pdf, and ends
+    with the verification table.  Some figures fail by design (the demo county carries
+    planted defects, listed in layers/demo_truth.json), so the exit status is 0 when every
+    figure has the status demo_truth.json predicts and 1 when one does not.
+    """
+    import json
+
+    from .check import check
+    from .report import section_text, section_title, write_outputs
 
     root = find_project_root()
-    gpkg = root / "layers" / "demo.gpkg"
-    click.echo(f"demo county: {gpkg}")
-    for name, _ in pyogrio.list_layers(gpkg):
-        gdf = gpd.read_file(gpkg, layer=name)
-        if gdf.geometry.isna().all() or gdf.crs is None:
-            continue
-        a = areas(gdf.geometry[gdf.is_valid]).sum() / 1e4
-        click.echo(f"  {name:<12} {len(gdf):>7} features  {a:>14,.2f} ha (sum of valid features)")
+    result = check(root / "plans" / "demo.yaml")
+    for key in ("layers", "coverage", "overlaps", "containment", "townships", "land_cover"):
+        click.echo(f"\n== {section_title(key, lang)} ==")
+        click.echo(section_text(result, key, lang))
+    maps_dir = root / "maps"
+    paths = write_outputs(
+        result,
+        root / "out" / "demo",
+        lang=lang,
+        overwrite=True,
+        map_path=False if no_map else maps_dir / "demo.html",
+    )
+    if not no_map:
+        try:
+            from .annex import make_annex
+        except ImportError:
+            log.warning("ecospace.annex is not available: no PDF annex")
+        else:
+            paths["annex"] = make_annex(
+                result.frames,
+                maps_dir / "demo_annex.pdf",
+                conflicts=result.county.conflicts,
+                title=result.plan.name,
+                overwrite=True,
+            )
+    truth = json.loads((root / "layers" / "demo_truth.json").read_text(encoding="utf-8"))
+    expected = {f["id"]: f["expected"] for f in truth["plan_figures"]}
+    got = dict(zip(result.figures["id"], result.figures["status"], strict=True))
+    wrong = sorted(i for i in expected.keys() | got.keys() if expected.get(i) != got.get(i))
+    click.echo(f"\n== {section_title('figures', lang)} ==")
+    click.echo(result.to_table(lang))
+    failed = int((result.figures["status"] == "fail").sum())
+    if wrong:
+        click.echo(f"\nunexpected status for {', '.join(wrong)} (see layers/demo_truth.json)")
+    elif lang == "zh":
+        click.echo(
+            f"\n{failed} 项指标不符合：示范县故意埋设了这些缺陷（layers/demo_truth.json），"
+            "全部指标的结论均与预期一致。"
+        )
+    else:
+        click.echo(
+            f"\n{failed} figures fail by design (the demo county's planted defects, "
+            "layers/demo_truth.json); every status is the one predicted."
+        )
+    click.echo("")
+    for kind in ("html", "xlsx", "json", "md", "conflicts", "map", "annex"):
+        if kind in paths:
+            click.echo(f"{kind:<10} {paths[kind]}")
+    ctx.exit(1 if wrong else 0)
+
+
+@cli.command("layers")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
+@click.option(
+    "--engine", type=click.Choice(["pyogrio", "fiona"]), default="pyogrio", show_default=True
+)
+@click.option(
+    "--role", "roles", multiple=True, metavar="LAYER=ROLE", help="Set a layer's role (or none)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def layers_command(sources, crs, engine, roles, fmt) -> None:
+    """List the layers in SOURCE... (file, .gdb, folder, .zip; PATH:LAYER for one layer).
+
+    For each: role, features, geometry type, CRS (EPSG, name, how determined),
+    encoding, and the problems found and repaired.
+    """
+    from .layers import _parse_role_option, format_inventory, inventory, read_sources
+
+    errors: list = []
+    found = read_sources(
+        sources, roles=_parse_role_option(roles), crs=crs, engine=engine, errors=errors
+    )
+    table = inventory(found)
+    if fmt == "json":
+        click.echo(table.to_json(orient="records", force_ascii=False, indent=2))
+    else:
+        click.echo(format_inventory(table))
+    if errors:
+        raise click.UsageError(
+            "; ".join(str(exc) for _, exc in errors) + f" ({len(errors)} layer(s) not read)"
+        )
 
 
 def main() -> None:

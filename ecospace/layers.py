@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -27,7 +28,7 @@ import pyproj
 import shapely
 
 from . import _dbf
-from ._errors import GeometryError, LayerNotFoundError, LayerReadError, RoleError
+from ._errors import EcospaceError, GeometryError, LayerNotFoundError, LayerReadError, RoleError
 from .crs import describe, resolve_crs
 from .validate import ValidationReport, validate_layer
 
@@ -35,6 +36,7 @@ __all__ = [
     "ROLES",
     "ROLE_LABELS",
     "Layer",
+    "format_inventory",
     "inventory",
     "list_layers",
     "load_layers",
@@ -553,6 +555,10 @@ def _finish(
     mojibake,
     geojson,
 ) -> Layer:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise GeometryError(
+            f"{label}: has no geometry column (an attribute table); it cannot be a planning layer"
+        )
     gdf = gdf.reset_index(drop=True)
     if "fid" in gdf.columns:
         gdf = gdf.rename(columns={"fid": "fid_src"})
@@ -656,6 +662,7 @@ def read_sources(
     engine: Engine = "pyogrio",
     repair: bool = True,
     only_roles: bool = False,
+    errors: list[tuple[str, Exception]] | None = None,
 ) -> list[Layer]:
     """Read every layer of several sources (the county boundary first).
 
@@ -673,6 +680,9 @@ def read_sources(
     repair : bool
     only_roles : bool
         Skip (do not read) layers with no role.
+    errors : list, optional
+        When given, a layer that cannot be read is appended as ``(label, error)`` and
+        skipped instead of raising (the inventory lists what it can).
 
     Returns
     -------
@@ -700,17 +710,23 @@ def read_sources(
     out: list[Layer] = []
     county = None
     for path, name, user, _ in plan:
-        layer = read_layer(
-            f"{path}:{name}",
-            role=None if user is ... else user,
-            crs=crs,
-            engine=engine,
-            repair=repair,
-            aliases=aliases,
-            near=county,
-            boundary=county,
-            crs_fallback=True,
-        )
+        try:
+            layer = read_layer(
+                f"{path}:{name}",
+                role=None if user is ... else user,
+                crs=crs,
+                engine=engine,
+                repair=repair,
+                aliases=aliases,
+                near=county,
+                boundary=county,
+                crs_fallback=True,
+            )
+        except EcospaceError as exc:
+            if errors is None:
+                raise
+            errors.append((f"{path}:{name}", exc))
+            continue
         if layer.role == "boundary" and county is None:
             county = layer.gdf
         out.append(layer)
@@ -820,6 +836,53 @@ def inventory(layers: Iterable[Layer] | Mapping[str, Layer]) -> pd.DataFrame:
         "problems",
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(width - _width(text), 0)
+    return fill + text if right else text + fill
+
+
+def format_inventory(table: pd.DataFrame) -> str:
+    """The inventory as aligned text (Chinese characters count double), problems below.
+
+    Examples
+    --------
+    >>> print(format_inventory(inventory([])))
+    no layers
+    """
+    if table.empty:
+        return "no layers"
+    rows = [("layer", "role", "features", "geometry", "CRS (how determined)", "encoding")]
+    for r in table.itertuples():
+        epsg = f"EPSG:{r.epsg} " if pd.notna(r.epsg) else ""
+        rows.append(
+            (
+                f"{r.source}:{r.layer}",
+                r.role or "-",
+                f"{r.features:,}",
+                r.geometry_type,
+                f"{epsg}{r.crs_name} ({r.crs_how})",
+                r.encoding or "-",
+            )
+        )
+    widths = [max(_width(row[k]) for row in rows) for k in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            _pad(cell, w, right=k == 2) for k, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+    problems = [(f"{r.source}:{r.layer}", r.problems) for r in table.itertuples() if r.problems]
+    if problems:
+        lines += ["", "problems:"] + [f"  {label}: {text}" for label, text in problems]
+    else:
+        lines += ["", "no problems found"]
+    return "\n".join(lines)
 
 
 def _parse_role_option(values: Iterable[str]) -> dict[str, str | None]:
