@@ -104,14 +104,20 @@ class CheckResult:
     created: str = field(default_factory=lambda: _dt.datetime.now().isoformat(timespec="seconds"))
     elapsed_s: float = 0.0
     map_path: Path | None = None
+    frames: dict = field(default_factory=dict, repr=False)
 
     @property
     def passed(self) -> bool:
-        """True when every binding figure passes or is within the stated precision."""
+        """True when every binding figure passes or is within the stated precision.
+
+        A binding figure that could not be measured (its layer is missing) counts as not
+        passed; figures with ``measure: stated`` (no layer can measure them) are left out.
+        """
         f = self.figures
         if not len(f):
             return True
-        binding = f["binding"].astype(bool)
+        # figures the plan states but no layer can measure (measure: stated) do not count
+        binding = f["binding"].astype(bool) & (f["measure"] != "stated")
         return bool(f.loc[binding, "status"].isin(["pass", "within precision"]).all())
 
     @property
@@ -253,25 +259,29 @@ class _Measurer:
         return overlap_area(self._layer(a), self._layer(b), method=self.method)
 
     def outside(self, inner: str, outer: str) -> float:
-        # |A \ B| = |A| − |A ∩ B| over the unions, so overlapping inner features count once
         self._layer(inner), self._layer(outer)
+        c = getattr(self.county, "containment", None)
+        if isinstance(c, pd.DataFrame) and len(c) and "outside_m2" in c:
+            hit = c[(c["inner"] == inner) & (c["outer"] == outer)]
+            if len(hit):
+                return float(hit["outside_m2"].iloc[0])
+        # |A \ B| = |A| − |A ∩ B| over the unions, so overlapping inner features count once
         return max(0.0, self.union(inner) - self.overlap(inner, outer))
 
     def land_cover(self, classes: Any) -> float:
-        if isinstance(classes, str):
-            codes = self.classes.get(classes)
-            if codes is None:
-                raise _Missing(
-                    f"unknown land-cover class set {classes!r}; known: {sorted(self.classes)}"
-                )
-        else:
-            codes = list(classes or ())
-        if not codes:
+        if isinstance(classes, str) and classes not in self.classes and not classes.isdigit():
+            raise _Missing(
+                f"unknown land-cover class set {classes!r}; "
+                f"known: {', '.join(sorted(self.classes))}"
+            )
+        if not classes:
             raise _Missing("no land-cover classes given")
         land_use = self._layer("land_use")
         from .stats import land_cover_area
 
-        return float(land_cover_area(land_use, list(codes), method=self.method))
+        return float(
+            land_cover_area(land_use, classes, method=self.method, class_sets=self.classes)
+        )
 
     def area_m2(self, fig: Any) -> float:
         """The figure's quantity in m² (or a count for ``measure: count``)."""
@@ -289,6 +299,8 @@ class _Measurer:
             return self.land_cover(_val(fig, "classes"))
         if measure == "count":
             return float(len(self._layer(roles[0])))
+        if measure == "stated":
+            raise _Missing("stated only: no layer measures this figure")
         raise PlanError(
             f"figure {fig.id!r}: unknown measure {measure!r}; use area, share, overlap, "
             "outside, land_cover or count"
@@ -313,21 +325,13 @@ class _Measurer:
         return float(convert(m2, "m2", unit)), math.nan
 
 
-def _compare(op: str, stated: float, measured: float, precision: float | None) -> str:
-    from .plan import compare
-
-    return compare(op, stated, measured, precision)
-
-
-def _precision(fig: Any) -> float | None:
-    p = getattr(fig, "precision", None)
+def _precision(fig: Any) -> float:
+    p = getattr(fig, "precision_value", None)
     if p is not None:
         return float(p)
-    try:
-        from .plan import default_precision  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return default_precision(fig.value)
+    from .plan import precision_of
+
+    return precision_of(fig.precision if fig.precision is not None else repr(float(fig.value)))
 
 
 def _figure_row(fig: Any, m: _Measurer, *, method: str, denominator: str) -> dict[str, Any]:
@@ -358,7 +362,7 @@ def _figure_row(fig: Any, m: _Measurer, *, method: str, denominator: str) -> dic
         "line": _val(fig, "line"),
     }
     precision = _precision(fig)
-    row["precision"] = math.nan if precision is None else precision
+    row["precision"] = precision
     try:
         m2 = m.area_m2(fig)
         measured, alt = m.in_unit(fig, m2)
@@ -370,24 +374,13 @@ def _figure_row(fig: Any, m: _Measurer, *, method: str, denominator: str) -> dic
     stated = row["stated"]
     row["difference"] = measured - stated
     row["difference_pct"] = (measured - stated) / abs(stated) * 100 if stated else math.nan
-    row["status"] = _compare(row["op"], stated, measured, precision)
+    from .plan import compare
+
+    row["status"] = compare(row["op"], stated, measured, precision)
     return row
 
 
 # ----------------------------------------------------------------------------- loading
-
-
-def _resolve(plan_path: Path | None, spec: str) -> str:
-    """A layer spec ``PATH[:LAYER]`` with PATH made relative to the plan file's folder."""
-    path, sep, layer = spec, "", ""
-    # split a trailing ":LAYER" but not a Windows drive letter ("C:\\…")
-    head, colon, tail = spec.rpartition(":")
-    if colon and head and len(head) > 1 and "/" not in tail and "\\" not in tail:
-        path, sep, layer = head, ":", tail
-    p = Path(path).expanduser()
-    if not p.is_absolute() and plan_path is not None:
-        p = (Path(plan_path).parent / p).resolve()
-    return f"{p}{sep}{layer}"
 
 
 def _load(plan: Any, layers: Any) -> dict[str, Any]:
@@ -398,70 +391,41 @@ def _load(plan: Any, layers: Any) -> dict[str, Any]:
         return dict(layers)
     plan_path = getattr(plan, "path", None)
     if layers is None:
-        specs = list(getattr(plan, "layers", None) or [])
+        specs = plan.layer_sources() if hasattr(plan, "layer_sources") else []
         if not specs:
             raise PlanError(
                 f"{plan_path or 'plan'}: no layers to check; add a 'layers:' list to the plan "
                 "(PATH[:LAYER] with an optional role) or pass layers=..."
             )
-        sources, roles = [], {}
-        for s in specs:
-            src = _resolve(plan_path, s.path if hasattr(s, "path") else str(s))
-            sources.append(src)
-            role = getattr(s, "role", None)
-            if role:
-                roles[src] = role
+        sources = [src for src, _ in specs]
+        roles = {src: role for src, role in specs if role}
     else:
         sources = [str(s) for s in ([layers] if isinstance(layers, (str, Path)) else layers)]
         roles = {}
-    kwargs: dict[str, Any] = {"roles": roles or None}
-    aliases = getattr(plan, "aliases", None)
-    if aliases:
-        kwargs["aliases"] = dict(aliases)
-    try:
-        return load_layers(sources, **kwargs)
-    except TypeError:
-        kwargs.pop("aliases", None)
-        return load_layers(sources, **kwargs)
+    aliases = dict(getattr(plan, "aliases", None) or {}) or None
+    return load_layers(sources, roles=roles or None, aliases=aliases)
 
 
-def _inventory(loaded: Mapping[str, Any], work: Mapping[str, Any]) -> pd.DataFrame:
+def _inventory(loaded: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per layer used: source, layer, role, features, CRS, how the CRS was found."""
+    if loaded and all(hasattr(v, "gdf") for v in loaded.values()):
+        from .layers import inventory
+
+        return inventory(loaded)
     rows = []
-    for role, lyr in loaded.items():
-        gdf = getattr(lyr, "gdf", lyr)
-        crs = getattr(gdf, "crs", None)
-        rep = getattr(lyr, "report", None)
+    for role, gdf in loaded.items():
+        crs = gdf.crs
         rows.append(
             {
+                "source": "(GeoDataFrame)",
+                "layer": role,
                 "role": role,
-                "source": str(getattr(lyr, "source", "")),
-                "layer": str(getattr(lyr, "name", role)),
                 "features": len(gdf),
-                "crs": (
-                    f"EPSG:{crs.to_epsg()}"
-                    if crs is not None and crs.to_epsg()
-                    else (crs.name if crs is not None else None)
-                ),
-                "crs_how": getattr(lyr, "crs_how", None),
-                "encoding": getattr(lyr, "encoding", None),
-                "repairs": _repairs(rep),
+                "epsg": crs.to_epsg() if crs is not None else None,
+                "crs_name": crs.name if crs is not None else None,
             }
         )
-    cols = ["role", "source", "layer", "features", "crs", "crs_how", "encoding", "repairs"]
-    return pd.DataFrame(rows, columns=cols)
-
-
-def _repairs(rep: Any) -> str | None:
-    if rep is None:
-        return None
-    for name in ("summary", "short"):
-        f = getattr(rep, name, None)
-        if callable(f):
-            try:
-                return str(f())
-            except Exception:
-                return None
-    return None
+    return pd.DataFrame(rows, columns=["source", "layer", "role", "features", "epsg", "crs_name"])
 
 
 def _working(loaded: Mapping[str, Any]) -> dict[str, Any]:
@@ -565,32 +529,42 @@ def check(
     info("loaded %d layers (%s) in %.1f s", len(loaded), ", ".join(loaded), time.perf_counter() - t)
     work = _working(loaded)
 
-    from .overlap import union_area
-
-    boundary_m2 = union_area(work["boundary"], method=method) if "boundary" in work else math.nan
     total = getattr(plan, "total_area", None)
     stated_m2 = (
         float(convert(float(total.value), total.unit, "m2"))
         if total is not None and getattr(total, "unit", None) in UNITS
         else math.nan
     )
-    den_m2, alt_m2 = (
-        (boundary_m2, stated_m2) if denominator == "boundary" else (stated_m2, boundary_m2)
-    )
-    if math.isnan(den_m2) and not math.isnan(alt_m2):
-        other = "stated" if denominator == "boundary" else "boundary"
-        log.warning("no %s area: shares use the %s area instead", denominator, other)
-        denominator, den_m2, alt_m2 = other, alt_m2, math.nan
+    if denominator == "stated" and math.isnan(stated_m2):
+        raise PlanError(
+            f"{getattr(plan, 'path', None) or 'plan'}: denominator 'stated' needs a total_area "
+            "with an area unit in the plan; add one or use --denominator boundary"
+        )
 
     t = time.perf_counter()
     info("measuring %d layers (%s area)…", len(work), method)
     from .stats import measure_county
 
     county = measure_county(
-        work, method=method, denominator_m2=None if math.isnan(den_m2) else den_m2
+        work,
+        method=method,
+        denominator_m2=stated_m2 if denominator == "stated" else None,
+        classes=getattr(plan, "land_cover_classes", None) or None,
     )
     info(
         "measured coverage, overlaps, containment and townships in %.1f s", time.perf_counter() - t
+    )
+    cov = county.coverage
+    hit = cov[cov["role"] == "boundary"]["union_m2"]
+    boundary_m2 = float(hit.iloc[0]) if len(hit) else math.nan
+    if denominator == "boundary" and math.isnan(boundary_m2):
+        if math.isnan(stated_m2):
+            log.warning("no boundary layer and no stated total: shares cannot be measured")
+        else:
+            log.warning("no boundary layer: shares use the plan's stated total area instead")
+            denominator = "stated"
+    den_m2, alt_m2 = (
+        (boundary_m2, stated_m2) if denominator == "boundary" else (stated_m2, boundary_m2)
     )
 
     t = time.perf_counter()
@@ -602,20 +576,24 @@ def check(
     frame = pd.DataFrame(rows, columns=list(FIGURE_COLUMNS))
     info("compared %d figures in %.1f s", len(rows), time.perf_counter() - t)
 
-    from .audit import audit_plan
+    try:  # TEMPORARY until ecospace/audit.py lands
+        from .audit import audit_plan
 
-    findings = list(audit_plan(plan))
+        findings = list(audit_plan(plan))
+    except ImportError:
+        findings = []
     result = CheckResult(
         plan=plan,
         figures=frame,
         county=county,
         audit=findings,
-        layers=_inventory(loaded, work),
+        layers=_inventory(loaded),
         method=method,
         denominator=denominator,
         denominator_m2=den_m2,
         boundary_m2=boundary_m2,
         stated_total_m2=stated_m2,
+        frames=work,
         elapsed_s=time.perf_counter() - t0,
     )
     s = result.summary()

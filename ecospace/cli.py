@@ -233,6 +233,134 @@ def layers_command(sources, crs, engine, roles, fmt) -> None:
         )
 
 
+@cli.command("overlaps")
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--method",
+    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
+    default="ellipsoid",
+    show_default=True,
+    help="Area method (ellipsoid = the official 2008 survey formula).",
+)
+@click.option("--unit", default="ha", show_default=True, help="m2, ha, km2, mu, wanmu (or 公顷…).")
+@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
+@click.option(
+    "--role", "roles", multiple=True, metavar="LAYER=ROLE", help="Set a layer's role (or none)."
+)
+@click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--conflicts",
+    "conflicts_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write conflict features to this GeoPackage (one layer per conflict type).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing --conflicts file.")
+def overlaps_command(
+    sources, method, unit, crs, roles, denominator, fmt, conflicts_path, overwrite
+) -> None:
+    """Coverage, overlaps, containment and duplicates of the layers in SOURCE...
+
+    The three control lines must not overlap (三条控制线不交叉、不重叠); protected areas
+    must lie inside the red line; every layer inside the county boundary.
+    """
+    import json
+
+    from .crs import to_working
+    from .layers import _parse_role_option, load_layers
+    from .overlap import write_conflicts
+    from .stats import format_county, measure_county
+    from .units import UNITS, normalize_unit
+
+    unit = normalize_unit(unit)
+    if conflicts_path and Path(conflicts_path).exists() and not overwrite:
+        raise click.UsageError(f"{conflicts_path} exists; add --overwrite to replace it")
+    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs)
+    if not found:
+        raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
+    work = {r: g for r, g in to_working(found).items() if r != "land_use"}
+    figures = measure_county(
+        work,
+        method=method,
+        denominator_m2=None if denominator is None else denominator * UNITS[unit],
+    )
+    if conflicts_path:
+        write_conflicts(conflicts_path, figures.conflicts, overwrite=overwrite)
+    if fmt == "json":
+        d = figures.to_dict()
+        d.pop("townships")
+        d.pop("land_cover")
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+    else:
+        click.echo(
+            format_county(
+                figures,
+                unit=unit,
+                sections=("coverage", "overlaps", "containment", "self_overlaps"),
+            )
+        )
+        if conflicts_path:
+            n = len([k for k, v in figures.conflicts.items() if len(v)])
+            click.echo(f"\nconflicts: {n} layer(s) written to {conflicts_path}")
+
+
+@cli.command("stats")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--by-township", is_flag=True, help="Add the township table (分乡镇统计).")
+@click.option(
+    "--method",
+    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
+    default="ellipsoid",
+    show_default=True,
+    help="Area method (ellipsoid = the official 2008 survey formula).",
+)
+@click.option("--unit", default="ha", show_default=True, help="m2, ha, km2, mu, wanmu (or 公顷…).")
+@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
+@click.option(
+    "--role", "roles", multiple=True, metavar="LAYER=ROLE", help="Set a layer's role (or none)."
+)
+@click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def stats_command(sources, by_township, method, unit, crs, roles, denominator, fmt) -> None:
+    """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table."""
+    import json
+
+    from .crs import to_working
+    from .layers import _parse_role_option, load_layers
+    from .stats import format_county, measure_county
+    from .units import UNITS, normalize_unit
+
+    unit = normalize_unit(unit)
+    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs)
+    if not found:
+        raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
+    work = to_working(found)
+    if not by_township:
+        work.pop("townships", None)
+    figures = measure_county(
+        work,
+        method=method,
+        denominator_m2=None if denominator is None else denominator * UNITS[unit],
+    )
+    if fmt == "json":
+        d = figures.to_dict()
+        keep = ("method", "denominator_m2", "denominator_source", "coverage", "land_cover")
+        out = {k: d[k] for k in keep}
+        if by_township:
+            out["townships"] = d["townships"]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        sections = (
+            ("coverage", "land_cover", "townships") if by_township else ("coverage", "land_cover")
+        )
+        click.echo(format_county(figures, unit=unit, sections=sections))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="ecospace")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import json
+import logging
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +27,8 @@ import pandas as pd
 
 from ._errors import EcospaceError
 from .units import UNIT_LABELS
+
+log = logging.getLogger("ecospace")
 
 __all__ = [
     "SECTIONS",
@@ -70,6 +73,7 @@ _MEASURES = {
     "outside": ("范围外面积", "outside"),
     "land_cover": ("地类覆盖", "land cover"),
     "count": ("数量", "count"),
+    "stated": ("仅规划陈述", "stated only"),
 }
 
 _ROLES = {
@@ -384,7 +388,11 @@ def summary(result: Any) -> dict[str, int]:
     if len(f):
         for k, n in f["status"].value_counts().items():
             counts[str(k)] = int(n)
-        bad = f["binding"].astype(bool) & ~f["status"].isin(["pass", "within precision"])
+        bad = (
+            f["binding"].astype(bool)
+            & (f["measure"] != "stated")
+            & ~f["status"].isin(["pass", "within precision"])
+        )
         counts["binding_failed"] = int(bad.sum())
     else:
         counts["binding_failed"] = 0
@@ -1085,3 +1093,107 @@ def write_reports(
         else:
             raise EcospaceError(f"unknown report format {fmt!r}; use md, html, xlsx or json")
     return paths
+
+
+def section_text(result: Any, key: str, lang: Lang = "zh") -> str:
+    """One section (``layers``, ``coverage``, ``overlaps``, ``containment``, ``townships``,
+    ``land_cover``, ``audit``) as an aligned plain-text table, for the terminal."""
+    if key == "figures":
+        return to_table(result, lang)
+    df = _audit_frame(result, lang) if key == "audit" else _section_frame(result, key)
+    if df is None or not len(df):
+        return _t("none", lang)
+    if key != "audit":
+        df = display_frame(df, lang)
+    headers, rows = _frame_cells(df, lang)
+    align = [
+        "right" if pd.api.types.is_numeric_dtype(df[c]) and df[c].dtype != bool else "left"
+        for c in df.columns
+    ]
+    return text_table(headers, rows, align)
+
+
+def section_title(key: str, lang: Lang = "zh") -> str:
+    """The title of a report section (``coverage`` → 覆盖)."""
+    for k, zh, en in SECTIONS:
+        if k == key:
+            return zh if lang == "zh" else en
+    raise KeyError(key)
+
+
+def planned_outputs(
+    out_dir: str | Path, *, conflicts: bool = True, map_path: str | Path | None = None
+) -> dict[str, Path]:
+    """The files :func:`write_outputs` will write (check them before a long run)."""
+    out = Path(out_dir)
+    paths = {fmt: out / f"report.{fmt}" for fmt in ("md", "html", "xlsx", "json")}
+    if conflicts:
+        paths["conflicts"] = out / "conflicts.gpkg"
+    if map_path is not False:
+        paths["map"] = Path(map_path) if map_path else out / "map.html"
+    return paths
+
+
+def write_outputs(
+    result: Any,
+    out_dir: str | Path,
+    *,
+    lang: Lang = "zh",
+    overwrite: bool = False,
+    conflicts: bool = True,
+    map_path: str | Path | Literal[False] | None = None,
+) -> dict[str, Path]:
+    """Write every output of a check: reports, conflicts GeoPackage and offline map.
+
+    Parameters
+    ----------
+    result : CheckResult
+    out_dir : path
+        Folder for ``report.md/.html/.xlsx/.json``, ``conflicts.gpkg`` and ``map.html``.
+    lang : {"zh", "en"}
+    overwrite : bool, default False
+        Replace existing files; otherwise an existing file is an :class:`EcospaceError`
+        raised before anything is written.
+    conflicts : bool, default True
+        Write the conflict pieces (:func:`ecospace.overlap.write_conflicts`).
+    map_path : path or False, optional
+        Where the map goes (default ``out_dir/map.html``); ``False`` for no map.  The map is
+        made with :func:`ecospace.maps.make_map` and embedded in the HTML report.
+
+    Returns
+    -------
+    dict
+        Output kind (``md``, ``html``, ``xlsx``, ``json``, ``conflicts``, ``map``) → path.
+    """
+    targets = planned_outputs(out_dir, conflicts=conflicts, map_path=map_path)
+    existing = [str(p) for p in targets.values() if p.exists()]
+    if existing and not overwrite:
+        raise EcospaceError(
+            f"{', '.join(existing)} already exist(s); pass --overwrite (overwrite=True) "
+            "or choose another --out folder"
+        )
+    written: dict[str, Path] = {}
+    county = getattr(result, "county", None)
+    pieces = getattr(county, "conflicts", None) or {}
+    if conflicts:
+        from .overlap import write_conflicts
+
+        written["conflicts"] = write_conflicts(targets["conflicts"], pieces, overwrite=True)
+    frames = getattr(result, "frames", None)
+    if "map" in targets and frames:
+        try:
+            from .maps import make_map, save_map
+        except ImportError:  # maps not installed in this build: reports without a map
+            log.warning("ecospace.maps is not available: no map written")
+            frames = None
+    if "map" in targets and frames:
+        name = _plan_attr(result, "name", None)
+        m = make_map(frames, conflicts=pieces, title=name, method=result.method)
+        written["map"] = save_map(m, targets["map"], overwrite=True)
+        result.map_path = written["map"]
+    written.update(
+        write_reports(
+            result, out_dir, lang=lang, overwrite=True, map_path=getattr(result, "map_path", None)
+        )
+    )
+    return written
