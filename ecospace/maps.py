@@ -530,8 +530,10 @@ def _conflict_label(name: str) -> tuple[str, str]:
     lname = name.lower()
     if len(roles) == 2 and ("outside" in lname or "contain" in lname or "within" in lname):
         return f"{zh[0]}超出{zh[1]}", f"{en[0]} outside {en[1]}"
-    if len(roles) == 1 and ("self" in lname or "dup" in lname):
-        return f"{zh[0]}内部重叠/重复", f"{en[0]} overlapping itself"
+    if len(roles) == 1 and "dup" in lname:
+        return f"{zh[0]}重复图斑", f"duplicated {en[0]} features"
+    if len(roles) == 1 and "self" in lname:
+        return f"{zh[0]}内部重叠", f"{en[0]} overlapping itself"
     if len(roles) == 2:
         return f"{zh[0]}与{zh[1]}重叠", f"{en[0]} overlapping {en[1]}"
     return name, name

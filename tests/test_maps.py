@@ -1,0 +1,363 @@
+"""The interactive map: the rendered HTML holds the right layers, styles and legend,
+no external URL, escaped attributes, and popup areas that match an independent Geod area."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import shapely
+from shapely import box
+
+from ecospace import EcospaceError, MethodError, RoleError
+from ecospace.maps import CONFLICT_STYLE, ROLE_STYLES, make_map, save_map
+
+XSS = "<img src=x onerror=alert(1)>"
+GK = "EPSG:4530"  # CGCS2000 3° Gauss–Krüger zone 42 (CM 126°E), easting with zone prefix
+X0, Y0 = 42_500_000.0, 5_000_000.0
+
+
+def gk_box(x1, y1, x2, y2):
+    return box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+
+def geod_area_m2(geom, crs) -> float:
+    """Independent area: vertices to CGCS2000 lon/lat, then GeographicLib (pyproj.Geod)."""
+    tr = pyproj.Transformer.from_crs(crs, "EPSG:4490", always_xy=True)
+    g = shapely.transform(geom, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+    return abs(pyproj.Geod(ellps="GRS80").geometry_area_perimeter(g)[0])
+
+
+def ha_text(m2: float) -> str:
+    return f"{m2 / 1e4:,.2f} 公顷（椭球面积）"
+
+
+def js(text: str) -> str:
+    """``text`` as it appears inside a JSON string written by folium's templates."""
+    return (
+        json.dumps(text)[1:-1]
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+@pytest.fixture
+def county():
+    """A 10 km × 8 km county in GK zone 42, the red line in EPSG:4490 as delivered."""
+    boundary = gpd.GeoDataFrame(
+        {"XZQDM": ["230184"], "XZQMC": ["示范县"]}, geometry=[gk_box(0, 0, 10_000, 8_000)], crs=GK
+    )
+    townships = gpd.GeoDataFrame(
+        {"XZQDM": ["230184100", "230184101"], "XZQMC": ["东镇", "西镇"]},
+        geometry=[gk_box(0, 0, 5_000, 8_000), gk_box(5_000, 0, 10_000, 8_000)],
+        crs=GK,
+    )
+    red_gk = [gk_box(500, 500, 3_000, 3_000), gk_box(6_000, 5_000, 9_000, 7_500)]
+    red = gpd.GeoDataFrame(
+        {"HXMC": [XSS, "北山红线"], "HXLX": ["01", "02"]}, geometry=red_gk, crs=GK
+    ).to_crs("EPSG:4490")
+    farm = gpd.GeoDataFrame(
+        {"YJJBNTTBBH": ["F001", "F002", "F003"]},
+        geometry=[
+            gk_box(2_000, 2_000, 4_000, 4_000),
+            gk_box(4_500, 500, 5_500, 1_500),
+            gk_box(7_000, 1_000, 8_000, 2_000),
+        ],
+        crs=GK,
+    )
+    urban = gpd.GeoDataFrame(
+        {"GHFQDM": ["10"], "GHFQMC": ["集中建设区"]},
+        geometry=[gk_box(4_000, 3_000, 6_000, 5_000)],
+        crs=GK,
+    )
+    pa = gpd.GeoDataFrame(
+        {"ZRBHDMC": ["某某自然保护区"]}, geometry=[gk_box(6_500, 5_500, 9_500, 7_900)], crs=GK
+    )
+    return {
+        "boundary": boundary,
+        "townships": townships,
+        "red_line": red,
+        "basic_farmland": farm,
+        "urban_boundary": urban,
+        "protected_area": pa,
+    }
+
+
+@pytest.fixture
+def conflicts(county):
+    """Conflict pieces shaped like ``measure_county(...).conflicts``, built by hand."""
+    red = county["red_line"].to_crs(GK)
+    overlap = shapely.intersection(red.geometry.iloc[0], county["basic_farmland"].geometry.iloc[0])
+    outside = shapely.difference(county["protected_area"].geometry.iloc[0], red.geometry.iloc[1])
+    return {
+        "overlap_red_line__basic_farmland": gpd.GeoDataFrame(
+            {"a_fid": [0], "b_fid": [0], "area_m2": [overlap.area]}, geometry=[overlap], crs=GK
+        ),
+        "outside_protected_area__red_line": gpd.GeoDataFrame(
+            {"fid": [0], "area_m2": [outside.area]}, geometry=[outside], crs=GK
+        ),
+    }
+
+
+def geojson_layers(m: folium.Map) -> dict[str, dict]:
+    """Layer name → the GeoJSON data of each folium.GeoJson on the map."""
+    return {
+        child.layer_name: child.data
+        for child in m._children.values()
+        if isinstance(child, folium.GeoJson)
+    }
+
+
+def props_by_name(data: dict) -> dict[str, dict]:
+    return {f["properties"]["name"]: f["properties"] for f in data["features"]}
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.urls.append((tag, name, value))
+
+
+def test_every_role_drawn_in_its_colour(county, conflicts):
+    m = make_map(county, conflicts=conflicts)
+    page = m.get_root().render()
+    layers = geojson_layers(m)
+    assert len(layers) == 6 + 2
+    for role, spec in ROLE_STYLES.items():
+        if role == "land_use":
+            continue
+        name = next(n for n in layers if n.startswith(spec["zh"]))
+        assert len(layers[name]["features"]) == len(county[role])
+        assert f'"color": "{spec["style"]["color"]}"' in page
+    assert ROLE_STYLES["red_line"]["style"]["color"] == "#e31a1c"
+    assert ROLE_STYLES["basic_farmland"]["style"]["fillColor"] == "#ffd700"
+    assert ROLE_STYLES["boundary"]["style"]["fill"] is False
+    assert ROLE_STYLES["townships"]["style"]["fill"] is False
+    assert f'"className": "{CONFLICT_STYLE["className"]}"' in page
+    assert 'id="ecospace-hatch"' in page
+
+
+def test_legend_layer_control_scale_title(county, conflicts):
+    page = make_map(county, conflicts=conflicts, title="示范县 三区三线").get_root().render()
+    for spec in ROLE_STYLES.values():
+        if spec["zh"] != "土地利用现状":
+            assert js(spec["zh"]) in page  # legend and layer control, JSON-escaped
+            assert js(spec["en"]) in page
+    assert js("图例 Legend") in page
+    assert js("冲突区域（重叠/超出/重复）") in page
+    assert js("冲突：生态保护红线与永久基本农田重叠 Conflict") in page
+    assert js("冲突：自然保护地超出生态保护红线 Conflict") in page
+    assert "L.control.layers(" in page
+    assert "L.control.scale(" in page
+    assert "示范县 三区三线" in page
+    assert ".fitBounds(" in page
+
+
+def test_fit_to_county_bounds(county):
+    m = make_map(county)
+    page = m.get_root().render()
+    w, s, e, n = county["boundary"].to_crs("EPSG:4326").total_bounds
+    calls = re.findall(r"map_\w+\.fitBounds\(\s*(\[\[.*?\]\])", page, re.S)
+    (s2, w2), (n2, e2) = json.loads(calls[-1])
+    assert (s2, w2, n2, e2) == pytest.approx((s, w, n, e), abs=1e-9)
+
+
+def test_no_external_urls_offline_by_default(county, conflicts):
+    page = make_map(county, conflicts=conflicts).get_root().render()
+    parser = _Links()
+    parser.feed(page)
+    external = [u for u in parser.urls if re.match(r"(https?:)?//", u[2])]
+    assert external == []
+    assert not re.search(r"<(script|link)[^>]+(src|href)=", page)  # everything inlined
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    assert "url(images/" not in page  # Leaflet's CSS images are data: URIs
+    assert "L.tileLayer(" not in page
+    for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "code.jquery.com", "bootstrapcdn"):
+        assert cdn not in page
+    assert "Leaflet 1.9.4" in page
+
+
+@pytest.mark.parametrize(
+    ("basemap", "key", "expected"),
+    [
+        ("osm", None, "tile.openstreetmap.org"),
+        ("tianditu", "abc123", "tianditu.gov.cn/vec_w/wmts"),
+        ("tianditu", "abc123", "tk=abc123"),
+    ],
+)
+def test_basemaps_only_when_asked(county, basemap, key, expected):
+    page = make_map(county, basemap=basemap, tianditu_key=key).get_root().render()
+    assert expected in page
+    assert "L.tileLayer(" in page
+
+
+def test_tianditu_needs_a_key(county, monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(EcospaceError, match="needs a key"):
+        make_map(county, basemap="tianditu")
+
+
+def test_attributes_escaped(county):
+    m = make_map(county, title=XSS)
+    page = m.get_root().render()
+    assert XSS not in page
+    assert "<img" not in page
+    red = next(d for n, d in geojson_layers(m).items() if n.startswith("生态保护红线"))
+    names = [f["properties"]["name"] for f in red["features"]]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in names
+    assert js("&lt;img src=x onerror=alert(1)&gt;") in page
+
+
+def test_popup_areas_match_geod(county):
+    m = make_map(county)
+    layers = geojson_layers(m)
+    for role in ("red_line", "basic_farmland", "boundary"):
+        gdf = county[role]
+        data = next(d for n, d in layers.items() if n.startswith(ROLE_STYLES[role]["zh"]))
+        got = [f["properties"]["area"] for f in data["features"]]
+        assert got == [ha_text(geod_area_m2(g, gdf.crs)) for g in gdf.geometry]
+    # a box of 2.5 km × 2.5 km in GK is close to 625 ha on the ground
+    assert ha_text(geod_area_m2(county["red_line"].geometry.iloc[0], "EPSG:4490")).startswith("62")
+
+
+def test_popup_fields_and_method_label(county):
+    m = make_map(county, method="geodesic")
+    layers = geojson_layers(m)
+    farm = next(d for n, d in layers.items() if n.startswith("永久基本农田"))
+    props = farm["features"][0]["properties"]
+    assert props["code"] == "F001" and props["fid"] == "0"
+    assert props["area"].endswith("公顷（测地线面积）")
+    red = props_by_name(next(d for n, d in layers.items() if n.startswith("生态保护红线")))
+    assert red["北山红线"]["code"] == "02"
+    page = m.get_root().render()
+    for alias in ("名称 Name", "编码 Code", "面积 Area"):
+        assert js(alias) in page
+
+
+def test_conflicts_drawn_with_ids_and_areas(county, conflicts):
+    m = make_map(county, conflicts=conflicts)
+    layers = geojson_layers(m)
+    name = next(n for n in layers if "生态保护红线与永久基本农田重叠" in n)
+    (feat,) = layers[name]["features"]
+    piece = conflicts["overlap_red_line__basic_farmland"].geometry.iloc[0]
+    assert feat["properties"]["fid"] == "0 × 0"
+    assert feat["properties"]["area"] == ha_text(geod_area_m2(piece, GK))
+    assert ha_text(geod_area_m2(piece, GK)).startswith("100")  # 1 km × 1 km
+
+
+def test_coordinates_rounded_to_6_decimals(county):
+    page = make_map(county).get_root().render()
+    for data in re.findall(r"_add\((\{.*?\})\);", page):
+        coords = shapely.get_coordinates(
+            shapely.from_geojson([json.dumps(f["geometry"]) for f in json.loads(data)["features"]])
+        )
+        assert np.allclose(coords, np.round(coords, 6), rtol=0, atol=1e-12)
+        assert coords[:, 0].min() >= 126 and coords[:, 1].min() > 45  # EPSG:4326 lon/lat
+
+
+def test_land_use_off_by_default_grouped_by_class(county):
+    dltb = gpd.GeoDataFrame(
+        {"DLBM": ["0101", "0301", "0103", "1101"], "DLMC": ["水田", "乔木林地", "旱地", "河流"]},
+        geometry=[gk_box(i * 2_000, 0, (i + 1) * 2_000, 1_000) for i in range(4)],
+        crs=GK,
+    )
+    layers = dict(county, land_use=dltb)
+    assert not any(n.startswith("土地利用") for n in geojson_layers(make_map(layers)))
+    m = make_map(layers, land_use=True, max_features=2)
+    data = next(d for n, d in geojson_layers(m).items() if n.startswith("土地利用"))
+    got = {f["properties"]["code"]: f["properties"] for f in data["features"]}
+    assert set(got) == {"01", "03", "11"}
+    assert got["01"]["name"] == "耕地" and got["01"]["count"] == "2"
+    expect = sum(geod_area_m2(g, GK) for g in dltb.geometry[dltb["DLBM"].str[:2] == "01"])
+    assert got["01"]["area"] == ha_text(expect)
+    land_use = next(
+        c
+        for c in m._children.values()
+        if getattr(c, "layer_name", "")
+        == next(n for n in geojson_layers(m) if n.startswith("土地利用"))
+    )
+    assert land_use.show is False
+
+
+def test_large_layer_grouped_per_township_areas_from_full_geometry(county):
+    # 40 round patches (many vertices) and a tiny size budget: display copies are grouped and
+    # simplified hard, but the popup totals still come from the full geometries
+    centres = shapely.points(
+        [(X0 + 250 + 500 * i, Y0 + 4_000 + 300 * (j % 2)) for i in range(20) for j in range(2)]
+    )
+    patches = shapely.buffer(centres, 100, quad_segs=32)
+    farm = gpd.GeoDataFrame({"YJJBNTTBBH": [f"P{i}" for i in range(40)]}, geometry=patches, crs=GK)
+    layers = dict(county, basic_farmland=farm)
+    m = make_map(layers, max_features=10, max_bytes=300_000)
+    data = next(d for n, d in geojson_layers(m).items() if n.startswith("永久基本农田"))
+    got = props_by_name(data)
+    assert set(got) == {"东镇", "西镇"}
+    east = shapely.get_coordinates(centres)[:, 0] < X0 + 5_000
+    assert got["东镇"]["count"] == str(east.sum())
+    assert got["东镇"]["area"] == ha_text(sum(geod_area_m2(g, GK) for g in patches[east]))
+    drawn = sum(
+        len(shapely.get_coordinates(shapely.from_geojson(json.dumps(f["geometry"]))))
+        for f in data["features"]
+    )
+    assert drawn < shapely.get_num_coordinates(patches).sum() / 2  # simplified
+
+
+def test_large_layer_without_townships_grouped_by_grid(county):
+    centres = shapely.points([(X0 + 100 + 200 * i, Y0 + 100) for i in range(30)])
+    farm = gpd.GeoDataFrame(geometry=shapely.buffer(centres, 50), crs=GK)
+    m = make_map({"boundary": county["boundary"], "basic_farmland": farm}, max_features=5)
+    data = next(d for n, d in geojson_layers(m).items() if n.startswith("永久基本农田"))
+    assert 1 < len(data["features"]) <= 30
+    assert sum(int(f["properties"]["count"]) for f in data["features"]) == 30
+    assert all(f["properties"]["name"].startswith("网格 grid") for f in data["features"])
+
+
+@pytest.mark.slow
+def test_50000_patches_fit_the_size_budget(tmp_path, county):
+    n = 224  # 224² = 50 176 patches of 30 m × 30 m
+    xs, ys = np.meshgrid(np.arange(n) * 40.0, np.arange(n) * 35.0)
+    x, y = X0 + xs.ravel(), Y0 + ys.ravel()
+    farm = gpd.GeoDataFrame(geometry=box(x, y, x + 30, y + 30), crs=GK)
+    m = make_map(dict(county, basic_farmland=farm))
+    assert save_map(m, tmp_path / "big.html").stat().st_size < 25_000_000
+    data = next(d for n, d in geojson_layers(m).items() if n.startswith("永久基本农田"))
+    assert len(data["features"]) == 2  # one MultiPolygon per township
+    assert sum(len(f["geometry"]["coordinates"]) for f in data["features"]) == n * n
+
+
+def test_impossible_budget_is_reported(county, caplog):
+    make_map(county, max_bytes=1_000)
+    assert "display copies exceed 1000 bytes" in caplog.text
+
+
+def test_save_map_never_overwrites_silently(tmp_path, county):
+    m = make_map(county)
+    out = save_map(m, tmp_path / "sub" / "m.html")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(EcospaceError, match="exists; pass overwrite=True"):
+        save_map(m, out)
+    assert save_map(m, out, overwrite=True) == out
+
+
+def test_bad_arguments(county):
+    with pytest.raises(RoleError, match=r"unknown layer role.*'farmland'"):
+        make_map({"farmland": county["basic_farmland"]})
+    with pytest.raises(MethodError, match="'mercator' is not an area method"):
+        make_map(county, method="mercator")
+    with pytest.raises(EcospaceError, match="basemap='google' is not known"):
+        make_map(county, basemap="google")
+    with pytest.raises(EcospaceError, match="has no CRS"):
+        make_map({"boundary": county["boundary"].set_crs(None, allow_override=True)})
