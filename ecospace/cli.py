@@ -361,6 +361,30 @@ def stats_command(sources, by_township, method, unit, crs, roles, denominator, f
         click.echo(format_county(figures, unit=unit, sections=sections))
 
 
+@cli.command("audit")
+@click.argument(
+    "plan_file", metavar="PLAN.yaml", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> None:
+    """Check a plan's own figures against each other (no layers needed).
+
+    Exit status: 0 when no finding is an error, 1 when any is, 2 for usage errors.
+    """
+    from .audit import audit_plan, format_audit, implied_totals
+    from .plan import load_plan
+
+    plan = load_plan(plan_file)
+    findings = audit_plan(plan)
+    click.echo(format_audit(plan, findings, implied_totals(plan), fmt=fmt, lang=lang))
+    if any(f.severity == "error" for f in findings):
+        ctx.exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="ecospace")
