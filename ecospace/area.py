@@ -163,84 +163,89 @@ def _polygon_rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return rings, feature[poly], exterior
 
 
+def _bad_features(bad: np.ndarray, vertex_feature: np.ndarray) -> str:
+    ids = np.unique(vertex_feature[bad])
+    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+    return f"(features {ids[:10].tolist()}{more})"
+
+
 def _geodetic(
-    xy: np.ndarray, crs: pyproj.CRS, feature: np.ndarray | None = None
+    xy: np.ndarray, crs: pyproj.CRS, vertex_feature: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Longitude and latitude in degrees on the datum of ``crs`` (one transformer call)."""
-    bad = ~np.isfinite(xy).all(axis=1)
-    if bad.any():
-        where = "" if feature is None else f" (features {sorted(set(feature[bad].tolist()))[:10]})"
-        raise GeometryError(f"{int(bad.sum())} vertices have non-finite coordinates{where}")
-    geographic_degrees = crs.is_geographic and all(
-        ax.unit_name == "degree" for ax in crs.axis_info[:2]
-    )
-    if geographic_degrees:
-        return xy[:, 0], xy[:, 1]
+    if not np.isfinite(xy.sum()):  # fast test first; the sum overflows only if one is bad
+        bad = ~np.isfinite(xy).all(axis=1)
+        raise GeometryError(
+            f"{int(bad.sum())} vertices have non-finite coordinates "
+            f"{_bad_features(bad, vertex_feature)}; repair or drop those features"
+        )
+    lon, lat = xy[:, 0].copy(), xy[:, 1].copy()
+    if crs.is_geographic and all(ax.unit_name == "degree" for ax in crs.axis_info[:2]):
+        return lon, lat
     geodetic = crs.geodetic_crs
     if geodetic is None or any(ax.unit_name != "degree" for ax in geodetic.axis_info[:2]):
         geodetic = pyproj.crs.GeographicCRS(datum=crs.datum)
     transformer = pyproj.Transformer.from_crs(crs, geodetic, always_xy=True)
-    lon, lat = transformer.transform(xy[:, 0], xy[:, 1])
-    bad = ~(np.isfinite(lon) & np.isfinite(lat))
-    if bad.any():
-        where = "" if feature is None else f" (features {sorted(set(feature[bad].tolist()))[:10]})"
+    transformer.transform(lon, lat, inplace=True)
+    if not np.isfinite(lon.sum() + lat.sum()):
+        bad = ~(np.isfinite(lon) & np.isfinite(lat))
         raise GeometryError(
             f"{int(bad.sum())} vertices lie outside the valid area of {crs.name!r} and cannot "
-            f"be converted to latitude/longitude{where}; is the layer's CRS right?"
+            f"be converted to latitude/longitude {_bad_features(bad, vertex_feature)}; "
+            "is the layer's CRS right?"
         )
     return lon, lat
 
 
-def _ring_coordinates(rings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    return xy, ring
+_CHUNK = 1 << 15  # vertices per block: keeps the series' temporaries in the CPU cache
+
+
+def _series(lat: np.ndarray, lat0: np.ndarray, coef: tuple[float, ...]) -> np.ndarray:
+    """(F(B) − F(B0)) / 2b² for latitudes ``lat`` against ``lat0`` (degrees)."""
+    A, B, C, D, E = coef
+    k = np.pi / 360.0
+    # sin kB − sin kB0 = 2 sin kη cos kμ, η = (B − B0)/2, μ = (B + B0)/2: no cancellation
+    s1 = np.sin((lat - lat0) * k)
+    c1 = np.cos((lat + lat0) * k)
+    # odd multiples: sin(k+2)η = 2cos2η sin kη − sin(k−2)η, and likewise for cos kμ
+    t = 2.0 - 4.0 * s1 * s1
+    u = 4.0 * c1 * c1 - 2.0
+    s3, c3 = (t + 1.0) * s1, (u - 1.0) * c1
+    s5, c5 = t * s3 - s1, u * c3 - c1
+    s7, c7 = t * s5 - s3, u * c5 - c3
+    s9, c9 = t * s7 - s5, u * c7 - c5
+    return A * s1 * c1 - B * s3 * c3 + C * s5 * c5 - D * s7 * c7 + E * s9 * c9
 
 
 def _ellipsoid_ring_areas(
-    lon: np.ndarray, lat: np.ndarray, ring: np.ndarray, n_rings: int, a: float, b: float
+    lon: np.ndarray, lat: np.ndarray, starts: np.ndarray, counts: np.ndarray, a: float, b: float
 ) -> np.ndarray:
     """Unsigned area (m²) of each closed ring by the official series."""
-    A, B, C, D, E = series_coefficients(a, b)
-    # F(φ) − F(φ0) against the ring's first vertex, through sin kφ − sin kφ0 =
-    # 2 sin(kη) cos(kμ) with η = (φ − φ0)/2, μ = (φ + φ0)/2: no cancellation of the large
-    # F values, so even a 1 m parcel keeps ~13 significant digits
-    starts = np.searchsorted(ring, np.arange(n_rings))
-    first = np.minimum(starts, len(ring) - 1)[ring]
-    # subtract in degrees (exact for nearby values), then convert
-    s1 = np.sin(np.radians(0.5 * (lat - lat[first])))
-    c1 = np.cos(np.radians(0.5 * (lat + lat[first])))
-    # odd multiples by sin(k+2)η = 2cos2η sin kη − sin(k−2)η, likewise for cos kμ
-    c2eta = 1.0 - 2.0 * s1 * s1
-    c2mu = 2.0 * c1 * c1 - 1.0
-    s3 = 2.0 * c2eta * s1 + s1
-    c3 = 2.0 * c2mu * c1 - c1
-    s5 = 2.0 * c2eta * s3 - s1
-    c5 = 2.0 * c2mu * c3 - c1
-    s7 = 2.0 * c2eta * s5 - s3
-    c7 = 2.0 * c2mu * c5 - c3
-    s9 = 2.0 * c2eta * s7 - s5
-    c9 = 2.0 * c2mu * c7 - c5
-    F = 2.0 * b * b * (A * s1 * c1 - B * s3 * c3 + C * s5 * c5 - D * s7 * c7 + E * s9 * c9)
-    # longitude against the ring's first vertex too: keeps the products small
-    dlon = lon - lon[first]
-    dlon = np.where(dlon > 180.0, dlon - 360.0, np.where(dlon < -180.0, dlon + 360.0, dlon))
-    x = np.radians(dlon)
-    same = ring[1:] == ring[:-1]
-    terms = 0.5 * (x[1:] + x[:-1]) * (F[1:] - F[:-1])
-    signed = np.bincount(ring[1:][same], weights=terms[same], minlength=n_rings)
-    return np.abs(signed)
+    coef = series_coefficients(a, b)
+    n = len(lon)
+    # the ring's first vertex is the reference for both latitude and longitude
+    lat0 = np.repeat(lat[starts], counts)
+    g = np.empty(n)
+    for i in range(0, n, _CHUNK):
+        g[i : i + _CHUNK] = _series(lat[i : i + _CHUNK], lat0[i : i + _CHUNK], coef)
+    x = lon - np.repeat(lon[starts], counts)
+    if np.abs(x).max() > 180.0:  # a ring across the antimeridian
+        x = np.where(x > 180.0, x - 360.0, np.where(x < -180.0, x + 360.0, x))
+    terms = np.zeros(n)
+    terms[:-1] = (x[:-1] + x[1:]) * (g[1:] - g[:-1])
+    terms[starts + counts - 1] = 0.0  # a ring's last vertex starts no edge
+    # edge term ½ΔL·ΔF with ΔL in degrees and F = 2b²g
+    return np.abs(np.add.reduceat(terms, starts)) * (b * b * np.pi / 180.0)
 
 
 def _geodesic_ring_areas(
-    lon: np.ndarray, lat: np.ndarray, ring: np.ndarray, n_rings: int, a: float, b: float
+    lon: np.ndarray, lat: np.ndarray, starts: np.ndarray, counts: np.ndarray, a: float, b: float
 ) -> np.ndarray:
     geod = pyproj.Geod(a=a, b=b)
-    bounds = np.searchsorted(ring, np.arange(n_rings + 1))
-    out = np.zeros(n_rings)
-    for i in range(n_rings):  # the cross-check: GeographicLib works one ring at a time
-        lo, hi = bounds[i], bounds[i + 1]
-        if hi - lo >= 4:
-            out[i] = abs(geod.polygon_area_perimeter(lon[lo:hi], lat[lo:hi])[0])
+    out = np.zeros(len(starts))
+    for i, (lo, m) in enumerate(zip(starts.tolist(), counts.tolist(), strict=True)):
+        # the cross-check: GeographicLib works one ring at a time
+        out[i] = abs(geod.polygon_area_perimeter(lon[lo : lo + m], lat[lo : lo + m])[0])
     return out
 
 
@@ -370,10 +375,22 @@ def areas(
     rings, ring_feature, exterior = _polygon_rings(geoms)
     if len(rings) == 0:
         return out
-    xy, ring = _ring_coordinates(rings)
-    lon, lat = _geodetic(xy, crs, ring_feature[ring])
+    counts = shapely.get_num_coordinates(rings)
+    keep = counts >= 4  # a ring of fewer points encloses nothing
+    rings, ring_feature, exterior, counts = (
+        rings[keep],
+        ring_feature[keep],
+        exterior[keep],
+        counts[keep],
+    )
+    if len(rings) == 0:
+        return out
+    starts = np.zeros(len(rings), dtype=np.intp)
+    np.cumsum(counts[:-1], out=starts[1:])
+    xy = shapely.get_coordinates(rings)
+    lon, lat = _geodetic(xy, crs, np.repeat(ring_feature, counts))
     ring_area = (_ellipsoid_ring_areas if method == "ellipsoid" else _geodesic_ring_areas)(
-        lon, lat, ring, len(rings), a, b
+        lon, lat, starts, counts, a, b
     )
     signed = np.where(exterior, ring_area, -ring_area)
     return np.bincount(ring_feature, weights=signed, minlength=len(geoms))
