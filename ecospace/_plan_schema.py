@@ -249,6 +249,8 @@ def _schema_message(err: Any) -> str:
     """A jsonschema error rewritten for a person editing YAML."""
     v = err.instance
     shown = getattr(v, "text", None) or repr(v)
+    if err.validator == "enum" and list(err.validator_value) == list(OP_ALIASES):
+        return f"got {shown}; allowed: {', '.join(OPS)} (or ≥ ≤ 不低于 不少于 不超过 不高于)"
     if err.validator == "enum":
         return f"got {shown}; allowed: {', '.join(map(str, err.validator_value))}"
     if err.validator == "required":
