@@ -317,18 +317,39 @@ def list_layers(source: str) -> list[str]:
 
 
 def _read_frame(path: str, layer: str | None, engine: str, encoding: str | None, label: str):
-    """GeoDataFrame from pyogrio or fiona; GDAL warnings are collected, errors wrapped."""
+    """GeoDataFrame from pyogrio or fiona; reader warnings collected, errors wrapped.
+
+    A geometry GEOS cannot build (a ring of NaN) fails the whole read in both engines;
+    then the layer is read again feature by feature and such geometries come back as
+    None, their fids returned as unreadable.
+    """
     kwargs = {} if encoding is None else {"encoding": encoding}
     if layer is not None:
         kwargs["layer"] = layer
+    unreadable = np.empty(0, dtype=np.int64)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             gdf = gpd.read_file(path, engine=engine, **kwargs)
+        except shapely.errors.ShapelyError:
+            gdf, unreadable = _read_tolerant(path, kwargs, label)
         except Exception as exc:  # pyogrio/fiona/GDAL errors of every kind
             raise _ogr_error(label.rsplit(":", 1)[0], layer, exc) from exc
     notes = sorted({str(w.message)[:200] for w in caught if issubclass(w.category, RuntimeWarning)})
-    return gdf, notes
+    return gdf, notes, unreadable
+
+
+def _read_tolerant(path: str, kwargs: dict, label: str):
+    import pyogrio
+
+    try:
+        attrs = pyogrio.read_dataframe(path, read_geometry=False, **kwargs)
+        meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], **kwargs)
+    except Exception as exc:
+        raise _ogr_error(label.rsplit(":", 1)[0], kwargs.get("layer"), exc) from exc
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    unreadable = np.flatnonzero(shapely.is_missing(geoms) & (wkb != None))  # noqa: E711
+    return gpd.GeoDataFrame(attrs, geometry=geoms, crs=meta["crs"]), unreadable
 
 
 def _count_curves(path: str, layer: str) -> int:
@@ -507,8 +528,12 @@ def read_layer(
             except Exception as exc:
                 raise _ogr_error(path, None, exc) from exc
         else:
-            gdf, gdal_notes = _read_frame(read_path, read_layer_name, engine, encoding, label)
-            notes.extend(f"GDAL: {n}" for n in gdal_notes)
+            gdf, gdal_notes, unreadable = _read_frame(
+                read_path, read_layer_name, engine, encoding, label
+            )
+            if len(unreadable):
+                counts["unreadable"] = len(unreadable)
+            notes.extend(f"reader: {n}" for n in gdal_notes)
         if kind == "gdb" or (kind == "zip" and ".gdb" in "".join(names)):
             counts["curved"] = _count_curves(read_path, name)
     return _finish(
@@ -565,6 +590,8 @@ def _finish(
     gdf["fid"] = np.arange(len(gdf), dtype=np.int64)
     types = gdf.geometry.geom_type.fillna("null").value_counts()
     found = ", ".join(f"{n} {t}" for t, n in types.items()) or "no features"
+    if counts.get("unreadable"):
+        found += f"; {counts['unreadable']} unreadable (a ring GEOS cannot build, e.g. NaN)"
     polygonal = types.reindex(["Polygon", "MultiPolygon", "GeometryCollection"]).fillna(0).sum()
     if role is not None and polygonal == 0:
         raise RoleError(

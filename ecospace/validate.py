@@ -124,7 +124,7 @@ class ValidationReport:
         ):
             if c.get(key):
                 out.append(f"{label} {c[key]} ({fmt_area(a.get(key, 0.0))})")
-        for key in ("mojibake_field_names", "swapped_xy", "no_attributes"):
+        for key in ("unreadable", "mojibake_field_names", "swapped_xy", "no_attributes"):
             if c.get(key):
                 out.append(_LABELS[key])
         return out
@@ -146,6 +146,7 @@ class ValidationReport:
 _DROPS = ("empty", "non_finite", "non_polygonal", "invalid_dropped")
 _REPAIRS = (*_DROPS, "collection", "invalid_repaired", "z_m_flattened", "curved", "swapped_xy")
 _LABELS = {
+    "unreadable": "unreadable geometries (NaN rings) dropped",
     "empty": "empty/null",
     "non_finite": "NaN/inf coordinates",
     "non_polygonal": "points/lines",
