@@ -576,12 +576,9 @@ def check(
     frame = pd.DataFrame(rows, columns=list(FIGURE_COLUMNS))
     info("compared %d figures in %.1f s", len(rows), time.perf_counter() - t)
 
-    try:  # TEMPORARY until ecospace/audit.py lands
-        from .audit import audit_plan
+    from .audit import audit_plan
 
-        findings = list(audit_plan(plan))
-    except ImportError:
-        findings = []
+    findings = list(audit_plan(plan))
     result = CheckResult(
         plan=plan,
         figures=frame,

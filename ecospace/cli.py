@@ -131,8 +131,14 @@ def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, 
     help="Language of the tables and the reports.",
 )
 @click.option("--no-map", is_flag=True, help="Skip maps/demo.html and the PDF annex (faster).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the reports [default: out/demo/ in the checkout, replaced on every run].",
+)
 @click.pass_context
-def demo(ctx, lang, no_map):
+def demo(ctx, lang, no_map, out_dir):
     """Check the bundled demo county (示范县) against plans/demo.yaml.
 
     Prints the layers, coverage, overlap matrix, containment and township table; writes
@@ -148,13 +154,14 @@ def demo(ctx, lang, no_map):
 
     root = find_project_root()
     result = check(root / "plans" / "demo.yaml")
-    for key in ("layers", "coverage", "overlaps", "containment", "townships", "land_cover"):
+    sections = ("layers", "coverage", "overlaps", "containment", "townships", "land_cover", "audit")
+    for key in sections:
         click.echo(f"\n== {section_title(key, lang)} ==")
         click.echo(section_text(result, key, lang))
     maps_dir = root / "maps"
     paths = write_outputs(
         result,
-        root / "out" / "demo",
+        out_dir or root / "out" / "demo",
         lang=lang,
         overwrite=True,
         map_path=False if no_map else maps_dir / "demo.html",
@@ -173,7 +180,7 @@ def demo(ctx, lang, no_map):
                 overwrite=True,
             )
     truth = json.loads((root / "layers" / "demo_truth.json").read_text(encoding="utf-8"))
-    expected = {f["id"]: f["expected"] for f in truth["plan_figures"]}
+    expected = {f["id"]: f["expected_status"] for f in truth["plan_figures"]}
     got = dict(zip(result.figures["id"], result.figures["status"], strict=True))
     wrong = sorted(i for i in expected.keys() | got.keys() if expected.get(i) != got.get(i))
     click.echo(f"\n== {section_title('figures', lang)} ==")

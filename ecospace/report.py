@@ -158,6 +158,17 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "crs_how": ("坐标系来源", "CRS from"),
     "encoding": ("编码", "Encoding"),
     "repairs": ("修复", "Repairs"),
+    "geometry_type": ("几何类型", "Geometry"),
+    "epsg": ("EPSG", "EPSG"),
+    "crs_name": ("坐标系", "CRS"),
+    "problems": ("问题", "Problems"),
+    "double_counted_ha": ("重复计算面积（公顷）", "Counted twice (ha)"),
+    "share_of_total": ("占总面积比例（%）", "Share of total (%)"),
+    "inner_ha": ("应在内图层面积（公顷）", "Inner area (ha)"),
+    "share_outside": ("范围外比例（%）", "Share outside (%)"),
+    "features_outside": ("范围外要素数", "Features outside"),
+    "class": ("地类组", "Class set"),
+    "denominator_source": ("分母来源", "Denominator"),
 }
 
 _TEXT = {
@@ -494,25 +505,56 @@ def _section_frame(result: Any, key: str) -> pd.DataFrame | None:
 _ROLE_COLUMNS = {"role", "role_a", "role_b", "inner", "outer", "within"}
 
 
+_KINDS = {
+    "township": ("乡镇", "township"),
+    "townships_overlap": ("乡镇间重叠", "townships overlap"),
+    "not_in_townships": ("不属于任何乡镇", "in no township"),
+    "townships_outside_boundary": ("超出县界", "outside the county"),
+    "total": ("合计", "total"),
+}
+
+_CODE_COLUMNS = {"epsg", "year", "line", "fid", "code"}
+
+
+def _class_label(name: Any, lang: str) -> Any:
+    try:
+        from .stats import CLASS_LABELS
+
+        return CLASS_LABELS[name][lang]
+    except (ImportError, KeyError, TypeError):
+        return name
+
+
 def display_frame(df: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
     """A section table ready to show: m² columns in hectares, fractions in per cent, roles named.
 
-    Columns named ``*_m2`` become ``*_ha`` (÷ 10 000); columns named ``share*`` hold
-    fractions and become per cent (× 100); role codes become their names in ``lang``.
+    Columns named ``*_m2`` become ``*_ha`` (÷ 10 000) unless the table already has that
+    ``*_ha`` column (e.g. the township table's force-balanced hectares, which are kept);
+    columns named ``share*`` or ``*_share`` hold fractions and become per cent (× 100);
+    role codes, township row kinds and land-cover class sets get their names in ``lang``.
     The geometry column, if any, is dropped.
     """
+    names = {str(c) for c in df.columns}
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
         s = df[col]
         name = str(col)
+        numeric = pd.api.types.is_numeric_dtype(s) and s.dtype != bool
         if name == "geometry" or getattr(s, "dtype", None) == "geometry":
             continue
-        if name.endswith("_m2") and pd.api.types.is_numeric_dtype(s):
-            out[name[:-3] + "_ha"] = s.astype(float) / 1e4
-        elif name.startswith("share") and pd.api.types.is_numeric_dtype(s):
+        if name.endswith("_m2") and numeric:
+            if name[:-3] + "_ha" not in names:
+                out[name[:-3] + "_ha"] = s.astype(float) / 1e4
+        elif (name.startswith("share") or name.endswith("_share")) and numeric:
             out[name] = s.astype(float) * 100
         elif name in _ROLE_COLUMNS:
             out[name] = [role_label(v, lang) if isinstance(v, str) else v for v in s]
+        elif name == "kind" and "township" in set(s):
+            out[name] = [_lookup(_KINDS, v, lang) for v in s]
+        elif name == "class":
+            out[name] = [_class_label(v, lang) for v in s]
+        elif name == "denominator_source":
+            out[name] = [_lookup(_DENOMINATORS, v, lang) for v in s]
         else:
             out[name] = s
     return out.reset_index(drop=True)
@@ -521,8 +563,13 @@ def display_frame(df: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
 def _col_label(col: str, lang: str) -> str:
     if col in _COLUMNS:
         return _COLUMNS[col][_i(lang)]
-    if col.endswith("_ha"):
-        return f"{col[:-3]} ({_t('ha', lang)})"
+    for suffix, unit in (("_ha", _t("ha", lang)), ("_share", "%")):
+        if col.endswith(suffix):
+            head = col[: -len(suffix)]
+            name = role_label(head, lang) if head in _ROLES else head
+            if suffix == "_share":
+                return f"{name}占比（%）" if lang == "zh" else f"{name} share (%)"
+            return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
     return col
 
 
@@ -567,13 +614,13 @@ def _frame_cells(df: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]
     rows = []
     for rec in df.itertuples(index=False):
         cells = []
-        for v in rec:
+        for col, v in zip(df.columns, rec, strict=True):
             if isinstance(v, (bool, np.bool_)):
                 cells.append(_t("yes" if v else "no", lang))
             elif isinstance(v, (list, tuple)):
                 cells.append(", ".join(str(x) for x in v))
             else:
-                cells.append(_fmt(v, 2))
+                cells.append(_fmt(v, 2, sep=col not in _CODE_COLUMNS))
         rows.append(cells)
     return headers, rows
 

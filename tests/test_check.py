@@ -51,8 +51,8 @@ FOREST_HA, GRASS_HA = 3_000.0, 1_000.0
 STATED_TOTAL_KM2 = 101.0
 
 
-@pytest.fixture(scope="module")
-def county() -> dict[str, gpd.GeoDataFrame]:
+def make_county() -> dict[str, gpd.GeoDataFrame]:
+    """The synthetic county, role → layer (also used by test_report.py)."""
     return {
         "boundary": gdf([b(0, 0, 10_000, 10_000)], XZQMC=["测试县"]),
         "townships": gdf(
@@ -143,6 +143,11 @@ def write_plan(folder: Path, figures, *, layers=None, extra=None) -> Path:
     path = folder / "plan.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="module")
+def county() -> dict[str, gpd.GeoDataFrame]:
+    return make_county()
 
 
 @pytest.fixture(scope="module")
