@@ -515,5 +515,5 @@ def compare_area_field(
         out.insert(0, "fid", gdf["fid"].to_numpy())
     out = out[listed]
     if len(out):
-        log.info("%d of %d features: %s differs from the computed area", len(out), len(gdf), field)
+        log.debug("%d of %d features: %s differs from the computed area", len(out), len(gdf), field)
     return out

@@ -392,6 +392,217 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
         ctx.exit(1)
 
 
+@cli.command("areas")
+@click.argument("spec", metavar="PATH[:LAYER]")
+@click.option(
+    "--method",
+    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
+    default="ellipsoid",
+    show_default=True,
+    help="Area method (ellipsoid = the official 2008 survey formula).",
+)
+@click.option("--crs", default=None, metavar="EPSG", help="CRS for a layer whose file has none.")
+@click.option(
+    "--planar-crs", default=None, metavar="EPSG", help="Projected CRS for --method planar."
+)
+@click.option("--unit", default="ha", show_default=True, help="m2, ha, km2, mu, wanmu (or 公顷…).")
+@click.option("--decimals", type=int, default=2, show_default=True, help="Decimals in tables.")
+@click.option("--by", "by_field", default=None, metavar="FIELD", help="One row per value of FIELD.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--compare-field", default=None, metavar="FIELD", help="Stored area field to check (TBMJ, MJ…)."
+)
+@click.option("--field-unit", default="m2", show_default=True, help="Unit of --compare-field.")
+@click.option(
+    "--tolerance", type=float, default=1.0, show_default=True, help="Allowed difference, m²."
+)
+@click.option(
+    "--tolerance-rel",
+    type=float,
+    default=1e-4,
+    show_default=True,
+    help="Allowed relative difference (the larger allowance wins).",
+)
+@click.pass_context
+def areas_command(
+    ctx, spec, method, crs, planar_crs, unit, decimals, by_field, fmt, compare_field,
+    field_unit, tolerance, tolerance_rel,
+) -> None:  # fmt: skip
+    """Area of the layer PATH[:LAYER]: its union, and the sum of its features if they overlap.
+
+    With --by FIELD, one row per value of the field plus the total (parts rounded so
+    they add up to the total, 强制调平).  With --compare-field, list the features whose
+    stored area differs from the computed one (exit status 1 if any).  JSON carries full
+    precision; CSV is the area table, or the differing features with --compare-field.
+    """
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from .area import areas, compare_area_field, method_label
+    from .layers import read_layer
+    from .overlap import union_area
+    from .units import UNIT_LABELS, UNITS, normalize_unit, round_balanced
+
+    unit = normalize_unit(unit)
+    normalize_unit(field_unit)
+    layer = read_layer(spec, crs=crs, crs_fallback=True)
+    gdf = layer.gdf
+    if by_field is not None and by_field not in gdf.columns:
+        fields = ", ".join(str(c) for c in gdf.columns if c not in ("geometry", "fid"))
+        raise click.BadParameter(
+            f"no field {by_field!r} in {spec}; its fields are: {fields}", param_hint="--by"
+        )
+    if planar_crs is not None:
+        if method != "planar":
+            raise click.BadParameter("only with --method planar", param_hint="--planar-crs")
+        gdf = gdf.to_crs(planar_crs)
+    per_feature = areas(gdf.geometry, method=method)
+    scale = UNITS[unit]
+    total_sum = float(per_feature.sum())
+    total_union = union_area(gdf, method=method)
+    overlapping = total_sum - total_union > max(0.01, 1e-9 * total_sum)
+
+    groups = None
+    if by_field is not None:
+        keys = gdf[by_field].astype(object).where(gdf[by_field].notna(), None)
+        labels = keys.map(lambda v: "(null)" if v is None else str(v))
+        rows = []
+        for value, idx in labels.groupby(labels, sort=True).groups.items():
+            pos = gdf.index.get_indexer(idx)
+            part_sum = float(per_feature[pos].sum())
+            rows.append(
+                {
+                    "value": value,
+                    "features": len(pos),
+                    "sum": part_sum / scale,
+                    "union": union_area(gdf.iloc[pos], method=method) / scale,
+                }
+            )
+        groups = pd.DataFrame(rows, columns=["value", "features", "sum", "union"])
+
+    compared = None
+    if compare_field is not None:
+        compared = compare_area_field(
+            gdf, compare_field, method=method, unit=field_unit,
+            tolerance_m2=tolerance, tolerance_rel=tolerance_rel,
+        )  # fmt: skip
+
+    crs_obj = gdf.crs
+    crs_text = f"EPSG:{crs_obj.to_epsg()}" if crs_obj.to_epsg() else crs_obj.to_string()
+    if fmt == "json":
+        doc = {
+            "layer": layer.label,
+            "features": len(gdf),
+            "crs": {"id": crs_text, "name": crs_obj.name, "how": layer.crs_how},
+            "method": method,
+            "method_label": {lang: method_label(method, crs_obj, lang) for lang in ("zh", "en")},
+            "unit": unit,
+            "union": total_union / scale,
+            "sum": total_sum / scale,
+            "overlap": (total_sum - total_union) / scale,
+            "by": by_field,
+            "groups": None if groups is None else groups.to_dict(orient="records"),
+            "compare": None,
+        }
+        if compared is not None:
+            rows = compared.drop(columns=["stored"]).assign(stored=compared["stored"].astype(str))
+            doc["compare"] = {
+                "field": compare_field,
+                "field_unit": normalize_unit(field_unit),
+                "tolerance_m2": tolerance,
+                "tolerance_rel": tolerance_rel,
+                "checked": len(gdf),
+                "differing": json.loads(
+                    rows.reset_index(drop=True).to_json(orient="records", force_ascii=False)
+                ),
+            }
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        if compared is not None:
+            click.echo(compared.to_csv(index=False), nl=False)
+        else:
+            table = groups if groups is not None else pd.DataFrame(
+                [{"value": "(all)", "features": len(gdf), "sum": total_sum / scale,
+                  "union": total_union / scale}]
+            )  # fmt: skip
+            if groups is not None:
+                total = {"value": "(total)", "features": len(gdf), "sum": total_sum / scale,
+                         "union": total_union / scale}  # fmt: skip
+                table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+            table = table.rename(columns={"sum": f"sum_{unit}", "union": f"union_{unit}"})
+            click.echo(table.to_csv(index=False), nl=False)
+    else:
+        label = UNIT_LABELS[unit]
+        fmt_v = f"{{:,.{decimals}f}}".format
+        click.echo(f"{layer.label}  ({len(gdf)} features)")
+        click.echo(f"CRS     {crs_text}  {crs_obj.name}  ({layer.crs_how})")
+        click.echo(f"method  {method}: {method_label(method, crs_obj, 'zh')}")
+        click.echo(f"        {method_label(method, crs_obj, 'en')}")
+        click.echo(f"unit    {unit} ({label['zh']})")
+        click.echo(f"area (union of features)  {fmt_v(total_union / scale):>18} {unit}")
+        if overlapping:
+            click.echo(
+                f"sum of features           {fmt_v(total_sum / scale):>18} {unit}"
+                f"  (features overlap: {fmt_v((total_sum - total_union) / scale)} {unit}"
+                " counted more than once)"
+            )
+        if groups is not None:
+            parts = round_balanced(groups["sum"].to_numpy(), decimals, total_sum / scale)
+            over_m2 = (groups["sum"] - groups["union"]).to_numpy() * scale
+            show_union = bool((over_m2 > np.maximum(0.01, 1e-9 * groups["sum"] * scale)).any())
+            width = max([len(by_field), 7, *(len(v) for v in groups["value"])])
+            head = f"{by_field:<{width}}  {'features':>8}  {'area (' + unit + ')':>18}"
+            if show_union:
+                head += f"  {'union (' + unit + ')':>18}"
+            click.echo("\n" + head)
+            for row, part in zip(groups.itertuples(), parts, strict=True):
+                line = f"{row.value:<{width}}  {row.features:>8}  {fmt_v(part):>18}"
+                if show_union:
+                    line += f"  {fmt_v(row.union):>18}"
+                click.echo(line)
+            total_text = fmt_v(round(total_sum / scale, decimals))
+            click.echo(f"{'total':<{width}}  {len(gdf):>8}  {total_text:>18}")
+            click.echo(f"(parts rounded to {decimals} decimals to add up to the total: 强制调平)")
+        if compared is not None:
+            allow = f"max({tolerance:g} m², {tolerance_rel:.2%})"
+            click.echo(
+                f"\n{compare_field} ({normalize_unit(field_unit)}) vs computed: "
+                f"{len(compared)} of {len(gdf)} features differ by more than {allow}"
+            )
+            if len(compared):
+                fu = normalize_unit(field_unit)
+                fd = 2 if fu == "m2" else 4
+                shown = compared.head(20)
+                view = pd.DataFrame(
+                    {
+                        "stored": shown["stored"],
+                        f"computed ({fu})": (shown["computed_m2"] / UNITS[fu]).map(
+                            f"{{:,.{fd}f}}".format
+                        ),
+                        f"difference ({fu})": (shown["difference_m2"] / UNITS[fu]).map(
+                            f"{{:+,.{fd}f}}".format
+                        ),
+                        "relative": shown["difference_rel"].map("{:+.3%}".format),
+                        "problem": shown["problem"],
+                    }
+                )
+                if "fid" in shown.columns:
+                    view.insert(0, "fid", shown["fid"])
+                click.echo(view.to_string(index=False))
+                if len(compared) > 20:
+                    click.echo(f"… {len(compared) - 20} more (use --format csv for all)")
+    if compared is not None and len(compared):
+        ctx.exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="ecospace")
