@@ -133,7 +133,8 @@ def test_infer_crs_near_a_boundary_layer():
         (
             (480_000, 4_980_000, 560_000, 5_060_000),
             CRSError,
-            r"no zone prefix \(false easting 500 000\), so the zone is unknown; supply it with --crs EPSG:xxxx \(e\.g\. EPSG:4529 for 3° zone 41\)",
+            r"no zone prefix \(false easting 500 000\), so the zone is unknown; "
+            r"supply it with --crs EPSG:xxxx \(e\.g\. EPSG:4529 for 3° zone 41\)",
         ),
         ((41_999_000, 5e6, 42_001_000, 5.1e6), CRSError, r"carry two zone prefixes \(41 and 42\)"),
         ((24_100_000, 5e6, 24_200_000, 5.1e6), CRSError, r"easting prefix 24 is not a CGCS2000"),
