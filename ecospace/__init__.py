@@ -18,6 +18,7 @@ from ._errors import (
     UnitError,
 )
 from .area import areas
+from .check import CheckResult, check
 from .units import convert, round_balanced
 
 try:
@@ -27,6 +28,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "CRSError",
+    "CheckResult",
     "EcospaceError",
     "FontError",
     "GeometryError",
@@ -38,6 +40,7 @@ __all__ = [
     "UnitError",
     "__version__",
     "areas",
+    "check",
     "convert",
     "round_balanced",
 ]

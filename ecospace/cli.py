@@ -34,9 +34,27 @@ class _EcospaceGroup(click.Group):
 @click.option("-q", "--quiet", count=True, help="Less output: warnings and errors only.")
 def cli(verbose: int, quiet: int) -> None:
     """Check spatial-planning layers against the figures written in plans."""
-    level = logging.INFO - 10 * verbose + 10 * quiet
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s: %(message)s")
+    _configure_logging(max(logging.INFO - 10 * verbose + 10 * quiet, logging.DEBUG))
+
+
+def _configure_logging(level: int) -> None:
+    """Send ecospace's log and warnings (repairs, inferences) to stderr at ``level``.
+
+    Only the ``ecospace`` and ``py.warnings`` loggers are configured: the INFO chatter of
+    GDAL/pyogrio stays out of the output.  Calling it again (CliRunner tests) replaces
+    the handler instead of stacking a second one.
+    """
+    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler._ecospace = True  # type: ignore[attr-defined]
     logging.captureWarnings(True)
+    for name in ("ecospace", "py.warnings"):
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if getattr(h, "_ecospace", False)]:
+            logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
 
 
 def find_project_root(start: Path | None = None) -> Path:
