@@ -394,3 +394,30 @@ def test_cli_check_usage_errors_exit_2(args, message, gpkg_plan, tmp_path):
     res = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "o")])
     assert res.exit_code == 2, res.output
     assert message in res.output
+
+
+# ----------------------------------------------------------------------------- the demo county
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# the demo layers carry planted defects that layers reports as warnings (repairs, overlaps)
+@pytest.mark.filterwarnings("ignore::ecospace.validate.ValidationWarning")
+def test_demo_statuses_are_those_demo_truth_predicts(tmp_path):
+    res = run(["-q", "demo", "--no-map", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    truth = json.loads((ROOT / "layers" / "demo_truth.json").read_text(encoding="utf-8"))
+    expected = {f["id"]: f["expected_status"] for f in truth["plan_figures"]}
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert {f["id"]: f["status"] for f in report["figures"]} == expected
+    assert report["passed"] is False  # failures by design
+    # the printed sections, then the verification table, then the report paths
+    out = res.output
+    for title in ("== 图层 ==", "== 覆盖 ==", "== 重叠 ==", "== 包含 ==", "== 乡镇 =="):
+        assert title in out
+    assert out.index("== 乡镇 ==") < out.index("== 核查结果 ==")
+    tail = out.rstrip().splitlines()[-4:]
+    assert [line.split()[0] for line in tail[:3]] == ["html", "xlsx", "json"]
+    assert tail[0].endswith(str(tmp_path / "report.html"))
+    n_fail = sum(s == "fail" for s in expected.values())
+    assert f"{n_fail} 项指标不符合" in out
