@@ -38,7 +38,14 @@ from folium.template import Template
 from ._errors import EcospaceError, MethodError, RoleError
 from .area import METHODS, areas
 
-__all__ = ["CONFLICT_STYLE", "ROLE_STYLES", "make_map", "save_map"]
+__all__ = [
+    "CONFLICT_STYLE",
+    "NOT_CONFLICTS",
+    "ROLE_STYLES",
+    "conflict_label",
+    "make_map",
+    "save_map",
+]
 
 log = logging.getLogger("ecospace")
 
@@ -90,6 +97,10 @@ ROLE_STYLES: dict[str, dict[str, Any]] = {
         "style": {"color": "#000000", "weight": 2.5, "fill": False},
     },
 }
+
+#: Entries of ``measure_county(...).conflicts`` that are not conflicts: protected areas
+#: legitimately overlap each other (a forest park inside a nature reserve).
+NOT_CONFLICTS: tuple[str, ...] = ("self_overlap_protected_area",)
 
 #: Style of conflict pieces (overlaps, containment failures, duplicates): magenta, hatched.
 CONFLICT_STYLE: dict[str, Any] = {
@@ -237,6 +248,9 @@ def make_map(
     for role, gdf in gdfs.items():
         drawn.append(("role", role, _display_copy(gdf, role, method, max_features, townships)))
     for name, gdf in (conflicts or {}).items():
+        if name in NOT_CONFLICTS:
+            log.info("%s: not drawn as a conflict (protected areas may nest)", name)
+            continue
         gdf = _as_gdf(gdf, f"conflicts[{name!r}]")
         drawn.append(("conflict", name, _conflict_copy(gdf, name, method)))
     drawn = [d for d in drawn if len(d[2])]
@@ -269,7 +283,7 @@ def make_map(
             legend.append((spec["zh"], spec["en"], style))
             show = key != "land_use"
         else:
-            label = f"冲突：{_conflict_label(key)[0]} Conflict"
+            label = f"冲突：{conflict_label(key)[0]} Conflict"
             style, pane, show = dict(CONFLICT_STYLE), "ecospace-conflicts", True
         fields = [f for f in _FIELD_ALIASES if f in disp.props.columns]
         aliases = [_FIELD_ALIASES[f] for f in fields]
@@ -498,7 +512,7 @@ def _group_by_grid(geom: np.ndarray, max_features: int):
 
 def _conflict_copy(gdf: gpd.GeoDataFrame, name: str, method: str) -> _Display:
     n = len(gdf)
-    zh, _ = _conflict_label(name)
+    zh, _ = conflict_label(name)
     area_m2 = areas(gdf.geometry, gdf.crs, method=method)
     ids = []
     for cols in (("a_fid", "b_fid"), ("fid_a", "fid_b"), ("fid",)):
@@ -519,7 +533,7 @@ def _conflict_copy(gdf: gpd.GeoDataFrame, name: str, method: str) -> _Display:
     return _Display(np.asarray(gdf.geometry.to_crs("EPSG:4326").values, dtype=object), props)
 
 
-def _conflict_label(name: str) -> tuple[str, str]:
+def conflict_label(name: str) -> tuple[str, str]:
     """Bilingual label of a conflict layer from its name, e.g. ``red_line/basic_farmland``."""
     roles = sorted(
         (r for r in ROLE_STYLES if re.search(rf"(?<![a-z]){r}(?![a-z])", name)),
