@@ -621,6 +621,42 @@ def areas_command(
         ctx.exit(1)
 
 
+@cli.command("extract")
+@click.argument(
+    "text_file", metavar="PLAN.txt", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Draft plan file to write (YAML); standard output when not given.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
+def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> None:
+    """Draft a plan file from a plan's text (UTF-8), for a person to review."""
+    import os
+
+    from .extract import extract_figures
+    from .plan import dump_plan
+
+    if output is not None and output.exists() and not overwrite:
+        raise click.UsageError(f"{output} already exists; use --overwrite to replace it")
+    try:
+        text = text_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.UsageError(f"{text_file} is not UTF-8 text; convert it first") from None
+    base = output.resolve().parent if output is not None else Path.cwd()
+    plan = extract_figures(text, source=os.path.relpath(text_file.resolve(), base))
+    n = len(plan.figures) + (plan.total_area is not None)
+    if output is None:
+        click.echo(dump_plan(plan), nl=False)
+        click.echo(f"drafted {n} figure(s) from {text_file}; review each one", err=True)
+        return
+    dump_plan(plan, output)
+    click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="ecospace")
