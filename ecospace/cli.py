@@ -241,12 +241,20 @@ def layers_command(sources, crs, engine, roles, fmt) -> None:
     For each: role, features, geometry type, CRS (EPSG, name, how determined),
     encoding, and the problems found and repaired.
     """
+    import warnings
+
     from .layers import _parse_role_option, format_inventory, inventory, read_sources
+    from .validate import ValidationWarning
 
     errors: list = []
-    found = read_sources(
-        sources, roles=_parse_role_option(roles), crs=crs, engine=engine, errors=errors
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = read_sources(
+            sources, roles=_parse_role_option(roles), crs=crs, engine=engine, errors=errors
+        )
+    for w in caught:  # problems found in layers are in the table below; log anything else
+        if not issubclass(w.category, ValidationWarning):
+            log.warning("%s", w.message)
     table = inventory(found)
     if fmt == "json":
         click.echo(table.to_json(orient="records", force_ascii=False, indent=2))

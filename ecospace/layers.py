@@ -890,11 +890,11 @@ def format_inventory(table: pd.DataFrame) -> str:
         rows.append(
             (
                 f"{r.source}:{r.layer}",
-                r.role or "-",
+                r.role if isinstance(r.role, str) else "-",
                 f"{r.features:,}",
                 r.geometry_type,
                 f"{epsg}{r.crs_name} ({r.crs_how})",
-                r.encoding or "-",
+                r.encoding if isinstance(r.encoding, str) else "-",
             )
         )
     widths = [max(_width(row[k]) for row in rows) for k in range(len(rows[0]))]
