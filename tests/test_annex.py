@@ -1,0 +1,211 @@
+"""The static map annex: pages, paper sizes, a CJK font actually embedded, text in place.
+
+pyproject turns warnings into errors, so matplotlib's "Glyph … missing from font(s)" fails
+these tests: every Chinese character was found in the font.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import geopandas as gpd
+import pytest
+from matplotlib import font_manager
+from PIL import Image
+from shapely import box
+
+from ecospace import EcospaceError, FontError, RoleError
+from ecospace import annex as annex_mod
+from ecospace.annex import find_cjk_font, make_annex
+
+GK = "EPSG:4530"
+X0, Y0 = 42_500_000.0, 5_000_000.0
+PT_PER_MM = 72 / 25.4
+
+
+def gk_box(x1, y1, x2, y2):
+    return box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+
+@pytest.fixture
+def layers():
+    """A county 10 km wide and 8 km high (so: landscape), red line delivered in EPSG:4490."""
+    return {
+        "boundary": gpd.GeoDataFrame(
+            {"XZQMC": ["示范县"]}, geometry=[gk_box(0, 0, 10_000, 8_000)], crs=GK
+        ),
+        "townships": gpd.GeoDataFrame(
+            geometry=[gk_box(0, 0, 5_000, 8_000), gk_box(5_000, 0, 10_000, 8_000)], crs=GK
+        ),
+        "red_line": gpd.GeoDataFrame(
+            geometry=[gk_box(500, 500, 3_000, 3_000), gk_box(6_000, 5_000, 9_000, 7_500)], crs=GK
+        ).to_crs("EPSG:4490"),
+        "basic_farmland": gpd.GeoDataFrame(
+            geometry=[gk_box(2_000, 2_000, 4_000, 4_000), gk_box(4_500, 500, 5_500, 1_500)],
+            crs=GK,
+        ),
+        "urban_boundary": gpd.GeoDataFrame(geometry=[gk_box(4_000, 3_000, 6_000, 5_000)], crs=GK),
+        "protected_area": gpd.GeoDataFrame(geometry=[gk_box(6_500, 5_500, 9_500, 7_900)], crs=GK),
+    }
+
+
+@pytest.fixture
+def conflicts():
+    return {
+        "overlap_red_line__basic_farmland": gpd.GeoDataFrame(
+            {"a_fid": [0], "b_fid": [0]}, geometry=[gk_box(2_000, 2_000, 3_000, 3_000)], crs=GK
+        ),
+        "outside_protected_area__red_line": gpd.GeoDataFrame(
+            {"fid": [0]}, geometry=[gk_box(6_500, 7_500, 9_500, 7_900)], crs=GK
+        ),
+    }
+
+
+def pdfinfo(path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+
+
+def page_size_pt(path) -> tuple[float, float]:
+    w, h = re.match(r"\s*([\d.]+) x ([\d.]+) pts", pdfinfo(path)["Page size"]).groups()
+    return float(w), float(h)
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def pdf_fonts(path) -> str:
+    return subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_pdf_three_pages_a4_landscape(tmp_path, layers, conflicts):
+    (out,) = make_annex(
+        layers, tmp_path / "annex.pdf", conflicts=conflicts, title="示范县三区三线附图"
+    )
+    assert out == tmp_path / "annex.pdf"
+    raw = out.read_bytes()
+    assert raw.startswith(b"%PDF")
+    assert int(pdfinfo(out)["Pages"]) == 3
+    assert len(re.findall(rb"/Type\s*/Page\b", raw)) == 3  # page objects, not /Pages
+    w, h = page_size_pt(out)
+    assert (w, h) == pytest.approx((297 * PT_PER_MM, 210 * PT_PER_MM), abs=0.5)
+
+
+def test_cjk_font_embedded_and_text_extractable(tmp_path, layers, conflicts):
+    (out,) = make_annex(layers, tmp_path / "annex.pdf", conflicts=conflicts, title="示范县附图")
+    fonts = pdf_fonts(out)
+    assert "NotoSansCJK" in fonts or "NotoSerifCJK" in fonts
+    assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+Noto\w*CJK", out.read_bytes())
+    text = pdf_text(out)
+    for expected in (
+        "示范县附图",
+        "三条控制线",
+        "自然保护地与生态保护红线",
+        "冲突图斑",
+        "图例 Legend",
+        "生态保护红线 Red line",
+        "永久基本农田 Basic farmland",
+        "城镇开发边界 Urban boundary",
+        "生态保护红线与永久基本农田重叠（1 处）",
+        "自然保护地超出生态保护红线（1 处）",
+        "坐标系 CRS",
+        "EPSG:4530",
+        "制图日期 Date",
+        "ecospace",
+    ):
+        assert expected in text
+    assert re.search(r"N\s*北", text)  # north arrow
+
+
+def test_scale_bar_in_metres_and_projected_grid(tmp_path, layers):
+    # frame ≈ 11 km across: the bar is the largest 1/2/5 × 10^k m below a fifth of it
+    (out,) = make_annex(layers, tmp_path / "annex.pdf", themes=["control_lines"])
+    text = pdf_text(out)
+    assert re.search(r"\b2 km\b", text)
+    assert "42 500 000" in text and "5 000 000" in text  # GK coordinates, metres
+    assert "Easting (metre)" in text
+
+
+def test_all_geographic_layers_drawn_in_gauss_kruger(tmp_path, layers):
+    geo = {r: g.to_crs("EPSG:4490") for r, g in layers.items()}
+    (out,) = make_annex(geo, tmp_path / "annex.pdf", themes=["control_lines"])
+    assert "EPSG:4530" in pdf_text(out)  # 3° GK zone 42, the zone of 126°E
+
+
+@pytest.mark.parametrize(
+    ("paper", "orientation", "size_mm"),
+    [
+        ("A4", "portrait", (210, 297)),
+        ("A3", "landscape", (420, 297)),
+        ("A3", "portrait", (297, 420)),
+    ],
+)
+def test_paper_sizes(tmp_path, layers, paper, orientation, size_mm):
+    (out,) = make_annex(
+        layers, tmp_path / "a.pdf", paper=paper, orientation=orientation, themes=["conflicts"]
+    )
+    assert page_size_pt(out) == pytest.approx(tuple(v * PT_PER_MM for v in size_mm), abs=0.5)
+    assert int(pdfinfo(out)["Pages"]) == 1
+
+
+def test_tall_county_turns_the_page(tmp_path, layers):
+    tall = {"boundary": gpd.GeoDataFrame(geometry=[gk_box(0, 0, 4_000, 9_000)], crs=GK)}
+    (out,) = make_annex(tall, tmp_path / "a.pdf", themes=["control_lines"])
+    w, h = page_size_pt(out)
+    assert w < h
+
+
+def test_png_pages_at_print_resolution(tmp_path, layers, conflicts):
+    out = make_annex(layers, tmp_path / "annex.png", conflicts=conflicts)
+    assert [p.name for p in out] == ["annex-1.png", "annex-2.png", "annex-3.png"]
+    for p in out:
+        with Image.open(p) as im:
+            assert im.size == pytest.approx(
+                (round(297 / 25.4 * 300), round(210 / 25.4 * 300)), abs=1
+            )
+            assert im.info["dpi"] == pytest.approx((300, 300), abs=0.1)
+
+
+def test_never_overwrites_silently(tmp_path, layers):
+    make_annex(layers, tmp_path / "a.pdf", themes=["conflicts"])
+    with pytest.raises(EcospaceError, match=r"a\.pdf exists; pass overwrite=True"):
+        make_annex(layers, tmp_path / "a.pdf", themes=["conflicts"])
+    make_annex(layers, tmp_path / "a.pdf", themes=["conflicts"], overwrite=True)
+
+
+def test_no_cjk_font_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("ECOSPACE_CJK_FONT", raising=False)
+    monkeypatch.setattr(annex_mod, "CJK_FAMILIES", ("No Such Font Family 123",))
+    with pytest.raises(
+        FontError, match=r"install fonts-noto-cjk \(Debian\) or set ECOSPACE_CJK_FONT"
+    ):
+        find_cjk_font()
+
+
+def test_font_from_environment(tmp_path, monkeypatch, layers):
+    serif = font_manager.findfont(
+        font_manager.FontProperties(family="Noto Serif CJK SC"), fallback_to_default=False
+    )
+    monkeypatch.setenv("ECOSPACE_CJK_FONT", serif)
+    (out,) = make_annex(layers, tmp_path / "a.pdf", themes=["control_lines"])
+    assert "NotoSerifCJK" in pdf_fonts(out)
+    monkeypatch.setenv("ECOSPACE_CJK_FONT", str(tmp_path / "missing.ttf"))
+    with pytest.raises(FontError, match=r"missing\.ttf' is not a font file"):
+        find_cjk_font()
+
+
+def test_bad_arguments(tmp_path, layers):
+    with pytest.raises(EcospaceError, match="paper='B5' is not known"):
+        make_annex(layers, tmp_path / "a.pdf", paper="B5")
+    with pytest.raises(EcospaceError, match=r"\.pdf or \.png, not '\.svg'"):
+        make_annex(layers, tmp_path / "a.svg")
+    with pytest.raises(EcospaceError, match=r"unknown annex theme\(s\) \['roads'\]"):
+        make_annex(layers, tmp_path / "a.pdf", themes=["roads"])
+    with pytest.raises(RoleError, match="unknown layer role"):
+        make_annex({"farmland": layers["basic_farmland"]}, tmp_path / "a.pdf")
