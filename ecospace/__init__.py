@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from ._errors import (
     CRSError,
     EcospaceError,
+    FieldError,
     FontError,
     GeometryError,
     LayerNotFoundError,
@@ -30,6 +31,7 @@ __all__ = [
     "CRSError",
     "CheckResult",
     "EcospaceError",
+    "FieldError",
     "FontError",
     "GeometryError",
     "LayerNotFoundError",

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "CRSError",
     "EcospaceError",
+    "FieldError",
     "FontError",
     "GeometryError",
     "LayerNotFoundError",
@@ -36,6 +37,13 @@ class LayerNotFoundError(LayerReadError, LookupError):
 
 class CRSError(EcospaceError, ValueError):
     """A coordinate reference system is missing, unknown or cannot be inferred safely."""
+
+
+class FieldError(EcospaceError, KeyError):
+    """An attribute field named by the user or the plan is not in the layer."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
 
 
 class GeometryError(EcospaceError, ValueError):

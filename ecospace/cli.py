@@ -44,7 +44,7 @@ def _configure_logging(level: int) -> None:
     GDAL/pyogrio stays out of the output.  Calling it again (CliRunner tests) replaces
     the handler instead of stacking a second one.
     """
-    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     handler._ecospace = True  # type: ignore[attr-defined]
     logging.captureWarnings(True)

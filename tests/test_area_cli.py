@@ -17,10 +17,7 @@ from shapely import box
 
 from ecospace.cli import cli
 
-# ecospace/cli.py (lead) calls click.get_text_stream, deprecated in click 8.3; asked the
-# lead in REQUESTS.md to use click.get_text_stream's replacement — drop this line then
 pytestmark = [
-    pytest.mark.filterwarnings("ignore:'get_text_stream' is deprecated:DeprecationWarning"),
     # the fixture's planted overlap, reported by read_layer (tested in test_layers*)
     pytest.mark.filterwarnings(
         r"ignore:.*overlaps 1 \(2,500.0 m²\):ecospace.validate.ValidationWarning"
