@@ -33,6 +33,7 @@ import logging
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -220,9 +221,41 @@ def _densify_ring(xy: np.ndarray, max_seg: float = MAX_SEGMENT) -> np.ndarray:
     return np.round(np.vstack(out), 3)
 
 
+def _dense_ring(xy: np.ndarray, max_seg: float = MAX_SEGMENT) -> np.ndarray:
+    """Densify one closed ring; inserted points depend only on the (unordered) edge.
+
+    Each edge is split from its lexicographically smaller end, so two polygons sharing an
+    edge (walked in opposite directions) get bit-identical inserted vertices.
+    """
+    a, b = xy[:-1], xy[1:]
+    k = np.maximum(1, np.ceil(np.hypot(*(b - a).T) / max_seg).astype(int))
+    out = []
+    for p, q, m in zip(a, b, k, strict=True):
+        out.append(p[None])
+        if m == 1:
+            continue
+        i = np.arange(1, m)
+        if (p[0], p[1]) <= (q[0], q[1]):
+            out.append(p + (q - p) * (i / m)[:, None])
+        else:
+            out.append(q + (p - q) * ((m - i) / m)[:, None])
+    out.append(xy[-1:])
+    return np.vstack(out)
+
+
+def _dense_one(g: shapely.Geometry) -> shapely.Geometry:
+    polys = []
+    for poly in shapely.get_parts(g):
+        rings = [_dense_ring(shapely.get_coordinates(r)) for r in shapely.get_rings(poly)]
+        polys.append(shapely.Polygon(rings[0], rings[1:]))
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
 def _dense(geoms):
-    """Densify derived (valid) polygons to ≤ MAX_SEGMENT edges; new vertices lie on the edges."""
-    return shapely.segmentize(geoms, MAX_SEGMENT)
+    """Densify derived (valid) polygons to edges ≤ MAX_SEGMENT, identically on shared edges."""
+    if isinstance(geoms, shapely.Geometry):
+        return _dense_one(geoms)
+    return np.array([_dense_one(g) for g in geoms], dtype=object)
 
 
 def _grid(geoms: np.ndarray) -> np.ndarray:
@@ -236,8 +269,8 @@ def _county_outline(rng: np.random.Generator, x0: float, y0: float) -> shapely.P
     a, b = 31_000.0, 25_500.0
     r = a * b / np.sqrt((b * np.cos(theta)) ** 2 + (a * np.sin(theta)) ** 2)
     pert = np.zeros(n)
-    for k in range(2, 60):
-        amp = 0.09 * k**-1.25 * rng.uniform(0.4, 1.0)
+    for k in range(2, 160):  # red noise: large lobes plus river-like wiggles
+        amp = 0.17 * k**-1.15 * rng.uniform(0.4, 1.0)
         pert += amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
     r = r * np.exp(pert)
     poly = shapely.Polygon(np.column_stack([r * np.cos(theta), r * np.sin(theta)]))
@@ -313,6 +346,7 @@ def build(
     rng = np.random.default_rng(seed)
     n_target = int((n_parcels or N_PARCELS) * scale)
     fine = n_target / N_PARCELS  # density relative to the committed demo
+    cell_len = np.sqrt(TARGET_AREA_M2 / n_target)  # typical parcel width (m)
 
     tr = pyproj.Transformer.from_crs(GEO_CRS, WORK_CRS, always_xy=True)
     x0, y0 = (round(v, -3) for v in tr.transform(*CENTER_LONLAT))
@@ -418,11 +452,11 @@ def build(
     )
 
     # scattered wind-break forests / wetlands in the plains (many small red-line polygons)
-    n_sc = int(480 * scale)
+    n_sc = int(480 * fine**1.4)  # more and smaller patches at larger scales
     sc = rng.uniform(county0.bounds[:2], county0.bounds[2:], size=(n_sc * 4, 2))
     sc = sc[shapely.contains_xy(county0, sc[:, 0], sc[:, 1])]
     sc = sc[hill(sc[:, 0], sc[:, 1]) < -0.3][:n_sc]
-    sc_r = rng.uniform(200, 550, len(sc)) / np.sqrt(max(fine, 1.0)) ** 0.5
+    sc_r = np.maximum(rng.uniform(200, 550, len(sc)) / max(fine, 1.0) ** 0.7, 0.6 * cell_len)
     scattered = np.zeros(n, bool)
     tree_rp = shapely.STRtree(rp)
     for (sx, sy), r in zip(sc, sc_r, strict=True):
@@ -597,7 +631,9 @@ def build(
     ]
     scenic_c = None
     for k in hill_mixed:
-        cand_blob = noisy_blob(np.random.default_rng(seed + 4), cx[k], cy[k], 1_500, 0.25)
+        cand_blob = noisy_blob(
+            np.random.default_rng(seed + 4), cx[k], cy[k], max(1_500, 5 * cell_len), 0.25
+        )
         inside = in_blob(cand_blob)
         if (inside & pa_any).any() or (inside & (urban | village_cell)).any():
             continue
@@ -687,7 +723,7 @@ def build(
         tbbh[sel] = [str(i + 1) for i in range(len(sel))]
     dltb = gpd.GeoDataFrame(
         {
-            "BSM": np.arange(1, n + 1)[np.argsort(order)].astype(np.int64),
+            "BSM": np.zeros(n, dtype=np.int32),
             "TBBH": tbbh,
             "DLBM": dlbm,
             "DLMC": [DLMC[c] for c in dlbm],
@@ -703,7 +739,7 @@ def build(
     ).iloc[order]
     dltb_cell = order  # row -> cell
     dltb = dltb.reset_index(drop=True)
-    dltb["BSM"] = np.arange(1, n + 1, dtype=np.int64)
+    dltb["BSM"] = np.arange(1, n + 1, dtype=np.int32)
 
     # farmland rows in the same order as DLTB
     frows = dltb_cell[farmland[dltb_cell]]
@@ -1238,25 +1274,28 @@ def write_shp(layers: dict[str, gpd.GeoDataFrame], folder: Path) -> Path:
 def write_landcover(dltb: gpd.GeoDataFrame, path: Path, cell: float = RASTER_CELL) -> Path:
     """Rasterise DLTB into the 6 land-cover classes (uint8, nodata 0, deflate)."""
     import rasterio
+    from affine import Affine
     from rasterio.features import rasterize
-    from rasterio.transform import from_origin
 
     x0, y0, x1, y1 = dltb.total_bounds
     x0, y0 = np.floor(x0 / cell) * cell, np.floor(y0 / cell) * cell
     x1, y1 = np.ceil(x1 / cell) * cell, np.ceil(y1 / cell) * cell
     width, height = round((x1 - x0) / cell), round((y1 - y0) / cell)
-    transform = from_origin(x0, y1, cell, cell)
+    transform = Affine(cell, 0.0, float(x0), 0.0, -cell, float(y1))
     value = np.zeros(len(dltb), np.uint8)
     prefix = dltb["DLBM"].str[:2].to_numpy()
     for v, (_, _, prefixes) in LANDCOVER.items():
         value[np.isin(prefix, prefixes)] = v
-    arr = rasterize(
-        zip(dltb.geometry.to_numpy(), value.tolist(), strict=True),
-        out_shape=(height, width),
-        transform=transform,
-        fill=0,
-        dtype="uint8",
-    )
+    with warnings.catch_warnings():
+        # rasterio 1.4 multiplies Affine objects with `*` internally (affine ≥ 3.1 warns)
+        warnings.filterwarnings("ignore", "Use `@` matmul", PendingDeprecationWarning)
+        arr = rasterize(
+            zip(dltb.geometry.to_numpy(), value.tolist(), strict=True),
+            out_shape=(height, width),
+            transform=transform,
+            fill=0,
+            dtype="uint8",
+        )
     profile = {
         "driver": "GTiff",
         "width": width,
@@ -1272,9 +1311,11 @@ def write_landcover(dltb: gpd.GeoDataFrame, path: Path, cell: float = RASTER_CEL
         "blockxsize": 256,
         "blockysize": 256,
     }
-    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(path, "w", **profile) as dst:
-        dst.write(arr, 1)
-        dst.update_tags(1, **{str(k): v[1] for k, v in LANDCOVER.items()})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Use `@` matmul", PendingDeprecationWarning)
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(arr, 1)
+            dst.update_tags(1, **{str(k): v[1] for k, v in LANDCOVER.items()})
     return path
 
 
