@@ -239,7 +239,7 @@ def validate_layer(
     >>> bow = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
     >>> g = gpd.GeoDataFrame(geometry=[bow], crs=32650)
     >>> out, rep = validate_layer(g, layer_label="demo:bowtie", warn=False)
-    >>> rep.counts["invalid_repaired"], round(out.area.iloc[0], 6)
+    >>> rep.counts["invalid_repaired"], float(round(out.area.iloc[0], 6))
     (1, 2.0)
     """
     if gdf.crs is None:
