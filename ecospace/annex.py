@@ -75,8 +75,8 @@ def find_cjk_font() -> font_manager.FontProperties:
 
     Examples
     --------
-    >>> find_cjk_font().get_name()  # doctest: +SKIP
-    'Noto Sans CJK SC'
+    >>> find_cjk_font().get_name().startswith(("Noto", "Source Han", "WenQuanYi"))
+    True
     """
     path = os.environ.get("ECOSPACE_CJK_FONT")
     if path:
@@ -233,8 +233,8 @@ def _page(theme, drawn, conf, extent, size, title, note, dpi) -> Figure:
     # map frame and legend column (landscape) or legend band (portrait), in figure fractions
     m_in = 0.55  # margins in inches
     if landscape:
-        map_box = [m_in / width + 0.04, 0.13, 0.66, 0.74]
-        legend_anchor = (0.76, 0.84)
+        map_box = [m_in / width + 0.04, 0.13, 0.62, 0.74]
+        legend_anchor = (0.725, 0.87)
     else:
         map_box = [m_in / width + 0.06, 0.27, 0.84, 0.60]
         legend_anchor = (0.10, 0.235)
@@ -282,7 +282,7 @@ def _page(theme, drawn, conf, extent, size, title, note, dpi) -> Figure:
             loc="upper left",
             bbox_to_anchor=legend_anchor,
             frameon=True,
-            fontsize=9 if width < 12 else 11,
+            fontsize=8 if width < 12 else 10,
             title="图例 Legend",
             title_fontsize=10 if width < 12 else 12,
             ncol=1 if landscape else 2,

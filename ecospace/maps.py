@@ -21,7 +21,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -42,7 +42,9 @@ __all__ = [
     "CONFLICT_STYLE",
     "NOT_CONFLICTS",
     "ROLE_STYLES",
+    "MapInputs",
     "conflict_label",
+    "load_inputs",
     "make_map",
     "save_map",
 ]
@@ -312,6 +314,73 @@ def make_map(
     return m
 
 
+@dataclass
+class MapInputs:
+    """Layers and conflicts of one county, loaded for :func:`make_map` and the annex."""
+
+    layers: dict[str, Any]  # role -> ecospace.layers.Layer
+    conflicts: dict[str, gpd.GeoDataFrame]
+    title: str | None
+    method: str
+    sources: list[str]
+
+
+def load_inputs(inputs: Sequence[str], *, method: str | None = None, crs: Any = None) -> MapInputs:
+    """Read layers from sources and/or plan files and measure their conflicts.
+
+    Parameters
+    ----------
+    inputs
+        ``PATH[:LAYER]`` sources and ``*.yaml`` plan files (a plan contributes its
+        ``layers:``, roles, aliases, name and area method).
+    method
+        Area method (default: the plan's, else ``"ellipsoid"``).
+    crs
+        CRS for layers whose file has none.
+
+    Returns
+    -------
+    MapInputs
+
+    Examples
+    --------
+    >>> load_inputs([]).layers
+    {}
+    """
+    from .crs import to_working
+    from .layers import load_layers
+    from .plan import load_plan
+    from .stats import measure_county
+
+    sources: list[str] = []
+    roles: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    title = None
+    for item in inputs:
+        if str(item).lower().endswith((".yaml", ".yml")):
+            plan = load_plan(item)
+            title = title or plan.name
+            method = method or plan.method
+            aliases.update(plan.aliases or {})
+            for src, role in plan.layer_sources():
+                sources.append(src)
+                if role:
+                    roles[src] = role
+        else:
+            sources.append(str(item))
+    method = method or "ellipsoid"
+    layers = load_layers(sources, roles=roles or None, aliases=aliases or None, crs=crs)
+    conflicts: dict[str, gpd.GeoDataFrame] = {}
+    work = {r: g for r, g in to_working(layers).items() if r != "land_use"} if layers else {}
+    if len(work) > 1 or (work and "boundary" not in work):
+        conflicts = dict(measure_county(work, method=method).conflicts)
+    if title is None and "boundary" in layers:
+        names = _pick(layers["boundary"].gdf, _NAME_FIELDS["boundary"])
+        if names is not None and len(names):
+            title = f"{names.iloc[0]} 三区三线核查图"
+    return MapInputs(layers, conflicts, title, method, [Path(s).name for s in sources])
+
+
 def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write the map as one self-contained HTML file.
 
@@ -534,22 +603,33 @@ def _conflict_copy(gdf: gpd.GeoDataFrame, name: str, method: str) -> _Display:
 
 
 def conflict_label(name: str) -> tuple[str, str]:
-    """Bilingual label of a conflict layer from its name, e.g. ``red_line/basic_farmland``."""
-    roles = sorted(
-        (r for r in ROLE_STYLES if re.search(rf"(?<![a-z]){r}(?![a-z])", name)),
-        key=name.index,
-    )
+    """Bilingual label of a conflict layer named as by ``measure_county``.
+
+    Examples
+    --------
+    >>> conflict_label("overlap_basic_farmland__urban_boundary")[0]
+    '永久基本农田与城镇开发边界重叠'
+    >>> conflict_label("outside_protected_area__red_line")[1]
+    'Protected areas outside Ecological protection red line'
+    """
+    kind, roles = "", []
+    for prefix in ("self_overlap", "duplicate", "overlap", "outside"):
+        if name.startswith(prefix + "_"):
+            kind, rest = prefix, name[len(prefix) + 1 :]
+            roles = rest.split("__")
+            break
+    if not kind or not all(r in ROLE_STYLES for r in roles):
+        return name, name
     zh = [ROLE_STYLES[r]["zh"] for r in roles]
     en = [ROLE_STYLES[r]["en"] for r in roles]
-    lname = name.lower()
-    if len(roles) == 2 and ("outside" in lname or "contain" in lname or "within" in lname):
+    if kind == "outside" and len(roles) == 2:
         return f"{zh[0]}超出{zh[1]}", f"{en[0]} outside {en[1]}"
-    if len(roles) == 1 and "dup" in lname:
-        return f"{zh[0]}重复图斑", f"duplicated {en[0]} features"
-    if len(roles) == 1 and "self" in lname:
-        return f"{zh[0]}内部重叠", f"{en[0]} overlapping itself"
-    if len(roles) == 2:
+    if kind == "overlap" and len(roles) == 2:
         return f"{zh[0]}与{zh[1]}重叠", f"{en[0]} overlapping {en[1]}"
+    if kind == "duplicate" and len(roles) == 1:
+        return f"{zh[0]}重复图斑", f"duplicated {en[0]} features"
+    if kind == "self_overlap" and len(roles) == 1:
+        return f"{zh[0]}内部重叠", f"{en[0]} overlapping itself"
     return name, name
 
 
