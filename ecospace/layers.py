@@ -416,29 +416,42 @@ def _finish(
 # ---------------------------------------------------------------- several sources
 
 
-def _expand(sources: Iterable[str]) -> list[tuple[str, str]]:
-    out = []
+def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
+    """(path, layer, only layer of its source) for every layer named; repeats dropped."""
+    out, seen = [], set()
     for spec in sources:
         path, layer = split_spec(spec)
-        if layer is not None:
-            check_exists(path)
-            names = list_layers(path)
-            out.append((path, _pick_layer(path, names, layer, None, None)))
-        else:
-            out.extend((path, n) for n in list_layers(path))
+        check_exists(path)
+        names = list_layers(path)
+        picked = [_pick_layer(path, names, layer, None, None)] if layer is not None else names
+        for name in picked:
+            key = (str(Path(path).resolve()), name)
+            if key not in seen:
+                seen.add(key)
+                out.append((path, name, len(names) == 1))
     return out
 
 
-def _user_role(roles: Mapping[str, str | None], path: str, name: str):
-    """Role given by the user for this layer: a role, None (ignore), or ... (not given)."""
-    for key in (f"{path}:{name}", name, Path(path).stem if Path(path).suffix else None):
-        if key is None:
-            continue
-        for k, v in roles.items():
-            if str(k).casefold() == key.casefold():
-                if v is None or str(v).lower() in _IGNORE:
-                    return None
-                return _check_role(str(v), f"--role {k}={v}")
+def _user_role(roles: Mapping[str, str | None], path: str, name: str, single: bool):
+    """Role given by the user for this layer: a role, None (ignore), or ... (not given).
+
+    Keys may be ``PATH:LAYER``, the layer name, or (for a one-layer source) its path or stem.
+    """
+    keys = [f"{path}:{name}", name]
+    if single:
+        keys += [path, Path(path).stem]
+    resolved = str(Path(path).resolve())
+    for k, v in roles.items():
+        kpath, klayer = split_spec(str(k))
+        hit = any(str(k).casefold() == key.casefold() for key in keys) or (
+            Path(kpath).exists()
+            and str(Path(kpath).resolve()) == resolved
+            and (klayer == name or (klayer is None and single))
+        )
+        if hit:
+            if v is None or str(v).lower() in _IGNORE:
+                return None
+            return _check_role(str(v), f"--role {k}={v}")
     return ...
 
 
@@ -485,8 +498,8 @@ def read_sources(
     """
     roles = dict(roles or {})
     plan = []
-    for path, name in _expand(sources):
-        user = _user_role(roles, path, name)
+    for path, name, single in _expand(sources):
+        user = _user_role(roles, path, name, single)
         if user is None:
             log.info("%s:%s ignored (role none)", path, name)
             continue

@@ -248,6 +248,19 @@ def test_load_layers_user_roles_and_aliases(tmp_path, engine):
         load_layers([str(src / "d.gpkg")], roles={"道路面": "park"}, engine=engine)
 
 
+def test_load_layers_plan_style_specs(tmp_path, engine):
+    # a plan lists the whole source and one of its layers again with a role: read once
+    src = county_source(tmp_path)
+    gpkg = src / "d.gpkg"
+    specs = [str(gpkg), f"{gpkg}:STBHHX", f"{gpkg.resolve()}:STBHHX"]
+    layers = load_layers(specs, roles={f"{gpkg}:STBHHX": "red_line"}, engine=engine)
+    assert list(layers) == ["boundary", "red_line"]
+    # a role keyed by the path of a one-layer source
+    one = src / "towns" / "XZQ.gpkg"
+    layers = load_layers([str(one)], roles={str(one.resolve()): "boundary"}, engine=engine)
+    assert layers["boundary"].gdf["XZQMC"].tolist() == ["新城镇"]
+
+
 def test_read_sources_lists_unrecognised_layers(tmp_path):
     src = county_source(tmp_path)
     found = read_sources([str(src / "d.gpkg")])
