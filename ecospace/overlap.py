@@ -209,11 +209,28 @@ def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 
 def _interior_pairs(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) of features of one layer whose interiors meet (touching excluded)."""
+    """Pairs (i < j) of features of one layer whose interiors meet (touching excluded).
+
+    Land-use parcels and township boundaries tile the county: nearly every feature
+    touches several others, and testing each touching pair is what costs.  GEOS'
+    coverage validator finds, in one pass, the features with an edge that is not
+    matched by a neighbour (every pair whose interiors meet has at least one such
+    feature: either some edge of one runs inside the other, or the two are identical,
+    whose edges are then matched more than once), so only those are paired and tested.
+    """
+    if len(g) > 64:
+        suspect = np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(g)))
+    else:
+        suspect = np.arange(len(g))
+    if len(suspect) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     tree = shapely.STRtree(g)
-    i, j = tree.query(g, predicate="intersects")
+    k, j = tree.query(g[suspect], predicate="intersects")
+    i = suspect[k]
+    i, j = np.minimum(i, j), np.maximum(i, j)
     keep = i < j
-    i, j = i[keep], j[keep]
+    pairs = np.unique(np.column_stack((i[keep], j[keep])), axis=0)
+    i, j = pairs[:, 0], pairs[:, 1]
     if len(i):
         meet = shapely.relate_pattern(g[i], g[j], "T********")
         i, j = i[meet], j[meet]
@@ -232,6 +249,8 @@ class _Clean:
     pair_i: np.ndarray  # source positions (i < j) of features whose interiors meet
     pair_j: np.ndarray
     feature_area: np.ndarray  # m² of every source feature (0 for missing geometries)
+    source: np.ndarray  # the source geometries, repaired (None where missing)
+    labels: np.ndarray  # index into ``geoms`` of each source feature (-1 where missing)
 
     @property
     def has_clusters(self) -> bool:
@@ -303,18 +322,6 @@ def _clean(gdf, crs, method: Method, *, feature_area=None, return_labels=False):
         out_g.extend(unions)
         out_a.extend(_areas(unions, crs, method))
     src = np.r_[present[isolated], np.full(len(roots), -1)].astype(np.int64)
-    clean = _Clean(
-        geoms=np.asarray(out_g, dtype=object),
-        area=np.asarray(out_a, dtype=float),
-        member_area_sum=float(a.sum()),
-        n_features=len(gp),
-        src=src,
-        pair_i=present[i],
-        pair_j=present[j],
-        feature_area=a,
-    )
-    if not return_labels:
-        return clean
     # output order: isolated features first (in input order), then clusters by root
     labels = np.full(len(g), -1)
     out_idx = np.empty(len(gp), dtype=np.int64)
@@ -324,7 +331,21 @@ def _clean(gdf, crs, method: Method, *, feature_area=None, return_labels=False):
         nonisolated = ~isolated
         out_idx[nonisolated] = len(iso_pos) + np.searchsorted(roots, lab[nonisolated])
     labels[present] = out_idx
-    return clean, labels
+    clean = _Clean(
+        geoms=np.asarray(out_g, dtype=object),
+        area=np.asarray(out_a, dtype=float),
+        member_area_sum=float(a.sum()),
+        n_features=len(gp),
+        src=src,
+        pair_i=present[i],
+        pair_j=present[j],
+        feature_area=a,
+        source=g,
+        labels=labels,
+    )
+    if return_labels:
+        return clean, labels
+    return clean
 
 
 def _pair_key(i: np.ndarray, j: np.ndarray, nb: int) -> np.ndarray:
@@ -334,48 +355,82 @@ def _pair_key(i: np.ndarray, j: np.ndarray, nb: int) -> np.ndarray:
 def _pieces(ga, gb, area_a, area_b, crs, method: Method):
     """Intersection pieces of every pair (i in a, j in b) whose interiors meet.
 
-    Returns (i, j, geometry, area).  Pairs where one side covers the other reuse the
-    covered geometry and its known area instead of running the overlay.
+    Returns (i, j, geometry, area).  The side with fewer (hence larger) features is
+    the prepared query input and the other side fills the tree, so each test runs
+    against a prepared big polygon rather than re-reading it for every small one.
+    Pairs where one side covers the other reuse the covered geometry and its known
+    area instead of running the overlay.
     """
     ga = np.asarray(ga, dtype=object)
     gb = np.asarray(gb, dtype=object)
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0))
     if len(ga) == 0 or len(gb) == 0:
         return empty
-    tree_b = shapely.STRtree(gb)
-    ia, jb = tree_b.query(ga, predicate="intersects")
-    if len(ia) == 0:
+    swap = len(ga) > len(gb)
+    gq, gt = (gb, ga) if swap else (ga, gb)
+    aq, at = (area_b, area_a) if swap else (area_a, area_b)
+    shapely.prepare(gq)
+    tree = shapely.STRtree(gt)
+    q, t = tree.query(gq, predicate="intersects")
+    if len(q) == 0:
         return empty
-    nb = len(gb)
-    key = _pair_key(ia, jb, nb)
-    # a covers b (prepared a), then b covers a (prepared b)
-    ca, cb = tree_b.query(ga, predicate="covers")
-    tree_a = shapely.STRtree(ga)
-    db, da = tree_a.query(gb, predicate="covers")
-    key_b_in_a = _pair_key(ca, cb, nb)
-    key_a_in_b = _pair_key(da, db, nb)
-    in_a = np.isin(key, key_b_in_a)
-    in_b = np.isin(key, key_a_in_b) & ~in_a
-    rest = ~(in_a | in_b)
-    geom = np.empty(len(ia), dtype=object)
-    area = np.zeros(len(ia))
-    geom[in_a] = gb[jb[in_a]]
-    area[in_a] = area_b[jb[in_a]]
-    geom[in_b] = ga[ia[in_b]]
-    area[in_b] = area_a[ia[in_b]]
+    nt = len(gt)
+    key = _pair_key(q, t, nt)
+    cq, ct = tree.query(gq, predicate="covers")  # query geometry covers tree geometry
+    q_covers = np.isin(key, _pair_key(cq, ct, nt))
+    # a tree geometry can cover the query geometry only if its box holds the other box
+    bq, bt = shapely.bounds(gq[q]), shapely.bounds(gt[t])
+    maybe = ~q_covers & np.all(bt[:, :2] <= bq[:, :2], axis=1) & np.all(bt[:, 2:] >= bq[:, 2:], 1)
+    t_covers = np.zeros(len(q), dtype=bool)
+    if maybe.any():
+        m = np.flatnonzero(maybe)
+        t_covers[m] = shapely.covers(gt[t[m]], gq[q[m]])
+    rest = ~(q_covers | t_covers)
+    geom = np.empty(len(q), dtype=object)
+    area = np.zeros(len(q))
+    geom[q_covers] = gt[t[q_covers]]
+    area[q_covers] = at[t[q_covers]]
+    geom[t_covers] = gq[q[t_covers]]
+    area[t_covers] = aq[q[t_covers]]
     if rest.any():
-        # drop pairs that only touch before paying for the overlay
         r = np.flatnonzero(rest)
-        meet = shapely.relate_pattern(ga[ia[r]], gb[jb[r]], "T********")
-        drop = r[~meet]
-        r = r[meet]
-        rest[drop] = False
-        if len(r):
-            inter = _polygonal(shapely.intersection(ga[ia[r]], gb[jb[r]]))
-            geom[r] = inter
-            area[r] = _areas(inter, crs, method)
-    keep = (in_a | in_b | rest) & (area > 0)
+        inter = _polygonal(shapely.intersection(gq[q[r]], gt[t[r]]))
+        geom[r] = inter
+        area[r] = _areas(inter, crs, method)
+    keep = area > 0
+    ia, jb = (t, q) if swap else (q, t)
     return ia[keep], jb[keep], geom[keep], area[keep]
+
+
+def _subset_union_area(c: _Clean, mask: np.ndarray, crs, method: Method) -> float:
+    """Union area of the source features selected by ``mask``, reusing the layer's pairs."""
+    mask = np.asarray(mask, dtype=bool) & (c.labels >= 0)
+    both = mask[c.pair_i] & mask[c.pair_j]
+    pi, pj = c.pair_i[both], c.pair_j[both]
+    in_pair = np.zeros(len(mask), dtype=bool)
+    in_pair[pi] = True
+    in_pair[pj] = True
+    total = float(c.feature_area[mask & ~in_pair].sum())
+    if len(pi):
+        nodes = np.unique(np.r_[pi, pj])
+        lab = _components(len(nodes), np.searchsorted(nodes, pi), np.searchsorted(nodes, pj))
+        order = np.argsort(lab, kind="stable")
+        bounds = np.flatnonzero(np.diff(lab[order])) + 1
+        unions = [shapely.union_all(c.source[nodes[idx]]) for idx in np.split(order, bounds)]
+        total += float(_areas(_polygonal(np.asarray(unions, dtype=object)), crs, method).sum())
+    return total
+
+
+def _source_pieces(ca: _Clean, cb: _Clean, ia: np.ndarray, jb: np.ndarray, crs, method):
+    """Pieces between the *source* features behind the cleaned pieces (ia, jb)."""
+    if not ca.has_clusters and not cb.has_clusters:
+        return None
+    sa = np.flatnonzero(np.isin(ca.labels, np.unique(ia)))
+    sb = np.flatnonzero(np.isin(cb.labels, np.unique(jb)))
+    i, j, g, a = _pieces(
+        ca.source[sa], cb.source[sb], ca.feature_area[sa], cb.feature_area[sb], crs, method
+    )
+    return sa[i], sb[j], g, a
 
 
 # ----------------------------------------------------------------------------- public API
@@ -533,6 +588,7 @@ def overlap_matrix(
     denominator_m2: float | None = None,
     roles: tuple[str, ...] | None = None,
     _cleaned: Mapping[str, _Clean] | None = None,
+    _pieces_of=None,
 ) -> pd.DataFrame:
     """Overlap of every pair of layers, with the three control lines' rule flagged.
 
@@ -572,7 +628,10 @@ def overlap_matrix(
     rows = []
     for ra, rb in combinations(roles, 2):
         ca, cb = cleaned[ra], cleaned[rb]
-        area = float(_pieces(ca.geoms, cb.geoms, ca.area, cb.area, crs, method)[3].sum())
+        if _pieces_of is not None:
+            area = float(_pieces_of(ra, rb)[3].sum())
+        else:
+            area = float(_pieces(ca.geoms, cb.geoms, ca.area, cb.area, crs, method)[3].sum())
         ua, ub = float(ca.area.sum()), float(cb.area.sum())
         rows.append(
             {
@@ -637,35 +696,47 @@ def outside_pieces(
     ([1], [1.0])
     """
     crs = check_same_crs({"inner": inner, "outer": outer})
-    gi = _geoms(inner)
-    co = _clean(outer, crs, method)
-    go = co.geoms
+    return _outside(
+        inner, _clean(inner, crs, method), _clean(outer, crs, method), crs, method, min_area_m2
+    )
+
+
+def _outside(inner, ci: _Clean, co: _Clean, crs, method: Method, min_area_m2: float = 0.0):
+    gi, go = ci.source, co.geoms
     present = np.flatnonzero(gi != None)  # noqa: E711
     todo = present
-    if len(go):
-        tree_i = shapely.STRtree(gi[present])
-        _, covered = tree_i.query(go, predicate="covers")
+    if len(go) and len(present):
+        shapely.prepare(go)
+        _, covered = shapely.STRtree(gi[present]).query(go, predicate="covers")
         todo = np.setdiff1d(present, present[covered])
     result = gi[todo].copy()
     if len(go) and len(todo):
-        tree_o = shapely.STRtree(go)
-        ti, oj = tree_o.query(result, predicate="intersects")
-        # rank of each candidate within its feature, to difference all features at once
+        ti, oj = shapely.STRtree(go).query(result, predicate="intersects")
         order = np.lexsort((oj, ti))
         ti, oj = ti[order], oj[order]
-        start = np.r_[0, np.flatnonzero(np.diff(ti)) + 1]
-        rank = np.arange(len(ti)) - np.repeat(start, np.diff(np.r_[start, len(ti)]))
-        for k in range(int(rank.max()) + 1 if len(rank) else 0):
-            sel = rank == k
-            idx = ti[sel]
-            result[idx] = shapely.difference(result[idx], go[oj[sel]])
+        counts = np.bincount(ti, minlength=len(todo))
+        many = counts > 8
+        # few candidates: difference one candidate rank at a time across all features
+        sel_few = ~many[ti]
+        tf, of = ti[sel_few], oj[sel_few]
+        if len(tf):
+            start = np.r_[0, np.flatnonzero(np.diff(tf)) + 1]
+            rank = np.arange(len(tf)) - np.repeat(start, np.diff(np.r_[start, len(tf)]))
+            for k in range(int(rank.max()) + 1):
+                sel = rank == k
+                result[tf[sel]] = shapely.difference(result[tf[sel]], go[of[sel]])
+        # many candidates (a large feature over a finely split layer): merge them first;
+        # cleaned features do not overlap, so a coverage union is exact and fast
+        for f in np.flatnonzero(many):
+            merged = shapely.coverage_union_all(go[oj[ti == f]])
+            result[f] = shapely.difference(result[f], merged)
         result = _polygonal(result)
     area = _areas(result, crs, method)
     keep = area > max(min_area_m2, 0.0)
     pos = todo[keep]
     df = pd.DataFrame(index=range(len(pos)))
     _attach_ids(df, inner, pos, "")
-    df["feature_m2"] = _areas(gi[pos], crs, method)
+    df["feature_m2"] = ci.feature_area[pos]
     df["area_m2"] = area[keep]
     df["area_ha"] = area[keep] / 1e4
     return gpd.GeoDataFrame(df, geometry=result[keep], crs=crs)
@@ -696,7 +767,7 @@ def self_overlaps(gdf: gpd.GeoDataFrame, *, method: Method = "ellipsoid") -> gpd
 
 
 def _self_overlap_frame(gdf, clean: _Clean, crs, method: Method) -> gpd.GeoDataFrame:
-    g = _geoms(gdf)
+    g = clean.source
     order = np.lexsort((clean.pair_j, clean.pair_i))
     i, j = clean.pair_i[order], clean.pair_j[order]
     dup = shapely.equals(g[i], g[j]) if len(i) else np.zeros(0, bool)

@@ -24,22 +24,23 @@ from .area import Method, areas
 from .overlap import (
     CONTAINMENT,
     OVERLAP_ROLES,
-    _areas,
     _clean,
-    _geoms,
+    _outside,
     _pieces,
     _pieces_frame,
     _self_overlap_frame,
+    _source_pieces,
+    _subset_union_area,
     check_same_crs,
-    outside_pieces,
     overlap_matrix,
-    overlap_pieces,
 )
 from .units import UNITS, normalize_unit, round_balanced
 
 __all__ = [
     "CLASS_SETS",
+    "SECTIONS",
     "CountyFigures",
+    "format_county",
     "land_cover",
     "land_cover_area",
     "measure_county",
@@ -143,7 +144,7 @@ def land_cover_area(
     """
     check_same_crs({"land_use": land_use})
     sel = _select(land_use, _codes(codes, class_sets or CLASS_SETS), field)
-    return float(_clean(land_use[sel], land_use.crs, method).area.sum())
+    return _subset_union_area(_clean(land_use, land_use.crs, method), sel, land_use.crs, method)
 
 
 def land_cover(
@@ -154,6 +155,7 @@ def land_cover(
     method: Method = "ellipsoid",
     denominator_m2: float | None = None,
     denominator_source: str = "stated",
+    _cleaned=None,
 ) -> pd.DataFrame:
     """Area and share of each land-cover class set (forest, forest_grass, wetland, cropland).
 
@@ -183,14 +185,15 @@ def land_cover(
     """
     check_same_crs({"land_use": land_use})
     sets = {**CLASS_SETS, **(classes or {})}
+    c = _cleaned or _clean(land_use, land_use.crs, method)
     if denominator_m2 is None:
-        denominator_m2 = float(_clean(land_use, land_use.crs, method).area.sum())
+        denominator_m2 = float(c.area.sum())
         denominator_source = "land_use"
     rows = []
     for name, codes in sets.items():
         codes = _codes(codes, CLASS_SETS)
         sel = _select(land_use, codes, field)
-        a = float(_clean(land_use[sel], land_use.crs, method).area.sum()) if sel.any() else 0.0
+        a = _subset_union_area(c, sel, land_use.crs, method)
         rows.append(
             {
                 "class": name,
@@ -435,10 +438,9 @@ def township_table(
     crs = check_same_crs(named)
     unit = normalize_unit(unit)
     per = UNITS[unit]
-    gt = _geoms(townships)
-    at = _areas(gt, crs, method)
     cache = dict(_cleaned or {})
-    ct = cache.get("townships") or _clean(townships, crs, method, feature_area=at)
+    ct = cache.get("townships") or _clean(townships, crs, method)
+    gt, at = ct.source, ct.feature_area
     union_t = float(ct.area.sum())
     overlap_t = float(at.sum()) - union_t
     nt = len(gt)
@@ -647,7 +649,7 @@ def measure_county(
         source = "boundary"
     else:
         source = "none"
-    log.info("denominator %s m² (%s), method %s", denominator_m2, source, method)
+    log.debug("denominator %s m² (%s), method %s", denominator_m2, source, method)
 
     cov = pd.DataFrame(
         [
@@ -674,7 +676,12 @@ def measure_county(
 
     roles = tuple(r for r in OVERLAP_ROLES if r in layers)
     matrix = overlap_matrix(
-        layers, method=method, denominator_m2=denominator_m2, roles=roles, _cleaned=cleaned
+        layers,
+        method=method,
+        denominator_m2=denominator_m2,
+        roles=roles,
+        _cleaned=cleaned,
+        _pieces_of=pieces,
     )
     conflicts: dict[str, gpd.GeoDataFrame] = {}
     for row in matrix.itertuples():
@@ -682,12 +689,12 @@ def measure_county(
             continue
         ra, rb = row.role_a, row.role_b
         ca, cb = cleaned[ra], cleaned[rb]
-        if not ca.has_clusters and not cb.has_clusters:
+        ia, jb, g, a = pieces(ra, rb)
+        src = _source_pieces(ca, cb, ia, jb, crs, method)
+        if src is None:
             # cleaned geometries are the source features: reuse the matrix' pieces
-            ia, jb, g, a = pieces(ra, rb)
-            frame = _pieces_frame(layers[ra], layers[rb], ca.src[ia], cb.src[jb], g, a, crs)
-        else:
-            frame = overlap_pieces(layers[ra], layers[rb], method=method)
+            src = ca.src[ia], cb.src[jb], g, a
+        frame = _pieces_frame(layers[ra], layers[rb], *src, crs)
         conflicts[f"overlap_{ra}__{rb}"] = frame[frame["area_m2"] >= min_conflict_m2]
 
     cont_rows = []
@@ -698,8 +705,8 @@ def measure_county(
         inside = float(pieces(inner, outer)[3].sum())
         outside = inner_m2 - inside
         out_p = None
-        if outside > 0:
-            out_p = outside_pieces(layers[inner], layers[outer], method=method)
+        if outside >= min_conflict_m2:
+            out_p = _outside(layers[inner], cleaned[inner], cleaned[outer], crs, method)
             out_p = out_p[out_p["area_m2"] >= min_conflict_m2]
             if len(out_p):
                 conflicts[f"outside_{inner}__{outer}"] = out_p
@@ -770,6 +777,7 @@ def measure_county(
             method=method,
             denominator_m2=denominator_m2 if denominator_m2 else None,
             denominator_source=source,
+            _cleaned=cleaned["land_use"],
         )
     return CountyFigures(
         denominator_m2=denominator_m2,
@@ -783,3 +791,95 @@ def measure_county(
         land_cover=lc,
         conflicts=conflicts,
     )
+
+
+# ----------------------------------------------------------------------------- text tables
+SECTIONS: tuple[str, ...] = (
+    "coverage",
+    "overlaps",
+    "containment",
+    "self_overlaps",
+    "land_cover",
+    "townships",
+)
+
+_DENOMINATOR_LABELS = {
+    "boundary": "computed area of the county boundary layer (行政区边界计算面积)",
+    "stated": "stated total (规划给定总面积)",
+    "none": "none (no boundary layer and no stated total)",
+}
+
+
+def _in_unit(df: pd.DataFrame, unit: str, decimals: int) -> pd.DataFrame:
+    """``*_m2`` columns converted to ``unit`` and rounded; shares as percent."""
+    per = UNITS[unit]
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        v = df[col]
+        if col.endswith("_m2"):
+            out[f"{col[:-3]}_{unit}"] = (v / per).round(decimals)
+        elif col == "share" or col.startswith("share_") or col.endswith("_share"):
+            out[f"{col}_%"] = (v * 100).round(2)
+        elif col in ("denominator_source", "values", "codes"):
+            continue
+        else:
+            out[col] = v
+    return out
+
+
+def format_county(
+    figures: CountyFigures,
+    *,
+    unit: str = "ha",
+    decimals: int = 2,
+    sections: Iterable[str] = SECTIONS,
+) -> str:
+    """The figures as plain-text tables, each header stating method, unit and denominator.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> red = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100)], crs="EPSG:4529")
+    >>> text = format_county(measure_county({"red_line": red}, method="planar"), unit="m2")
+    >>> "unit: m2" in text and "union_m2" in text
+    True
+    """
+    from .area import METHOD_LABELS
+
+    unit = normalize_unit(unit)
+    den = figures.denominator_m2
+    den_txt = _DENOMINATOR_LABELS.get(figures.denominator_source, figures.denominator_source)
+    if den:
+        den_txt += f" = {den / UNITS[unit]:,.{decimals}f} {unit}"
+    label = METHOD_LABELS.get(figures.method, {}).get("zh", figures.method)
+    lines = [
+        f"method: {figures.method} — {label}",
+        f"unit: {unit}   shares: % of the denominator",
+        f"denominator: {den_txt}",
+    ]
+    titles = {
+        "coverage": "Coverage of each layer (union: overlaps counted once) 覆盖面积",
+        "overlaps": "Overlaps between layers (must_not_overlap: 三条控制线不交叉不重叠) 重叠",
+        "containment": "Containment (area of the inner layer outside the outer one) 包含关系",
+        "self_overlaps": "Overlaps and duplicates within a layer 图层内重叠与重复",
+        "land_cover": "Land cover from land-use parcels (DLBM) 地类覆盖率",
+        "townships": "By township (rows add up to 合计; gaps and overlaps as own rows) 分乡镇",
+    }
+    for name in sections:
+        df = getattr(figures, name)
+        if df is None or len(df) == 0:
+            continue
+        if name == "townships":
+            df = df[[c for c in df.columns if not c.endswith(f"_{unit}") or c == "area_m2"]]
+        shown = _in_unit(df, unit, decimals)
+        if name == "townships":
+            # the balanced (强制调平) columns replace the plainly rounded ones
+            for col in figures.townships.columns:
+                if col.endswith(f"_{unit}"):
+                    shown[col] = figures.townships[col]
+        table = shown.to_string(index=False, float_format=lambda v: f"{v:,.{decimals}f}")
+        lines += ["", f"== {titles[name]} [{unit}] ==", table]
+    if figures.townships is not None and figures.townships.attrs.get("notes"):
+        lines += ["", "notes:"] + [f"  - {n}" for n in figures.townships.attrs["notes"]]
+    return "\n".join(lines)

@@ -122,6 +122,21 @@ def test_union_area_equals_area_of_shapely_union(rects):
     assert union_area(gdf(*shapes), method="planar") == pytest.approx(expected, rel=1e-9)
 
 
+def test_large_tiling_layer_finds_nested_duplicate_and_partial_overlaps():
+    # 100 touching 10 m cells (a coverage: no overlaps) plus a nested box, a duplicated
+    # cell and a box straddling two cells: > 64 features takes the coverage-validator path
+    cells = [b(10 * i, 10 * k, 10 * i + 10, 10 * k + 10) for i in range(10) for k in range(10)]
+    extra = [b(2, 2, 4, 4), b(50, 50, 60, 60), b(95, 0, 105, 10)]
+    g = gdf(*cells, *extra)
+    expected = shapely.area(shapely.union_all(cells + extra))
+    assert union_area(g, method="planar") == pytest.approx(expected)
+    so = self_overlaps(g, method="planar")
+    assert so["area_m2"].sum() == pytest.approx(4 + 100 + 50)
+    assert so["duplicate"].sum() == 1
+    assert len(self_overlaps(gdf(*cells), method="planar")) == 0
+    assert union_area(gdf(*cells), method="planar") == pytest.approx(10_000)
+
+
 # ----------------------------------------------------------------------------- overlaps
 def test_overlap_matrix_values_and_rule():
     red = gdf(b(0, 0, 100, 100))
@@ -245,3 +260,70 @@ def test_write_conflicts(tmp_path):
         write_conflicts(path, {"x": pieces})
     write_conflicts(path, {"again": pieces}, overwrite=True)
     assert [n for n, _ in pyogrio.list_layers(path)] == ["again"]
+
+
+# ----------------------------------------------------------------------------- CLI
+@pytest.fixture
+def small_gpkg(tmp_path):
+    path = tmp_path / "county.gpkg"
+    layers = {
+        "XZQ": gdf(b(0, 0, 1000, 1000), XZQMC=["示范县"]),
+        "STBHHX": gdf(b(0, 0, 500, 1000), HXMC=["红线"]),
+        "YJJBNTBHTB": gdf(b(400, 0, 600, 100), b(700, 0, 800, 100), YJJBNTTBBH=["F1", "F2"]),
+        "ZRBHD": gdf(b(100, 100, 200, 200), b(450, 450, 550, 550), ZRBHDMC=["甲", "乙"]),
+    }
+    for name, g in layers.items():
+        g.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def test_cli_overlaps_table_and_conflicts(small_gpkg, tmp_path):
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    out = tmp_path / "conflicts.gpkg"
+    args = ["overlaps", str(small_gpkg), "--method", "planar", "--conflicts", str(out)]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert "method: planar" in r.output and "unit: ha" in r.output
+    assert "denominator: computed area of the county boundary layer" in r.output
+    # red line × farmland = 100 × 100 m² = 1 ha; 0.5 ha of protected area outside the red line
+    row = next(
+        line.split()
+        for line in r.output.splitlines()
+        if "basic_farmland  " in line and line.split()[0] == "red_line"
+    )
+    assert row[2] == "1.00" and row[-1] == "True"
+    cont = next(
+        line.split()
+        for line in r.output.splitlines()
+        if line.split()[:2] == ["protected_area", "red_line"]
+    )
+    assert cont[4] == "0.50"
+    layers = [n for n, _ in pyogrio.list_layers(out)]
+    assert "overlap_red_line__basic_farmland" in layers
+    assert "outside_protected_area__red_line" in layers
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 2
+    assert "--overwrite" in again.output
+    assert CliRunner().invoke(cli, [*args, "--overwrite"]).exit_code == 0
+
+
+def test_cli_overlaps_json(small_gpkg):
+    import json
+
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    r = CliRunner().invoke(
+        cli, ["overlaps", str(small_gpkg), "--method", "planar", "--format", "json"]
+    )
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    m = {(x["role_a"], x["role_b"]): x["area_m2"] for x in d["overlaps"]}
+    assert m[("red_line", "basic_farmland")] == pytest.approx(10_000)
+    out = {(x["inner"], x["outer"]): x["outside_m2"] for x in d["containment"]}
+    assert out[("protected_area", "red_line")] == pytest.approx(5_000)
+    assert d["denominator_m2"] == pytest.approx(1e6)

@@ -326,3 +326,41 @@ def test_measure_county_stated_denominator():
     assert f.denominator_source == "stated"
     assert f.coverage.loc[0, "share"] == pytest.approx(0.25)
     assert f.townships is None and f.land_cover is None
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_stats_by_township(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    path = tmp_path / "county.gpkg"
+    layers = {
+        "XZQ": gdf(b(0, 0, 200, 100), XZQMC=["示范县"]),
+        "XZQ_XZ": gdf(
+            b(0, 0, 100, 100),
+            b(100, 0, 200, 100),
+            XZQMC=["甲镇", "乙乡"],
+            XZQDM=["220799100", "220799200"],
+        ),
+        "STBHHX": gdf(b(50, 0, 150, 50), HXMC=["红线"]),
+        "DLTB": gdf(b(0, 0, 200, 50), b(0, 50, 200, 100), DLBM=["0301", "0103"]),
+    }
+    for name, g in layers.items():
+        g.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    args = ["stats", str(path), "--by-township", "--method", "planar", "--unit", "m2"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert "unit: m2" in r.output and "method: planar" in r.output
+    assert "分乡镇" in r.output and "甲镇" in r.output
+    r = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    rows = {x["name"]: x for x in d["townships"]}
+    assert rows["甲镇"]["red_line_m2"] == pytest.approx(2_500)
+    assert rows["合计"]["red_line_m2"] == pytest.approx(5_000)
+    lc = {x["class"]: x for x in d["land_cover"]}
+    assert lc["forest"]["share"] == pytest.approx(0.5)
+    assert lc["forest"]["denominator_source"] == "boundary"
