@@ -195,8 +195,9 @@ def demo(ctx, lang, no_map, out_dir):
                 maps_dir / "demo_annex.pdf",
                 conflicts=result.county.conflicts,
                 title=result.plan.name,
+                sources=sorted(set(result.layers["source"])),
                 overwrite=True,
-            )
+            )[0]
     truth = json.loads((root / "layers" / "demo_truth.json").read_text(encoding="utf-8"))
     expected = {f["id"]: f["expected_status"] for f in truth["plan_figures"]}
     got = dict(zip(result.figures["id"], result.figures["status"], strict=True))

@@ -416,8 +416,20 @@ def test_demo_statuses_are_those_demo_truth_predicts(tmp_path):
     for title in ("== 图层 ==", "== 覆盖 ==", "== 重叠 ==", "== 包含 ==", "== 乡镇 =="):
         assert title in out
     assert out.index("== 乡镇 ==") < out.index("== 核查结果 ==")
-    tail = out.rstrip().splitlines()[-4:]
-    assert [line.split()[0] for line in tail[:3]] == ["html", "xlsx", "json"]
+    tail = out.rstrip().split("\n\n")[-1].splitlines()  # the last block: one path a line
+    assert [line.split()[0] for line in tail] == ["html", "xlsx", "json", "md", "conflicts"]
     assert tail[0].endswith(str(tmp_path / "report.html"))
     n_fail = sum(s == "fail" for s in expected.values())
     assert f"{n_fail} 项指标不符合" in out
+
+
+def test_demo_plan_states_the_figures_of_demo_truth():
+    """plans/demo.yaml must follow layers/demo_truth.json when the demo county is regenerated."""
+    truth = json.loads((ROOT / "layers" / "demo_truth.json").read_text(encoding="utf-8"))
+    plan = load_plan(ROOT / "plans" / "demo.yaml")
+    stated = {f.id: (f.measure, f.op, f.value, f.unit) for f in plan.figures}
+    assert stated == {
+        f["id"]: (f["measure"], f["op"], float(f["value"]), f["unit"])
+        for f in truth["plan_figures"]
+    }
+    assert plan.total_area.value == truth["total_area"]["value"]
