@@ -666,6 +666,99 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
 
 
+@cli.command("map")
+@click.argument("inputs", nargs=-1, required=True, metavar="SOURCE-or-PLAN...")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="HTML file to write, e.g. maps/NAME.html (self-contained, opens offline).",
+)
+@click.option(
+    "--basemap",
+    type=click.Choice(["none", "tianditu", "osm"]),
+    default="none",
+    show_default=True,
+    help="Tiles under the layers (tianditu and osm need the internet when viewed).",
+)
+@click.option("--tianditu-key", default=None, help="天地图 key [default: $TIANDITU_KEY].")
+@click.option("--land-use", is_flag=True, help="Include the land-use layer (off until ticked).")
+@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite) -> None:
+    """Draw the layers of SOURCE... or PLAN.yaml files as an offline web map.
+
+    Every role in its conventional colour, the conflicts (overlaps, containment failures,
+    duplicates) hatched in magenta, with legend, layer control and scale bar.
+    """
+    from .maps import load_inputs, make_map, save_map
+
+    if output.exists() and not overwrite:
+        raise click.UsageError(f"{output} exists; add --overwrite to replace it")
+    data = load_inputs(inputs, crs=crs)
+    if not data.layers:
+        raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
+    m = make_map(
+        data.layers,
+        conflicts=data.conflicts,
+        title=data.title,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        land_use=land_use,
+        method=data.method,
+    )
+    path = save_map(m, output, overwrite=overwrite)
+    click.echo(f"map       {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@cli.command("annex")
+@click.argument("inputs", nargs=-1, required=True, metavar="SOURCE-or-PLAN...")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="maps/annex.pdf (one multi-page PDF) or maps/annex.png (annex-1.png, …).",
+)
+@click.option("--paper", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
+@click.option(
+    "--orientation",
+    type=click.Choice(["auto", "portrait", "landscape"]),
+    default="auto",
+    show_default=True,
+)
+@click.option("--title", default=None, help="Page title [default: the plan's name].")
+@click.option("--dpi", type=int, default=300, show_default=True, help="Resolution of PNG pages.")
+@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite) -> None:
+    """Print map annexes (附图) of SOURCE... or PLAN.yaml files as PDF or PNG pages.
+
+    Pages: the three control lines, protected areas against the red line, the conflicts;
+    each with legend, scale bar, north arrow, coordinate grid and source note.
+    """
+    from .annex import make_annex
+    from .maps import load_inputs
+
+    data = load_inputs(inputs, crs=crs)
+    if not data.layers:
+        raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
+    paths = make_annex(
+        data.layers,
+        output,
+        conflicts=data.conflicts,
+        paper=paper,
+        orientation=orientation,
+        title=title or data.title,
+        sources=data.sources,
+        dpi=dpi,
+        overwrite=overwrite,
+    )
+    for path in paths:
+        click.echo(f"annex     {path}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="ecospace")
