@@ -1124,6 +1124,7 @@ def build(
 
     truth = {
         "generator": "scripts/make_demo_layers.py",
+        "generated_with": library_versions(),
         "seed": seed,
         "scale": scale,
         "n_parcels": n_parcels or N_PARCELS,
@@ -1332,6 +1333,22 @@ def write_landcover_classes(path: Path) -> Path:
         lines.append(f"  {v}: {{name: {zh}, name_en: {en}, dlbm_prefixes: [{pre}]}}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that decide the exact bytes (GEOS Voronoi, PROJ, GDAL writers)."""
+    import rasterio
+
+    return {
+        "numpy": np.__version__,
+        "shapely": shapely.__version__,
+        "geos": shapely.geos_version_string,
+        "pyproj": pyproj.__version__,
+        "proj": pyproj.proj_version_str,
+        "pyogrio": pyogrio.__version__,
+        "gdal": pyogrio.__gdal_version_string__,
+        "rasterio": rasterio.__version__,
+    }
 
 
 def sha256(path: Path) -> str:
