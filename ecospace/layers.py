@@ -25,7 +25,7 @@ import pyproj
 import shapely
 
 from ._errors import EcospaceError, GeometryError, LayerNotFoundError, LayerReadError, RoleError
-from ._sources import check_exists, list_layers, read_raw, split_spec
+from ._sources import check_exists, folder_sources, list_layers, read_raw, split_spec
 from .crs import describe, resolve_crs
 from .validate import ValidationReport, validate_layer
 
@@ -417,18 +417,25 @@ def _finish(
 
 
 def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
-    """(path, layer, only layer of its source) for every layer named; repeats dropped."""
-    out, seen = [], set()
+    """(path, layer, only layer of its source) for every layer named; repeats dropped.
+
+    A plain folder gives its shapefiles, then every GeoPackage, ``.gdb``, zip … inside it.
+    """
+    found: list[tuple[str, str, bool]] = []
     for spec in sources:
         path, layer = split_spec(spec)
-        check_exists(path)
+        p = check_exists(path)
         names = list_layers(path)
         picked = [_pick_layer(path, names, layer, None, None)] if layer is not None else names
-        for name in picked:
-            key = (str(Path(path).resolve()), name)
-            if key not in seen:
-                seen.add(key)
-                out.append((path, name, len(names) == 1))
+        found += [(path, name, len(names) == 1) for name in picked]
+        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
+            found += _expand([str(f) for f in folder_sources(p)])
+    out, seen = [], set()
+    for path, name, single in found:
+        key = (str(Path(path).resolve()), name)
+        if key not in seen:
+            seen.add(key)
+            out.append((path, name, single))
     return out
 
 

@@ -261,6 +261,20 @@ def test_load_layers_plan_style_specs(tmp_path, engine):
     assert layers["boundary"].gdf["XZQMC"].tolist() == ["新城镇"]
 
 
+def test_delivery_folder_expands_to_its_sources(tmp_path, engine):
+    src = county_source(tmp_path)  # d.gpkg, towns/ (a sub-folder: not entered)
+    farm = gpd.GeoDataFrame(geometry=[box(124.1, 45.0, 124.11, 45.01)], crs=4490)
+    farm.to_file(src / "JBNTBHTB.shp", engine="pyogrio")
+    (src / "说明.json").write_text('{"note": "metadata, not a layer"}', encoding="utf-8")
+    found = read_sources([str(src)], engine=engine)
+    assert [(Path(lay.source).name, lay.name, lay.role) for lay in found] == [
+        ("d.gpkg", "XZQ", "boundary"),
+        (src.name, "JBNTBHTB", "basic_farmland"),
+        ("d.gpkg", "STBHHX", "red_line"),
+        ("d.gpkg", "道路面", None),
+    ]
+
+
 def test_read_sources_lists_unrecognised_layers(tmp_path):
     src = county_source(tmp_path)
     found = read_sources([str(src / "d.gpkg")])
