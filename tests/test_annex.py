@@ -209,3 +209,28 @@ def test_bad_arguments(tmp_path, layers):
         make_annex(layers, tmp_path / "a.pdf", themes=["roads"])
     with pytest.raises(RoleError, match="unknown layer role"):
         make_annex({"farmland": layers["basic_farmland"]}, tmp_path / "a.pdf")
+
+
+def test_cli_annex(tmp_path, layers):
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    path = tmp_path / "county.gpkg"
+    for role, code in (
+        ("boundary", "XZQ"),
+        ("red_line", "STBHHX"),
+        ("basic_farmland", "YJJBNTBHTB"),
+    ):
+        layers[role].to_file(path, layer=code, driver="GPKG", engine="pyogrio")
+    out = tmp_path / "maps" / "annex.pdf"
+    result = CliRunner().invoke(cli, ["annex", str(path), "-o", str(out), "--paper", "A3"])
+    assert result.exit_code == 0, result.output
+    assert int(pdfinfo(out)["Pages"]) == 3
+    assert page_size_pt(out) == pytest.approx((420 * PT_PER_MM, 297 * PT_PER_MM), abs=0.5)
+    text = pdf_text(out)
+    assert "county.gpkg" in text  # source note
+    assert "生态保护红线与永久基本农田重叠（1 处）" in text
+    again = CliRunner().invoke(cli, ["annex", str(path), "-o", str(out)])
+    assert again.exit_code == 2
+    assert "exists; pass overwrite=True" in again.output

@@ -361,3 +361,38 @@ def test_bad_arguments(county):
         make_map(county, basemap="google")
     with pytest.raises(EcospaceError, match="has no CRS"):
         make_map({"boundary": county["boundary"].set_crs(None, allow_override=True)})
+
+
+@pytest.fixture
+def gpkg(tmp_path, county):
+    """The county as a delivered GeoPackage: standard layer codes, mixed CRSs."""
+    path = tmp_path / "county.gpkg"
+    for role, code in (
+        ("boundary", "XZQ"),
+        ("red_line", "STBHHX"),
+        ("basic_farmland", "YJJBNTBHTB"),
+    ):
+        county[role].to_file(path, layer=code, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def test_cli_map(tmp_path, gpkg):
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    out = tmp_path / "maps" / "county.html"
+    result = CliRunner().invoke(cli, ["map", str(gpkg), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert js("冲突：生态保护红线与永久基本农田重叠 Conflict") in page
+    assert js("示范县 三区三线核查图") in page or "示范县 三区三线核查图" in page
+    assert "L.tileLayer(" not in page
+    again = CliRunner().invoke(cli, ["map", str(gpkg), "-o", str(out)])
+    assert again.exit_code == 2
+    assert "exists; add --overwrite" in again.output
+    osm = CliRunner().invoke(
+        cli, ["map", str(gpkg), "-o", str(out), "--basemap", "osm", "--overwrite"]
+    )
+    assert osm.exit_code == 0, osm.output
+    assert "tile.openstreetmap.org" in out.read_text(encoding="utf-8")
