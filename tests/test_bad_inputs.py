@@ -440,6 +440,15 @@ def test_no_prj_6_digit_eastings_need_a_zone(tmp_path, engine):
     assert "6-digit easting near 126.4°E" in layer.crs_how
 
 
+def test_6_digit_eastings_located_by_the_county_boundary(tmp_path, engine):
+    county = gpd.GeoDataFrame(geometry=[box(126.4, 44.9, 126.6, 45.1)], crs=4490)
+    write(county, tmp_path / "XZQ.gpkg", "XZQ")
+    shp = make_shp(tmp_path, [gk6(ll_box(0))], drop=(".prj",))
+    layers = load_layers([str(shp), str(tmp_path / "XZQ.gpkg")], engine=engine)
+    assert layers["red_line"].gdf.crs.to_epsg() == 4551  # county centre 126.5°E → CM 126E
+    assert layers["red_line"].crs_how.startswith("inferred: 6-digit easting near 126.5°E")
+
+
 def test_no_crs_degrees_inferred(tmp_path, engine):
     gpkg = write(gpd.GeoDataFrame(geometry=[ll_box(0)]), tmp_path / "d.gpkg", "STBHHX")
     layer = read_layer(str(gpkg), engine=engine)
