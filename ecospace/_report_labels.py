@@ -56,6 +56,13 @@ _METHODS = {
     "planar": ("高斯-克吕格平面面积", "planar Gauss–Krüger area"),
 }
 
+#: Short method names for table cells (the header gives the full name and its source).
+METHOD_SHORT = {
+    "ellipsoid": ("椭球面积", "ellipsoidal"),
+    "geodesic": ("大地线面积", "geodesic"),
+    "planar": ("平面面积", "planar"),
+}
+
 # column labels of every table a report shows; unknown columns keep their own name
 _COLUMNS: dict[str, tuple[str, str]] = {
     # figures

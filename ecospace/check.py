@@ -505,9 +505,23 @@ def check(
 
     Examples
     --------
-    >>> from ecospace import check                         # doctest: +SKIP
-    >>> r = check("plans/demo.yaml")                       # doctest: +SKIP
-    >>> r.figures[["id", "stated", "measured", "status"]]  # doctest: +SKIP
+    A red line covering 30 % of a 1 km × 1 km county (planar area in a Gauss–Krüger zone):
+
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from ecospace.plan import validate_plan_data
+    >>> plan = validate_plan_data({"plan": "示例", "method": "planar", "figures": [
+    ...     {"id": "red", "measure": "share", "role": "red_line", "op": ">=", "value": 30,
+    ...      "unit": "%"}]})
+    >>> x, y = 41_500_000, 5_000_000
+    >>> layers = {
+    ...     "boundary": gpd.GeoDataFrame(geometry=[box(x, y, x + 1000, y + 1000)], crs=4529),
+    ...     "red_line": gpd.GeoDataFrame(geometry=[box(x, y, x + 300, y + 1000)], crs=4529)}
+    >>> r = check(plan, layers=layers, progress=False)
+    >>> r.figures[["id", "measured", "status"]].values.tolist()
+    [['red', 30.0, 'pass']]
+    >>> r.passed
+    True
     """
     t0 = time.perf_counter()
     info = log.info if progress else log.debug

@@ -33,6 +33,7 @@ from ._report_labels import (
     _MEASURES,
     _SEVERITY,
     _STATUS,
+    METHOD_SHORT,
     _class_label,
     _col_label,
     _i,
@@ -266,7 +267,7 @@ def _figure_cells(row: Mapping[str, Any], lang: str) -> dict[str, str]:
         "difference_pct": _signed(row.get("difference_pct"), 2),
         "status": _lookup(_STATUS, row.get("status"), lang),
         "binding": _t("binding" if row.get("binding") else "reference", lang),
-        "method": method_label(row.get("method"), lang) if row.get("method") else "—",
+        "method": _lookup(METHOD_SHORT, row.get("method"), lang) if row.get("method") else "—",
         "denominator": _lookup(_DENOMINATORS, den, lang) if den else "—",
         "reason": "" if _isnan(row.get("reason")) else str(row.get("reason") or ""),
     }
@@ -457,6 +458,7 @@ _CSS = """
 .ecospace-report th,.ecospace-report td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top}
 .ecospace-report th{background:#f3f3f3;text-align:left}
 .ecospace-report td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.ecospace-report td.short{white-space:nowrap}
 .ecospace-report dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
 .ecospace-report dt{font-weight:bold}
 .ecospace-report .status-pass{background:#e3f4e3}
@@ -501,7 +503,12 @@ def _figures_html(result: Any, lang: str, cols: Sequence[str] | None = None) -> 
         row = []
         for c in cols:
             raw = rec.get(c) if c in _NUMERIC_FIG else None
-            cls = "num" if c in _NUMERIC_FIG else (status_cls if c == "status" else "")
+            if c in _NUMERIC_FIG:
+                cls = "num"
+            elif c == "status":
+                cls = status_cls + " short"
+            else:
+                cls = "short" if c in ("measure", "binding", "method", "id") else ""
             row.append((cell[c], raw, cls))
         rows.append(row)
     return _html_table([_col_label(c, lang) for c in cols], rows)
