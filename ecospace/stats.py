@@ -598,7 +598,7 @@ def measure_county(
     classes: Mapping[str, Sequence[str]] | None = None,
     name_field: str = "XZQMC",
     land_use_field: str = "DLBM",
-    min_conflict_m2: float = 0.01,
+    min_conflict_m2: float = 1.0,
 ) -> CountyFigures:
     """Measure every figure of a county's layers in one pass.
 
@@ -617,9 +617,12 @@ def measure_county(
     name_field : str, default "XZQMC"
         Township name field.
     land_use_field : str, default "DLBM"
-    min_conflict_m2 : float, default 0.01
-        Conflict pieces smaller than this (numerical slivers) are left out of
-        ``conflicts``; the areas in the tables are not filtered.
+    min_conflict_m2 : float, default 1.0
+        Conflict pieces smaller than this are slivers, left out of ``conflicts`` and of
+        ``features_outside`` (the areas in the tables are not filtered).  Reprojecting a
+        layer between EPSG:4490 and a Gauss–Krüger zone moves shared edges by fractions
+        of a millimetre, leaving pieces of up to a few hundredths of a m² along every
+        shared boundary; pass 0 to keep everything.
 
     Returns
     -------
@@ -695,7 +698,9 @@ def measure_county(
             # cleaned geometries are the source features: reuse the matrix' pieces
             src = ca.src[ia], cb.src[jb], g, a
         frame = _pieces_frame(layers[ra], layers[rb], *src, crs)
-        conflicts[f"overlap_{ra}__{rb}"] = frame[frame["area_m2"] >= min_conflict_m2]
+        frame = frame[frame["area_m2"] >= min_conflict_m2]
+        if len(frame):
+            conflicts[f"overlap_{ra}__{rb}"] = frame
 
     cont_rows = []
     for inner, outer in CONTAINMENT:

@@ -1,0 +1,142 @@
+"""The demo county's findings equal the defects planted in layers/demo_truth.json.
+
+The truth file's areas were computed by scripts/make_demo_layers.py with pyproj.Geod, so
+the comparison uses method="geodesic" (the official ellipsoidal series differs from the
+geodesic area by ~1e-6 relative on long edges, ~0.3 ha on the whole county).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ecospace.crs import to_working
+from ecospace.layers import load_layers
+from ecospace.stats import measure_county
+from ecospace.validate import RepairWarning, ValidationWarning
+
+ROOT = Path(__file__).resolve().parents[1]
+TOL_HA = 0.01
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return json.loads((ROOT / "layers" / "demo_truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def figures():
+    # reading reports the planted bow-ties (repaired), duplicates and overlapping reserves
+    with (
+        pytest.warns(RepairWarning, match=r"YJJBNTBHTB: invalid repaired 4.*duplicates 2"),
+        pytest.warns(ValidationWarning, match=r"ZRBHD: overlaps 1"),
+    ):
+        layers = load_layers([str(ROOT / "layers" / "demo.gpkg")])
+    return measure_county(to_working(layers), method="geodesic")
+
+
+def ha(m2) -> float:
+    return float(m2) / 1e4
+
+
+ROLE_LAYERS = {
+    "boundary": "XZQ",
+    "townships": "XZQ_XZ",
+    "red_line": "STBHHX",
+    "basic_farmland": "YJJBNTBHTB",
+    "urban_boundary": "CZKFBJ",
+    "protected_area": "ZRBHD",
+    "land_use": "DLTB",
+}
+
+
+@pytest.mark.parametrize("role", list(ROLE_LAYERS))
+def test_coverage_union_and_sum(figures, truth, role):
+    t = truth["layers"][ROLE_LAYERS[role]]
+    row = figures.coverage.set_index("role").loc[role]
+    assert row["features"] == t["count"]
+    assert ha(row["union_m2"]) == pytest.approx(t["union"]["ha"], abs=TOL_HA)
+    assert ha(row["sum_m2"]) == pytest.approx(t["sum"]["ha"], abs=TOL_HA)
+
+
+def test_denominator_is_the_county(figures, truth):
+    assert figures.denominator_source == "boundary"
+    assert ha(figures.denominator_m2) == pytest.approx(truth["county"]["ha"], abs=TOL_HA)
+
+
+def test_farmland_in_red_line(figures, truth):
+    d = truth["defects"]["farmland_in_red_line"]
+    m = figures.overlaps.set_index(["role_a", "role_b"])
+    assert ha(m.loc[("red_line", "basic_farmland"), "area_m2"]) == pytest.approx(
+        d["total"]["ha"], abs=TOL_HA
+    )
+    c = figures.conflicts["overlap_red_line__basic_farmland"]
+    assert sorted(c["b_fid"]) == sorted(d["fids"])
+    assert sorted(c["b_YJJBNTTBBH"]) == sorted(d["YJJBNTTBBH"])
+    assert c["area_ha"].sum() == pytest.approx(d["total"]["ha"], abs=TOL_HA)
+
+
+def test_urban_over_farmland(figures, truth):
+    d = truth["defects"]["urban_over_farmland"]
+    m = figures.overlaps.set_index(["role_a", "role_b"])
+    assert ha(m.loc[("basic_farmland", "urban_boundary"), "area_m2"]) == pytest.approx(
+        d["total"]["ha"], abs=TOL_HA
+    )
+    c = figures.conflicts["overlap_basic_farmland__urban_boundary"]
+    assert sorted(c["a_fid"]) == sorted(d["farmland_fids"])
+    assert set(c["b_fid"]) == {d["urban_fid"]}
+    # only reprojection slivers between the red line (EPSG:4490) and the urban boundary
+    assert ha(m.loc[("red_line", "urban_boundary"), "area_m2"]) == pytest.approx(0, abs=TOL_HA)
+    assert "overlap_red_line__urban_boundary" not in figures.conflicts
+
+
+def test_protected_area_outside_red_line(figures, truth):
+    d = truth["defects"]["protected_area_outside_red_line"]
+    cont = figures.containment.set_index(["inner", "outer"]).loc[("protected_area", "red_line")]
+    assert ha(cont["outside_m2"]) == pytest.approx(d["outside"]["ha"], abs=TOL_HA)
+    assert cont["features_outside"] == 1
+    c = figures.conflicts["outside_protected_area__red_line"]
+    assert c["fid"].tolist() == [d["fid"]]
+    assert c["ZRBHDMC"].tolist() == [d["ZRBHDMC"]]
+    assert c["feature_m2"].iloc[0] / 1e4 == pytest.approx(d["pa_area"]["ha"], abs=TOL_HA)
+
+
+def test_duplicated_farmland(figures, truth):
+    d = truth["defects"]["duplicated_farmland"]
+    c = figures.conflicts["duplicate_basic_farmland"]
+    pairs = sorted(zip(c["fid_a"], c["fid_b"], strict=True))
+    assert pairs == sorted(zip(d["original_fids"], d["duplicate_fids"], strict=True))
+    so = figures.self_overlaps.set_index("role").loc["basic_farmland"]
+    assert so["duplicate_pairs"] == 2
+    assert ha(so["double_counted_m2"]) == pytest.approx(d["total"]["ha"], abs=TOL_HA)
+
+
+def test_everything_inside_the_county(figures):
+    cont = figures.containment.set_index(["inner", "outer"])
+    for inner in ("red_line", "basic_farmland", "urban_boundary", "protected_area", "townships"):
+        assert ha(cont.loc[(inner, "boundary"), "outside_m2"]) == pytest.approx(0, abs=TOL_HA)
+
+
+def test_land_cover(figures, truth):
+    lc = figures.land_cover.set_index("class")
+    for cls in ("forest", "forest_grass"):
+        t = truth["land_cover"][cls]
+        assert ha(lc.loc[cls, "area_m2"]) == pytest.approx(t["ha"], abs=TOL_HA)
+        assert lc.loc[cls, "share"] * 100 == pytest.approx(t["share_pct"], abs=1e-4)
+
+
+def test_townships_add_up(figures, truth):
+    t = figures.townships
+    towns = t[t["kind"] == "township"].set_index("name")
+    for tw in truth["townships"]:
+        assert ha(towns.loc[tw["XZQMC"], "area_m2"]) == pytest.approx(tw["ha"], abs=TOL_HA)
+    total = t[t["kind"] == "total"].iloc[0]
+    cov = figures.coverage.set_index("role")
+    for role in ("red_line", "basic_farmland", "urban_boundary", "protected_area"):
+        assert ha(towns[f"{role}_m2"].sum()) == pytest.approx(
+            ha(cov.loc[role, "union_m2"]), abs=TOL_HA
+        )
+        assert total[f"{role}_m2"] == pytest.approx(cov.loc[role, "union_m2"])
+        assert towns[f"{role}_ha"].sum() == pytest.approx(total[f"{role}_ha"], abs=1e-9)
