@@ -1215,6 +1215,16 @@ def build(
             },
         },
         "plan_figures": plan_figures,
+        "plan_audit": {
+            "description": (
+                "stated red_line_area and red_line_share are deliberately inconsistent: "
+                "area / total area gives another share than the one stated"
+            ),
+            "figure_ids": ["red_line_area", "red_line_share"],
+            "stated_share_pct": plan_figures[1]["value"],
+            "implied_share_pct": rnd(plan_figures[0]["value"] / (county_area / ha) * 100, 2),
+            "total_area_km2": round(county_area / 1e6, 2),
+        },
         "urban_zone_codes": URBAN_ZONES,
     }
 
