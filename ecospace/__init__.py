@@ -1,9 +1,18 @@
 """ecospace: check spatial-planning layers (三区三线) against the figures written in plans.
 
-Data flows ``layers → area / overlap → check → report / maps``.
+Data flows ``layers → area / overlap / stats → check → report / maps``:
+
+>>> import ecospace
+>>> ecospace.convert(1, "ha", "mu")
+15.0
+
+The map and annex functions (:func:`make_map`, :func:`make_annex`) are imported on first
+use, so that ``import ecospace`` does not pay for folium and matplotlib.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from ._errors import (
     CRSError,
@@ -18,8 +27,14 @@ from ._errors import (
     RoleError,
     UnitError,
 )
-from .area import areas
+from .area import areas, compare_area_field, total_area
+from .audit import Finding, audit_plan
 from .check import CheckResult, check
+from .extract import extract_figures
+from .layers import ROLES, Layer, inventory, list_layers, load_layers, read_layer
+from .overlap import coverage, outside_pieces, overlap_matrix, overlap_pieces, union_area
+from .plan import Figure, Plan, dump_plan, load_plan
+from .stats import CountyFigures, land_cover, measure_county, township_table
 from .units import convert, round_balanced
 
 try:
@@ -27,22 +42,58 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
+_LAZY = {"make_map": "maps", "save_map": "maps", "make_annex": "annex"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'ecospace' has no attribute {name!r}")
+
+
 __all__ = [
+    "ROLES",
     "CRSError",
     "CheckResult",
+    "CountyFigures",
     "EcospaceError",
     "FieldError",
+    "Figure",
+    "Finding",
     "FontError",
     "GeometryError",
+    "Layer",
     "LayerNotFoundError",
     "LayerReadError",
     "MethodError",
+    "Plan",
     "PlanError",
     "RoleError",
     "UnitError",
     "__version__",
     "areas",
+    "audit_plan",
     "check",
+    "compare_area_field",
     "convert",
+    "coverage",
+    "dump_plan",
+    "extract_figures",
+    "inventory",
+    "land_cover",
+    "list_layers",
+    "load_layers",
+    "load_plan",
+    "make_annex",
+    "make_map",
+    "measure_county",
+    "outside_pieces",
+    "overlap_matrix",
+    "overlap_pieces",
+    "read_layer",
     "round_balanced",
+    "save_map",
+    "total_area",
+    "township_table",
+    "union_area",
 ]
