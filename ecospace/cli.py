@@ -320,6 +320,7 @@ def overlaps_command(
         work,
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
+        by_township=False,
     )
     if conflicts_path:
         write_conflicts(conflicts_path, figures.conflicts, overwrite=overwrite)

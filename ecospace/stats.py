@@ -371,6 +371,7 @@ def raster_class_shares(
 
 # ----------------------------------------------------------------------------- townships
 _NAME_FIELDS = ("XZQMC", "NAME", "name", "MC", "XZQDM")
+_NOTE_M2 = 1.0  # gaps/overlaps below 1 m² are rounding and reprojection noise, not findings
 
 
 def township_table(
@@ -455,7 +456,7 @@ def township_table(
             dtype=object,
         )
     notes: list[str] = []
-    if overlap_t > 0:
+    if overlap_t > _NOTE_M2:
         notes.append(
             f"townships overlap each other on {overlap_t / 1e4:.4f} ha "
             "(乡镇之间重叠; counted once in the total)"
@@ -472,11 +473,11 @@ def township_table(
         kinds.append("townships_outside_boundary")
         labels.append("乡镇超出县界")
         total_area = b_total
-        if gap > 0:
+        if gap > _NOTE_M2:
             notes.append(
                 f"{gap / 1e4:.4f} ha of the county boundary lies in no township (乡镇未覆盖县域)"
             )
-        if beyond > 0:
+        if beyond > _NOTE_M2:
             notes.append(
                 f"{beyond / 1e4:.4f} ha of townships lies outside the county boundary "
                 "(乡镇超出县界)"
@@ -510,9 +511,9 @@ def township_table(
         ] = np.nan
         df[f"{role}_share"] = share
         df[f"{role}_{unit}"] = _balanced(df[f"{role}_m2"].to_numpy() / per, decimals)
-        if total - in_t > 0:
+        if total - in_t > _NOTE_M2:
             notes.append(f"{role}: {(total - in_t) / 1e4:.4f} ha lies in no township")
-        if dbl > 0:
+        if dbl > _NOTE_M2:
             notes.append(f"{role}: {dbl / 1e4:.4f} ha lies in two townships at once")
     df.attrs.update(notes=notes, method=method, unit=unit)
     return df
@@ -599,6 +600,7 @@ def measure_county(
     name_field: str = "XZQMC",
     land_use_field: str = "DLBM",
     min_conflict_m2: float = 1.0,
+    by_township: bool = True,
 ) -> CountyFigures:
     """Measure every figure of a county's layers in one pass.
 
@@ -623,6 +625,8 @@ def measure_county(
         layer between EPSG:4490 and a Gauss–Krüger zone moves shared edges by fractions
         of a millimetre, leaving pieces of up to a few hundredths of a m² along every
         shared boundary; pass 0 to keep everything.
+    by_township : bool, default True
+        Build the township table when a ``townships`` layer is given.
 
     Returns
     -------
@@ -708,7 +712,7 @@ def measure_county(
             continue
         inner_m2 = float(cleaned[inner].area.sum())
         inside = float(pieces(inner, outer)[3].sum())
-        outside = inner_m2 - inside
+        outside = max(inner_m2 - inside, 0.0)  # never print -0.00 from rounding noise
         out_p = None
         if outside >= min_conflict_m2:
             out_p = _outside(layers[inner], cleaned[inner], cleaned[outer], crs, method)
@@ -763,7 +767,7 @@ def measure_county(
     )
 
     townships = None
-    if "townships" in layers:
+    if "townships" in layers and by_township:
         tab_layers = {r: layers[r] for r in roles}
         townships = township_table(
             layers["townships"],
@@ -853,6 +857,7 @@ def format_county(
     from .area import METHOD_LABELS
 
     unit = normalize_unit(unit)
+    sections = tuple(sections)
     den = figures.denominator_m2
     den_txt = _DENOMINATOR_LABELS.get(figures.denominator_source, figures.denominator_source)
     if den:
@@ -885,6 +890,7 @@ def format_county(
                     shown[col] = figures.townships[col]
         table = shown.to_string(index=False, float_format=lambda v: f"{v:,.{decimals}f}")
         lines += ["", f"== {titles[name]} [{unit}] ==", table]
-    if figures.townships is not None and figures.townships.attrs.get("notes"):
-        lines += ["", "notes:"] + [f"  - {n}" for n in figures.townships.attrs["notes"]]
+    notes = figures.townships.attrs.get("notes") if figures.townships is not None else None
+    if notes and "townships" in sections:
+        lines += ["", "notes:"] + [f"  - {n}" for n in notes]
     return "\n".join(lines)
