@@ -17,6 +17,7 @@ __all__ = [
     "LayerNotFoundError",
     "LayerReadError",
     "MethodError",
+    "OutputExistsError",
     "PlanError",
     "RoleError",
     "UnitError",
@@ -60,6 +61,10 @@ class MethodError(EcospaceError, ValueError):
 
 class UnitError(EcospaceError, ValueError):
     """An area or share unit is not recognised."""
+
+
+class OutputExistsError(EcospaceError, FileExistsError):
+    """An output file is already there and replacing it was not asked for (``--overwrite``)."""
 
 
 class PlanError(EcospaceError, ValueError):

@@ -30,6 +30,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ._errors import EcospaceError, FontError, RoleError
+from ._output import refuse_overwrite
 from .maps import NOT_CONFLICTS, ROLE_STYLES, conflict_label
 
 __all__ = ["PAPER_SIZES", "THEMES", "find_cjk_font", "make_annex"]
@@ -175,9 +176,7 @@ def make_annex(
         if suffix == ".pdf"
         else [path.with_name(f"{path.stem}-{i}.png") for i in range(1, len(themes) + 1)]
     )
-    existing = [str(t) for t in targets if t.exists()]
-    if existing and not overwrite:
-        raise EcospaceError(f"{', '.join(existing)} exists; pass overwrite=True (--overwrite)")
+    refuse_overwrite(targets, overwrite=overwrite)
 
     font = find_cjk_font()
     from .crs import to_working

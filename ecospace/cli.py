@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from ._errors import EcospaceError
+from ._output import refuse_overwrite
 
 log = logging.getLogger("ecospace")
 
@@ -123,11 +124,7 @@ def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, 
 
     out_dir = out_dir or Path("out") / plan_file.stem
     map_path = False if no_map else None
-    existing = [str(p) for p in planned_outputs(out_dir, map_path=map_path).values() if p.exists()]
-    if existing and not overwrite:
-        raise click.UsageError(
-            f"{', '.join(existing)} already exist(s); pass --overwrite or choose another --out"
-        )
+    refuse_overwrite(planned_outputs(out_dir, map_path=map_path).values(), overwrite=overwrite)
     result = check(plan_file, method=method, denominator=denominator)
     paths = write_outputs(result, out_dir, lang=lang, overwrite=True, map_path=map_path)
     if fmt == "json":
@@ -650,8 +647,8 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     from .extract import extract_figures
     from .plan import dump_plan
 
-    if output is not None and output.exists() and not overwrite:
-        raise click.UsageError(f"{output} already exists; use --overwrite to replace it")
+    if output is not None:
+        refuse_overwrite([output], overwrite=overwrite)
     try:
         text = text_file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -695,8 +692,7 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
     """
     from .maps import load_inputs, make_map, save_map
 
-    if output.exists() and not overwrite:
-        raise click.UsageError(f"{output} exists; add --overwrite to replace it")
+    refuse_overwrite([output], overwrite=overwrite)
     data = load_inputs(inputs, crs=crs)
     if not data.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")

@@ -36,6 +36,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from ._errors import EcospaceError, MethodError, RoleError
+from ._output import refuse_overwrite
 from .area import METHODS, areas
 
 __all__ = [
@@ -408,8 +409,7 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     True
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise EcospaceError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
+    refuse_overwrite([path], overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     page = m.get_root().render()
     path.write_text(page, encoding="utf-8")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import EcospaceError
+from ._output import refuse_overwrite
 from ._report_labels import (
     _COLUMNS,
     _DENOMINATORS,
@@ -782,12 +783,7 @@ def write_reports(
     """
     out = Path(out_dir)
     paths = {fmt: out / f"report.{fmt}" for fmt in formats}
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not overwrite:
-        raise EcospaceError(
-            f"{', '.join(existing)} already exist(s); pass --overwrite (overwrite=True) "
-            "or choose another --out folder"
-        )
+    refuse_overwrite(paths.values(), overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     for fmt, p in paths.items():
         if fmt == "md":
@@ -874,12 +870,7 @@ def write_outputs(
         Output kind (``md``, ``html``, ``xlsx``, ``json``, ``conflicts``, ``map``) → path.
     """
     targets = planned_outputs(out_dir, conflicts=conflicts, map_path=map_path)
-    existing = [str(p) for p in targets.values() if p.exists()]
-    if existing and not overwrite:
-        raise EcospaceError(
-            f"{', '.join(existing)} already exist(s); pass --overwrite (overwrite=True) "
-            "or choose another --out folder"
-        )
+    refuse_overwrite(targets.values(), overwrite=overwrite)
     written: dict[str, Path] = {}
     county = getattr(result, "county", None)
     pieces = getattr(county, "conflicts", None) or {}

@@ -15,7 +15,7 @@ from matplotlib import font_manager
 from PIL import Image
 from shapely import box
 
-from ecospace import EcospaceError, FontError, RoleError
+from ecospace import EcospaceError, FontError, OutputExistsError, RoleError
 from ecospace import annex as annex_mod
 from ecospace.annex import find_cjk_font, make_annex
 
@@ -174,7 +174,7 @@ def test_png_pages_at_print_resolution(tmp_path, layers, conflicts):
 
 def test_never_overwrites_silently(tmp_path, layers):
     make_annex(layers, tmp_path / "a.pdf", themes=["conflicts"])
-    with pytest.raises(EcospaceError, match=r"a\.pdf exists; pass overwrite=True"):
+    with pytest.raises(OutputExistsError, match=r"a\.pdf already exists; pass --overwrite"):
         make_annex(layers, tmp_path / "a.pdf", themes=["conflicts"])
     make_annex(layers, tmp_path / "a.pdf", themes=["conflicts"], overwrite=True)
 
@@ -233,4 +233,4 @@ def test_cli_annex(tmp_path, layers):
     assert "生态保护红线与永久基本农田重叠（1 处）" in text
     again = CliRunner().invoke(cli, ["annex", str(path), "-o", str(out)])
     assert again.exit_code == 2
-    assert "exists; pass overwrite=True" in again.output
+    assert "already exists; pass --overwrite" in again.output

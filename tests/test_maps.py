@@ -15,7 +15,7 @@ import pytest
 import shapely
 from shapely import box
 
-from ecospace import EcospaceError, MethodError, RoleError
+from ecospace import EcospaceError, MethodError, OutputExistsError, RoleError
 from ecospace.maps import CONFLICT_STYLE, ROLE_STYLES, make_map, save_map
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -347,7 +347,7 @@ def test_save_map_never_overwrites_silently(tmp_path, county):
     m = make_map(county)
     out = save_map(m, tmp_path / "sub" / "m.html")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    with pytest.raises(EcospaceError, match="exists; pass overwrite=True"):
+    with pytest.raises(OutputExistsError, match=r"m\.html already exists; pass --overwrite"):
         save_map(m, out)
     assert save_map(m, out, overwrite=True) == out
 
@@ -390,7 +390,7 @@ def test_cli_map(tmp_path, gpkg):
     assert "L.tileLayer(" not in page
     again = CliRunner().invoke(cli, ["map", str(gpkg), "-o", str(out)])
     assert again.exit_code == 2
-    assert "exists; add --overwrite" in again.output
+    assert "already exists; pass --overwrite" in again.output
     osm = CliRunner().invoke(
         cli, ["map", str(gpkg), "-o", str(out), "--basemap", "osm", "--overwrite"]
     )
