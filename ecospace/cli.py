@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -41,21 +42,26 @@ def cli(verbose: int, quiet: int) -> None:
 def _configure_logging(level: int) -> None:
     """Send ecospace's log and warnings (repairs, inferences) to stderr at ``level``.
 
-    Only the ``ecospace`` and ``py.warnings`` loggers are configured: the INFO chatter of
-    GDAL/pyogrio stays out of the output.  Calling it again (CliRunner tests) replaces
-    the handler instead of stacking a second one.
+    Only the ``ecospace`` logger is configured, so the INFO chatter of GDAL/pyogrio stays
+    out of the output; warnings are shown as ``WARNING: Category: message`` without the
+    source line Python would print.  Calling it again (CliRunner tests) replaces the
+    handler instead of stacking a second one.
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     handler._ecospace = True  # type: ignore[attr-defined]
-    logging.captureWarnings(True)
-    for name in ("ecospace", "py.warnings"):
-        logger = logging.getLogger(name)
-        for old in [h for h in logger.handlers if getattr(h, "_ecospace", False)]:
-            logger.removeHandler(old)
-        logger.addHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = False
+    logger = logging.getLogger("ecospace")
+    for old in [h for h in logger.handlers if getattr(h, "_ecospace", False)]:
+        logger.removeHandler(old)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    warnings.showwarning = _log_warning
+
+
+def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` for the command line: the message, not the source line."""
+    logging.getLogger("ecospace").warning("%s: %s", category.__name__, message)
 
 
 def find_project_root(start: Path | None = None) -> Path:
