@@ -701,8 +701,12 @@ def outside_pieces(
     )
 
 
-def _outside(inner, ci: _Clean, co: _Clean, crs, method: Method, min_area_m2: float = 0.0):
-    gi, go = ci.source, co.geoms
+def _outside_geoms(gi: np.ndarray, go: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Part of each geometry of ``gi`` outside the interior-disjoint ``go``.
+
+    Returns (positions in ``gi`` not covered by a single ``go`` geometry, their parts
+    outside ``go``); geometries covered by one ``go`` geometry have nothing outside.
+    """
     present = np.flatnonzero(gi != None)  # noqa: E711
     todo = present
     if len(go) and len(present):
@@ -731,6 +735,11 @@ def _outside(inner, ci: _Clean, co: _Clean, crs, method: Method, min_area_m2: fl
             merged = shapely.coverage_union_all(go[oj[ti == f]])
             result[f] = shapely.difference(result[f], merged)
         result = _polygonal(result)
+    return todo, result
+
+
+def _outside(inner, ci: _Clean, co: _Clean, crs, method: Method, min_area_m2: float = 0.0):
+    todo, result = _outside_geoms(ci.source, co.geoms)
     area = _areas(result, crs, method)
     keep = area > max(min_area_m2, 0.0)
     pos = todo[keep]

@@ -24,10 +24,13 @@ from .area import Method, areas
 from .overlap import (
     CONTAINMENT,
     OVERLAP_ROLES,
+    _areas,
     _clean,
     _outside,
+    _outside_geoms,
     _pieces,
     _pieces_frame,
+    _polygonal,
     _self_overlap_frame,
     _source_pieces,
     _subset_union_area,
@@ -394,6 +397,10 @@ def township_table(
     * ``"not_in_townships"`` — area in no township (of the county boundary, and of each role);
     * ``"townships_outside_boundary"`` — township area beyond the county boundary
       (negative; only with ``boundary``);
+    * ``"method_residue"`` — what is left between the parts and the total because the
+      area of a cut feature is not exactly the sum of its pieces under a vertex-based
+      formula (the official ellipsoidal one: cutting an edge at a township boundary adds
+      a vertex; ~1e-6 of the area, zero for planar area);
     * ``"total"`` — the county: the boundary's area (else the townships' union) and the
       union area of each role.
 
@@ -443,6 +450,9 @@ def township_table(
     ct = cache.get("townships") or _clean(townships, crs, method)
     gt, at = ct.source, ct.feature_area
     union_t = float(ct.area.sum())
+    # pieces where two townships overlap (counted in both rows of a role)
+    t_overlap = _polygonal(shapely.intersection(gt[ct.pair_i], gt[ct.pair_j]))
+    t_overlap_area = _areas(t_overlap, crs, method)
     overlap_t = float(at.sum()) - union_t
     nt = len(gt)
     names = None
@@ -485,34 +495,50 @@ def township_table(
     else:
         area_col += [0.0]
         total_area = union_t
-    kinds.append("total")
-    labels.append("合计")
+    kinds += ["method_residue", "total"]
+    labels += ["面积计算余差", "合计"]
     df = pd.DataFrame({"name": labels, "kind": kinds})
-    df["area_m2"] = [*area_col, total_area]
+    df["area_m2"] = [*area_col, 0.0, total_area]
     df[f"area_{unit}"] = _balanced(df["area_m2"].to_numpy() / per, decimals)
     for role, gdf in layers.items():
         cr = cache.get(role) or _clean(gdf, crs, method)
         total = float(cr.area.sum())
         _ia, jb, _, pa = _pieces(cr.geoms, gt, cr.area, at, crs, method)
         per_t = np.bincount(jb, weights=pa, minlength=nt)
-        in_t = float(_pieces(cr.geoms, ct.geoms, cr.area, ct.area, crs, method)[3].sum())
-        dbl = float(per_t.sum()) - in_t
-        col = [*per_t, -dbl, total - in_t]
+        dbl = float(_pieces(cr.geoms, t_overlap, cr.area, t_overlap_area, crs, method)[3].sum())
+        _, outside = _outside_geoms(cr.geoms, ct.geoms)
+        not_in = float(_areas(outside, crs, method).sum())
+        # the official ellipsoidal formula works on vertices: cutting features at township
+        # edges adds vertices and moves the sum by ~1e-6 of the area; say so, don't hide it
+        residue = total - (float(per_t.sum()) - dbl + not_in)
+        col = [*per_t, -dbl, not_in]
         if boundary is not None:
             col.append(0.0)
-        col.append(total)
+        col += [residue, total]
         df[f"{role}_m2"] = col
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(df["area_m2"] > 0, df[f"{role}_m2"] / df["area_m2"], np.nan)
         share[
             df["kind"]
-            .isin(["townships_overlap", "not_in_townships", "townships_outside_boundary"])
+            .isin(
+                [
+                    "townships_overlap",
+                    "not_in_townships",
+                    "townships_outside_boundary",
+                    "method_residue",
+                ]
+            )
             .to_numpy()
         ] = np.nan
         df[f"{role}_share"] = share
         df[f"{role}_{unit}"] = _balanced(df[f"{role}_m2"].to_numpy() / per, decimals)
-        if total - in_t > _NOTE_M2:
-            notes.append(f"{role}: {(total - in_t) / 1e4:.4f} ha lies in no township")
+        if not_in > _NOTE_M2:
+            notes.append(f"{role}: {not_in / 1e4:.4f} ha lies in no township")
+        if abs(residue) > _NOTE_M2:
+            notes.append(
+                f"{role}: township parts add up to the county figure within {residue:+.2f} m² "
+                f"({method} area is computed from vertices; cutting at township edges adds some)"
+            )
         if dbl > _NOTE_M2:
             notes.append(f"{role}: {dbl / 1e4:.4f} ha lies in two townships at once")
     df.attrs.update(notes=notes, method=method, unit=unit)
@@ -521,7 +547,10 @@ def township_table(
 
 def _balanced(values: np.ndarray, decimals: int) -> np.ndarray:
     """Round the parts (all rows but the last) so they add up to the rounded last row."""
-    parts = round_balanced(values[:-1], decimals, total=round(float(values[-1]), decimals))
+    parts = np.asarray(values[:-1], dtype=float).copy()
+    # float noise (±1e-9) in the correction rows must not floor to -0.01
+    parts[np.abs(parts) < 1e-6 * 10.0**-decimals] = 0.0
+    parts = round_balanced(parts, decimals, total=round(float(values[-1]), decimals))
     return np.r_[parts, round(float(values[-1]), decimals)]
 
 
@@ -711,8 +740,11 @@ def measure_county(
         if inner not in layers or outer not in layers:
             continue
         inner_m2 = float(cleaned[inner].area.sum())
-        inside = float(pieces(inner, outer)[3].sum())
-        outside = max(inner_m2 - inside, 0.0)  # never print -0.00 from rounding noise
+        # the area of the geometric difference, not union − intersection: under the
+        # vertex-based ellipsoidal formula the two differ by ~1e-6 of the area
+        _, rest = _outside_geoms(cleaned[inner].geoms, cleaned[outer].geoms)
+        outside = float(_areas(rest, crs, method).sum())
+        inside = inner_m2 - outside
         out_p = None
         if outside >= min_conflict_m2:
             out_p = _outside(layers[inner], cleaned[inner], cleaned[outer], crs, method)
@@ -888,7 +920,7 @@ def format_county(
             for col in figures.townships.columns:
                 if col.endswith(f"_{unit}"):
                     shown[col] = figures.townships[col]
-        table = shown.to_string(index=False, float_format=lambda v: f"{v:,.{decimals}f}")
+        table = shown.to_string(index=False, na_rep="", float_format=lambda v: f"{v:,.{decimals}f}")
         lines += ["", f"== {titles[name]} [{unit}] ==", table]
     notes = figures.townships.attrs.get("notes") if figures.townships is not None else None
     if notes and "townships" in sections:

@@ -199,11 +199,15 @@ def test_outside_pieces_partly_outside_split_outer():
     assert shapely.equals(o.geometry.iloc[0], b(100, 40, 120, 60))
 
 
-def test_outside_pieces_with_many_candidates():
-    red = gdf(*[b(10 * i, 0, 10 * i + 10, 10) for i in range(8)])  # 8 touching strips
-    pa = gdf(b(5, 2, 95, 8))
+@pytest.mark.parametrize("strips", [8, 30])  # one rank at a time / merged first
+def test_outside_pieces_with_many_candidates(strips):
+    red = gdf(*[b(10 * i, 0, 10 * i + 10, 10) for i in range(strips)])  # touching strips
+    length = 10 * strips
+    pa = gdf(b(5, 2, length + 10, 8), b(-5, 2, 5, 8))
     o = outside_pieces(pa, red, method="planar")
-    assert o["area_m2"].tolist() == pytest.approx([15 * 6])
+    assert o["fid"].tolist() == [0, 1]
+    assert o["area_m2"].tolist() == pytest.approx([10 * 6, 5 * 6])
+    assert o["feature_m2"].tolist() == pytest.approx([(length + 5) * 6, 10 * 6])
 
 
 # ----------------------------------------------------------------------------- self overlaps
