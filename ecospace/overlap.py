@@ -18,6 +18,14 @@ How the work is kept vectorised
   only the clusters of features whose interiors meet (connected components found with
   a small union–find in numpy); isolated features keep their own geometry and area.
   Overlaps between two cleaned layers then never count an area twice.
+* Features that may overlap a neighbour are found with GEOS' coverage validator
+  (:func:`shapely.coverage_invalid_edges`), one linear pass, so layers that tile the
+  county (land-use parcels, townships) are not tested pair by pair along every shared
+  edge.
+
+Areas of cut pieces: the official ellipsoidal formula is evaluated on vertices, so a
+feature cut in two (at a township edge, say) has pieces whose areas add up to its own
+only to ~1e-6; tables that must add up say how much is left (``method_residue``).
 """
 
 from __future__ import annotations
