@@ -309,12 +309,14 @@ def section(counts: dict, eco: dict, gpd_: dict, bad: list[str], gen_s: float) -
         "Figures: coverage (union and sum) of 7 layers, 6-pair overlap matrix, 6 containment "
         "checks, within-layer overlaps of 7 layers, township table (12 townships × 4 roles), "
         '4 land-cover classes; all areas `ecospace.area.areas(method="ellipsoid")`. '
-        "Each pipeline runs in its own process; time excludes reading the layers.",
+        "Each pipeline runs once, in its own process, on a machine shared with other jobs "
+        "(times vary by ±30 %); time excludes reading the layers.",
         "",
         "| pipeline | wall time | peak RSS | RSS after loading |",
         "|---|---:|---:|---:|",
-        f"| `measure_county` (STRtree pairs, covers shortcut, dissolve only overlapping "
-        f"clusters) | {eco['wall_s']:.1f} s | {eco['peak_rss_mb']:.0f} MB | "
+        "| `measure_county` (coverage-validator pair search, prepared STRtree queries, "
+        "covers shortcut, dissolve only overlapping clusters) | "
+        f"{eco['wall_s']:.1f} s | {eco['peak_rss_mb']:.0f} MB | "
         f"{eco['rss_after_load_mb']:.0f} MB |",
         f"| geopandas `dissolve` + `overlay` + area | {gpd_['wall_s']:.1f} s | "
         f"{gpd_['peak_rss_mb']:.0f} MB | {gpd_['rss_after_load_mb']:.0f} MB |",
