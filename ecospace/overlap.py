@@ -23,6 +23,13 @@ How the work is kept vectorised
   county (land-use parcels, townships) are not tested pair by pair along every shared
   edge.
 
+Slivers: layers that share edges (a red line moved between EPSG:4490 and a Gauss–Krüger
+zone, say) intersect in parts a fraction of a millimetre wide.  Their planar area is
+~0.01 m², but the official series, which takes edges as straight lines in latitude and
+longitude, gives such a 400 m sliver ~0.8 m².  Parts of cut pieces whose mean width
+(2·area/perimeter in the projected working CRS) is under :data:`NOISE_WIDTH_M` are
+therefore dropped as coordinate noise, and how many is logged.
+
 Areas of cut pieces: the official ellipsoidal formula is evaluated on vertices, so a
 feature cut in two (at a township edge, say) has pieces whose areas add up to its own
 only to ~1e-6; tables that must add up say how much is left (``method_residue``).
@@ -178,6 +185,46 @@ def _polygonal(g: np.ndarray) -> np.ndarray:
             built = shapely.multipolygons(polys, indices=np.searchsorted(uniq, pwhich))
             rebuilt[uniq] = built
         out[idx] = rebuilt
+    return out
+
+
+#: Parts of cut pieces thinner than this (mean width 2·area/perimeter, metres) are noise.
+NOISE_WIDTH_M = 0.001
+
+
+def _drop_noise(g: np.ndarray, crs, what: str) -> np.ndarray:
+    """Remove the parts of ``g`` thinner than :data:`NOISE_WIDTH_M`; log how many.
+
+    Only in a projected CRS (metres); the width is the mean width 2·area/perimeter of
+    each polygon part, so a real overlap with a sliver attached keeps its real part.
+    """
+    g = np.asarray(g, dtype=object)
+    if len(g) == 0 or not pyproj.CRS.from_user_input(crs).is_projected:
+        return g
+    parts, which = shapely.get_parts(g, return_index=True)
+    if len(parts) == 0:
+        return g
+    noise = 2.0 * shapely.area(parts) < NOISE_WIDTH_M * shapely.length(parts)
+    if not noise.any():
+        return g
+    log.info(
+        "%s: dropped %d sliver parts thinner than %g mm (coordinate noise; %.3g m² planar)",
+        what,
+        int(noise.sum()),
+        NOISE_WIDTH_M * 1000,
+        float(shapely.area(parts[noise]).sum()),
+    )
+    out = g.copy()
+    touched = np.unique(which[noise])
+    out[touched] = None
+    keep = ~noise & np.isin(which, touched)
+    if keep.any():
+        kept_which = which[keep]
+        uniq = np.unique(kept_which)
+        built = shapely.multipolygons(parts[keep], indices=np.searchsorted(uniq, kept_which))
+        single = shapely.get_num_geometries(built) == 1
+        built[single] = shapely.get_geometry(built[single], 0)
+        out[uniq] = built
     return out
 
 
@@ -402,7 +449,7 @@ def _pieces(ga, gb, area_a, area_b, crs, method: Method):
     area[t_covers] = aq[q[t_covers]]
     if rest.any():
         r = np.flatnonzero(rest)
-        inter = _polygonal(shapely.intersection(gq[q[r]], gt[t[r]]))
+        inter = _drop_noise(_polygonal(shapely.intersection(gq[q[r]], gt[t[r]])), crs, "overlap")
         geom[r] = inter
         area[r] = _areas(inter, crs, method)
     keep = area > 0
@@ -748,6 +795,7 @@ def _outside_geoms(gi: np.ndarray, go: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _outside(inner, ci: _Clean, co: _Clean, crs, method: Method, min_area_m2: float = 0.0):
     todo, result = _outside_geoms(ci.source, co.geoms)
+    result = _drop_noise(result, crs, "outside")
     area = _areas(result, crs, method)
     keep = area > max(min_area_m2, 0.0)
     pos = todo[keep]

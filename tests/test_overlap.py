@@ -331,3 +331,19 @@ def test_cli_overlaps_json(small_gpkg):
     out = {(x["inner"], x["outer"]): x["outside_m2"] for x in d["containment"]}
     assert out[("protected_area", "red_line")] == pytest.approx(5_000)
     assert d["denominator_m2"] == pytest.approx(1e6)
+
+
+def test_slivers_thinner_than_a_millimetre_are_noise_not_overlap():
+    # Two boxes in GK zone 41 that share an edge; b's edge is 0.0001 m inside a
+    # (the kind of offset a 4490 ↔ 4529 round trip leaves).  Planar overlap by hand:
+    # 400 m × 0.0001 m = 0.04 m²; the official series alone would give it ~1 m².
+    x0, y0 = 41_600_000.0, 4_980_000.0
+    a = gpd.GeoDataFrame(geometry=[box(x0, y0, x0 + 400, y0 + 400)], crs="EPSG:4529")
+    b_sliver = box(x0 + 400 - 1e-4, y0, x0 + 800, y0 + 400)
+    b_real = box(x0 + 300, y0 + 500, x0 + 500, y0 + 600)  # no overlap with a
+    b = gpd.GeoDataFrame(geometry=[b_sliver, b_real], crs="EPSG:4529")
+    assert overlap_area(a, b, method="ellipsoid") == 0.0
+    assert overlap_pieces(a, b, method="planar").empty
+    # a real overlap 1 cm wide (4 m²) is kept, at its planar area by hand
+    c = gpd.GeoDataFrame(geometry=[box(x0 + 400 - 0.01, y0, x0 + 800, y0 + 400)], crs="EPSG:4529")
+    assert overlap_area(a, c, method="planar") == pytest.approx(400 * 0.01, rel=1e-6)
