@@ -11,20 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._errors import PlanError, UnitError
+from .layers import ROLES
 from .units import normalize_unit
-
-try:  # the layer roles belong to ecospace.layers; fall back while that module is absent
-    from .layers import ROLES
-except ModuleNotFoundError:  # pragma: no cover - depends on the build stage
-    ROLES: tuple[str, ...] = (
-        "boundary",
-        "townships",
-        "red_line",
-        "basic_farmland",
-        "urban_boundary",
-        "protected_area",
-        "land_use",
-    )
 
 Op = Literal[">=", "<=", "=", ">", "<"]
 Status = Literal["pass", "fail", "within precision"]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ._report_labels import Lang, _col_label, _i, _t, unit_label
+from .check import FIGURE_COLUMNS
 from .report import (
     SECTIONS,
     _audit_frame,
@@ -29,27 +30,14 @@ def _number_format(decimals: int) -> str:
     return "0" if decimals <= 0 else "0." + "0" * decimals
 
 
-_FIG_XLSX = (
-    "id",
-    "label",
-    "measure",
-    "roles",
-    "op",
-    "stated",
-    "unit",
-    "precision",
-    "measured",
-    "difference",
-    "difference_pct",
-    "status",
-    "binding",
-    "method",
-    "denominator",
-    "denominator_ha",
-    "measured_alt",
-    "reason",
-    "year",
-    "line",
+#: Columns of the figures sheet: those of ``CheckResult.figures`` without the m² twin of
+#: ``measured``, the denominator in hectares like the other sheets, and the quote last.
+_FIG_XLSX: tuple[str, ...] = (
+    *(
+        "denominator_ha" if c == "denominator_m2" else c
+        for c in FIGURE_COLUMNS
+        if c not in ("measured_m2", "quote")
+    ),
     "quote",
 )
 _FIG_FLOATS = {"stated", "precision", "measured", "difference", "difference_pct", "measured_alt"}
@@ -161,13 +149,8 @@ def _plain(v: Any, lang: str) -> Any:
         return _t("yes" if v else "no", lang)
     if isinstance(v, (list, tuple, np.ndarray)):
         return ", ".join(str(x) for x in v)
-    if _isnan(v):
-        return None
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating):
-        return float(v)
-    return v if _isnum(v) or isinstance(v, str) else str(v)
+    v = _excel_value(v)
+    return v if v is None or _isnum(v) or isinstance(v, str) else str(v)
 
 
 def _excel_value(v: Any) -> Any:

@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .layers import CONTROL_LINES
 from .plan import AREA_UNITS, Figure, Plan, Quantity
 from .units import UNIT_LABELS, convert
 
@@ -52,8 +53,6 @@ CONTAINED: tuple[tuple[str, str], ...] = (
     ("protected_area", "red_line"),
     ("basic_farmland", "classes:cropland"),
 )
-#: 三条控制线: they must not overlap, so their areas add up to at most the total.
-CONTROL_LINES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary")
 _IMPLIED_COLUMNS = ["area_id", "share_id", "implied_low_ha", "implied_high_ha"]
 
 

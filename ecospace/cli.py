@@ -20,6 +20,28 @@ from ._output import refuse_overwrite
 log = logging.getLogger("ecospace")
 
 
+# Options shared by several subcommands, defined once.
+_method_option = click.option(
+    "--method",
+    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
+    default="ellipsoid",
+    show_default=True,
+    help="Area method (ellipsoid = the official 2008 survey formula).",
+)
+_unit_option = click.option(
+    "--unit", default="ha", show_default=True, help="m2, ha, km2, mu, wanmu (or 公顷…)."
+)
+_crs_option = click.option(
+    "--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none."
+)
+_role_option = click.option(
+    "--role", "roles", multiple=True, metavar="LAYER=ROLE", help="Set a layer's role (or none)."
+)
+_format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+
+
 class _EcospaceGroup(click.Group):
     """A click group that turns :class:`EcospaceError` into a usage error (exit 2)."""
 
@@ -229,16 +251,12 @@ def demo(ctx, lang, no_map, out_dir):
 
 @cli.command("layers")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
+@_crs_option
 @click.option(
     "--engine", type=click.Choice(["pyogrio", "fiona"]), default="pyogrio", show_default=True
 )
-@click.option(
-    "--role", "roles", multiple=True, metavar="LAYER=ROLE", help="Set a layer's role (or none)."
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@_role_option
+@_format_option
 def layers_command(sources, crs, engine, roles, fmt) -> None:
     """List the layers in SOURCE... (file, .gdb, folder, .zip; PATH:LAYER for one layer).
 
@@ -403,9 +421,7 @@ def stats_command(sources, by_township, method, unit, crs, roles, denominator, f
 @click.argument(
     "plan_file", metavar="PLAN.yaml", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@_format_option
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.pass_context
 def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> None:
@@ -425,18 +441,12 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 
 @cli.command("areas")
 @click.argument("spec", metavar="PATH[:LAYER]")
-@click.option(
-    "--method",
-    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
-    default="ellipsoid",
-    show_default=True,
-    help="Area method (ellipsoid = the official 2008 survey formula).",
-)
+@_method_option
 @click.option("--crs", default=None, metavar="EPSG", help="CRS for a layer whose file has none.")
 @click.option(
     "--planar-crs", default=None, metavar="EPSG", help="Projected CRS for --method planar."
 )
-@click.option("--unit", default="ha", show_default=True, help="m2, ha, km2, mu, wanmu (or 公顷…).")
+@_unit_option
 @click.option("--decimals", type=int, default=2, show_default=True, help="Decimals in tables.")
 @click.option("--by", "by_field", default=None, metavar="FIELD", help="One row per value of FIELD.")
 @click.option(
@@ -688,7 +698,7 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
 )
 @click.option("--tianditu-key", default=None, help="天地图 key [default: $TIANDITU_KEY].")
 @click.option("--land-use", is_flag=True, help="Include the land-use layer (off until ticked).")
-@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
+@_crs_option
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite) -> None:
     """Draw the layers of SOURCE... or PLAN.yaml files as an offline web map.
@@ -733,7 +743,7 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
 )
 @click.option("--title", default=None, help="Page title [default: the plan's name].")
 @click.option("--dpi", type=int, default=300, show_default=True, help="Resolution of PNG pages.")
-@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
+@_crs_option
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite) -> None:
     """Print map annexes (附图) of SOURCE... or PLAN.yaml files as PDF or PNG pages.

@@ -30,6 +30,7 @@ from .crs import describe, resolve_crs
 from .validate import ValidationReport, validate_layer
 
 __all__ = [
+    "CONTROL_LINES",
     "ROLES",
     "ROLE_LABELS",
     "Layer",
@@ -56,6 +57,8 @@ ROLES: tuple[str, ...] = (
     "protected_area",
     "land_use",
 )
+#: The three control lines (三条控制线): "不交叉、不重叠、不冲突".
+CONTROL_LINES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary")
 ROLE_LABELS = {
     "boundary": {"zh": "行政区（县界）", "en": "county boundary"},
     "townships": {"zh": "乡镇界", "en": "townships"},

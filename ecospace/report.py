@@ -274,16 +274,14 @@ def _figure_cells(row: Mapping[str, Any], lang: str) -> dict[str, str]:
     }
 
 
-_TABLE_COLS = (
-    "id",
-    "label",
-    "stated",
-    "measured",
-    "difference",
-    "difference_pct",
-    "status",
-    "binding",
-)
+#: Figure columns of the terminal table; Jupyter adds the denominator; Markdown and HTML
+#: show the full set.
+_TABLE_COLS = ("id", "label", "stated", "measured", "difference", "difference_pct", "status",
+               "binding")  # fmt: skip
+_JUPYTER_COLS = (*_TABLE_COLS, "denominator")
+_REPORT_COLS = ("id", "label", "measure", "roles", "stated", "measured", "difference",
+                "difference_pct", "status", "binding", "method", "denominator", "measured_alt",
+                "reason")  # fmt: skip
 _TABLE_ALIGN = ("left", "left", "right", "right", "right", "right", "left", "left")
 
 
@@ -372,22 +370,7 @@ def display_frame(df: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
 
 
 def _figures_display(result: Any, lang: str) -> tuple[list[str], list[dict[str, str]]]:
-    cols = [
-        "id",
-        "label",
-        "measure",
-        "roles",
-        "stated",
-        "measured",
-        "difference",
-        "difference_pct",
-        "status",
-        "binding",
-        "method",
-        "denominator",
-        "measured_alt",
-        "reason",
-    ]
+    cols = list(_REPORT_COLS)
     return cols, [_figure_cells(r, lang) for r in result.figures.to_dict("records")]
 
 
@@ -609,21 +592,10 @@ def to_html(
 
 def repr_html(result: Any, lang: Lang = "zh") -> str:
     """The compact HTML Jupyter shows: header and figures table."""
-    cols = [
-        "id",
-        "label",
-        "stated",
-        "measured",
-        "difference",
-        "difference_pct",
-        "status",
-        "binding",
-        "denominator",
-    ]
     return (
         f'<div class="ecospace-report"><style>{_CSS}</style>'
         f"<h2>{_h(_t('title', lang))}</h2>{_header_html(result, lang)}"
-        f"{_figures_html(result, lang, cols)}</div>"
+        f"{_figures_html(result, lang, _JUPYTER_COLS)}</div>"
     )
 
 
