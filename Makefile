@@ -5,9 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench layers clean
+.DELETE_ON_ERROR:
 
+# a half-made .venv (python3 without the venv module leaves one behind) is removed and retried
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "python3 cannot create a virtual environment: on Debian/Ubuntu run 'apt install python3-venv'"; \
+	  exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml

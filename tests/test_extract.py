@@ -21,7 +21,7 @@ from ecospace.extract import extract_figures, find_figures
 from ecospace.plan import dump_plan, load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "plans" / "texts"  # copies of the shared seed plans
 EXPECTED = ROOT / "tests" / "seeds_expected"
 SEED_FILES = {
     "002": "002_e750bdb65a75d401.txt",
