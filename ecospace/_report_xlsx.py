@@ -9,9 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._report_labels import Lang, _col_label, _i, _t, unit_label
-from .check import FIGURE_COLUMNS
-from .report import (
+from ._report_cells import (
     SECTIONS,
     _audit_frame,
     _decimals,
@@ -22,8 +20,10 @@ from .report import (
     _isnum,
     _section_frame,
     display_frame,
-    display_width,
 )
+from ._report_labels import Lang, _col_label, _i, _t, unit_label
+from ._text_table import display_width
+from .check import FIGURE_COLUMNS
 
 
 def _number_format(decimals: int) -> str:

@@ -30,8 +30,8 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ._errors import EcospaceError, FontError, RoleError
+from ._map_styles import NOT_CONFLICTS, ROLE_STYLES, conflict_label
 from ._output import refuse_overwrite
-from .maps import NOT_CONFLICTS, ROLE_STYLES, conflict_label
 
 __all__ = ["PAPER_SIZES", "THEMES", "find_cjk_font", "make_annex"]
 
