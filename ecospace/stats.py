@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import EcospaceError, LayerReadError
+from ._errors import EcospaceError
+from ._raster import as_class_map, count_pixels, cover_values, read_class_map
 from .area import Method, areas
 from .overlap import (
     CONTAINMENT,
@@ -48,6 +49,8 @@ __all__ = [
     "land_cover_area",
     "measure_county",
     "raster_class_shares",
+    "raster_land_cover",
+    "read_class_map",
     "township_table",
 ]
 
@@ -213,42 +216,41 @@ def land_cover(
     )
 
 
-def _class_values(class_map: Mapping[Any, Any]) -> dict[str, list]:
-    """Accept {name: [pixel values]} or {pixel value: name}; return {name: [values]}."""
-    out: dict[str, list] = {}
-    for k, v in class_map.items():
-        if isinstance(k, (int, np.integer, float, np.floating)) and isinstance(v, str):
-            out.setdefault(v, []).append(k)
-        elif isinstance(v, (int, np.integer, float, np.floating)):
-            out.setdefault(str(k), []).append(v)
-        else:
-            out.setdefault(str(k), []).extend(list(v))
-    return out
+def _denominator(boundary, denominator_m2, denominator_source, valid_area):
+    if denominator_m2 is not None:
+        return float(denominator_m2), denominator_source or "stated"
+    if boundary is not None:
+        return float(areas(boundary.geometry, method="ellipsoid").sum()), "boundary"
+    return valid_area, "raster"
 
 
 def raster_class_shares(
     path: str | Path,
-    class_map: Mapping[Any, Any],
+    class_map: Any,
     *,
     boundary: gpd.GeoDataFrame | None = None,
     denominator_m2: float | None = None,
+    denominator_source: str | None = None,
     band: int = 1,
     all_touched: bool = False,
 ) -> pd.DataFrame:
-    """Area and share of pixel classes in a classified raster, on the ellipsoid.
+    """Area and share of each class of a classified raster, on the ellipsoid.
 
     Parameters
     ----------
     path : str or Path
-        A single-band classified raster readable by rasterio.
-    class_map : mapping
-        ``{"forest": [1, 2], "grass": [3]}`` or ``{1: "forest", 2: "forest", 3: "grass"}``.
+        A classified raster readable by rasterio.
+    class_map : path, mapping or ClassMap
+        A class-map YAML file (``layers/demo_landcover_classes.yaml``: ``nodata`` and
+        ``classes: {1: {name: 耕地, dlbm_prefixes: ["01"]}, ...}``), the same parsed into a
+        dict, or the short forms ``{"forest": [1, 2]}`` / ``{1: "forest"}``.  Classes with
+        the same name are added up.
     boundary : GeoDataFrame, optional
         Only pixels whose centre lies inside it count (reprojected to the raster's CRS).
     denominator_m2 : float, optional
-        A stated total.  Default: the boundary's computed ellipsoidal area
-        (``denominator_source="boundary"``), or without a boundary the area of all valid
-        (non-nodata) pixels (``"raster"``).
+        A total for the shares (``denominator_source``, default ``"stated"``).  Default:
+        the boundary's computed ellipsoidal area (``"boundary"``), or without a boundary
+        the area of all valid (non-nodata) pixels (``"raster"``).
     band : int, default 1
     all_touched : bool, default False
         Count every pixel the boundary touches instead of those whose centre is inside.
@@ -256,15 +258,14 @@ def raster_class_shares(
     Returns
     -------
     DataFrame
-        ``class, values, pixels, area_m2, share, denominator_m2, denominator_source``.
+        ``class, values, pixels, area_m2, share, denominator_m2, denominator_source``;
+        ``attrs["valid_pixel_area_m2"]`` is the area of all valid pixels counted.
 
     Notes
     -----
-    Pixel areas are not the planar pixel size: one cell polygon per row (at the middle
-    column of the window read) is measured with ``ecospace.area.areas(method="ellipsoid")``
-    and used for every pixel of that row.  This is exact for a latitude–longitude raster;
-    for a projected raster it ignores the change of scale along a row (in a 3° Gauss–Krüger
-    zone at most ~2.5e-4 relative, and mostly cancelling about the middle column).
+    Pixel areas are ellipsoidal, not the planar pixel size: see
+    :func:`ecospace._raster.pixel_areas` (the official series on pixel polygons of
+    17 columns per row, interpolated along the row; exact for a latitude–longitude grid).
 
     Examples
     --------
@@ -274,103 +275,148 @@ def raster_class_shares(
     >>> with rasterio.open(p, "w", driver="GTiff", width=2, height=1, count=1, dtype="uint8",
     ...                    crs="EPSG:4490", transform=Affine(0.01, 0, 127, 0, -0.01, 45)) as d:
     ...     d.write(np.array([[1, 2]], dtype="uint8"), 1)
-    >>> raster_class_shares(p, {1: "forest"})["share"].tolist()
+    >>> raster_class_shares(p, {1: "forest"})["share"].round(9).tolist()
     [0.5]
     """
-    import rasterio
-    from affine import Affine
-    from rasterio.features import geometry_mask
-    from rasterio.windows import Window, from_bounds
-
-    classes = _class_values(class_map)
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise LayerReadError(f"cannot open raster {path}: {exc}") from exc
-    with src:
-        if src.crs is None:
-            raise EcospaceError(f"raster {path} has no CRS; cannot measure pixel areas")
-        window = Window(0, 0, src.width, src.height)
-        shapes = None
-        if boundary is not None:
-            b = boundary.to_crs(src.crs) if boundary.crs is not None else boundary
-            shapes = [g for g in b.geometry.values if g is not None and not g.is_empty]
-            xmin, ymin, xmax, ymax = shapely.total_bounds(np.asarray(shapes, dtype=object))
-            window = (
-                from_bounds(xmin, ymin, xmax, ymax, transform=src.transform)
-                .round_offsets(op="floor")
-                .round_lengths(op="ceil")
-                .intersection(window)
-            )
-        data = src.read(band, window=window, masked=True)
-        # (src.window_transform uses the deprecated Affine `*` product)
-        transform = src.transform @ Affine.translation(window.col_off, window.row_off)
-        crs = src.crs
-    valid = ~np.ma.getmaskarray(data)
-    if shapes is not None:
-        inside = geometry_mask(
-            shapes,
-            out_shape=data.shape,
-            transform=transform,
-            invert=True,
-            all_touched=all_touched,
-        )
-        valid &= inside
-    rows_n, cols_n = data.shape
-    # one cell polygon per row at the middle column, measured on the ellipsoid
-    c = cols_n // 2
-    r = np.arange(rows_n)
-    t = transform
-    ring = np.stack(
-        [
-            np.column_stack(
-                (t.a * (c + dx) + t.b * (r + dy) + t.c, t.d * (c + dx) + t.e * (r + dy) + t.f)
-            )
-            for dx, dy in ((0, 0), (1, 0), (1, 1), (0, 1))
-        ],
-        axis=1,
+    cmap = as_class_map(class_map)
+    counts = count_pixels(
+        path, band=band, boundary=boundary, all_touched=all_touched, nodata=cmap.nodata
     )
-    cells = shapely.polygons(ring)
-    row_area = areas(cells, crs, method="ellipsoid") if rows_n else np.zeros(0)
-    values = np.ma.getdata(data)
-    valid_area = float(valid.sum(axis=1) @ row_area)
-    if denominator_m2 is not None:
-        source = "stated"
-    elif boundary is not None:
-        denominator_m2 = float(areas(boundary.geometry, method="ellipsoid").sum())
-        source = "boundary"
-    else:
-        denominator_m2, source = valid_area, "raster"
+    den, source = _denominator(boundary, denominator_m2, denominator_source, counts.valid_area_m2)
+    by_name: dict[str, list[int]] = {}
+    for value, rc in sorted(cmap.classes.items()):
+        by_name.setdefault(rc.name, []).append(value)
     out = []
-    for name, vals in classes.items():
-        m = np.isin(values, vals) & valid
-        a = float(m.sum(axis=1) @ row_area)
+    for name, vals in by_name.items():
+        a = sum(counts.area_m2.get(v, 0.0) for v in vals)
         out.append(
             {
                 "class": name,
                 "values": " ".join(str(v) for v in vals),
-                "pixels": int(m.sum()),
+                "pixels": sum(counts.pixels.get(v, 0) for v in vals),
                 "area_m2": a,
-                "share": a / denominator_m2 if denominator_m2 else np.nan,
-                "denominator_m2": denominator_m2,
+                "share": a / den if den else np.nan,
+                "denominator_m2": den,
                 "denominator_source": source,
             }
         )
-    df = pd.DataFrame(
-        out,
-        columns=[
-            "class",
-            "values",
-            "pixels",
-            "area_m2",
-            "share",
-            "denominator_m2",
-            "denominator_source",
-        ],
-    )
-    df.attrs["valid_pixel_area_m2"] = valid_area
+    cols = ["class", "values", "pixels", "area_m2", "share", "denominator_m2"]
+    df = pd.DataFrame(out, columns=[*cols, "denominator_source"])
+    df.attrs["valid_pixel_area_m2"] = counts.valid_area_m2
     return df
 
+
+def raster_land_cover(
+    path: str | Path,
+    class_map: Any,
+    *,
+    classes: Mapping[str, Sequence[str]] | None = None,
+    boundary: gpd.GeoDataFrame | None = None,
+    denominator_m2: float | None = None,
+    denominator_source: str | None = None,
+    band: int = 1,
+    all_touched: bool = False,
+) -> pd.DataFrame:
+    """Forest cover, forest-and-grass cover, wetland and cropland from a classified raster.
+
+    The same cover figures as :func:`land_cover` (森林覆盖率, 林草覆盖率, 湿地, 耕地), with
+    raster classes mapped to the DLBM class sets of :data:`CLASS_SETS` through the
+    class map's ``dlbm_prefixes`` (or an explicit ``counts_as``).
+
+    Parameters
+    ----------
+    path : str or Path
+        Classified raster.
+    class_map : path, mapping or ClassMap
+        The class-map YAML (see :func:`raster_class_shares`); classes need
+        ``dlbm_prefixes`` or ``counts_as`` to count toward a cover figure.
+    classes : mapping of set name to DLBM codes, optional
+        Overrides or additions to :data:`CLASS_SETS`, as for :func:`land_cover`.
+    boundary, denominator_m2, denominator_source, band, all_touched
+        As in :func:`raster_class_shares`.
+
+    Returns
+    -------
+    DataFrame
+        ``class, codes`` (the set's DLBM codes), ``raster_values, raster_classes,
+        raster_codes`` (pixel values, names and DLBM prefixes of the raster classes
+        counted), ``pixels, area_m2, share, denominator_m2, denominator_source``.  A set
+        no raster class maps to has NaN area and share (not measurable from this raster).
+        ``attrs["method"]`` names the area method.
+
+    Notes
+    -----
+    A raster class counts toward a set when it lies wholly inside the set's codes or
+    shares a code with it that is not a cross-cutting wetland code (the ``wetland`` set):
+    a first-level 林地 class (03) counts toward forest, not toward wetland.  The figure
+    is as fine as the raster's classes: 林地 03 also holds 0303/0304/0306, which the
+    default forest set leaves out; compare ``raster_codes`` with ``codes``.
+
+    Examples
+    --------
+    >>> import numpy as np, rasterio, tempfile, os
+    >>> from affine import Affine
+    >>> p = os.path.join(tempfile.mkdtemp(), "c.tif")
+    >>> with rasterio.open(p, "w", driver="GTiff", width=4, height=1, count=1, dtype="uint8",
+    ...                    crs="EPSG:4490", transform=Affine(0.01, 0, 127, 0, -0.01, 45)) as d:
+    ...     d.write(np.array([[1, 2, 3, 3]], dtype="uint8"), 1)
+    >>> cm = {"classes": {1: {"name": "耕地", "dlbm_prefixes": ["01"]},
+    ...                   2: {"name": "林地", "dlbm_prefixes": ["03"]},
+    ...                   3: {"name": "草地", "dlbm_prefixes": ["04"]}}}
+    >>> lc = raster_land_cover(p, cm)
+    >>> dict(zip(lc["class"], lc["share"].round(6)))
+    {'forest': 0.25, 'forest_grass': 0.75, 'wetland': nan, 'cropland': 0.25}
+    """
+    cmap = as_class_map(class_map)
+    sets = {
+        name: _codes(codes, CLASS_SETS) for name, codes in {**CLASS_SETS, **(classes or {})}.items()
+    }
+    counts = count_pixels(
+        path, band=band, boundary=boundary, all_touched=all_touched, nodata=cmap.nodata
+    )
+    den, source = _denominator(boundary, denominator_m2, denominator_source, counts.valid_area_m2)
+    mapped = cover_values(cmap, sets, wetland=sets.get("wetland", CLASS_SETS["wetland"]))
+    rows = []
+    for name, codes in sets.items():
+        vals = mapped[name]
+        rcs = [cmap.classes[v] for v in vals]
+        a = sum(counts.area_m2.get(v, 0.0) for v in vals) if vals else np.nan
+        rows.append(
+            {
+                "class": name,
+                "codes": " ".join(codes),
+                "raster_values": " ".join(str(v) for v in vals),
+                "raster_classes": " ".join(rc.name for rc in rcs),
+                "raster_codes": " ".join(dict.fromkeys(p for rc in rcs for p in rc.dlbm_prefixes)),
+                "pixels": sum(counts.pixels.get(v, 0) for v in vals),
+                "area_m2": a,
+                "share": a / den if den and vals else np.nan,
+                "denominator_m2": den,
+                "denominator_source": source,
+            }
+        )
+    df = pd.DataFrame(rows, columns=_RASTER_COLUMNS)
+    df.attrs.update(
+        valid_pixel_area_m2=counts.valid_area_m2,
+        method="ellipsoid pixel areas",
+        class_map=cmap.source,
+        raster=str(path),
+    )
+    return df
+
+
+_RASTER_COLUMNS = [
+    "class",
+    "codes",
+    "raster_values",
+    "raster_classes",
+    "raster_codes",
+    "pixels",
+    "area_m2",
+    "share",
+    "denominator_m2",
+    "denominator_source",
+]
 
 # ----------------------------------------------------------------------------- townships
 _NAME_FIELDS = ("XZQMC", "NAME", "name", "MC", "XZQDM")
