@@ -29,12 +29,12 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
+from ._text_table import text_table
 from .layers import CONTROL_LINES
 from .plan import AREA_UNITS, Figure, Plan, Quantity
 from .units import UNIT_LABELS, convert
@@ -558,21 +558,6 @@ def _yes_no(v: bool | None, lang: str) -> str:
     return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
 
 
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(_width(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            str(c) + " " * (w - _width(str(c))) for c, w in zip(cells, widths, strict=True)
-        )
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)]).rstrip()
-
-
 def format_audit(
     plan: Plan,
     findings: list[Finding],
@@ -630,5 +615,5 @@ def format_audit(
             ]
             for r in table.itertuples()
         ]
-        parts += ["", title, _table(headers, rows)]
+        parts += ["", title, text_table(headers, rows, rule="-")]
     return "\n".join(parts)

@@ -10,7 +10,6 @@ as a :class:`Layer`: repaired, 2D, polygonal, in its original CRS, with a ``fid`
 from __future__ import annotations
 
 import logging
-import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from ._roles import (  # the public role names are imported from here
     role_of,
 )
 from ._sources import check_exists, folder_sources, list_layers, read_raw, split_spec
+from ._text_table import text_table
 from .crs import describe, resolve_crs
 from .validate import ValidationReport, validate_layer
 
@@ -562,15 +562,6 @@ def inventory(layers: Iterable[Layer] | Mapping[str, Layer]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    fill = " " * max(width - _width(text), 0)
-    return fill + text if right else text + fill
-
-
 def format_inventory(table: pd.DataFrame) -> str:
     """The inventory as aligned text (Chinese characters count double), problems below.
 
@@ -581,7 +572,8 @@ def format_inventory(table: pd.DataFrame) -> str:
     """
     if table.empty:
         return "no layers"
-    rows = [("layer", "role", "features", "geometry", "CRS (how determined)", "encoding")]
+    headers = ("layer", "role", "features", "geometry", "CRS (how determined)", "encoding")
+    rows = []
     for r in table.itertuples():
         epsg = f"EPSG:{r.epsg} " if pd.notna(r.epsg) else ""
         rows.append(
@@ -594,13 +586,8 @@ def format_inventory(table: pd.DataFrame) -> str:
                 r.encoding if isinstance(r.encoding, str) else "-",
             )
         )
-    widths = [max(_width(row[k]) for row in rows) for k in range(len(rows[0]))]
-    lines = [
-        "  ".join(
-            _pad(cell, w, right=k == 2) for k, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]
+    align = ("left", "left", "right", "left", "left", "left")
+    lines = [text_table(headers, rows, align, rule=None)]
     problems = [(f"{r.source}:{r.layer}", r.problems) for r in table.itertuples() if r.problems]
     if problems:
         lines += ["", "problems:"] + [f"  {label}: {text}" for label, text in problems]
