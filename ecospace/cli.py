@@ -40,6 +40,13 @@ _role_option = click.option(
 _format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+_engine_option = click.option(
+    "--engine",
+    type=click.Choice(["pyogrio", "fiona"]),
+    default="pyogrio",
+    show_default=True,
+    help="Reader for the vector sources.",
+)
 
 
 class _EcospaceGroup(click.Group):
@@ -290,22 +297,13 @@ def layers_command(sources, crs, engine, roles, fmt) -> None:
 
 @cli.command("overlaps")
 @click.argument("sources", nargs=-1, required=True)
-@click.option(
-    "--method",
-    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
-    default="ellipsoid",
-    show_default=True,
-    help="Area method (ellipsoid = the official 2008 survey formula).",
-)
-@click.option("--unit", default="ha", show_default=True, help="m2, ha, km2, mu, wanmu (or 公顷…).")
-@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
-@click.option(
-    "--role", "roles", multiple=True, metavar="LAYER=ROLE", help="Set a layer's role (or none)."
-)
+@_method_option
+@_unit_option
+@_crs_option
+@_engine_option
+@_role_option
 @click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@_format_option
 @click.option(
     "--conflicts",
     "conflicts_path",
@@ -315,25 +313,28 @@ def layers_command(sources, crs, engine, roles, fmt) -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --conflicts file.")
 def overlaps_command(
-    sources, method, unit, crs, roles, denominator, fmt, conflicts_path, overwrite
+    sources, method, unit, crs, engine, roles, denominator, fmt, conflicts_path, overwrite
 ) -> None:
     """Coverage, overlaps, containment and duplicates of the layers in SOURCE...
 
-    The three control lines must not overlap (三条控制线不交叉、不重叠); protected areas
-    must lie inside the red line; every layer inside the county boundary.
+    The three control lines must not overlap (三条控制线不交叉、不重叠): each pair's status
+    is violated from 0.01 ha; protected areas must lie inside the red line, every layer
+    inside the county boundary (the features outside are listed).  Conflict features
+    keep their source rows (a_row, b_row, src_row: 0-based) and the sources' own feature
+    ids (a_src_fid, b_src_fid, src_fid: as QGIS/ArcGIS show them).
     """
     import json
 
     from .crs import to_working
     from .layers import _parse_role_option, load_layers
-    from .overlap import write_conflicts
+    from .overlap import native_fids, write_conflicts
     from .stats import format_county, measure_county
     from .units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
     if conflicts_path and Path(conflicts_path).exists() and not overwrite:
         raise click.UsageError(f"{conflicts_path} exists; add --overwrite to replace it")
-    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs)
+    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
     if not found:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     work = {r: g for r, g in to_working(found).items() if r != "land_use"}
@@ -344,12 +345,22 @@ def overlaps_command(
         by_township=False,
     )
     if conflicts_path:
-        write_conflicts(conflicts_path, figures.conflicts, overwrite=overwrite)
+        fids = {
+            role: native_fids(layer.source, layer.name, expected=len(layer.gdf))
+            for role, layer in found.items()
+            if role in work
+        }
+        write_conflicts(conflicts_path, figures.conflicts, overwrite=overwrite, fids=fids)
     if fmt == "json":
         d = figures.to_dict()
-        d.pop("townships")
-        d.pop("land_cover")
-        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+        for key in ("townships", "land_cover", "land_cover_raster"):
+            d.pop(key)
+        d["outside_features"] = {
+            k: v.drop(columns=v.geometry.name).to_dict(orient="records")
+            for k, v in figures.conflicts.items()
+            if k.startswith("outside_")
+        }
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2, default=str))
     else:
         click.echo(
             format_county(
@@ -366,33 +377,68 @@ def overlaps_command(
 @cli.command("stats")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--by-township", is_flag=True, help="Add the township table (分乡镇统计).")
-@click.option(
-    "--method",
-    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
-    default="ellipsoid",
-    show_default=True,
-    help="Area method (ellipsoid = the official 2008 survey formula).",
-)
-@click.option("--unit", default="ha", show_default=True, help="m2, ha, km2, mu, wanmu (or 公顷…).")
-@click.option("--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none.")
-@click.option(
-    "--role", "roles", multiple=True, metavar="LAYER=ROLE", help="Set a layer's role (or none)."
-)
+@_method_option
+@_unit_option
+@_crs_option
+@_engine_option
+@_role_option
 @click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--landcover",
+    "landcover",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    metavar="TIF",
+    help="Classified land-cover raster: its cover shares beside the parcels' ones.",
 )
-def stats_command(sources, by_township, method, unit, crs, roles, denominator, fmt) -> None:
-    """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table."""
+@click.option(
+    "--classes",
+    "classes_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    metavar="YAML",
+    help="Class map of --landcover [default: TIF's stem + _classes.yaml beside it].",
+)
+@_format_option
+def stats_command(
+    sources,
+    by_township,
+    method,
+    unit,
+    crs,
+    engine,
+    roles,
+    denominator,
+    landcover,
+    classes_path,
+    fmt,
+) -> None:
+    """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table.
+
+    Shares count only the area inside the county boundary.  With --landcover the raster's
+    forest, forest-and-grass, wetland and cropland shares (ellipsoidal pixel areas, pixels
+    whose centre is inside the boundary, the same denominator) are printed beside the
+    land-use parcels' figures.
+    """
     import json
 
     from .crs import to_working
     from .layers import _parse_role_option, load_layers
-    from .stats import format_county, measure_county
+    from .stats import format_county, measure_county, raster_land_cover
     from .units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
-    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs)
+    if classes_path and not landcover:
+        raise click.BadParameter("needs --landcover TIF", param_hint="--classes")
+    if landcover and not classes_path:
+        guess = Path(landcover).with_name(Path(landcover).stem + "_classes.yaml")
+        if not guess.exists():
+            raise click.BadParameter(
+                f"no class map given and {guess} does not exist; pass --classes YAML",
+                param_hint="--landcover",
+            )
+        classes_path = guess
+    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
     if not found:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     work = to_working(found)
@@ -403,17 +449,27 @@ def stats_command(sources, by_township, method, unit, crs, roles, denominator, f
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
     )
+    if landcover:
+        figures.land_cover_raster = raster_land_cover(
+            landcover,
+            classes_path,
+            boundary=work.get("boundary"),
+            denominator_m2=figures.denominator_m2 or None,
+            denominator_source=figures.denominator_source if figures.denominator_m2 else None,
+        )
     if fmt == "json":
         d = figures.to_dict()
-        keep = ("method", "denominator_m2", "denominator_source", "coverage", "land_cover")
+        keep = ("method", "crs", "denominator_m2", "denominator_source", "coverage", "land_cover")
         out = {k: d[k] for k in keep}
+        if landcover:
+            out["land_cover_raster"] = d["land_cover_raster"]
         if by_township:
             out["townships"] = d["townships"]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        sections = (
-            ("coverage", "land_cover", "townships") if by_township else ("coverage", "land_cover")
-        )
+        sections = ("coverage", "land_cover", "land_cover_raster")
+        if by_township:
+            sections += ("townships",)
         click.echo(format_county(figures, unit=unit, sections=sections))
 
 
@@ -482,15 +538,9 @@ def areas_command(
     stored area differs from the computed one (exit status 1 if any).  JSON carries full
     precision; CSV is the area table, or the differing features with --compare-field.
     """
-    import json
-
-    import numpy as np
-    import pandas as pd
-
-    from .area import areas, compare_area_field, method_label
+    from ._area_report import area_csv, area_json, area_summary, area_text
     from .layers import read_layer
-    from .overlap import union_area
-    from .units import UNIT_LABELS, UNITS, normalize_unit, round_balanced
+    from .units import normalize_unit
 
     unit = normalize_unit(unit)
     normalize_unit(field_unit)
@@ -505,142 +555,18 @@ def areas_command(
         if method != "planar":
             raise click.BadParameter("only with --method planar", param_hint="--planar-crs")
         gdf = gdf.to_crs(planar_crs)
-    per_feature = areas(gdf.geometry, method=method)
-    scale = UNITS[unit]
-    total_sum = float(per_feature.sum())
-    total_union = union_area(gdf, method=method)
-    overlapping = total_sum - total_union > max(0.01, 1e-9 * total_sum)
-
-    groups = None
-    if by_field is not None:
-        keys = gdf[by_field].astype(object).where(gdf[by_field].notna(), None)
-        labels = keys.map(lambda v: "(null)" if v is None else str(v))
-        rows = []
-        for value, idx in labels.groupby(labels, sort=True).groups.items():
-            pos = gdf.index.get_indexer(idx)
-            part_sum = float(per_feature[pos].sum())
-            rows.append(
-                {
-                    "value": value,
-                    "features": len(pos),
-                    "sum": part_sum / scale,
-                    "union": union_area(gdf.iloc[pos], method=method) / scale,
-                }
-            )
-        groups = pd.DataFrame(rows, columns=["value", "features", "sum", "union"])
-
-    compared = None
-    if compare_field is not None:
-        compared = compare_area_field(
-            gdf, compare_field, method=method, unit=field_unit,
-            tolerance_m2=tolerance, tolerance_rel=tolerance_rel,
-        )  # fmt: skip
-
-    crs_obj = gdf.crs
-    crs_text = f"EPSG:{crs_obj.to_epsg()}" if crs_obj.to_epsg() else crs_obj.to_string()
+    summary = area_summary(
+        gdf, label=layer.label, crs_how=layer.crs_how, method=method, unit=unit,
+        by_field=by_field, compare_field=compare_field, field_unit=field_unit,
+        tolerance_m2=tolerance, tolerance_rel=tolerance_rel,
+    )  # fmt: skip
     if fmt == "json":
-        doc = {
-            "layer": layer.label,
-            "features": len(gdf),
-            "crs": {"id": crs_text, "name": crs_obj.name, "how": layer.crs_how},
-            "method": method,
-            "method_label": {lang: method_label(method, crs_obj, lang) for lang in ("zh", "en")},
-            "unit": unit,
-            "union": total_union / scale,
-            "sum": total_sum / scale,
-            "overlap": (total_sum - total_union) / scale,
-            "by": by_field,
-            "groups": None if groups is None else groups.to_dict(orient="records"),
-            "compare": None,
-        }
-        if compared is not None:
-            rows = compared.drop(columns=["stored"]).assign(stored=compared["stored"].astype(str))
-            doc["compare"] = {
-                "field": compare_field,
-                "field_unit": normalize_unit(field_unit),
-                "tolerance_m2": tolerance,
-                "tolerance_rel": tolerance_rel,
-                "checked": len(gdf),
-                "differing": json.loads(
-                    rows.reset_index(drop=True).to_json(orient="records", force_ascii=False)
-                ),
-            }
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(area_json(summary))
     elif fmt == "csv":
-        if compared is not None:
-            click.echo(compared.to_csv(index=False), nl=False)
-        else:
-            table = groups if groups is not None else pd.DataFrame(
-                [{"value": "(all)", "features": len(gdf), "sum": total_sum / scale,
-                  "union": total_union / scale}]
-            )  # fmt: skip
-            if groups is not None:
-                total = {"value": "(total)", "features": len(gdf), "sum": total_sum / scale,
-                         "union": total_union / scale}  # fmt: skip
-                table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
-            table = table.rename(columns={"sum": f"sum_{unit}", "union": f"union_{unit}"})
-            click.echo(table.to_csv(index=False), nl=False)
+        click.echo(area_csv(summary), nl=False)
     else:
-        label = UNIT_LABELS[unit]
-        fmt_v = f"{{:,.{decimals}f}}".format
-        click.echo(f"{layer.label}  ({len(gdf)} features)")
-        click.echo(f"CRS     {crs_text}  {crs_obj.name}  ({layer.crs_how})")
-        click.echo(f"method  {method}: {method_label(method, crs_obj, 'zh')}")
-        click.echo(f"        {method_label(method, crs_obj, 'en')}")
-        click.echo(f"unit    {unit} ({label['zh']})")
-        click.echo(f"area (union of features)  {fmt_v(total_union / scale):>18} {unit}")
-        if overlapping:
-            click.echo(
-                f"sum of features           {fmt_v(total_sum / scale):>18} {unit}"
-                f"  (features overlap: {fmt_v((total_sum - total_union) / scale)} {unit}"
-                " counted more than once)"
-            )
-        if groups is not None:
-            parts = round_balanced(groups["sum"].to_numpy(), decimals, total_sum / scale)
-            over_m2 = (groups["sum"] - groups["union"]).to_numpy() * scale
-            show_union = bool((over_m2 > np.maximum(0.01, 1e-9 * groups["sum"] * scale)).any())
-            width = max([len(by_field), 7, *(len(v) for v in groups["value"])])
-            head = f"{by_field:<{width}}  {'features':>8}  {'area (' + unit + ')':>18}"
-            if show_union:
-                head += f"  {'union (' + unit + ')':>18}"
-            click.echo("\n" + head)
-            for row, part in zip(groups.itertuples(), parts, strict=True):
-                line = f"{row.value:<{width}}  {row.features:>8}  {fmt_v(part):>18}"
-                if show_union:
-                    line += f"  {fmt_v(row.union):>18}"
-                click.echo(line)
-            total_text = fmt_v(round(total_sum / scale, decimals))
-            click.echo(f"{'total':<{width}}  {len(gdf):>8}  {total_text:>18}")
-            click.echo(f"(parts rounded to {decimals} decimals to add up to the total: 强制调平)")
-        if compared is not None:
-            allow = f"max({tolerance:g} m², {tolerance_rel:.2%})"
-            click.echo(
-                f"\n{compare_field} ({normalize_unit(field_unit)}) vs computed: "
-                f"{len(compared)} of {len(gdf)} features differ by more than {allow}"
-            )
-            if len(compared):
-                fu = normalize_unit(field_unit)
-                fd = 2 if fu == "m2" else 4
-                shown = compared.head(20)
-                view = pd.DataFrame(
-                    {
-                        "stored": shown["stored"],
-                        f"computed ({fu})": (shown["computed_m2"] / UNITS[fu]).map(
-                            f"{{:,.{fd}f}}".format
-                        ),
-                        f"difference ({fu})": (shown["difference_m2"] / UNITS[fu]).map(
-                            f"{{:+,.{fd}f}}".format
-                        ),
-                        "relative": shown["difference_rel"].map("{:+.3%}".format),
-                        "problem": shown["problem"],
-                    }
-                )
-                if "fid" in shown.columns:
-                    view.insert(0, "fid", shown["fid"])
-                click.echo(view.to_string(index=False))
-                if len(compared) > 20:
-                    click.echo(f"… {len(compared) - 20} more (use --format csv for all)")
-    if compared is not None and len(compared):
+        click.echo(area_text(summary, decimals))
+    if summary.compared is not None and len(summary.compared):
         ctx.exit(1)
 
 

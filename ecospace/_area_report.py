@@ -1,0 +1,235 @@
+"""The area of one layer as the ``ecospace areas`` command shows it (private).
+
+:func:`area_summary` measures a layer once: the union of its features, their sum (larger
+when features overlap), optionally one row per value of a field and the features whose
+stored area field disagrees with the computed area.  The ``*_text``, ``*_json`` and
+``*_csv`` functions render that summary; the command only picks one and prints it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._text_table import display_width, pad
+from .area import Method, areas, compare_area_field, method_label
+from .overlap import union_area
+from .units import UNIT_LABELS, UNITS, normalize_unit, round_balanced
+
+
+@dataclass
+class AreaSummary:
+    """What :func:`area_summary` measured; areas in ``groups`` are in ``unit``, others m²."""
+
+    label: str
+    crs_how: str
+    gdf: gpd.GeoDataFrame
+    method: Method
+    unit: str
+    sum_m2: float
+    union_m2: float
+    by_field: str | None = None
+    #: one row per value of ``by_field``: ``value, features, sum, union``
+    groups: pd.DataFrame | None = None
+    compare_field: str | None = None
+    field_unit: str = "m2"
+    tolerance_m2: float = 1.0
+    tolerance_rel: float = 1e-4
+    #: the features whose stored area differs (:func:`ecospace.area.compare_area_field`)
+    compared: pd.DataFrame | None = None
+
+    @property
+    def overlapping(self) -> bool:
+        """The features overlap: their sum exceeds their union by more than rounding."""
+        return self.sum_m2 - self.union_m2 > max(0.01, 1e-9 * self.sum_m2)
+
+    @property
+    def crs_text(self) -> str:
+        epsg = self.gdf.crs.to_epsg()
+        return f"EPSG:{epsg}" if epsg else self.gdf.crs.to_string()
+
+
+def area_summary(
+    gdf: gpd.GeoDataFrame,
+    *,
+    label: str,
+    crs_how: str,
+    method: Method,
+    unit: str,
+    by_field: str | None = None,
+    compare_field: str | None = None,
+    field_unit: str = "m2",
+    tolerance_m2: float = 1.0,
+    tolerance_rel: float = 1e-4,
+) -> AreaSummary:
+    """Measure a layer: union and sum of its features, per-value rows, stored-area check."""
+    per_feature = areas(gdf.geometry, method=method)
+    union_m2 = union_area(gdf, method=method)
+    scale = UNITS[unit]
+    groups = None
+    if by_field is not None:
+        keys = gdf[by_field].astype(object).where(gdf[by_field].notna(), None)
+        labels = keys.map(lambda v: "(null)" if v is None else str(v))
+        rows = []
+        for value, idx in labels.groupby(labels, sort=True).groups.items():
+            pos = gdf.index.get_indexer(idx)
+            rows.append(
+                {
+                    "value": value,
+                    "features": len(pos),
+                    "sum": float(per_feature[pos].sum()) / scale,
+                    "union": union_area(gdf.iloc[pos], method=method) / scale,
+                }
+            )
+        groups = pd.DataFrame(rows, columns=["value", "features", "sum", "union"])
+    compared = None
+    if compare_field is not None:
+        compared = compare_area_field(
+            gdf, compare_field, method=method, unit=field_unit,
+            tolerance_m2=tolerance_m2, tolerance_rel=tolerance_rel,
+        )  # fmt: skip
+    return AreaSummary(
+        label=label,
+        crs_how=crs_how,
+        gdf=gdf,
+        method=method,
+        unit=unit,
+        sum_m2=float(per_feature.sum()),
+        union_m2=union_m2,
+        by_field=by_field,
+        groups=groups,
+        compare_field=compare_field,
+        field_unit=normalize_unit(field_unit),
+        tolerance_m2=tolerance_m2,
+        tolerance_rel=tolerance_rel,
+        compared=compared,
+    )
+
+
+def area_json(s: AreaSummary) -> str:
+    """The summary as JSON, full precision."""
+    scale = UNITS[s.unit]
+    crs = s.gdf.crs
+    doc = {
+        "layer": s.label,
+        "features": len(s.gdf),
+        "crs": {"id": s.crs_text, "name": crs.name, "how": s.crs_how},
+        "method": s.method,
+        "method_label": {lang: method_label(s.method, crs, lang) for lang in ("zh", "en")},
+        "unit": s.unit,
+        "union": s.union_m2 / scale,
+        "sum": s.sum_m2 / scale,
+        "overlap": (s.sum_m2 - s.union_m2) / scale,
+        "by": s.by_field,
+        "groups": None if s.groups is None else s.groups.to_dict(orient="records"),
+        "compare": None,
+    }
+    if s.compared is not None:
+        rows = s.compared.drop(columns=["stored"]).assign(stored=s.compared["stored"].astype(str))
+        doc["compare"] = {
+            "field": s.compare_field,
+            "field_unit": s.field_unit,
+            "tolerance_m2": s.tolerance_m2,
+            "tolerance_rel": s.tolerance_rel,
+            "checked": len(s.gdf),
+            "differing": json.loads(
+                rows.reset_index(drop=True).to_json(orient="records", force_ascii=False)
+            ),
+        }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def area_csv(s: AreaSummary) -> str:
+    """The differing features (with a compared field), else the area table with its total."""
+    if s.compared is not None:
+        return s.compared.to_csv(index=False)
+    scale = UNITS[s.unit]
+    total = {"features": len(s.gdf), "sum": s.sum_m2 / scale, "union": s.union_m2 / scale}
+    if s.groups is None:
+        table = pd.DataFrame([{"value": "(all)", **total}])
+    else:
+        table = pd.concat([s.groups, pd.DataFrame([{"value": "(total)", **total}])])
+        table = table.reset_index(drop=True)
+    table = table.rename(columns={"sum": f"sum_{s.unit}", "union": f"union_{s.unit}"})
+    return table.to_csv(index=False)
+
+
+def area_text(s: AreaSummary, decimals: int = 2) -> str:
+    """The summary for the terminal: layer, CRS, method, union (and sum), tables below."""
+    unit, scale, crs = s.unit, UNITS[s.unit], s.gdf.crs
+    fmt_v = f"{{:,.{decimals}f}}".format
+    lines = [
+        f"{s.label}  ({len(s.gdf)} features)",
+        f"CRS     {s.crs_text}  {crs.name}  ({s.crs_how})",
+        f"method  {s.method}: {method_label(s.method, crs, 'zh')}",
+        f"        {method_label(s.method, crs, 'en')}",
+        f"unit    {unit} ({UNIT_LABELS[unit]['zh']})",
+        f"area (union of features)  {fmt_v(s.union_m2 / scale):>18} {unit}",
+    ]
+    if s.overlapping:
+        lines.append(
+            f"sum of features           {fmt_v(s.sum_m2 / scale):>18} {unit}"
+            f"  (features overlap: {fmt_v((s.sum_m2 - s.union_m2) / scale)} {unit}"
+            " counted more than once)"
+        )
+    if s.groups is not None:
+        lines += ["", *_groups_text(s, decimals)]
+    if s.compared is not None:
+        lines += ["", *_compared_text(s)]
+    return "\n".join(lines)
+
+
+def _groups_text(s: AreaSummary, decimals: int) -> list[str]:
+    """One row per value, parts rounded to add up to the total (强制调平)."""
+    groups, unit, scale = s.groups, s.unit, UNITS[s.unit]
+    fmt_v = f"{{:,.{decimals}f}}".format
+    parts = round_balanced(groups["sum"].to_numpy(), decimals, s.sum_m2 / scale)
+    over_m2 = (groups["sum"] - groups["union"]).to_numpy() * scale
+    show_union = bool((over_m2 > np.maximum(0.01, 1e-9 * groups["sum"] * scale)).any())
+    width = max([display_width(s.by_field), 7, *(display_width(v) for v in groups["value"])])
+    head = f"{pad(s.by_field, width)}  {'features':>8}  {'area (' + unit + ')':>18}"
+    if show_union:
+        head += f"  {'union (' + unit + ')':>18}"
+    lines = [head]
+    for row, part in zip(groups.itertuples(), parts, strict=True):
+        line = f"{pad(row.value, width)}  {row.features:>8}  {fmt_v(part):>18}"
+        if show_union:
+            line += f"  {fmt_v(row.union):>18}"
+        lines.append(line)
+    total_text = fmt_v(round(s.sum_m2 / scale, decimals))
+    lines.append(f"{'total':<{width}}  {len(s.gdf):>8}  {total_text:>18}")
+    lines.append(f"(parts rounded to {decimals} decimals to add up to the total: 强制调平)")
+    return lines
+
+
+def _compared_text(s: AreaSummary, shown_rows: int = 20) -> list[str]:
+    """How many features differ from their stored area, and the first ``shown_rows``."""
+    compared, fu = s.compared, s.field_unit
+    allow = f"max({s.tolerance_m2:g} m², {s.tolerance_rel:.2%})"
+    lines = [
+        f"{s.compare_field} ({fu}) vs computed: "
+        f"{len(compared)} of {len(s.gdf)} features differ by more than {allow}"
+    ]
+    if not len(compared):
+        return lines
+    fd = 2 if fu == "m2" else 4
+    shown = compared.head(shown_rows)
+    view = pd.DataFrame(
+        {
+            "stored": shown["stored"],
+            f"computed ({fu})": (shown["computed_m2"] / UNITS[fu]).map(f"{{:,.{fd}f}}".format),
+            f"difference ({fu})": (shown["difference_m2"] / UNITS[fu]).map(f"{{:+,.{fd}f}}".format),
+            "relative": shown["difference_rel"].map("{:+.3%}".format),
+            "problem": shown["problem"],
+        }
+    )
+    if "fid" in shown.columns:
+        view.insert(0, "fid", shown["fid"])
+    lines.append(view.to_string(index=False))
+    if len(compared) > shown_rows:
+        lines.append(f"… {len(compared) - shown_rows} more (use --format csv for all)")
+    return lines
