@@ -424,7 +424,7 @@ def stats_command(
 
     from .crs import to_working
     from .layers import _parse_role_option, load_layers
-    from .stats import format_county, measure_county, raster_land_cover
+    from .stats import format_county, measure_county, raster_land_cover, read_class_map
     from .units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
@@ -438,6 +438,7 @@ def stats_command(
                 param_hint="--landcover",
             )
         classes_path = guess
+    class_map = read_class_map(classes_path) if landcover else None  # fail before the overlays
     found = load_layers(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
     if not found:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
@@ -452,7 +453,7 @@ def stats_command(
     if landcover:
         figures.land_cover_raster = raster_land_cover(
             landcover,
-            classes_path,
+            class_map,
             boundary=work.get("boundary"),
             denominator_m2=figures.denominator_m2 or None,
             denominator_source=figures.denominator_source if figures.denominator_m2 else None,

@@ -49,7 +49,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ._errors import CRSError, EcospaceError, GeometryError
+from ._errors import CRSError, GeometryError
 from .area import Method, areas
 
 __all__ = [
@@ -58,8 +58,10 @@ __all__ = [
     "ID_FIELDS",
     "MUST_NOT_OVERLAP",
     "OVERLAP_ROLES",
+    "OVERLAP_TOLERANCE_M2",
     "coverage",
     "dissolve_overlaps",
+    "native_fids",
     "outside_pieces",
     "overlap_area",
     "overlap_matrix",
@@ -77,6 +79,10 @@ CONTROL_LINES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary"
 MUST_NOT_OVERLAP: frozenset[frozenset[str]] = frozenset(
     frozenset(p) for p in combinations(CONTROL_LINES, 2)
 )
+#: A must-not-overlap pair is "violated" when it overlaps on at least this much (m²):
+#: 0.01 ha, the precision plan tables state areas to.  Smaller overlaps are reported with
+#: their area but pass ("ok"); slivers under 1 mm wide are already dropped as noise.
+OVERLAP_TOLERANCE_M2 = 100.0
 #: Roles that enter the overlap matrix, in this order.
 OVERLAP_ROLES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary", "protected_area")
 #: (inner, outer): the inner role must lie inside the outer one (integrated protected
@@ -522,6 +528,7 @@ def coverage(
     *,
     denominator_m2: float | None = None,
     method: Method = "ellipsoid",
+    boundary: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Area covered by each layer: the union (no double counting) beside the plain sum.
 
@@ -533,12 +540,18 @@ def coverage(
         Total area the shares refer to (e.g. the county boundary's computed area);
         shares are NaN without it.
     method : {"ellipsoid", "geodesic", "planar"}
+    boundary : GeoDataFrame, optional
+        The county boundary: only the part of each union inside it counts toward the
+        share (``inside_m2``); the rest is ``outside_m2``.  Default: the ``"boundary"``
+        layer of ``layers`` when there is one.
 
     Returns
     -------
     DataFrame
-        Columns ``role, features, union_m2, sum_m2, double_counted_m2, share``
-        (``share = union_m2 / denominator_m2``).
+        Columns ``role, features, union_m2, sum_m2, double_counted_m2, inside_m2,
+        outside_m2, share``.  With a boundary ``share = inside_m2 / denominator_m2`` (a
+        layer lying outside the county adds nothing to the county's share); without
+        one ``inside_m2``/``outside_m2`` are NaN and ``share = union_m2 / denominator_m2``.
 
     Examples
     --------
@@ -548,12 +561,52 @@ def coverage(
     >>> c = coverage({"protected_area": pa}, denominator_m2=14, method="planar")
     >>> c[["union_m2", "sum_m2", "double_counted_m2", "share"]].values.tolist()
     [[7.0, 8.0, 1.0, 0.5]]
+    >>> county = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 7)], crs="EPSG:4529")
+    >>> c = coverage({"protected_area": pa}, boundary=county, denominator_m2=14, method="planar")
+    >>> c[["union_m2", "inside_m2", "outside_m2", "share"]].values.tolist()
+    [[7.0, 5.0, 2.0, 0.35714285714285715]]
     """
-    check_same_crs(layers)
+    named = dict(layers)
+    if boundary is not None:
+        named["boundary"] = boundary
+    crs = check_same_crs(named)
+    cleaned = {role: _clean(gdf, crs, method) for role, gdf in named.items()}
+    return _coverage_frame(
+        {r: cleaned[r] for r in layers}, cleaned.get("boundary"), denominator_m2, crs, method
+    )
+
+
+COVERAGE_COLUMNS = [
+    "role",
+    "features",
+    "union_m2",
+    "sum_m2",
+    "double_counted_m2",
+    "inside_m2",
+    "outside_m2",
+    "share",
+]
+
+
+def _coverage_frame(cleaned, boundary: _Clean | None, denominator_m2, crs, method, outside=None):
+    """Coverage rows from cleaned layers; ``outside`` caches {role: m² outside the boundary}."""
+    outside = dict(outside or {})
     rows = []
-    for role, gdf in layers.items():
-        c = _clean(gdf, gdf.crs, method)
+    for role, c in cleaned.items():
         u = float(c.area.sum())
+        if boundary is None:
+            inside = out = np.nan
+        else:
+            if role not in outside:
+                outside[role] = (
+                    0.0
+                    if c is boundary
+                    else float(
+                        _areas(_outside_geoms(c.geoms, boundary.geoms)[1], crs, method).sum()
+                    )
+                )
+            out = outside[role]
+            inside = u - out
         rows.append(
             {
                 "role": role,
@@ -561,12 +614,14 @@ def coverage(
                 "union_m2": u,
                 "sum_m2": c.member_area_sum,
                 "double_counted_m2": c.member_area_sum - u,
-                "share": u / denominator_m2 if denominator_m2 else np.nan,
+                "inside_m2": inside,
+                "outside_m2": out,
+                "share": (u if boundary is None else inside) / denominator_m2
+                if denominator_m2
+                else np.nan,
             }
         )
-    return pd.DataFrame(
-        rows, columns=["role", "features", "union_m2", "sum_m2", "double_counted_m2", "share"]
-    )
+    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
 
 
 def _attach_ids(df: pd.DataFrame, gdf: gpd.GeoDataFrame, pos: np.ndarray, prefix: str) -> None:
@@ -642,6 +697,7 @@ def overlap_matrix(
     method: Method = "ellipsoid",
     denominator_m2: float | None = None,
     roles: tuple[str, ...] | None = None,
+    tolerance_m2: float = OVERLAP_TOLERANCE_M2,
     _cleaned: Mapping[str, _Clean] | None = None,
     _pieces_of=None,
 ) -> pd.DataFrame:
@@ -656,12 +712,16 @@ def overlap_matrix(
     roles : tuple of str, optional
         Roles to pair, in order; default: those of :data:`OVERLAP_ROLES` present, or all
         given layers when none of them is.
+    tolerance_m2 : float, default :data:`OVERLAP_TOLERANCE_M2` (100 m² = 0.01 ha)
+        A must-not-overlap pair overlapping on at least this much is ``"violated"``.
 
     Returns
     -------
     DataFrame
         One row per unordered pair: ``role_a, role_b, area_m2, share_of_a, share_of_b,
-        share_of_total, must_not_overlap`` (shares are fractions of each layer's union).
+        share_of_total, must_not_overlap, status`` (shares are fractions of each layer's
+        union; ``status`` is ``"violated"`` or ``"ok"`` for pairs under the
+        三条控制线不交叉、不重叠 rule, empty for the others).
 
     Examples
     --------
@@ -670,8 +730,11 @@ def overlap_matrix(
     >>> red = gpd.GeoDataFrame(geometry=[box(0, 0, 4, 1)], crs="EPSG:4529")
     >>> farm = gpd.GeoDataFrame(geometry=[box(3, 0, 5, 1)], crs="EPSG:4529")
     >>> m = overlap_matrix({"red_line": red, "basic_farmland": farm}, method="planar")
-    >>> m[["area_m2", "share_of_a", "share_of_b", "must_not_overlap"]].values.tolist()
-    [[1.0, 0.25, 0.5, True]]
+    >>> m[["area_m2", "share_of_a", "share_of_b", "must_not_overlap", "status"]].values.tolist()
+    [[1.0, 0.25, 0.5, True, 'ok']]
+    >>> overlap_matrix({"red_line": red, "basic_farmland": farm}, method="planar",
+    ...                tolerance_m2=1)["status"].tolist()
+    ['violated']
     """
     crs = check_same_crs(layers)
     if roles is None:
@@ -688,6 +751,7 @@ def overlap_matrix(
         else:
             area = float(_pieces(ca.geoms, cb.geoms, ca.area, cb.area, crs, method)[3].sum())
         ua, ub = float(ca.area.sum()), float(cb.area.sum())
+        rule = frozenset((ra, rb)) in MUST_NOT_OVERLAP
         rows.append(
             {
                 "role_a": ra,
@@ -696,7 +760,8 @@ def overlap_matrix(
                 "share_of_a": area / ua if ua else np.nan,
                 "share_of_b": area / ub if ub else np.nan,
                 "share_of_total": area / denominator_m2 if denominator_m2 else np.nan,
-                "must_not_overlap": frozenset((ra, rb)) in MUST_NOT_OVERLAP,
+                "must_not_overlap": rule,
+                "status": ("violated" if area >= tolerance_m2 else "ok") if rule else "",
             }
         )
     cols = [
@@ -707,6 +772,7 @@ def overlap_matrix(
         "share_of_b",
         "share_of_total",
         "must_not_overlap",
+        "status",
     ]
     return pd.DataFrame(rows, columns=cols)
 
@@ -858,17 +924,101 @@ def _self_overlap_frame(gdf, clean: _Clean, crs, method: Method) -> gpd.GeoDataF
     return gpd.GeoDataFrame(df, geometry=inter[keep], crs=crs)
 
 
+#: Columns of the in-memory conflict frames holding 0-based source rows, and their names
+#: in the GeoPackage.  A column called ``fid`` would be taken by pyogrio/GDAL as the
+#: GeoPackage's own feature id (and renumbered), so none is written under that name.
+ROW_COLUMNS: dict[str, str] = {
+    "a_fid": "a_row",
+    "b_fid": "b_row",
+    "fid_a": "a_row",
+    "fid_b": "b_row",
+    "fid": "src_row",
+}
+
+
+def _conflict_roles(name: str) -> dict[str, str]:
+    """Role behind each side of a conflict layer (``"a_"``, ``"b_"``, ``""``), by its name."""
+    for kind in ("overlap_", "outside_"):
+        if name.startswith(kind) and "__" in name:
+            ra, rb = name[len(kind) :].split("__", 1)
+            return {"a_": ra, "b_": rb, "": ra}
+    for kind in ("self_overlap_", "duplicate_"):
+        if name.startswith(kind):
+            role = name[len(kind) :]
+            return {"a_": role, "b_": role, "": role}
+    return {}
+
+
+def native_fids(source: str | Path, layer: str | None = None, *, expected: int | None = None):
+    """The source's own feature ids (FIDs), in reading order, or ``None`` where unknown.
+
+    These are the ids QGIS and ArcGIS show: a GeoPackage or FileGDB numbers features from
+    1 (gaps where features were deleted), a shapefile from 0.  ``Layer.gdf["fid"]`` is the
+    0-based reading position, so the native id of row ``i`` is ``native_fids(...)[i]``.
+
+    Parameters
+    ----------
+    source : str or Path
+        The file or ``.gdb`` folder the layer was read from.
+    layer : str, optional
+        Layer name inside the source.
+    expected : int, optional
+        Number of features read; a different count returns ``None`` (never guess).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        ``None`` for GeoParquet (no feature ids) or a source pyogrio cannot list.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, tempfile, os
+    >>> from shapely import box
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.gpkg")
+    >>> gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)] * 3, crs=4529).to_file(p, engine="pyogrio")
+    >>> native_fids(p).tolist()
+    [1, 2, 3]
+    """
+    import pyogrio
+
+    if str(source).lower().endswith((".parquet", ".geoparquet")):
+        return None
+    try:
+        idx = pyogrio.read_dataframe(
+            str(source), layer=layer, read_geometry=False, columns=[], fid_as_index=True
+        ).index
+    except Exception as exc:  # any reader failure means "not known", never a guess
+        log.debug("no native fids for %s:%s (%s)", source, layer, exc)
+        return None
+    fids = np.asarray(idx, dtype=np.int64)
+    if expected is not None and len(fids) != expected:
+        return None
+    return fids
+
+
 def write_conflicts(
     path: str | Path,
     conflicts: Mapping[str, gpd.GeoDataFrame],
     *,
     overwrite: bool = False,
+    fids: Mapping[str, np.ndarray | int | None] | None = None,
+    method: str | None = None,
 ) -> Path:
     """Write conflicts as a GeoPackage, one layer per conflict type.
 
     Empty conflict types are skipped (a GeoPackage layer needs at least its schema; an
-    empty layer would only say "nothing here").  Columns ``area_m2``/``area_ha`` and the
-    source ids are kept as they are.
+    empty layer would only say "nothing here").
+
+    Each feature names its source features twice, so GIS staff find them:
+
+    * ``a_row``/``b_row`` (``src_row`` for containment) — the 0-based row in the source
+      layer as read by ecospace (the ``a_fid``/``b_fid``/``fid`` columns of the frames);
+    * ``a_src_fid``/``b_src_fid`` (``src_fid``) — the source's own feature id, the one
+      QGIS and ArcGIS show (GeoPackage/FileGDB count from 1), when ``fids`` gives it for
+      the role: ``src_fid = fids[role][row]``, or ``row + fids[role]`` for an int;
+
+    beside the id field (``YJJBNTTBBH``, ``ZRBHDMC``…), ``area_m2``/``area_ha`` and
+    ``method``, the area method of ``area_m2``.
 
     Parameters
     ----------
@@ -876,9 +1026,17 @@ def write_conflicts(
         The ``.gpkg`` file to create.
     conflicts : mapping of layer name to GeoDataFrame
         E.g. ``overlap_red_line__basic_farmland``, ``outside_protected_area__red_line``,
-        ``self_overlap_basic_farmland``, ``duplicate_basic_farmland``.
+        ``self_overlap_basic_farmland``, ``duplicate_basic_farmland``; the roles in the
+        name say which source each side comes from.
     overwrite : bool, default False
         Replace an existing file; otherwise an existing file is an error.
+    fids : mapping of role to array or int, optional
+        Native feature ids by row (:func:`native_fids`), or the offset to add to the row
+        (1 for a GeoPackage/FileGDB whose features were never deleted).  Roles left out
+        get no ``src_fid`` column.
+    method : str, optional
+        Area method of ``area_m2``; default ``attrs["area_method"]`` of each frame (set
+        by :func:`ecospace.stats.measure_county`).
 
     Returns
     -------
@@ -887,26 +1045,33 @@ def write_conflicts(
 
     Raises
     ------
-    EcospaceError
+    OutputExistsError
         The file exists and ``overwrite`` is false.
 
     Examples
     --------
-    >>> import geopandas as gpd, tempfile, os
+    >>> import geopandas as gpd, tempfile, os, pyogrio
     >>> from shapely import box
-    >>> g = gpd.GeoDataFrame({"area_m2": [1.0]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:4529")
-    >>> p = write_conflicts(os.path.join(tempfile.mkdtemp(), "c.gpkg"), {"overlap_a__b": g})
-    >>> p.name
-    'c.gpkg'
+    >>> g = gpd.GeoDataFrame({"a_fid": [4], "b_fid": [0], "area_m2": [1.0]},
+    ...                      geometry=[box(0, 0, 1, 1)], crs="EPSG:4529")
+    >>> p = write_conflicts(os.path.join(tempfile.mkdtemp(), "c.gpkg"),
+    ...                     {"overlap_red_line__basic_farmland": g},
+    ...                     fids={"red_line": 1}, method="ellipsoid")
+    >>> back = pyogrio.read_dataframe(p, read_geometry=False)
+    >>> back[["a_row", "a_src_fid", "b_row", "method"]].values.tolist()
+    [[4, 5, 0, 'ellipsoid']]
     """
+    from ._errors import OutputExistsError
+
     path = Path(path)
     if path.exists():
         if not overwrite:
-            raise EcospaceError(
+            raise OutputExistsError(
                 f"{path} already exists; pass overwrite=True (CLI: --overwrite) to replace it"
             )
         path.unlink()
     path.parent.mkdir(parents=True, exist_ok=True)
+    fids = dict(fids or {})
     written = 0
     for name, gdf in conflicts.items():
         if gdf is None or len(gdf) == 0:
@@ -916,10 +1081,36 @@ def write_conflicts(
         polys = shapely.get_type_id(geoms) == 3
         if polys.any():
             geoms[polys] = shapely.multipolygons(geoms[polys], indices=np.arange(polys.sum()))
-        out = gpd.GeoDataFrame(
-            pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), geometry=geoms, crs=gdf.crs
+        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        roles = _conflict_roles(name)
+        cols: dict[str, object] = {}
+        for col in df.columns:
+            if col not in ROW_COLUMNS:
+                continue
+            new = ROW_COLUMNS[col]
+            cols[new] = df[col].to_numpy()
+            side = new[:2] if new[1] == "_" else ""
+            known = fids.get(roles.get(side, ""))
+            if known is None:
+                continue
+            row = df[col].to_numpy(dtype=np.int64)
+            if np.isscalar(known):
+                cols[f"{side}src_fid"] = row + int(known)
+            else:
+                cols[f"{side}src_fid"] = np.asarray(known, dtype=np.int64)[row]
+        rest = df.drop(columns=[c for c in df.columns if c in ROW_COLUMNS])
+        out = pd.concat([pd.DataFrame(cols, index=df.index), rest], axis=1)
+        m = method or gdf.attrs.get("area_method")
+        if m and "area_m2" in out.columns:
+            out["method"] = m
+        out = gpd.GeoDataFrame(out, geometry=geoms, crs=gdf.crs)
+        out.to_file(
+            path,
+            layer=name,
+            driver="GPKG",
+            engine="pyogrio",
+            layer_options={"DESCRIPTION": _CONFLICT_NOTE},
         )
-        out.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
         written += 1
     if written == 0:
         # still leave a file, so "no conflicts" is visible in QGIS as an empty table
@@ -928,3 +1119,11 @@ def write_conflicts(
         )
     log.info("wrote %d conflict layers to %s", written, path)
     return path
+
+
+_CONFLICT_NOTE = (
+    "ecospace conflicts. a_row/b_row/src_row: 0-based row of the source feature as read; "
+    "a_src_fid/b_src_fid/src_fid: the source's own feature id (GeoPackage/FileGDB fid, "
+    "from 1; shapefile FID, from 0), as shown in QGIS/ArcGIS; area_m2 by the area method "
+    "in 'method'."
+)

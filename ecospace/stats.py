@@ -25,8 +25,11 @@ from .area import Method, areas
 from .overlap import (
     CONTAINMENT,
     OVERLAP_ROLES,
+    OVERLAP_TOLERANCE_M2,
     _areas,
     _clean,
+    _coverage_frame,
+    _crs_name,
     _outside,
     _outside_geoms,
     _pieces,
@@ -448,7 +451,9 @@ def township_table(
       formula (the official ellipsoidal one: cutting an edge at a township boundary adds
       a vertex; ~1e-6 of the area, zero for planar area);
     * ``"total"`` — the county: the boundary's area (else the townships' union) and the
-      union area of each role.
+      union area of each role; its ``<role>_share`` is the part of the role inside the
+      county boundary (else inside the townships) over the county's area, so a layer
+      lying outside the county does not raise the county's share.
 
     The rows above the total add up exactly to it in every ``*_m2`` column, and the
     rounded ``*_<unit>`` columns add up to the rounded total (强制调平, largest remainder).
@@ -576,6 +581,14 @@ def township_table(
             )
             .to_numpy()
         ] = np.nan
+        # the county row's share counts only the part inside the county (or, without a
+        # boundary, inside the townships): a layer lying outside adds nothing to it
+        if boundary is not None:
+            _, beyond_county = _outside_geoms(cr.geoms, cb.geoms)
+            inside_total = total - float(_areas(beyond_county, crs, method).sum())
+        else:
+            inside_total = total - not_in
+        share[-1] = inside_total / total_area if total_area > 0 else np.nan
         df[f"{role}_share"] = share
         df[f"{role}_{unit}"] = _balanced(df[f"{role}_m2"].to_numpy() / per, decimals)
         if not_in > _NOTE_M2:
@@ -627,7 +640,13 @@ class CountyFigures:
     land_cover : DataFrame or None
         :func:`land_cover` on the land-use layer (None without one).
     conflicts : dict of str to GeoDataFrame
-        Conflict features by type, ready for :func:`ecospace.overlap.write_conflicts`.
+        Conflict features by type, ready for :func:`ecospace.overlap.write_conflicts`
+        (``attrs["area_method"]`` of each is ``method``).
+    crs : str or None
+        The working CRS the overlays ran in (``"EPSG:4529 CGCS2000 / 3-degree
+        Gauss-Kruger zone 41"``).
+    land_cover_raster : DataFrame or None
+        :func:`raster_land_cover`, when a classified raster was measured too.
     """
 
     denominator_m2: float | None
@@ -640,6 +659,8 @@ class CountyFigures:
     townships: pd.DataFrame | None = None
     land_cover: pd.DataFrame | None = None
     conflicts: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    crs: str | None = None
+    land_cover_raster: pd.DataFrame | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: the tables as lists of records, conflicts as counts and areas."""
@@ -651,6 +672,7 @@ class CountyFigures:
 
         return {
             "method": self.method,
+            "crs": self.crs,
             "denominator_m2": self.denominator_m2,
             "denominator_source": self.denominator_source,
             "coverage": rec(self.coverage),
@@ -659,6 +681,7 @@ class CountyFigures:
             "self_overlaps": rec(self.self_overlaps),
             "townships": rec(self.townships),
             "land_cover": rec(self.land_cover),
+            "land_cover_raster": rec(self.land_cover_raster),
             "conflicts": {
                 k: {"features": len(v), "area_m2": float(v["area_m2"].sum())}
                 for k, v in self.conflicts.items()
@@ -733,21 +756,6 @@ def measure_county(
         source = "none"
     log.debug("denominator %s m² (%s), method %s", denominator_m2, source, method)
 
-    cov = pd.DataFrame(
-        [
-            {
-                "role": role,
-                "features": c.n_features,
-                "union_m2": float(c.area.sum()),
-                "sum_m2": c.member_area_sum,
-                "double_counted_m2": c.member_area_sum - float(c.area.sum()),
-                "share": float(c.area.sum()) / denominator_m2 if denominator_m2 else np.nan,
-            }
-            for role, c in cleaned.items()
-        ],
-        columns=["role", "features", "union_m2", "sum_m2", "double_counted_m2", "share"],
-    )
-
     pair_cache: dict[tuple[str, str], tuple] = {}
 
     def pieces(ra: str, rb: str):
@@ -781,6 +789,7 @@ def measure_county(
         if len(frame):
             conflicts[f"overlap_{ra}__{rb}"] = frame
 
+    outside_boundary: dict[str, float] = {}
     cont_rows = []
     for inner, outer in CONTAINMENT:
         if inner not in layers or outer not in layers:
@@ -790,6 +799,8 @@ def measure_county(
         # vertex-based ellipsoidal formula the two differ by ~1e-6 of the area
         _, rest = _outside_geoms(cleaned[inner].geoms, cleaned[outer].geoms)
         outside = float(_areas(rest, crs, method).sum())
+        if outer == "boundary":
+            outside_boundary[inner] = outside
         inside = inner_m2 - outside
         out_p = None
         if outside >= min_conflict_m2:
@@ -808,6 +819,9 @@ def measure_county(
                 "features_outside": 0 if out_p is None else len(out_p),
             }
         )
+    cov = _coverage_frame(
+        cleaned, cleaned.get("boundary"), denominator_m2, crs, method, outside_boundary
+    )
     containment = pd.DataFrame(
         cont_rows,
         columns=[
@@ -866,7 +880,10 @@ def measure_county(
             denominator_source=source,
             _cleaned=cleaned["land_use"],
         )
+    for frame in conflicts.values():
+        frame.attrs["area_method"] = method
     return CountyFigures(
+        crs=_crs_name(crs),
         denominator_m2=denominator_m2,
         denominator_source=source,
         method=method,
@@ -887,6 +904,7 @@ SECTIONS: tuple[str, ...] = (
     "containment",
     "self_overlaps",
     "land_cover",
+    "land_cover_raster",
     "townships",
 )
 
@@ -895,6 +913,9 @@ _DENOMINATOR_LABELS = {
     "stated": "stated total (规划给定总面积)",
     "none": "none (no boundary layer and no stated total)",
 }
+_STATUS_LABELS = {"violated": "违反 violated", "ok": "符合 ok", "": ""}
+#: Features listed by name under the containment table, per pair (the rest are counted).
+LIST_OUTSIDE = 10
 
 
 def _in_unit(df: pd.DataFrame, unit: str, decimals: int) -> pd.DataFrame:
@@ -907,10 +928,83 @@ def _in_unit(df: pd.DataFrame, unit: str, decimals: int) -> pd.DataFrame:
             out[f"{col[:-3]}_{unit}"] = (v / per).round(decimals)
         elif col == "share" or col.startswith("share_") or col.endswith("_share"):
             out[f"{col}_%"] = (v * 100).round(2)
-        elif col in ("denominator_source", "values", "codes"):
+        elif col in ("denominator_source", "values", "raster_values"):
             continue
         else:
             out[col] = v
+    return out
+
+
+def _cell(v: Any, decimals: int) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, (float, np.floating)):
+        return f"{v:,.{decimals}f}"
+    return str(v)
+
+
+def _table(df: pd.DataFrame, decimals: int) -> str:
+    """``df`` as a text table aligned for Chinese text; numbers right-aligned."""
+    from ._text_table import text_table
+
+    numeric = [
+        pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        for c in df.columns
+    ]
+    rows = [[_cell(v, decimals) for v in r] for r in df.itertuples(index=False)]
+    return text_table(
+        [str(c) for c in df.columns], rows, ["right" if n else "left" for n in numeric]
+    )
+
+
+def _outside_lines(figures: CountyFigures, unit: str, decimals: int) -> list[str]:
+    """Under the containment table: the features outside, by id/name and area."""
+    from .overlap import ID_FIELDS
+
+    per = UNITS[unit]
+    lines = []
+    for row in figures.containment.itertuples():
+        pieces = figures.conflicts.get(f"outside_{row.inner}__{row.outer}")
+        if pieces is None or not len(pieces):
+            continue
+        pieces = pieces.sort_values("area_m2", ascending=False)
+        idf = next((f for f in ID_FIELDS if f in pieces.columns), None)
+        lines.append(f"{row.inner} outside {row.outer}: {len(pieces)} feature(s) 范围外要素")
+        for p in pieces.head(LIST_OUTSIDE).itertuples():
+            label = str(getattr(p, idf)) if idf else ""
+            where = f"row {p.fid}" if "fid" in pieces.columns else ""
+            name = f"{label} ({where})" if label and where else label or where
+            lines.append(
+                f"  {name}  {p.area_m2 / per:,.{decimals}f} {unit}"
+                f" of {p.feature_m2 / per:,.{decimals}f} {unit}"
+            )
+        if len(pieces) > LIST_OUTSIDE:
+            rest = float(pieces["area_m2"].iloc[LIST_OUTSIDE:].sum())
+            lines.append(
+                f"  … {len(pieces) - LIST_OUTSIDE} more, {rest / per:,.{decimals}f} {unit}"
+            )
+    if lines:
+        lines.insert(0, "features outside (row: 0-based row in the source layer):")
+    return lines
+
+
+def _raster_beside_vector(figures: CountyFigures) -> pd.DataFrame:
+    """Raster cover figures beside the land-use parcels' ones, one row per class set."""
+    r = figures.land_cover_raster.set_index("class")
+    v = figures.land_cover.set_index("class") if figures.land_cover is not None else None
+    out = pd.DataFrame({"class": r.index})
+    out["label"] = [CLASS_LABELS.get(c, {}).get("zh", "") for c in r.index]
+    out["codes"] = r["codes"].to_numpy()
+    if v is not None:
+        out["parcels_m2"] = v["area_m2"].reindex(r.index).to_numpy()
+        out["parcels_share"] = v["share"].reindex(r.index).to_numpy()
+    out["raster_classes"] = r["raster_classes"].to_numpy()
+    out["raster_codes"] = r["raster_codes"].to_numpy()
+    out["raster_m2"] = r["area_m2"].to_numpy()
+    out["raster_share"] = r["share"].to_numpy()
+    if v is not None:
+        # (+ 0.0 turns a rounded -0.0 into 0.0)
+        out["difference_pp"] = ((out["raster_share"] - out["parcels_share"]) * 100).round(2) + 0.0
     return out
 
 
@@ -923,6 +1017,10 @@ def format_county(
 ) -> str:
     """The figures as plain-text tables, each header stating method, unit and denominator.
 
+    Columns line up with Chinese text.  Under the overlap matrix ``status`` says whether
+    the three control lines' rule is broken; under the containment table the features
+    outside are listed by id and area.
+
     Examples
     --------
     >>> import geopandas as gpd
@@ -931,6 +1029,8 @@ def format_county(
     >>> text = format_county(measure_county({"red_line": red}, method="planar"), unit="m2")
     >>> "unit: m2" in text and "union_m2" in text
     True
+    >>> print(text.splitlines()[1])
+    CRS (overlay): EPSG:4529 CGCS2000 / 3-degree Gauss-Kruger zone 41
     """
     from .area import METHOD_LABELS
 
@@ -941,33 +1041,61 @@ def format_county(
     if den:
         den_txt += f" = {den / UNITS[unit]:,.{decimals}f} {unit}"
     label = METHOD_LABELS.get(figures.method, {}).get("zh", figures.method)
-    lines = [
-        f"method: {figures.method} — {label}",
+    lines = [f"method: {figures.method} — {label}"]
+    if figures.crs:
+        lines.append(f"CRS (overlay): {figures.crs}")
+    lines += [
         f"unit: {unit}   shares: % of the denominator",
         f"denominator: {den_txt}",
     ]
+    cov = figures.coverage
+    clipped = cov is not None and "inside_m2" in cov and cov["inside_m2"].notna().any()
     titles = {
-        "coverage": "Coverage of each layer (union: overlaps counted once) 覆盖面积",
-        "overlaps": "Overlaps between layers (must_not_overlap: 三条控制线不交叉不重叠) 重叠",
+        "coverage": "Coverage of each layer (union: overlaps counted once) 覆盖面积"
+        + (
+            "; share = area inside the county boundary (县界内面积) / denominator"
+            if clipped
+            else ""
+        ),
+        "overlaps": "Overlaps between layers (status: 三条控制线不交叉不重叠, violated from "
+        f"{OVERLAP_TOLERANCE_M2 / UNITS[unit]:g} {unit}) 重叠",
         "containment": "Containment (area of the inner layer outside the outer one) 包含关系",
         "self_overlaps": "Overlaps and duplicates within a layer 图层内重叠与重复",
-        "land_cover": "Land cover from land-use parcels (DLBM) 地类覆盖率",
+        "land_cover": "Land cover from land-use parcels (DLBM codes) 地类覆盖率",
+        "land_cover_raster": "Land cover from the classified raster beside the parcels "
+        "(raster: ellipsoidal pixel areas; same denominator) 栅格地类覆盖率",
         "townships": "By township (rows add up to 合计; gaps and overlaps as own rows) 分乡镇",
     }
     for name in sections:
-        df = getattr(figures, name)
+        df = getattr(figures, name, None)
         if df is None or len(df) == 0:
             continue
+        if name == "land_cover_raster":
+            df = _raster_beside_vector(figures)
         if name == "townships":
             df = df[[c for c in df.columns if not c.endswith(f"_{unit}") or c == "area_m2"]]
         shown = _in_unit(df, unit, decimals)
+        if name == "overlaps" and "status" in shown:
+            shown["status"] = shown["status"].map(lambda v: _STATUS_LABELS.get(v, v))
         if name == "townships":
             # the balanced (强制调平) columns replace the plainly rounded ones
             for col in figures.townships.columns:
                 if col.endswith(f"_{unit}"):
                     shown[col] = figures.townships[col]
-        table = shown.to_string(index=False, na_rep="", float_format=lambda v: f"{v:,.{decimals}f}")
-        lines += ["", f"== {titles[name]} [{unit}] ==", table]
+        lines += ["", f"== {titles[name]} [{unit}] ==", _table(shown, decimals)]
+        if name == "containment":
+            lines += _outside_lines(figures, unit, decimals)
+        if name == "land_cover_raster":
+            r = figures.land_cover_raster
+            lines.append(
+                f"raster: {r.attrs.get('raster', '')}  classes: {r.attrs.get('class_map', '')}"
+            )
+            missing = r.loc[r["raster_values"] == "", "class"].tolist()
+            if missing:
+                lines.append(
+                    f"no raster class maps to {', '.join(missing)} (not measurable from this "
+                    "raster; add a class with dlbm_prefixes or counts_as to the class map)"
+                )
     notes = figures.townships.attrs.get("notes") if figures.townships is not None else None
     if notes and "townships" in sections:
         lines += ["", "notes:"] + [f"  - {n}" for n in notes]

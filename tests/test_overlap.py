@@ -298,13 +298,17 @@ def test_cli_overlaps_table_and_conflicts(small_gpkg, tmp_path):
         for line in r.output.splitlines()
         if "basic_farmland  " in line and line.split()[0] == "red_line"
     )
-    assert row[2] == "1.00" and row[-1] == "True"
+    assert row[2] == "1.00" and row[-3:] == ["True", "违反", "violated"]
+    assert "CRS (overlay): EPSG:4529 CGCS2000 / 3-degree Gauss-Kruger zone 41" in r.output
     cont = next(
         line.split()
         for line in r.output.splitlines()
         if line.split()[:2] == ["protected_area", "red_line"]
     )
     assert cont[4] == "0.50"
+    # the feature outside, by name, row and area: 乙 is half outside (50 m × 100 m)
+    assert "protected_area outside red_line: 1 feature(s)" in r.output
+    assert "  乙 (row 1)  0.50 ha of 1.00 ha" in r.output
     layers = [n for n, _ in pyogrio.list_layers(out)]
     assert "overlap_red_line__basic_farmland" in layers
     assert "outside_protected_area__red_line" in layers
@@ -328,6 +332,12 @@ def test_cli_overlaps_json(small_gpkg):
     d = json.loads(r.output)
     m = {(x["role_a"], x["role_b"]): x["area_m2"] for x in d["overlaps"]}
     assert m[("red_line", "basic_farmland")] == pytest.approx(10_000)
+    status = {(x["role_a"], x["role_b"]): x["status"] for x in d["overlaps"]}
+    assert status[("red_line", "basic_farmland")] == "violated"
+    assert status[("red_line", "protected_area")] == ""
+    assert d["crs"].startswith("EPSG:4529 ")
+    (feat,) = d["outside_features"]["outside_protected_area__red_line"]
+    assert feat["ZRBHDMC"] == "乙" and feat["area_m2"] == pytest.approx(5_000)
     out = {(x["inner"], x["outer"]): x["outside_m2"] for x in d["containment"]}
     assert out[("protected_area", "red_line")] == pytest.approx(5_000)
     assert d["denominator_m2"] == pytest.approx(1e6)
@@ -347,3 +357,80 @@ def test_slivers_thinner_than_a_millimetre_are_noise_not_overlap():
     # a real overlap 1 cm wide (4 m²) is kept, at its planar area by hand
     c = gpd.GeoDataFrame(geometry=[box(x0 + 400 - 0.01, y0, x0 + 800, y0 + 400)], crs="EPSG:4529")
     assert overlap_area(a, c, method="planar") == pytest.approx(400 * 0.01, rel=1e-6)
+
+
+# ----------------------------------------------------------------------------- rule status
+@pytest.mark.parametrize(
+    ("farm_width", "tolerance", "status"),
+    [
+        (0.5, 100.0, "ok"),  # 0.5 m × 100 m = 50 m² < 100 m²
+        (1.0, 100.0, "violated"),  # 100 m²: at least the tolerance
+        (2.0, 100.0, "violated"),  # 200 m²
+        (0.5, 10.0, "violated"),  # 50 m² ≥ a 10 m² tolerance
+    ],
+)
+def test_overlap_status_against_tolerance(farm_width, tolerance, status):
+    red = gdf(b(0, 0, 100, 100))
+    farm = gdf(b(100 - farm_width, 0, 200, 100))
+    pa = gdf(b(0, 0, 10, 10))
+    m = overlap_matrix(
+        {"red_line": red, "basic_farmland": farm, "protected_area": pa},
+        method="planar",
+        tolerance_m2=tolerance,
+    ).set_index(["role_a", "role_b"])
+    assert m.loc[("red_line", "basic_farmland"), "area_m2"] == pytest.approx(farm_width * 100)
+    assert m.loc[("red_line", "basic_farmland"), "status"] == status
+    # no rule for protected areas: empty status, whatever the overlap
+    assert m.loc[("red_line", "protected_area"), "status"] == ""
+
+
+# ----------------------------------------------------------------------------- coverage
+def test_coverage_counts_only_the_area_inside_the_boundary():
+    county = gdf(b(0, 0, 100, 100))  # 10 000 m²
+    farm = gdf(b(200, 0, 300, 10))  # 1 000 m², all outside the county
+    red = gdf(b(50, 0, 150, 20))  # 2 000 m², half inside
+    c = coverage(
+        {"basic_farmland": farm, "red_line": red},
+        boundary=county,
+        denominator_m2=10_000,
+        method="planar",
+    ).set_index("role")
+    assert c.loc["basic_farmland", ["union_m2", "inside_m2", "outside_m2", "share"]].tolist() == (
+        pytest.approx([1_000, 0, 1_000, 0])
+    )
+    assert c.loc["red_line", ["inside_m2", "outside_m2", "share"]].tolist() == pytest.approx(
+        [1_000, 1_000, 0.1]
+    )
+    # without a boundary the share is of the whole union, and inside/outside are unknown
+    n = coverage({"basic_farmland": farm}, denominator_m2=10_000, method="planar")
+    assert n.loc[0, "share"] == pytest.approx(0.1) and np.isnan(n.loc[0, "inside_m2"])
+
+
+# ----------------------------------------------------------------------------- conflict file
+def test_conflict_file_ids_are_not_swallowed_as_the_gpkg_fid(tmp_path):
+    """0-based rows under their own names; native ids by offset or by an id array."""
+    red = gdf(b(0, 0, 100, 100), b(500, 500, 600, 600), HXMC=["红线一", "红线二"])
+    pa = gdf(
+        b(0, 0, 10, 10), b(550, 550, 650, 650), b(90, 90, 120, 120), ZRBHDMC=["甲", "乙", "丙"]
+    )
+    out = outside_pieces(pa, red, method="planar")
+    assert out["fid"].tolist() == [1, 2]  # the in-memory frame keeps its column name
+    path = write_conflicts(
+        tmp_path / "c.gpkg",
+        {"outside_protected_area__red_line": out},
+        fids={"protected_area": np.array([11, 12, 20])},  # a source with a gap in its fids
+        method="planar",
+    )
+    back = pyogrio.read_dataframe(path, fid_as_index=True)
+    assert "fid" not in back.columns
+    assert back["src_row"].tolist() == [1, 2]
+    assert back["src_fid"].tolist() == [12, 20]
+    assert back["ZRBHDMC"].tolist() == ["乙", "丙"]
+    assert back["method"].tolist() == ["planar", "planar"]
+    # the GeoPackage numbers its own features 1, 2: not the source's
+    assert back.index.tolist() == [1, 2]
+    so = self_overlaps(gdf(b(0, 0, 2, 2), b(1, 1, 3, 3)), method="planar")
+    p2 = write_conflicts(tmp_path / "s.gpkg", {"self_overlap_red_line": so}, fids={"red_line": 1})
+    back = pyogrio.read_dataframe(p2, read_geometry=False)
+    assert back[["a_row", "b_row", "a_src_fid", "b_src_fid"]].values.tolist() == [[0, 1, 1, 2]]
+    assert "method" not in back.columns  # not known: not made up

@@ -169,3 +169,37 @@ def test_townships_add_up(figures, truth):
         )
         assert total[f"{role}_m2"] == pytest.approx(cov.loc[role, "union_m2"])
         assert towns[f"{role}_ha"].sum() == pytest.approx(total[f"{role}_ha"], abs=1e-9)
+
+
+def test_conflict_file_names_the_features_qgis_shows(figures_ellipsoid, working, tmp_path):
+    """src_fid in the conflicts GeoPackage is the fid of the source feature in demo.gpkg."""
+    import pyogrio
+
+    from ecospace.overlap import native_fids, write_conflicts
+
+    src = ROOT / "layers" / "demo.gpkg"
+    names = {"red_line": "STBHHX", "basic_farmland": "YJJBNTBHTB", "protected_area": "ZRBHD"}
+    fids = {r: native_fids(src, n, expected=len(working[r])) for r, n in names.items()}
+    path = write_conflicts(tmp_path / "c.gpkg", figures_ellipsoid.conflicts, fids=fids)
+
+    def source(layer):
+        return pyogrio.read_dataframe(src, layer=layer, read_geometry=False, fid_as_index=True)
+
+    out = pyogrio.read_dataframe(
+        path, layer="outside_protected_area__red_line", read_geometry=False, fid_as_index=True
+    )
+    assert "fid" not in out.columns
+    (row,) = out.itertuples()
+    assert row.src_row == 7 and row.src_fid == 8  # GeoPackage fids count from 1
+    assert source("ZRBHD").loc[row.src_fid, "ZRBHDMC"] == "青山省级风景名胜区" == row.ZRBHDMC
+    assert row.method == "ellipsoid"
+
+    farm = source("YJJBNTBHTB")
+    ov = pyogrio.read_dataframe(path, layer="overlap_red_line__basic_farmland", read_geometry=False)
+    assert (ov["b_src_fid"] == ov["b_row"] + 1).all()
+    assert farm.loc[ov["b_src_fid"], "YJJBNTTBBH"].tolist() == ov["b_YJJBNTTBBH"].tolist()
+    red = source("STBHHX")
+    assert red.loc[ov["a_src_fid"], "HXMC"].tolist() == ov["a_HXMC"].tolist()
+    dup = pyogrio.read_dataframe(path, layer="duplicate_basic_farmland", read_geometry=False)
+    assert farm.loc[dup["a_src_fid"], "YJJBNTTBBH"].tolist() == dup["YJJBNTTBBH_a"].tolist()
+    assert farm.loc[dup["b_src_fid"], "YJJBNTTBBH"].tolist() == dup["YJJBNTTBBH_b"].tolist()
