@@ -7,6 +7,7 @@ figure (id and position) and the field, echoing the bad value and saying what is
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,6 +88,15 @@ PLAN_SCHEMA: dict[str, Any] = {
             },
         },
         "total_area": {**_quantity_schema, "description": "the region's total area as stated"},
+        "survey_area": {
+            **_quantity_schema,
+            "properties": {
+                **_quantity_schema["properties"],
+                "source": {"type": "string", "description": "the survey it comes from"},
+            },
+            "description": "the region's area from a land survey (e.g. 第三次全国国土调查), "
+            "the denominator of `denominator: survey`",
+        },
         "source_text": {"type": "string", "description": "plan text, relative to this file"},
         "denominator": {"enum": list(DENOMINATORS), "default": "boundary"},
         "method": {"enum": list(METHODS), "default": "ellipsoid"},
@@ -233,10 +243,49 @@ class _Problems:
             raise PlanError(head + "\n  ".join(self.items))
 
 
+#: JSON Schema type names as a person editing YAML calls them.
+_JSON_TYPE_NAMES = {"object": "mapping", "array": "list"}
+
+
+def yaml_type(v: Any) -> str:
+    """The YAML name of a parsed value's type: mapping, list, string, integer, number…
+
+    Examples
+    --------
+    >>> yaml_type(5), yaml_type(5.0), yaml_type("5"), yaml_type([5]), yaml_type({}), yaml_type(None)
+    ('integer', 'number', 'string', 'list', 'mapping', 'null')
+    """
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    for kind, name in ((int, "integer"), (float, "number"), (str, "string"), (list, "list"),
+                       (dict, "mapping")):  # fmt: skip
+        if isinstance(v, kind):
+            return name
+    return type(v).__name__
+
+
+def _shown(v: Any) -> str:
+    """A value as the plan file wrote it (``.nan``, ``97065.60``), else its repr."""
+    return getattr(v, "text", None) or repr(v)
+
+
+def _non_finite(data: Any, loc: list) -> list[tuple[list, Any]]:
+    """(location, value) of every NaN or infinite number in a parsed document."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return [(loc, data)]
+    if isinstance(data, dict):
+        return [hit for k, v in data.items() for hit in _non_finite(v, [*loc, k])]
+    if isinstance(data, list):
+        return [hit for i, v in enumerate(data) for hit in _non_finite(v, [*loc, i])]
+    return []
+
+
 def _schema_message(err: Any) -> str:
     """A jsonschema error rewritten for a person editing YAML."""
     v = err.instance
-    shown = getattr(v, "text", None) or repr(v)
+    shown = _shown(v)
     if err.validator == "enum" and list(err.validator_value) == list(OP_ALIASES):
         return f"got {shown}; allowed: {', '.join(OPS)} (or ≥ ≤ 不低于 不少于 不超过 不高于)"
     if err.validator == "enum":
@@ -249,7 +298,10 @@ def _schema_message(err: Any) -> str:
         extra = sorted(set(v) - set(allowed)) if isinstance(v, dict) else []
         return f"unknown field(s) {', '.join(map(repr, extra))}; allowed: {', '.join(allowed)}"
     if err.validator == "type":
-        return f"got {shown} ({type(v).__name__}); expected {err.validator_value}"
+        expected = err.validator_value
+        expected = [expected] if isinstance(expected, str) else list(expected)
+        names = " or ".join(_JSON_TYPE_NAMES.get(t, t) for t in expected)
+        return f"got {shown} ({yaml_type(v)}); expected {names}"
     if err.validator in ("minimum", "exclusiveMinimum", "maximum"):
         bound = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤"}[err.validator]
         return f"got {shown}; must be {bound} {err.validator_value}"
@@ -266,14 +318,20 @@ def _check_schema(data: Any, problems: _Problems) -> None:
     import jsonschema
 
     if not isinstance(data, dict):
-        problems.add([], f"expected a mapping with 'plan' and 'figures', got {type(data).__name__}")
+        problems.add([], f"expected a mapping with 'plan' and 'figures', got {yaml_type(data)}")
         return
     validator = jsonschema.Draft202012Validator(PLAN_SCHEMA)
+    reported = set()
     for err in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path]):
         loc = list(err.absolute_path)
         if err.validator == "required" and "'" in err.message:
             loc = [*loc, err.message.split("'")[1]]
+        reported.add(tuple(loc))
         problems.add(loc, _schema_message(err))
+    # JSON Schema's "number" admits NaN and infinity (YAML .nan, .inf); a plan figure may not
+    for loc, v in _non_finite(data, []):
+        if tuple(loc) not in reported:
+            problems.add(loc, f"got {_shown(v)}; must be a finite number")
 
 
 def _check_role(role: Any, loc: list, problems: _Problems) -> None:
@@ -289,18 +347,25 @@ def _check_semantics(data: dict, problems: _Problems) -> None:
     for name, role in (data.get("aliases") or {}).items():
         _check_role(role, ["aliases", name], problems)
     total = data.get("total_area")
-    if isinstance(total, dict) and "unit" in total:
-        try:
-            if normalize_plan_unit(total["unit"]) not in AREA_UNITS:
-                raise UnitError("")
-        except UnitError:
-            problems.add(
-                ["total_area", "unit"],
-                f"got {total['unit']!r}; the total area needs an area unit: "
-                + ", ".join(AREA_UNITS),
-            )
+    for key, what in (("total_area", "the total area"), ("survey_area", "the survey area")):
+        q = data.get(key)
+        if isinstance(q, dict) and "unit" in q:
+            try:
+                if normalize_plan_unit(q["unit"]) not in AREA_UNITS:
+                    raise UnitError("")
+            except UnitError:
+                problems.add(
+                    [key, "unit"],
+                    f"got {q['unit']!r}; {what} needs an area unit: " + ", ".join(AREA_UNITS),
+                )
     if data.get("denominator") == "stated" and not total:
         problems.add(["denominator"], "'stated' needs a total_area in the plan file")
+    if data.get("denominator") == "survey" and not data.get("survey_area"):
+        problems.add(
+            ["denominator"],
+            "'survey' needs a survey_area in the plan file "
+            "(survey_area: {value, unit, quote, line, source})",
+        )
 
     seen: dict[str, int] = {}
     for i, fig in enumerate(data.get("figures") or []):

@@ -24,6 +24,14 @@ is binding (约束性) and the quote and line it came from::
 Numbers keep the text they were written with: ``97065.60`` is stated to 0.01 ha, ``7512``
 to 1 km².  That *stated precision* decides when a measurement counts as meeting the
 figure (:func:`compare`).
+
+Shares divide by the ``denominator`` the plan names: ``boundary`` (the computed area of
+the boundary layer, the default), ``stated`` (``total_area``) or ``survey`` — the
+area of a land survey, given as ``survey_area`` with the same keys as ``total_area``
+plus ``source``::
+
+    survey_area: {value: 749833, unit: ha, source: 第三次全国国土调查, line: 3}
+    denominator: survey
 """
 
 from __future__ import annotations
@@ -167,9 +175,10 @@ def compare(op: str, stated: float, measured: float, precision: float) -> Status
 
 @dataclass
 class Quantity:
-    """A stated quantity: the region's total area.
+    """A stated quantity: the region's total area, or its survey area.
 
-    ``value_text`` keeps the number as written (``"7512"``) so its precision is known.
+    ``value_text`` keeps the number as written (``"7512"``) so its precision is known;
+    ``source`` names where a survey area comes from (第三次全国国土调查…).
     """
 
     value: float
@@ -178,6 +187,7 @@ class Quantity:
     line: int | None = None
     precision: float | None = None
     value_text: str | None = None
+    source: str | None = None
 
     @property
     def precision_value(self) -> float:
@@ -275,6 +285,7 @@ class Plan:
     region: str | None = None
     code: str | None = None
     total_area: Quantity | None = None
+    survey_area: Quantity | None = None
     source_text: str | None = None
     denominator: str = "boundary"
     method: str = "ellipsoid"
@@ -348,8 +359,7 @@ class _PlanLoader(yaml.SafeLoader):
 
 
 def _construct_float(loader: _PlanLoader, node: yaml.ScalarNode) -> Any:
-    value = yaml.SafeLoader.construct_yaml_float(loader, node)
-    return _Float(value, node.value) if math.isfinite(value) else value
+    return _Float(yaml.SafeLoader.construct_yaml_float(loader, node), node.value)
 
 
 def _construct_int(loader: _PlanLoader, node: yaml.ScalarNode) -> Any:
@@ -421,6 +431,20 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _quantity(q: dict | None) -> Quantity | None:
+    if not q:
+        return None
+    return Quantity(
+        value=float(q["value"]),
+        unit=normalize_plan_unit(q["unit"]),
+        quote=q.get("quote"),
+        line=int(q["line"]) if "line" in q else None,
+        precision=float(q["precision"]) if "precision" in q else None,
+        value_text=_text(q["value"]),
+        source=q.get("source"),
+    )
+
+
 def _build(data: dict, path: Path | None) -> Plan:
     figures = []
     for fig in data["figures"]:
@@ -431,27 +455,20 @@ def _build(data: dict, path: Path | None) -> Plan:
         kw["value_text"] = _text(fig["value"])
         if "precision" in kw:
             kw["precision"] = float(kw["precision"])
+        for key in ("year", "line"):  # JSON Schema's integer admits 2025.0
+            if key in kw:
+                kw[key] = int(kw[key])
         if isinstance(kw.get("classes"), list):
             kw["classes"] = [str(c) for c in kw["classes"]]
         figures.append(Figure(**kw))
-    total = None
-    if data.get("total_area"):
-        t = data["total_area"]
-        total = Quantity(
-            value=float(t["value"]),
-            unit=normalize_plan_unit(t["unit"]),
-            quote=t.get("quote"),
-            line=_plain(t.get("line")),
-            precision=float(t["precision"]) if "precision" in t else None,
-            value_text=_text(t["value"]),
-        )
     region = data.get("region") or {}
     return Plan(
         name=data["plan"],
         figures=figures,
         region=region.get("name"),
         code=region.get("code"),
-        total_area=total,
+        total_area=_quantity(data.get("total_area")),
+        survey_area=_quantity(data.get("survey_area")),
         source_text=data.get("source_text"),
         denominator=data.get("denominator", "boundary"),
         method=data.get("method", "ellipsoid"),
@@ -557,12 +574,13 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         out["region"] = {"name": plan.region or ""}
         if plan.code:
             out["region"]["code"] = plan.code
-    if plan.total_area is not None:
-        t = plan.total_area
-        out["total_area"] = {"value": _number(t.value, t.value_text), "unit": t.unit}
-        for k in ("precision", "quote", "line"):
-            if getattr(t, k) is not None:
-                out["total_area"][k] = getattr(t, k)
+    for key in ("total_area", "survey_area"):
+        t = getattr(plan, key)
+        if t is not None:
+            out[key] = {"value": _number(t.value, t.value_text), "unit": t.unit}
+            for k in ("precision", "quote", "line", "source"):
+                if getattr(t, k) is not None:
+                    out[key][k] = getattr(t, k)
     if plan.source_text:
         out["source_text"] = plan.source_text
     out["denominator"] = plan.denominator

@@ -186,7 +186,37 @@ BASE = "plan: p\nfigures:\n"
         ),
         (
             "  - {id: a, measure: area, role: red_line, op: '>=', value: lots, unit: ha}\n",
-            r"figure 'a' \(#1\) field 'value': got 'lots' \(str\); expected number",
+            r"figure 'a' \(#1\) field 'value': got 'lots' \(string\); expected number",
+        ),
+        (
+            "  - {id: a, measure: area, role: red_line, op: '>=', value: .nan, unit: ha}\n",
+            r"plan\.yaml:3: figure 'a' \(#1\) field 'value': got \.nan; must be a finite number",
+        ),
+        (
+            "  - {id: a, measure: area, role: red_line, op: '>=', value: .inf, unit: ha}\n",
+            r"plan\.yaml:3: figure 'a' \(#1\) field 'value': got \.inf; must be a finite number",
+        ),
+        (
+            "  - {id: a, measure: area, role: red_line, op: '>=', value: 1, unit: ha,"
+            " precision: .NaN}\n",
+            r"figure 'a' \(#1\) field 'precision': got \.NaN; must be a finite number",
+        ),
+        (
+            "  - 5\n",
+            r"plan\.yaml: figure #1: got 5 \(integer\); expected mapping$",
+        ),
+        (
+            "  - {id: a, measure: area, role: red_line, op: '>=', value: 1, unit: ha,"
+            " year: '2025'}\n",
+            r"field 'year': got '2025' \(string\); expected integer",
+        ),
+        (
+            "  - {id: [a], measure: area, role: red_line, op: '>=', value: 1, unit: ha}\n",
+            r"figure #1 field 'id': got \['a'\] \(list\); expected string",
+        ),
+        (
+            "  - {id: a, measure: area, role: red_line, op: '>=', value: 1, unit: ha, quote: {}}\n",
+            r"field 'quote': got \{\} \(mapping\); expected string",
         ),
         (
             "  - {id: a, measure: area, role: red_line, op: '>=', value: -3.5, unit: ha}\n",
@@ -251,6 +281,29 @@ def test_every_problem_is_reported_at_once(tmp_path):
             "plan: p\ntotal_area: {value: 7512, unit: '%'}\nfigures:\n"
             "  - {id: a, measure: area, role: red_line, op: '>=', value: 1, unit: ha}\n",
             r"plan\.yaml:2: field 'total_area\.unit': got '%'; the total area needs an area unit",
+        ),
+        (
+            "plan: p\ntotal_area: {value: .inf, unit: km2, line: 61}\nfigures:\n"
+            "  - {id: a, measure: area, role: red_line, op: '>=', value: 1, unit: ha}\n",
+            r"plan\.yaml:2: field 'total_area\.value': got \.inf; must be a finite number",
+        ),
+        ("plan: p\nfigures: 5\n", r"field 'figures': got 5 \(integer\); expected list"),
+        ("plan: p\nregion: 五常\nfigures: []\n", r"got '五常' \(string\); expected mapping"),
+        (
+            "plan: p\ndenominator: survey\nfigures:\n"
+            "  - {id: a, measure: area, role: red_line, op: '>=', value: 1, unit: ha}\n",
+            r"plan\.yaml: field 'denominator': 'survey' needs a survey_area in the plan file",
+        ),
+        (
+            "plan: p\nsurvey_area: {value: 7498, unit: '%'}\nfigures:\n"
+            "  - {id: a, measure: area, role: red_line, op: '>=', value: 1, unit: ha}\n",
+            r"plan\.yaml:2: field 'survey_area\.unit': got '%'; the survey area needs an area unit",
+        ),
+        (
+            "plan: p\nsurvey_area: {value: 7498, unit: km2, year: 2020}\nfigures:\n"
+            "  - {id: a, measure: area, role: red_line, op: '>=', value: 1, unit: ha}\n",
+            r"field 'survey_area': unknown field\(s\) 'year'; allowed: line, precision, quote, "
+            r"source, unit, value",
         ),
         (
             "plan: p\ndenominator: stated\nfigures:\n"
@@ -396,3 +449,50 @@ def test_unknown_figure_id_lists_the_ids():
 def test_quantity_precision_from_text():
     assert Quantity(7512.0, "km2", value_text="7512").precision_value == 1
     assert Quantity(7512.0, "km2", precision=0.5).precision_value == 0.5
+
+
+def test_non_finite_numbers_are_listed_with_the_other_problems(tmp_path):
+    text = (
+        "plan: p\ntotal_area: {value: .inf, unit: km2}\nfigures:\n"
+        "  - {id: a, measure: area, role: red_line, op: '>=', value: .nan, unit: ha}\n"
+        "  - {id: b, measure: area, role: red_lines, op: '>=', value: 1, unit: ha}\n"
+    )
+    with pytest.raises(PlanError, match=r"^2 problems in plan file") as info:
+        load_plan(write(tmp_path, text))
+    # the role is checked once the schema is met; the NaN and the infinity come first
+    assert "field 'total_area.value': got .inf; must be a finite number" in str(info.value)
+    assert "figure 'a' (#1) field 'value': got .nan; must be a finite number" in str(info.value)
+
+
+SURVEY = """\
+plan: p
+total_area: {value: 7512, unit: km2, line: 61}
+survey_area:
+  {value: 749833, unit: ha, quote: 调查面积749833公顷, line: 3, source: 第三次全国国土调查}
+denominator: survey
+figures:
+  - {id: a, measure: share, role: red_line, op: '>=', value: 30.73, unit: '%'}
+"""
+
+
+def test_whole_number_floats_become_integers(tmp_path):
+    # JSON Schema counts 2025.0 as an integer; the plan keeps it as the int 2025
+    text = BASE + "  - {id: a, measure: area, role: red_line, op: '>=', value: 1, unit: ha,"
+    text += " year: 2025.0, line: 12.0}\n"
+    f = load_plan(write(tmp_path, text)).figure("a")
+    assert (f.year, f.line) == (2025, 12)
+    assert type(f.year) is int and type(f.line) is int
+
+
+def test_survey_area_loads_and_round_trips(tmp_path):
+    plan = load_plan(write(tmp_path, SURVEY))
+    s = plan.survey_area
+    assert (s.value, s.unit, s.line, s.source) == (749833, "ha", 3, "第三次全国国土调查")
+    assert s.precision_value == 1
+    assert plan.denominator == "survey"
+    out = tmp_path / "again.yaml"
+    text = dump_plan(plan, out)
+    assert "survey_area:" in text and "source: 第三次全国国土调查" in text
+    again = load_plan(out)
+    again.path = plan.path
+    assert again == plan
