@@ -10,6 +10,9 @@ A plan states an area, its share of the total and the total; often the three dis
     with the stated total — the plan divided by another area (a survey area);
 ``implied_totals_disagree``
     the shares imply totals that cannot all be the same;
+``implied_total_is_survey``, ``survey_mismatch``
+    when the plan file gives a ``survey_area``: the total the shares imply is (a note)
+    or is not (an error) that survey area;
 ``restated``, ``contradictory``, ``weaker_target``, ``restated_coarser``
     one quantity stated twice (same role or class set, same year or no year) with values
     that differ beyond their precision, that cannot both hold, or that agree only at the
@@ -136,6 +139,14 @@ def _op(op: str) -> str:
     return {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}[op]
 
 
+def _says(f: Figure, lang: str) -> str:
+    """'为2323平方公里' / '不低于230423.56公顷' (zh), 'says ≥ 230423.56 ha' (en)."""
+    if lang == "zh":
+        word = {">=": "不低于", "<=": "不高于", "=": "为", ">": "高于", "<": "低于"}[f.op]
+        return f"{word}{_written(f, 'zh')}"
+    return f"says {_op(f.op)} {_written(f, 'en')}"
+
+
 def _pairs(plan: Plan) -> list[tuple[Figure, Figure]]:
     """(area figure, share figure) of one subject: same line, else same year."""
     areas = [f for f in plan.figures if f.is_area and f.subject]
@@ -152,21 +163,26 @@ def _pairs(plan: Plan) -> list[tuple[Figure, Figure]]:
 # --------------------------------------------------------------------------- implied totals
 
 
-def implied_totals(plan: Plan) -> pd.DataFrame:
+def implied_totals(plan: Plan, *, lang: Literal["zh", "en"] = "zh") -> pd.DataFrame:
     """The total area each area + share pair implies, with the interval its precision allows.
 
     Parameters
     ----------
     plan : Plan
+    lang : {"zh", "en"}, default "zh"
+        Language of the ``area`` and ``share`` columns (the figures as written, with
+        their units: ``500.51万亩`` or ``500.51 × 10,000 mu``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per pair: ``subject``, ``area_id``, ``share_id``, ``line``, ``area``
-        (as written), ``share_pct``, ``area_ha``, ``implied_total_ha``, ``implied_low_ha``,
-        ``implied_high_ha``, ``implied_total_km2``, ``stated_total_ha``,
+        One row per pair: ``subject``, ``area_id``, ``share_id``, ``line``, ``area`` and
+        ``share`` (as written), ``share_pct``, ``area_ha``, ``implied_total_ha``,
+        ``implied_low_ha``, ``implied_high_ha``, ``implied_total_km2``, ``stated_total_ha``,
         ``share_of_stated_pct`` (area ÷ stated total), ``share_consistent`` (that share
-        rounds to the stated one) and ``stated_total_in_interval``.
+        rounds to the stated one), ``stated_total_in_interval``, and for a plan with a
+        ``survey_area``, ``survey_area_ha`` and ``survey_area_in_interval`` (NaN and None
+        without one).
 
     Notes
     -----
@@ -183,6 +199,8 @@ def implied_totals(plan: Plan) -> pd.DataFrame:
     """
     total = plan.total_area
     t = _interval_ha(total) if total is not None else None
+    survey = plan.survey_area
+    u = _interval_ha(survey) if survey is not None else None
     rows = []
     for a, s in _pairs(plan):
         v, lo, hi = _interval_ha(a)
@@ -196,8 +214,8 @@ def implied_totals(plan: Plan) -> pd.DataFrame:
             "area_id": a.id,
             "share_id": s.id,
             "line": s.line,
-            "area": _written(a, "en"),
-            "share": _written(s, "en"),
+            "area": _written(a, lang),
+            "share": _written(s, lang),
             "share_pct": s.value,
             "area_ha": v,
             "implied_total_ha": implied,
@@ -208,16 +226,21 @@ def implied_totals(plan: Plan) -> pd.DataFrame:
             "share_of_stated_pct": 100 * v / t[0] if t else math.nan,
             "share_consistent": None,
             "stated_total_in_interval": None,
+            "survey_area_ha": u[0] if u else math.nan,
+            "survey_area_in_interval": None,
         }
         if t:
             # the share interval the area and total intervals allow, against the stated one
             row["share_consistent"] = bool(lo / t[2] <= shi and hi / t[1] >= slo)
             row["stated_total_in_interval"] = bool(t[2] >= low and t[1] <= high)
+        if u:
+            row["survey_area_in_interval"] = bool(u[2] >= low and u[1] <= high)
         rows.append(row)
     columns = [
         "subject", "area_id", "share_id", "line", "area", "share", "share_pct", "area_ha",
         "implied_total_ha", "implied_low_ha", "implied_high_ha", "implied_total_km2",
         "stated_total_ha", "share_of_stated_pct", "share_consistent", "stated_total_in_interval",
+        "survey_area_ha", "survey_area_in_interval",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
@@ -258,8 +281,57 @@ def _share_findings(plan: Plan, table: pd.DataFrame) -> list[Finding]:
     return out
 
 
+def _survey_name(survey: Quantity, lang: str) -> str:
+    """'调查面积749833公顷（第三次全国国土调查，第3行）' / 'survey area 749833 ha (…, line 3)'."""
+    where = [survey.source] if survey.source else []
+    if survey.line is not None:
+        where.append(f"第{survey.line}行" if lang == "zh" else f"line {survey.line}")
+    if lang == "zh":
+        return f"调查面积{_written(survey, 'zh')}" + (f"（{'，'.join(where)}）" if where else "")
+    return f"survey area {_written(survey, 'en')}" + (f" ({', '.join(where)})" if where else "")
+
+
+def _survey_findings(plan: Plan, table: pd.DataFrame, low: float, high: float) -> list[Finding]:
+    """The total the shares imply against the plan file's survey area."""
+    survey = plan.survey_area
+    if survey is None or not len(table):
+        return []
+    ids = [*table.area_id, *table.share_id]
+    v, ulo, uhi = _interval_ha(survey)
+    details = {"implied_low_ha": low, "implied_high_ha": high, "survey_area_ha": v}
+    n = len(table)
+    if ulo <= high and uhi >= low:
+        return [
+            Finding(
+                "implied_total_is_survey",
+                "info",
+                ids,
+                f"{n}个比例反推的总面积{low:.0f}–{high:.0f}公顷与{_survey_name(survey, 'zh')}"
+                "一致：规划的比例以调查面积为分母",
+                f"the {n} share(s) imply a total of {low:,.0f}–{high:,.0f} ha, which agrees "
+                f"with the {_survey_name(survey, 'en')}: the plan's shares divide by the survey "
+                "area",
+                details,
+            )
+        ]
+    mid = (low + high) / 2
+    diff = mid - v
+    return [
+        Finding(
+            "survey_mismatch",
+            "error",
+            ids,
+            f"{n}个比例反推的总面积为{low:.0f}–{high:.0f}公顷，与{_survey_name(survey, 'zh')}"
+            f"不符，相差约{diff:.0f}公顷（{100 * diff / v:.2f}%）",
+            f"the {n} share(s) imply a total of {low:,.0f}–{high:,.0f} ha, not the "
+            f"{_survey_name(survey, 'en')}: about {diff:,.0f} ha ({100 * diff / v:.2f} %) apart",
+            details,
+        )
+    ]
+
+
 def _implied_total_findings(plan: Plan, table: pd.DataFrame) -> list[Finding]:
-    if len(table) < 2:
+    if not len(table):
         return []
     ids = [*table.area_id, *table.share_id]
     low, high = table.implied_low_ha.max(), table.implied_high_ha.min()
@@ -284,11 +356,17 @@ def _implied_total_findings(plan: Plan, table: pd.DataFrame) -> list[Finding]:
                 {"implied": table[_IMPLIED_COLUMNS].to_dict("records")},
             )
         ]
+    survey_found = _survey_findings(plan, table, low, high)
+    is_survey = any(f.kind == "implied_total_is_survey" for f in survey_found)
+    if len(table) < 2:  # one pair: share_mismatch already compares it with the stated total
+        return survey_found
     mid = (low + high) / 2
     total = plan.total_area
     details = {"implied_low_ha": low, "implied_high_ha": high, "implied_total_ha": mid}
     n = len(table)
     if total is None:
+        if is_survey:
+            return survey_found
         return [
             Finding(
                 "implied_total",
@@ -298,13 +376,19 @@ def _implied_total_findings(plan: Plan, table: pd.DataFrame) -> list[Finding]:
                 f"the {n} shares all imply a total between {low:,.0f} and {high:,.0f} ha "
                 f"(about {mid / 100:,.2f} km²)",
                 details,
-            )
+            ),
+            *survey_found,
         ]
     v, tlo, thi = _interval_ha(total)
     details["stated_total_ha"] = v
     if tlo <= high and thi >= low:
-        return []
+        return survey_found
     diff = v - mid
+    if is_survey:
+        used_zh = f"（即{_survey_name(plan.survey_area, 'zh')}）"
+        used_en = f" (the {_survey_name(plan.survey_area, 'en')})"
+    else:
+        used_zh, used_en = "（可能为调查面积）", " (a survey area?)"
     return [
         Finding(
             "implied_total",
@@ -312,13 +396,14 @@ def _implied_total_findings(plan: Plan, table: pd.DataFrame) -> list[Finding]:
             ids,
             f"{n}个比例共同反推的总面积为{low:.0f}–{high:.0f}公顷（约{mid / 100:.2f}平方公里），"
             f"而非所述总面积{_written(total, 'zh')}{_where(total, 'zh')}：规划计算比例时使用的是约"
-            f"{mid:.0f}公顷的面积（可能为调查面积），相差{diff:.0f}公顷（{100 * diff / v:.2f}%）",
+            f"{mid:.0f}公顷的面积{used_zh}，相差{diff:.0f}公顷（{100 * diff / v:.2f}%）",
             f"all {n} shares imply one total between {low:,.0f} and {high:,.0f} ha "
             f"(about {mid / 100:,.2f} km²), not the stated {_written(total, 'en')}"
-            f"{_where(total, 'en')}: the plan used an area of about {mid:,.0f} ha (a survey "
-            f"area?), {diff:,.0f} ha ({100 * diff / v:.2f} %) less than the stated total",
+            f"{_where(total, 'en')}: the plan used an area of about {mid:,.0f} ha{used_en}, "
+            f"{diff:,.0f} ha ({100 * diff / v:.2f} %) less than the stated total",
             details,
-        )
+        ),
+        *survey_found,
     ]
 
 
@@ -349,12 +434,12 @@ def _restated_findings(plan: Plan) -> list[Finding]:
                 conv_zh = f"（即{vb_in_a:.2f}{UNIT_LABELS[a.unit]['zh']}）"
                 conv_en = f" (= {vb_in_a:,.2f} {UNIT_LABELS[a.unit]['en']})"
             both_zh = (
-                f"{_name(a, 'zh')}{_where(a, 'zh')}为{_op(a.op)}{_written(a, 'zh')}，"
-                f"{_name(b, 'zh')}{_where(b, 'zh')}为{_op(b.op)}{_written(b, 'zh')}{conv_zh}"
+                f"{_name(a, 'zh')}{_where(a, 'zh')}{_says(a, 'zh')}，"
+                f"{_name(b, 'zh')}{_where(b, 'zh')}{_says(b, 'zh')}{conv_zh}"
             )
             both_en = (
-                f"{a.id}{_where(a, 'en')} says {_op(a.op)} {_written(a, 'en')}, "
-                f"{b.id}{_where(b, 'en')} says {_op(b.op)} {_written(b, 'en')}{conv_en}"
+                f"{a.id}{_where(a, 'en')} {_says(a, 'en')}, "
+                f"{b.id}{_where(b, 'en')} {_says(b, 'en')}{conv_en}"
             )
             if max(alo, blo) > min(ahi, bhi):
                 out.append(
@@ -572,6 +657,7 @@ def format_audit(
             "plan": plan.name,
             "path": str(plan.path) if plan.path else None,
             "total_area": asdict(plan.total_area) if plan.total_area else None,
+            "survey_area": asdict(plan.survey_area) if plan.survey_area else None,
             "findings": [asdict(f) for f in findings],
             "implied_totals": [
                 {k: (None if _nan(v) else v) for k, v in r.items()}
@@ -607,13 +693,17 @@ def format_audit(
             [
                 r.area_id,
                 r.share_id,
-                r.area,
-                r.share,
+                _written(plan.figure(r.area_id), lang),
+                _written(plan.figure(r.share_id), lang),
                 f"{r.implied_total_ha:,.1f}",
                 f"{r.implied_low_ha:,.0f}–{r.implied_high_ha:,.0f}",
                 _yes_no(r.stated_total_in_interval, lang),
             ]
             for r in table.itertuples()
         ]
+        if plan.survey_area is not None:
+            headers.append("含调查面积" if lang == "zh" else "survey area inside")
+            for row, r in zip(rows, table.itertuples(), strict=True):
+                row.append(_yes_no(r.survey_area_in_interval, lang))
         parts += ["", title, text_table(headers, rows, rule="-")]
     return "\n".join(parts)

@@ -491,7 +491,8 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 
     plan = load_plan(plan_file)
     findings = audit_plan(plan)
-    click.echo(format_audit(plan, findings, implied_totals(plan), fmt=fmt, lang=lang))
+    table = implied_totals(plan, lang=lang)
+    click.echo(format_audit(plan, findings, table, fmt=fmt, lang=lang))
     if any(f.severity == "error" for f in findings):
         ctx.exit(1)
 

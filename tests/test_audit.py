@@ -289,3 +289,88 @@ def test_cli_audit_bad_plan_is_a_usage_error(tmp_path):
     assert result.exit_code == 2
     assert "missing required field 'measure'" in result.output
     assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- language, survey area
+
+
+def test_chinese_table_and_messages_use_chinese_units(wuchang):
+    _, findings, _ = wuchang
+    result = CliRunner().invoke(cli, ["audit", str(WUCHANG)])
+    table = result.output.split("由面积与比例反推的总面积")[1]
+    assert "500.51万亩" in table and "230423.56公顷" in table
+    assert "mu" not in table and " ha" not in table
+    (restated,) = [f for f in findings if f.kind == "restated"]
+    # a fact is "为 2323 平方公里", a floor "不低于 230423.56 公顷": no "为=" or "为≥"
+    assert "（第12行）为2323平方公里" in restated.message_zh
+    assert "（第504行）不低于230423.56公顷" in restated.message_zh
+    assert "为=" not in restated.message_zh and "为≥" not in restated.message_zh
+
+
+def test_implied_totals_written_in_either_language(wuchang):
+    plan, _, _ = wuchang
+    zh = implied_totals(plan).set_index("subject")
+    en = implied_totals(plan, lang="en").set_index("subject")
+    assert zh.loc["classes:cropland", "area"] == "500.51万亩"
+    assert en.loc["classes:cropland", "area"] == "500.51 × 10,000 mu"
+    assert en.loc["red_line", "area"] == "230423.56 ha"
+
+
+def survey_plan(survey_ha):
+    # 495.00 ha at 50.00 % and 198.00 ha at 20.00 % both imply 990 ha:
+    # [494.995 / 0.50005, 495.005 / 0.49995] ∩ [197.995 / 0.20005, 198.005 / 0.19995]
+    plan = plan_of(
+        area("a", "red_line", 495.0, text="495.00", line=1),
+        share("s", "red_line", 50.0, text="50.00", line=1),
+        area("b", "protected_area", 198.0, text="198.00", line=2),
+        share("t", "protected_area", 20.0, text="20.00", line=2),
+        total=(1000, "ha", "1000"),
+    )
+    plan.survey_area = Quantity(
+        survey_ha, "ha", line=3, value_text=str(survey_ha), source="第三次全国国土调查"
+    )
+    return plan
+
+
+def test_shares_that_divide_by_the_survey_area():
+    findings = audit_plan(survey_plan(990))
+    got = [(f.kind, f.severity) for f in findings]
+    assert ("implied_total_is_survey", "info") in got
+    assert ("survey_mismatch", "error") not in got
+    (implied,) = [f for f in findings if f.kind == "implied_total"]
+    assert "即调查面积990公顷（第三次全国国土调查，第3行）" in implied.message_zh
+    (note,) = [f for f in findings if f.kind == "implied_total_is_survey"]
+    assert note.details["survey_area_ha"] == 990
+    low = max(494.995 / 0.50005, 197.995 / 0.20005)  # 989.89
+    high = min(495.005 / 0.49995, 198.005 / 0.19995)  # 990.11
+    assert note.details["implied_low_ha"] == pytest.approx(low)
+    assert note.details["implied_high_ha"] == pytest.approx(high)
+    table = implied_totals(survey_plan(990))
+    assert table.survey_area_in_interval.tolist() == [True, True]
+    assert table.survey_area_ha.tolist() == [990, 990]
+
+
+def test_survey_area_the_shares_do_not_imply():
+    findings = audit_plan(survey_plan(980))
+    (bad,) = [f for f in findings if f.kind == "survey_mismatch"]
+    assert bad.severity == "error"
+    # midpoint of [989.89, 990.11] minus 980: 10 ha, 1.02 % of 980
+    assert "相差约10公顷（1.02%）" in bad.message_zh
+    assert "survey area 980 ha (第三次全国国土调查, line 3)" in bad.message_en
+    (implied,) = [f for f in findings if f.kind == "implied_total"]
+    assert "可能为调查面积" in implied.message_zh
+
+
+def test_cli_audit_shows_the_survey_column(tmp_path):
+    path = tmp_path / "survey.yaml"
+    path.write_text(
+        "plan: p\nsurvey_area: {value: 1000, unit: ha, source: 三调}\nfigures:\n"
+        "  - {id: a, measure: area, role: red_line, op: '>=', value: 500, unit: ha, line: 1}\n"
+        "  - {id: s, measure: share, role: red_line, op: '>=', value: 50, unit: '%', line: 1}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["audit", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "含调查面积" in result.output and "implied_total_is_survey" in result.output
+    doc = json.loads(CliRunner().invoke(cli, ["audit", str(path), "--format", "json"]).output)
+    assert doc["survey_area"]["source"] == "三调"
