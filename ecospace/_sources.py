@@ -166,7 +166,12 @@ def _arc_step(engine: str):
 
 
 def _read_frame(path: str, layer: str | None, engine: str, encoding: str | None, label: str):
-    """GeoDataFrame from pyogrio or fiona; reader warnings collected, errors wrapped.
+    """GeoDataFrame from pyogrio or fiona, its native feature ids; warnings kept, errors wrapped.
+
+    The feature ids are the ones GDAL reports (and QGIS/ArcGIS show): from 1 in a
+    GeoPackage or FileGDB, from 0 in a shapefile.  pyogrio gives them as the index
+    (``fid_as_index``); geopandas drops them with fiona, so they are listed again from the
+    collection's keys, in the same sequential order.
 
     A geometry GEOS cannot build (a ring of NaN) fails the whole read in both engines;
     then the layer is read again feature by feature and such geometries come back as
@@ -179,26 +184,46 @@ def _read_frame(path: str, layer: str | None, engine: str, encoding: str | None,
     with warnings.catch_warnings(record=True) as caught, _arc_step(engine):
         warnings.simplefilter("always")
         try:
-            gdf = gpd.read_file(path, engine=engine, **kwargs)
+            if engine == "pyogrio":
+                gdf = gpd.read_file(path, engine=engine, fid_as_index=True, **kwargs)
+                fids = gdf.index.to_numpy(dtype=np.int64)
+            else:
+                gdf = gpd.read_file(path, engine=engine, **kwargs)
+                fids = _fiona_fids(path, kwargs, len(gdf))
         except shapely.errors.ShapelyError:
-            gdf, unreadable = _read_tolerant(path, kwargs, label)
+            gdf, fids, unreadable = _read_tolerant(path, kwargs, label)
         except Exception as exc:  # pyogrio/fiona/GDAL errors of every kind
             raise _ogr_error(label.rsplit(":", 1)[0], layer, exc) from exc
     notes = sorted({str(w.message)[:200] for w in caught if issubclass(w.category, RuntimeWarning)})
-    return gdf, notes, unreadable
+    return gdf.reset_index(drop=True), fids, notes, unreadable
+
+
+def _fiona_fids(path: str, kwargs: dict, n: int) -> np.ndarray:
+    import fiona
+
+    with fiona.open(path, **kwargs) as src:
+        fids = np.fromiter((int(k) for k in src.keys()), dtype=np.int64)
+    if len(fids) != n:  # never pair a feature with another's id
+        raise LayerReadError(
+            f"{path}: fiona listed {len(fids)} feature ids for {n} features; "
+            f"read it with the pyogrio engine"
+        )
+    return fids
 
 
 def _read_tolerant(path: str, kwargs: dict, label: str):
     import pyogrio
 
     try:
-        attrs = pyogrio.read_dataframe(path, read_geometry=False, **kwargs)
+        attrs = pyogrio.read_dataframe(path, read_geometry=False, fid_as_index=True, **kwargs)
         meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], **kwargs)
     except Exception as exc:
         raise _ogr_error(label.rsplit(":", 1)[0], kwargs.get("layer"), exc) from exc
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     unreadable = np.flatnonzero(shapely.is_missing(geoms) & (wkb != None))  # noqa: E711
-    return gpd.GeoDataFrame(attrs, geometry=geoms, crs=meta["crs"]), unreadable
+    fids = attrs.index.to_numpy(dtype=np.int64)
+    gdf = gpd.GeoDataFrame(attrs.reset_index(drop=True), geometry=geoms, crs=meta["crs"])
+    return gdf, fids, unreadable
 
 
 def _count_curves(path: str, layer: str) -> int:
@@ -230,9 +255,13 @@ def _count_curves(path: str, layer: str) -> int:
 
 @dataclass
 class RawLayer:
-    """A layer as read, before CRS and validation: frame, encoding and reading facts."""
+    """A layer as read, before CRS and validation: frame, encoding and reading facts.
+
+    ``fids`` holds the native feature id of each row (GeoParquet: the 0-based row).
+    """
 
     gdf: gpd.GeoDataFrame
+    fids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     encoding: str | None = "UTF-8"
     enc_how: str = "format"
     counts: dict[str, int] = field(default_factory=dict)
@@ -295,8 +324,10 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
                 gdf = gpd.read_parquet(p)
             except Exception as exc:
                 raise _ogr_error(path, None, exc) from exc
+            gdf = gdf.reset_index(drop=True)
+            fids = np.arange(len(gdf), dtype=np.int64)  # as GDAL's Parquet driver numbers rows
         else:
-            gdf, gdal_notes, unreadable = _read_frame(
+            gdf, fids, gdal_notes, unreadable = _read_frame(
                 read_path, read_layer_name, engine, encoding, label
             )
             if len(unreadable):
@@ -304,4 +335,4 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
             notes.extend(f"reader: {n}" for n in gdal_notes)
         if kind == "gdb" or (kind == "zip" and shp is None):
             counts["curved"] = _count_curves(read_path, name)
-    return RawLayer(gdf, encoding, enc_how, counts, notes, mojibake)
+    return RawLayer(gdf, fids, encoding, enc_how, counts, notes, mojibake)

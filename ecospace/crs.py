@@ -11,8 +11,10 @@ Every inference is reported (a ``logging`` WARNING and the ``how`` text), never 
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from ._errors import CRSError, GeometryError
 
 __all__ = [
     "CRSResolution",
+    "datum_warning",
     "describe",
     "gk_cm_epsg",
     "gk_zone_epsg",
@@ -40,6 +43,11 @@ log = logging.getLogger("ecospace")
 
 #: hint appended to every "cannot tell the CRS" error
 SUPPLY_HINT = "supply it with --crs EPSG:xxxx (e.g. EPSG:4529 for 3° zone 41)"
+#: the same for eastings without zone prefix: the code follows from the central meridian
+SUPPLY_HINT_6 = (
+    "supply it with --crs EPSG:xxxx (3° zone without prefix: EPSG = 4534 + (CM − 75) / 3, "
+    "e.g. EPSG:4550 for CM 123E)"
+)
 CGCS2000 = 4490
 #: beyond this no coordinate of any Chinese CRS can lie (a GK northing is < 1e7, easting < 4.6e7)
 HUGE = 1e8
@@ -154,17 +162,95 @@ def _swapped(b) -> tuple[float, float, float, float]:
     return (b[1], b[0], b[3], b[2])
 
 
-def _near_lon(near) -> float | None:
-    """Longitude of a hint: (lon, lat), a GeoDataFrame/GeoSeries, or an object with ``.gdf``."""
+def _near_box(near) -> tuple[tuple[float, float, float, float], bool] | None:
+    """Where the county lies, in CGCS2000 degrees: (lon/lat box, True if only a point).
+
+    ``near`` is (lon, lat), a GeoDataFrame/GeoSeries, or an object with ``.gdf``.
+    """
     if near is None:
         return None
     near = getattr(near, "gdf", near)
     if isinstance(near, gpd.GeoDataFrame | gpd.GeoSeries):
-        if near.crs is None:
+        if near.crs is None or len(near) == 0:
             return None
         b = near.to_crs(CGCS2000).total_bounds
-        return float((b[0] + b[2]) / 2)
-    return float(near[0])
+        if not np.all(np.isfinite(b)):
+            return None
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3])), False
+    lon, lat = float(near[0]), float(near[1])
+    return (lon, lat, lon, lat), True
+
+
+#: how far (degrees) data may reach beyond the county's box and still "lie on" it
+COUNTY_MARGIN = 0.2
+#: share of the data's sample points that must lie on the county's box for a zone to fit
+FIT_SHARE = 0.95
+
+
+def _cm_candidates(box) -> list[tuple[int, int, str]]:
+    """(CM, EPSG, "3°"/"6°") of every no-prefix CGCS2000 GK zone the lon/lat box touches.
+
+    3° zones span CM ± 1.5°, 6° zones CM ± 3°.  Every 6° CM is also a 3° CM with the same
+    projection (EPSG:4510 CM 123E ≡ EPSG:4550): such a 6° zone adds nothing, so a 6° code
+    appears only where its wider zone reaches a CM the 3° zones do not.
+    """
+    lon0, lon1 = box[0], box[2]
+    out = {
+        cm: (cm, gk_cm_epsg(cm), "3°")
+        for cm in range(75, 136, 3)
+        if cm - 1.5 <= lon1 and lon0 <= cm + 1.5
+    }
+    for cm in range(75, 136, 6):
+        if cm not in out and cm - 3 <= lon1 and lon0 <= cm + 3:
+            out[cm] = (cm, 4502 + (cm - 75) // 6, "6°")
+    return [out[k] for k in sorted(out)]
+
+
+@functools.lru_cache(maxsize=64)
+def _to_lonlat(epsg: int) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(epsg, CGCS2000, always_xy=True)
+
+
+def _sample_points(b, points) -> np.ndarray:
+    """Points standing for the data: the given ones (finite), else the box's corners and centre."""
+    if points is not None:
+        pts = np.asarray(points, dtype=float).reshape(-1, 2)
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if len(pts):
+            return pts
+    x0, y0, x1, y1 = b
+    return np.array([(x0, y0), (x0, y1), (x1, y0), (x1, y1), ((x0 + x1) / 2, (y0 + y1) / 2)])
+
+
+def _zones_that_fit(b, points, where) -> tuple[list[tuple[int, int, str]], list]:
+    """Of the zones near the county, those that put the data on it (and all candidates).
+
+    For a county given as a GeoDataFrame, ≥ :data:`FIT_SHARE` of the sample points must
+    fall in its lon/lat box widened by :data:`COUNTY_MARGIN`.  For a point (lon, lat) the
+    data's centre must lie within 1.5° of longitude of it: candidate CMs are ≥ 3° apart, so
+    at most one can.
+    """
+    box, is_point = where
+    cands = _cm_candidates(box)
+    pts = _sample_points(b, points)
+    fits = []
+    for cm, epsg, kind in cands:
+        if is_point:
+            clon, _ = _to_lonlat(epsg).transform((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+            ok = abs(clon - box[0]) < 1.5
+        else:
+            lon, lat = _to_lonlat(epsg).transform(pts[:, 0], pts[:, 1])
+            m = COUNTY_MARGIN
+            inside = (
+                (lon >= box[0] - m)
+                & (lon <= box[2] + m)
+                & (lat >= box[1] - m)
+                & (lat <= box[3] + m)
+            )
+            ok = inside.mean() >= FIT_SHARE
+        if ok:
+            fits.append((cm, epsg, kind))
+    return fits, cands
 
 
 def _check_huge(b, label: str) -> None:
@@ -177,7 +263,50 @@ def _check_huge(b, label: str) -> None:
         )
 
 
-def infer_crs(bounds, *, near=None, label: str = "layer") -> CRSResolution:
+def _infer_no_prefix(b, near, label, points, swap, order) -> CRSResolution:
+    """The zone of eastings without prefix: the one zone near the county that fits."""
+    x0, x1 = b[0], b[2]
+    where = _near_box(near)
+    if where is None:
+        raise CRSError(
+            f"{label}: no coordinate system, and the eastings ({_fmt(x0)}–{_fmt(x1)}) "
+            f"have no zone prefix (false easting 500 000), so the zone is unknown; "
+            f"{SUPPLY_HINT_6}, or load the county boundary with it"
+        )
+    if swap and points is not None:
+        points = np.asarray(points, dtype=float).reshape(-1, 2)[:, ::-1]
+    fits, cands = _zones_that_fit(b, points, where)
+    lon = (where[0][0] + where[0][2]) / 2
+    listed = ", ".join(f"EPSG:{e} ({k} CM {cm}E)" for cm, e, k in cands)
+    if len(fits) != 1:
+        head = (
+            f"{label}: no coordinate system, and the eastings ({_fmt(x0)}–{_fmt(x1)}) have no "
+            f"zone prefix (false easting 500 000)"
+        )
+        if not fits:
+            raise CRSError(
+                f"{head}; none of the zones near the county ({lon:.1f}°E: {listed}) puts the "
+                f"data on it — check that the layer belongs to this county, or "
+                f"{SUPPLY_HINT_6}"
+            )
+        either = " or ".join(f"--crs EPSG:{e}" for _, e, _ in fits)
+        raise CRSError(
+            f"{head}; several zones put the data on the county "
+            f"({', '.join(f'EPSG:{e} ({k} CM {cm}E)' for cm, e, k in fits)}), so the zone "
+            f"cannot be told; supply the right one with {either}"
+        )
+    cm, epsg, kind = fits[0]
+    how = (
+        f"inferred:{order} 6-digit easting near {lon:.1f}°E → {kind} Gauss–Krüger "
+        f"CM {cm}E (EPSG:{epsg})"
+    )
+    if len(cands) > 1:
+        others = ", ".join(f"EPSG:{e}" for _, e, _ in cands if e != epsg)
+        how += f"; {others} would put the data off the county"
+    return CRSResolution(pyproj.CRS.from_epsg(epsg), how, swap_xy=swap)
+
+
+def infer_crs(bounds, *, near=None, label: str = "layer", points=None) -> CRSResolution:
     """Infer a missing CRS from the coordinate range; always says how.
 
     Parameters
@@ -188,10 +317,27 @@ def infer_crs(bounds, *, near=None, label: str = "layer") -> CRSResolution:
         Where the county lies: needed for 6-digit eastings (no zone prefix).
     label : str
         ``"file:layer"`` for messages.
+    points : (n, 2) array, optional
+        Points standing for the data (e.g. the centres of the features' boxes), used to
+        test which zone puts 6-digit eastings on the county; default: the box's corners
+        and centre.
 
     Returns
     -------
     CRSResolution
+
+    Raises
+    ------
+    CRSError
+        The zone of 6-digit eastings cannot be told: no ``near``, or no zone near the
+        county (or several) puts the data on it.
+
+    Notes
+    -----
+    Eastings without zone prefix (false easting 500 000) fit every zone.  Every
+    no-prefix zone whose band touches the county (3°: CM ± 1.5°; 6°: CM ± 3°) is tried,
+    and the one that puts the data on the county kept.  Rounding the county's centre to
+    the nearest CM is wrong for a county on a zone edge: its data may be in either zone.
 
     Examples
     --------
@@ -234,20 +380,7 @@ def infer_crs(bounds, *, near=None, label: str = "layer") -> CRSResolution:
                 swap_xy=swap,
             )
         if 0 < x0 and x1 < 1e6:
-            lon = _near_lon(near)
-            if lon is None:
-                raise CRSError(
-                    f"{label}: no coordinate system, and the eastings ({_fmt(x0)}–{_fmt(x1)}) "
-                    f"have no zone prefix (false easting 500 000), so the zone is unknown; "
-                    f"{SUPPLY_HINT}, or load the county boundary with it"
-                )
-            epsg = gk_cm_epsg(lon)
-            return CRSResolution(
-                pyproj.CRS.from_epsg(epsg),
-                f"inferred:{order} 6-digit easting near {lon:.1f}°E → 3° Gauss–Krüger "
-                f"CM {3 * round(lon / 3)}E (EPSG:{epsg})",
-                swap_xy=swap,
-            )
+            return _infer_no_prefix((x0, y0, x1, y1), near, label, points, swap, order)
     raise CRSError(
         f"{label}: no coordinate system, and the coordinates (x {_fmt(b[0])}–{_fmt(b[2])}, "
         f"y {_fmt(b[1])}–{_fmt(b[3])}) are neither degrees nor Gauss–Krüger metres; {SUPPLY_HINT}"
@@ -277,9 +410,10 @@ def _check_fit(crs: pyproj.CRS, how: str, b, label: str, *, default: bool) -> CR
     fe = _tm_false_easting(crs)
     if fe is None:
         return CRSResolution(crs, how)
-    ok = fe - 1e6 <= b[0] and b[2] <= fe + 1e6 and -1e6 <= b[1] and b[3] <= 1e7
+    # eastings lie within 500 km of the false easting: a zone prefix must match the zone
+    ok = fe - 5e5 <= b[0] and b[2] <= fe + 5e5 and -1e6 <= b[1] and b[3] <= 1e7
     sb = _swapped(b)
-    ok_swapped = fe - 1e6 <= sb[0] and sb[2] <= fe + 1e6 and -1e6 <= sb[1] and sb[3] <= 1e7
+    ok_swapped = fe - 5e5 <= sb[0] and sb[2] <= fe + 5e5 and -1e6 <= sb[1] and sb[3] <= 1e7
     if ok:
         return CRSResolution(crs, how)
     if ok_swapped:
@@ -298,6 +432,7 @@ def resolve_crs(
     label: str = "layer",
     file_crs_is_default: bool = False,
     user_is_fallback: bool = False,
+    points=None,
 ) -> CRSResolution:
     """Decide a layer's CRS from the file, the user and the coordinates.
 
@@ -308,12 +443,19 @@ def resolve_crs(
     bounds : sequence of 4 floats
         ``(minx, miny, maxx, maxy)`` of the finite coordinates.
     user_crs : CRS-like, optional
-        Given by the user (``--crs``): overrides the file, or only fills in a missing
-        one when ``user_is_fallback``.
+        Given by the user (``--crs``): overrides the file (``how`` names the file's CRS),
+        or with ``user_is_fallback`` fills in a missing one and replaces one the
+        coordinates contradict.
     near : (lon, lat) or GeoDataFrame, optional
         The county's location, for eastings without zone prefix.
+    label : str
+        ``"file:layer"`` for messages.
     file_crs_is_default : bool
         The file's CRS is a format default (GeoJSON's WGS 84), not a statement.
+    user_is_fallback : bool
+        The user's CRS does not override a file CRS the coordinates fit.
+    points : (n, 2) array, optional
+        Points standing for the data (see :func:`infer_crs`).
 
     Returns
     -------
@@ -329,54 +471,129 @@ def resolve_crs(
     >>> r = resolve_crs(None, (41_500_000, 5_000_000, 41_510_000, 5_010_000))
     >>> r.how
     'inferred: 8-digit easting → 3° zone 41 (EPSG:4529)'
+    >>> resolve_crs(4490, (41_500_000, 5_000_000, 41_510_000, 5_010_000),
+    ...             user_crs="EPSG:4529", user_is_fallback=True).how
+    'user (file said EPSG:4490, coordinates disagree)'
     """
     b = tuple(float(v) for v in bounds)
     _check_huge(b, label)
     if file_crs is not None and not isinstance(file_crs, pyproj.CRS):
         file_crs = parse_crs(file_crs, what=f"{label}: the file's CRS")
-    candidates: list[tuple[pyproj.CRS, str]] = []
-    if user_crs is not None:
-        user = parse_crs(user_crs)
-        if file_crs is not None and not user_is_fallback and not file_crs.equals(user):
-            log.warning(
-                "%s: --crs %s overrides the file's %s", label, describe(user), describe(file_crs)
-            )
-        if file_crs is None or not user_is_fallback or file_crs_is_default:
-            candidates.append((user, "user"))
-    if file_crs is not None and not (file_crs_is_default and candidates):
+    user = parse_crs(user_crs) if user_crs is not None else None
+    stated = None  # what the file says, as (CRS, how)
+    if file_crs is not None and not (file_crs_is_default and user is not None):
         code = file_crs.to_epsg(min_confidence=70)
-        if code:
-            candidates.append((pyproj.CRS.from_epsg(code), "file"))
-        else:
-            candidates.append((file_crs, "file: custom CRS without EPSG code (WKT kept)"))
-    if candidates:
-        crs, how = candidates[0]
-        fit = _check_fit(crs, how, b, label, default=file_crs_is_default)
-        if fit is not None:
-            if fit.swap_xy:
-                log.warning("%s: %s", label, fit.how)
-            return fit
-        if how == "file" and file_crs_is_default:
-            res = infer_crs(b, near=near, label=label)
-            res = CRSResolution(
-                res.crs, res.how + " (the format's default WGS 84 does not fit)", res.swap_xy
-            )
-            log.warning("%s: %s", label, res.how)
-            return res
-        hint = ""
-        try:
-            guess = infer_crs(b, near=near, label=label)
-            hint = f" (they look like {describe(guess.crs)})"
-        except CRSError:
-            pass
-        raise CRSError(
-            f"{label}: the coordinates (x {_fmt(b[0])}–{_fmt(b[2])}, y {_fmt(b[1])}–{_fmt(b[3])}) "
-            f"do not fit the {'given' if how == 'user' else 'stated'} CRS {describe(crs)}{hint}; "
-            f"the .prj/CRS is wrong — {SUPPLY_HINT}"
+        stated = (
+            (pyproj.CRS.from_epsg(code), "file")
+            if code
+            else (file_crs, "file: custom CRS without EPSG code (WKT kept)")
         )
-    res = infer_crs(b, near=near, label=label)
-    log.warning("%s: no CRS in the file; %s", label, res.how)
-    return res
+    said = _said(file_crs)
+    if user is not None and (stated is None or not user_is_fallback):
+        how = "user"
+        if stated is not None and not stated[0].equals(user):
+            how = f"user (overrides the file's {said})"
+            log.warning("%s: --crs %s overrides the file's %s", label, describe(user), said)
+        return _fitting(user, how, b, label, near, points)
+    if stated is None:
+        res = infer_crs(b, near=near, label=label, points=points)
+        log.warning("%s: no CRS in the file; %s", label, res.how)
+        return res
+    crs, how = stated
+    fit = _check_fit(crs, how, b, label, default=file_crs_is_default)
+    if fit is not None:
+        if fit.swap_xy:
+            log.warning("%s: %s", label, fit.how)
+        return fit
+    if file_crs_is_default:
+        res = infer_crs(b, near=near, label=label, points=points)
+        res = CRSResolution(
+            res.crs, res.how + " (the format's default WGS 84 does not fit)", res.swap_xy
+        )
+        log.warning("%s: %s", label, res.how)
+        return res
+    if user is not None:  # a fallback --crs replaces a file CRS the coordinates contradict
+        res = _fitting(
+            user, f"user (file said {said}, coordinates disagree)", b, label, near, points
+        )
+        log.warning("%s: the file's %s does not fit the coordinates; %s", label, said, res.how)
+        return res
+    raise _misfit(crs, "stated", b, label, near, points)
+
+
+def _said(crs) -> str:
+    """Short name of a file's CRS for ``how`` texts: ``"EPSG:4490"`` or the CRS name."""
+    if crs is None:
+        return "none"
+    code = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{code}" if code else f"custom CRS {crs.name!r}"
+
+
+def _fitting(crs, how, b, label, near, points) -> CRSResolution:
+    fit = _check_fit(crs, how, b, label, default=False)
+    if fit is None:
+        raise _misfit(crs, "given", b, label, near, points)
+    if fit.swap_xy:
+        log.warning("%s: %s", label, fit.how)
+    return fit
+
+
+def _misfit(crs, which, b, label, near, points) -> CRSError:
+    """The error for coordinates that contradict a CRS, naming what they look like."""
+    hint, supply = "", SUPPLY_HINT
+    try:
+        guess = infer_crs(b, near=near, label=label, points=points)
+    except CRSError:
+        if 0 < b[0] and b[2] < 1e6:
+            supply = SUPPLY_HINT_6
+    else:
+        hint = f" (they look like {describe(guess.crs)})"
+        supply = f"supply it with --crs EPSG:{guess.crs.to_epsg()}"
+    return CRSError(
+        f"{label}: the coordinates (x {_fmt(b[0])}–{_fmt(b[2])}, y {_fmt(b[1])}–{_fmt(b[3])}) "
+        f"do not fit the {which} CRS {describe(crs)}{hint}; the "
+        f"{'--crs' if which == 'given' else '.prj/CRS'} is wrong — {supply}"
+    )
+
+
+_OLD_DATUMS = {
+    "beijing1954": "Beijing 1954",
+    "krassowsky": "Beijing 1954",
+    "krasovsky": "Beijing 1954",
+    "krassovsky": "Beijing 1954",
+    "xian1980": "Xian 1980",
+    "iag1975": "Xian 1980",
+}
+
+
+def datum_warning(crs, label: str = "layer") -> str | None:
+    """A warning text when ``crs`` is on Beijing 1954 or Xian 1980 rather than CGCS2000.
+
+    Such data load and measure correctly on their own ellipsoid (the ellipsoidal area uses
+    the CRS's ellipsoid), but overlaying them with CGCS2000 layers needs a datum
+    transformation pyproj has no exact grid for: the layers sit some tens of metres apart.
+
+    Examples
+    --------
+    >>> datum_warning(4490) is None
+    True
+    >>> datum_warning(2417, "f.shp:XZQ").split(";")[0].split(" is ")[1]
+    'on the Beijing 1954 datum, not CGCS2000'
+    """
+    crs = parse_crs(crs)
+    geo = crs.geodetic_crs
+    names = [crs.name, geo.name if geo else "", crs.datum.name if crs.datum else ""]
+    names.append(crs.ellipsoid.name if crs.ellipsoid else "")
+    keys = {re.sub(r"[^a-z0-9]", "", n.lower()) for n in names}
+    old = next((v for k, v in _OLD_DATUMS.items() if any(k in n for n in keys)), None)
+    if old is None:
+        return None
+    return (
+        f"{label}: {describe(crs)} is on the {old} datum, not CGCS2000; its areas (ellipsoid "
+        f"method, on its own ellipsoid) are right, but overlaying it with CGCS2000 layers "
+        f"needs a datum transformation pyproj has no exact grid for (shifts of some tens of "
+        f"metres) — ask for the layer in CGCS2000 (EPSG:4490/4513–4554) before comparing"
+    )
 
 
 def _crs_and_bounds(item):

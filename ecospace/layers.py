@@ -4,7 +4,8 @@ A layer is addressed as ``PATH[:LAYER]``.  Sources: GeoPackage, FileGDB (``.gdb`
 folder, curves linearised), shapefile (UTF-8 or GBK, with or without ``.cpg``), a folder
 of shapefiles, a ``.zip`` of shapefiles, GeoJSON and GeoParquet.  Every layer comes back
 as a :class:`Layer`: repaired, 2D, polygonal, in its original CRS, with a ``fid`` column
-(0-based position in the source) and a report of what was found and changed.
+(0-based position in the source), a ``src_fid`` column (the source's own feature id, as
+QGIS shows it) and a report of what was found and changed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ._roles import (  # the public role names are imported from here
 )
 from ._sources import check_exists, folder_sources, list_layers, read_raw, split_spec
 from ._text_table import text_table
-from .crs import describe, resolve_crs
+from .crs import datum_warning, describe, resolve_crs
 from .validate import ValidationReport, validate_layer
 
 __all__ = [
@@ -65,8 +66,13 @@ class Layer:
     Attributes
     ----------
     gdf : GeoDataFrame
-        Repaired, 2D, polygonal features in the layer's ORIGINAL CRS (always set), with a
-        ``fid`` column: 0-based position of the feature in the source.
+        Repaired, 2D, polygonal features in the layer's ORIGINAL CRS (always set), with two
+        id columns: ``fid``, the 0-based position of the feature in the source as read
+        (kept for compatibility; the rows of ``report.table`` use it), and ``src_fid``, the
+        source's own feature id as GDAL reports it — the FID QGIS and ArcGIS show, from 1
+        in a GeoPackage or FileGDB (with gaps where features were deleted), from 0 in a
+        shapefile or GeoJSON without ids; for GeoParquet the 0-based row.  Attribute
+        columns already called ``fid``/``src_fid`` are renamed ``fid_attr``/``src_fid_attr``.
     source : str
         The path as given.
     name : str
@@ -133,6 +139,14 @@ def _bounds(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray | None, np.ndarray]:
     return np.r_[xy.min(axis=0), xy.max(axis=0)], huge
 
 
+def _centres(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Centre of each feature's box (NaN for empty ones): the points that locate the data."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        b = shapely.bounds(np.asarray(gdf.geometry.values, dtype=object))
+    return np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2])
+
+
 def _pick_layer(source: str, names: list[str], layer: str | None, role: str | None, aliases):
     if layer is not None:
         if layer in names:
@@ -177,8 +191,9 @@ def read_layer(
         One of :data:`ROLES`.  Default: recognised from the layer name (see :func:`role_of`).
         A role that contradicts the layer's name or geometry raises :class:`RoleError`.
     crs : CRS-like, optional
-        Overrides the file's CRS (``"EPSG:4529"``); with ``crs_fallback`` only fills in a
-        missing one.
+        Overrides the file's CRS (``"EPSG:4529"``; logged, and ``crs_how`` names the file's
+        CRS); with ``crs_fallback`` only fills in a missing one or replaces one the
+        coordinates contradict (a wrong ``.prj``).
     engine : {"pyogrio", "fiona"}
     repair : bool
         Repair invalid polygons (see :func:`ecospace.validate.validate_layer`).
@@ -189,7 +204,8 @@ def read_layer(
     boundary : GeoDataFrame or Layer, optional
         The county boundary: features outside it are reported.
     crs_fallback : bool
-        Use ``crs`` only when the file has none.
+        Use ``crs`` only when the file has none, or when its CRS does not fit the
+        coordinates.
 
     Returns
     -------
@@ -218,6 +234,7 @@ def read_layer(
     raw = read_raw(p, path, name, engine=engine, label=label)
     return _finish(
         raw.gdf,
+        fids=raw.fids,
         path=path,
         name=name,
         label=label,
@@ -240,6 +257,7 @@ def read_layer(
 def _finish(
     gdf,
     *,
+    fids,
     path,
     name,
     label,
@@ -262,9 +280,13 @@ def _finish(
             f"{label}: has no geometry column (an attribute table); it cannot be a planning layer"
         )
     gdf = gdf.reset_index(drop=True)
-    if "fid" in gdf.columns:
-        gdf = gdf.rename(columns={"fid": "fid_src"})
+    for col in ("fid", "src_fid"):  # attribute columns that happen to use our names
+        if col in gdf.columns:
+            gdf = gdf.rename(columns={col: f"{col}_attr"})
     gdf["fid"] = np.arange(len(gdf), dtype=np.int64)
+    gdf["src_fid"] = (
+        np.asarray(fids, dtype=np.int64) if len(fids) == len(gdf) else gdf["fid"].to_numpy()
+    )
     types = gdf.geometry.geom_type.fillna("null").value_counts()
     found = ", ".join(f"{n} {t}" for t, n in types.items()) or "no features"
     if counts.get("unreadable"):
@@ -300,14 +322,19 @@ def _finish(
         label=label,
         file_crs_is_default=geojson,
         user_is_fallback=crs_fallback,
+        points=_centres(gdf),
     )
-    geom = gdf.geometry.values
+    # plain shapely objects: the file's CRS (which res may override) must not come along
+    geom = np.asarray(gdf.geometry.values, dtype=object)
     if res.swap_xy:
-        geom = shapely.transform(np.asarray(geom), lambda c: c[:, ::-1])
+        geom = shapely.transform(geom, lambda c: c[:, ::-1])
         counts["swapped_xy"] = len(gdf)
     gdf = gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=res.crs), crs=res.crs)
     if gdf.crs is None or not pyproj.CRS.from_user_input(gdf.crs).equals(res.crs):
         gdf = gdf.set_crs(res.crs, allow_override=True)
+    old_datum = datum_warning(res.crs, label)
+    if old_datum:
+        log.warning("%s", old_datum)
 
     report = ValidationReport(label)
     report.counts.update({k: v for k, v in counts.items() if v})
@@ -317,6 +344,8 @@ def _finish(
     notes.insert(0, f"CRS {describe(res.crs)} ({res.how})")
     if encoding is not None:
         notes.insert(1, f"encoding {encoding} ({enc_how})")
+    if old_datum:
+        notes.append(old_datum.split(": ", 1)[1])
     report.notes.extend(notes)
     bnd = getattr(boundary, "gdf", boundary)
     gdf, report = validate_layer(gdf, layer_label=label, boundary=bnd, repair=repair, report=report)

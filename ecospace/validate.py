@@ -26,7 +26,7 @@ __all__ = ["RepairWarning", "ValidationReport", "ValidationWarning", "validate_l
 #: intersections smaller than this (m²) are digitising noise, not overlaps
 MIN_OVERLAP_M2 = 0.01
 POLYGONAL = ("Polygon", "MultiPolygon")
-_COLUMNS = ["fid", "problem", "area_change_m2", "detail"]
+_COLUMNS = ["fid", "src_fid", "problem", "area_change_m2", "detail"]
 
 
 class ValidationWarning(UserWarning):
@@ -63,7 +63,9 @@ class ValidationReport:
         Problem name -> area in m² (repair: net area change; duplicates: area of the
         extra copies; overlaps: sum of pairwise overlap areas; outside: their area).
     table : pandas.DataFrame
-        One row per problem feature: ``fid, problem, area_change_m2, detail``.
+        One row per problem feature: ``fid, src_fid, problem, area_change_m2, detail``;
+        ``fid`` is the 0-based row as read, ``src_fid`` the source's own feature id (the
+        one QGIS shows; ``<NA>`` for a frame without a ``src_fid`` column).
     notes : list of str
         Facts about how the layer was read (CRS inference, encoding) for the summary.
     """
@@ -77,13 +79,18 @@ class ValidationReport:
     notes: list[str] = field(default_factory=list)
 
     def add(self, problem: str, fids, area_change_m2=np.nan, detail="") -> None:
-        """Record ``problem`` for features ``fids`` (array-likes broadcast)."""
+        """Record ``problem`` for features ``fids`` (array-likes broadcast).
+
+        ``src_fid`` is filled in by :func:`validate_layer` from the frame's ``src_fid`` column.
+        """
         fids = np.atleast_1d(np.asarray(fids, dtype=np.int64))
         if len(fids) == 0:
             return
+        src = pd.array([pd.NA] * len(fids), dtype="Int64")
         rows = pd.DataFrame(
             {
                 "fid": fids,
+                "src_fid": src,
                 "problem": problem,
                 "area_change_m2": np.broadcast_to(np.asarray(area_change_m2, float), fids.shape),
                 "detail": np.broadcast_to(np.asarray(detail, dtype=object), fids.shape),
@@ -324,9 +331,37 @@ def validate_layer(
     if boundary is not None:
         _find_outside(out, rep, crs, boundary)
     rep.features_out = len(out)
+    _fill_src_fids(rep, gdf)
     if warn:
         _warn(rep)
     return out, rep
+
+
+def _src_lookup(gdf) -> pd.Series | None:
+    """fid -> src_fid of a frame, or None when it has no ``src_fid`` column."""
+    if "src_fid" not in gdf.columns:
+        return None
+    lookup = pd.Series(gdf["src_fid"].to_numpy(), index=gdf["fid"].to_numpy())
+    return lookup[~lookup.index.duplicated()]
+
+
+def _fill_src_fids(rep: ValidationReport, gdf) -> None:
+    lookup = _src_lookup(gdf)
+    if lookup is None or rep.table.empty:
+        return
+    todo = rep.table["src_fid"].isna().to_numpy()
+    got = lookup.reindex(rep.table["fid"].to_numpy()[todo]).to_numpy()
+    src = rep.table["src_fid"].astype("Int64").to_numpy(copy=True)
+    src[todo] = pd.array(got, dtype="Int64")
+    rep.table["src_fid"] = pd.array(src, dtype="Int64")
+
+
+def _named(fids, lookup) -> list[str]:
+    """``"fid 3"``, or ``"fid 3 (src_fid 4)"`` when the source's own ids are known."""
+    if lookup is None:
+        return [f"fid {f}" for f in fids]
+    src = lookup.reindex(np.asarray(fids)).to_numpy()
+    return [f"fid {f} (src_fid {s})" for f, s in zip(fids, src, strict=True)]
 
 
 def _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2) -> None:
@@ -339,7 +374,8 @@ def _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2) -> None:
     if dup.any():
         first = pd.Series(fid).groupby(keys.to_numpy()).transform("first").to_numpy()
         a = _ellipsoid(geoms[dup], crs)
-        rep.add("duplicates", fid[dup], a, [f"same geometry as fid {f}" for f in first[dup]])
+        names = _named(first[dup], _src_lookup(out))
+        rep.add("duplicates", fid[dup], a, [f"same geometry as {n}" for n in names])
         rep.areas_m2["duplicates"] = float(a.sum())
     tree = shapely.STRtree(geoms)
     i, j = tree.query(geoms, predicate="intersects")
@@ -359,7 +395,7 @@ def _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2) -> None:
             "overlaps",
             fid[i[big]],
             a[big],
-            [f"overlaps fid {f}" for f in fid[j[big]]],
+            [f"overlaps {n}" for n in _named(fid[j[big]], _src_lookup(out))],
         )
         rep.areas_m2["overlaps"] = float(a[big].sum())
 

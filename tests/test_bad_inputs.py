@@ -432,7 +432,8 @@ def test_no_prj_6_digit_eastings_need_a_zone(tmp_path, engine):
     shp = make_shp(tmp_path, [gk6(ll_box(0))], drop=(".prj",))
     with pytest.raises(
         CRSError,
-        match=r"no zone prefix .*supply it with --crs EPSG:xxxx \(e\.g\. EPSG:4529 for 3° zone",
+        match=r"no zone prefix .*supply it with --crs EPSG:xxxx \(3° zone without prefix: "
+        r"EPSG = 4534 \+ \(CM − 75\) / 3, e\.g\. EPSG:4550 for CM 123E\)",
     ):
         read_layer(str(shp), engine=engine)
     layer = read_layer(str(shp), engine=engine, near=(126.4, 45.1))
@@ -545,7 +546,8 @@ def test_duplicated_features(tmp_path, engine):
         layer = read_layer(str(gpkg), engine=engine)
     assert len(layer.gdf) == 4  # kept
     dups = layer.report.table.query("problem == 'duplicates'")
-    assert dups.fid.tolist() == [2, 3] and set(dups.detail) == {"same geometry as fid 0"}
+    assert dups.fid.tolist() == [2, 3] and dups.src_fid.tolist() == [3, 4]  # GeoPackage: from 1
+    assert set(dups.detail) == {"same geometry as fid 0 (src_fid 1)"}
     assert layer.report.areas_m2["duplicates"] == pytest.approx(2 * geod_area(ll_box(0)), rel=1e-6)
     assert "overlaps" not in layer.report.counts
 
