@@ -30,6 +30,7 @@ from ._report_labels import (
     _t,
     method_label,
     role_label,
+    township_kind,
     unit_label,
 )
 
@@ -64,6 +65,11 @@ def _decimals(precision: Any, default: int = 2) -> int:
     return max(0, -int(exp))
 
 
+def _unsigned_zero(x: float, decimals: int) -> float:
+    """``x``, or 0.0 when it rounds to zero at ``decimals`` (so it never prints as -0.00)."""
+    return 0.0 if round(x, decimals) == 0 else x
+
+
 def _fmt(v: Any, decimals: int = 2, *, sep: bool = True) -> str:
     if _isnan(v):
         return "—"
@@ -72,14 +78,34 @@ def _fmt(v: Any, decimals: int = 2, *, sep: bool = True) -> str:
     if _isnum(v):
         if isinstance(v, (int, np.integer)):
             return f"{int(v):,}" if sep else str(int(v))
-        return f"{float(v):,.{decimals}f}" if sep else f"{float(v):.{decimals}f}"
+        x = _unsigned_zero(float(v), decimals)
+        return f"{x:,.{decimals}f}" if sep else f"{x:.{decimals}f}"
     return str(v)
 
 
 def _signed(v: Any, decimals: int) -> str:
+    """``+1.50``, ``-0.25``; a value that rounds to zero is ``0.00``, never ``-0.00``."""
     if _isnan(v):
         return "—"
-    return f"{float(v):+,.{decimals}f}"
+    x = _unsigned_zero(float(v), decimals)
+    return f"{x:,.{decimals}f}" if x == 0 else f"{x:+,.{decimals}f}"
+
+
+def _measured_decimals(row: Mapping[str, Any]) -> int:
+    """Decimals for a figure's measurement and difference: at least its stated precision.
+
+    Areas show the plan's own decimals, and never fewer than 2 (hectares to 0.01 by
+    default); shares one decimal more than stated, so a measurement within the stated
+    precision (30.725 % against 30.73 %) shows why; counts are whole numbers.  JSON and
+    Excel keep the full value.
+    """
+    d = _decimals(row.get("precision"))
+    unit = row.get("unit")
+    if unit == "count":
+        return 0
+    if unit == "%":
+        return max(2, d + 1)
+    return max(2, d)
 
 
 def _plan_attr(result: Any, name: str, default: Any = None) -> Any:
@@ -136,6 +162,21 @@ def _header(result: Any, lang: str) -> list[tuple[str, str]]:
                     + _paren(f"{_signed(gap / s * 100, 3)} %", lang),
                 )
             )
+    survey = _plan_attr(result, "survey_area")
+    if survey is not None:
+        u = getattr(result, "survey_area_m2", math.nan)
+        value = getattr(survey, "value", None)
+        text = getattr(survey, "value_text", None) or _fmt(value, _decimals(value, 0), sep=False)
+        notes = [f"{_fmt(u / 1e4)} {ha}"]
+        if getattr(survey, "source", None):
+            notes.append(str(survey.source))
+        rows.append(
+            (
+                _t("survey_area", lang),
+                f"{text} {unit_label(getattr(survey, 'unit', None), lang)}"
+                + _paren(("；" if lang == "zh" else "; ").join(notes), lang),
+            )
+        )
     c = summary(result)
     counts = _t("counts", lang).format(
         **{
@@ -177,7 +218,7 @@ def _figure_cells(row: Mapping[str, Any], lang: str) -> dict[str, str]:
     """The printable cells of one figure row."""
     d = _decimals(row.get("precision"))
     unit = unit_label(row.get("unit"), lang)
-    dm = d if row.get("unit") == "count" else d + 2
+    dm = _measured_decimals(row)
     den = row.get("denominator")
     return {
         "id": str(row.get("id", "")),
@@ -273,7 +314,11 @@ def display_frame(df: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
         elif name in _ROLE_COLUMNS:
             out[name] = [role_label(v, lang) if isinstance(v, str) else v for v in s]
         elif name == "kind" and "township" in set(s):
-            out[name] = [_lookup(_KINDS, v, lang) for v in s]
+            names = df["name"] if "name" in df else [None] * len(s)
+            out[name] = [
+                township_kind(n, lang) if v == "township" else _lookup(_KINDS, v, lang)
+                for v, n in zip(s, names, strict=True)
+            ]
         elif name == "class":
             out[name] = [_class_label(v, lang) for v in s]
         elif name == "denominator_source":

@@ -1,6 +1,7 @@
 """The self-contained HTML report and the Jupyter view of a check result (private).
 
-Use :func:`ecospace.report.to_html`; the page has inline CSS, no script, and fetches
+Use :func:`ecospace.report.to_html`; the page has inline CSS, at most one small inline
+script (it points the "open the map" link at the embedded copy of the map), and fetches
 nothing when it opens.
 """
 
@@ -121,17 +122,34 @@ def _header_html(result: Any, lang: str) -> str:
     return "<dl>" + "".join(items) + "</dl>"
 
 
+#: Points the "open the map" link at a blob: URL of the iframe's own srcdoc, so the link
+#: works in a report that travels without map.html; without scripts the link stays on
+#: the embedded map (#ecospace-map).
+_OPEN_MAP_JS = (
+    "(function(){var f=document.getElementById('ecospace-map'),"
+    "a=document.getElementById('ecospace-map-link');"
+    "if(!f||!a||!window.Blob||!window.URL||!URL.createObjectURL)return;"
+    "a.href=URL.createObjectURL(new Blob([f.srcdoc],{type:'text/html;charset=utf-8'}));"
+    "a.target='_blank';})();"
+)
+
+
 def _map_html(map_path: str | Path | None, lang: str, embed: bool) -> str:
     if not map_path:
         return ""
     p = Path(map_path)
     if not p.exists():
         return ""
-    link = f'<p><a href="{_h(p.name)}">{_h(_t("open_map", lang))}</a></p>'
     if not embed:
-        return link
+        # a link to the file beside the report: say so, since it breaks when moved alone
+        note = _t("map_travels", lang).format(name=p.name)
+        return f'<p><a href="{_h(p.name)}">{_h(_t("open_map", lang))}</a> {_h(note)}</p>'
     doc = p.read_text(encoding="utf-8")
-    return f'<iframe title="map" srcdoc="{_h(doc)}"></iframe>{link}'
+    return (
+        f'<iframe id="ecospace-map" title="map" srcdoc="{_h(doc)}"></iframe>'
+        f'<p><a id="ecospace-map-link" href="#ecospace-map" rel="noopener">'
+        f"{_h(_t('open_map', lang))}</a></p><script>{_OPEN_MAP_JS}</script>"
+    )
 
 
 def to_html(
@@ -142,7 +160,7 @@ def to_html(
     embed_map: bool = True,
     full_page: bool = True,
 ) -> str:
-    """A self-contained HTML report: inline CSS, no script, nothing fetched when it opens.
+    """A self-contained HTML report: inline CSS, nothing fetched when it opens.
 
     Parameters
     ----------
@@ -150,9 +168,12 @@ def to_html(
     lang : {"zh", "en"}
     map_path : path, optional
         An offline map made by :func:`ecospace.maps.make_map`; it is embedded as an
-        ``<iframe srcdoc>`` (so the report stays one file) with a link to the file beside it.
+        ``<iframe srcdoc>`` (so the report stays one file), and a link opens that embedded
+        copy in a new window (a ``blob:`` URL made by a three-line inline script, the
+        page's only script).
     embed_map : bool, default True
-        False links to the map file instead of embedding it.
+        False links to the map file instead of embedding it, and says the file must
+        stay beside the report.
     full_page : bool, default True
         False returns only the ``<div>`` (used by ``_repr_html_`` in Jupyter).
 

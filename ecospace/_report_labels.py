@@ -91,8 +91,8 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "role": ("图层角色", "Role"),
     "role_a": ("图层甲", "Layer A"),
     "role_b": ("图层乙", "Layer B"),
-    "inner": ("应在内图层", "Inner layer"),
-    "outer": ("外包图层", "Outer layer"),
+    "inner": ("被包含图层", "Contained layer"),
+    "outer": ("包含图层", "Containing layer"),
     "features": ("要素数", "Features"),
     "union_ha": ("合并面积（公顷）", "Union area (ha)"),
     "sum_ha": ("要素面积之和（公顷）", "Sum of features (ha)"),
@@ -126,7 +126,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "problems": ("问题", "Problems"),
     "double_counted_ha": ("重复计算面积（公顷）", "Counted twice (ha)"),
     "share_of_total": ("占总面积比例（%）", "Share of total (%)"),
-    "inner_ha": ("应在内图层面积（公顷）", "Inner area (ha)"),
+    "inner_ha": ("被包含图层面积（公顷）", "Contained layer area (ha)"),
     "share_outside": ("范围外比例（%）", "Share outside (%)"),
     "features_outside": ("范围外要素数", "Features outside"),
     "class": ("地类组", "Class set"),
@@ -141,6 +141,7 @@ _TEXT = {
     "denominator": ("占比分母", "Share denominator"),
     "boundary_area": ("行政区图层计算面积", "Computed boundary area"),
     "stated_total": ("规划所述总面积", "Total area stated in the plan"),
+    "survey_area": ("调查面积", "Survey area"),
     "gap": ("两者之差", "Difference"),
     "verdict": ("结论", "Verdict"),
     "passed": ("约束性指标全部符合", "all binding figures pass"),
@@ -152,6 +153,10 @@ _TEXT = {
     "generated": ("生成时间", "Generated"),
     "map": ("核查地图", "Map"),
     "open_map": ("在新窗口打开地图", "open the map on its own"),
+    "map_travels": (
+        "（地图文件 {name} 须与本报告放在同一文件夹）",
+        "(the map file {name} must stay in the same folder as this report)",
+    ),
     "none": ("（无）", "(none)"),
     "not_given": ("未给出", "not given"),
     "binding": ("约束性", "binding"),
@@ -215,8 +220,35 @@ _KINDS = {
     "townships_overlap": ("乡镇间重叠", "townships overlap"),
     "not_in_townships": ("不属于任何乡镇", "in no township"),
     "townships_outside_boundary": ("超出县界", "outside the county"),
+    "method_residue": ("面积计算余差", "method residue"),
     "total": ("合计", "total"),
 }
+
+#: What a township row is, from the end of its name: 镇, 乡 (民族乡 too) or 街道.
+_TOWNSHIP_SUFFIXES = (
+    ("街道办事处", ("街道", "subdistrict")),
+    ("街道", ("街道", "subdistrict")),
+    ("办事处", ("街道", "subdistrict")),
+    ("镇", ("镇", "town")),
+    ("乡", ("乡", "township")),
+)
+
+
+def township_kind(name: Any, lang: Lang = "zh") -> str:
+    """镇, 乡 or 街道 from the end of a township's name; 乡镇 when the name does not say.
+
+    Examples
+    --------
+    >>> township_kind("山河镇"), township_kind("民乐朝鲜族乡"), township_kind("五常街道")
+    ('镇', '乡', '街道')
+    >>> township_kind("红旗", "en")
+    'township'
+    """
+    text = str(name or "").strip()
+    for suffix, pair in _TOWNSHIP_SUFFIXES:
+        if text.endswith(suffix):
+            return pair[_i(lang)]
+    return _KINDS["township"][_i(lang)]
 
 
 def _class_label(name: Any, lang: str) -> Any:

@@ -18,6 +18,7 @@ from ._report_cells import (
     _header,
     _isnan,
     _isnum,
+    _measured_decimals,
     _section_frame,
     display_frame,
 )
@@ -60,7 +61,7 @@ def _figure_xlsx_row(rec: Mapping[str, Any], lang: str) -> tuple[list[Any], dict
             row.append(unit_label(v, lang) if c == "unit" else ("" if _isnan(v) else str(v or "")))
         else:
             row.append(cells[c])
-    fine = _number_format(max(2, d + 2))
+    fine = _number_format(_measured_decimals(rec))
     formats = {_FIG_XLSX.index(c): fine for c in ("measured", "difference", "measured_alt")}
     for c in ("stated", "precision"):
         formats[_FIG_XLSX.index(c)] = _number_format(max(2, d))

@@ -6,8 +6,10 @@ states with what the layers show.  The answer is a :class:`CheckResult` whose ta
 DataFrames; it renders itself in Jupyter and writes the reports of :mod:`ecospace.report`.
 
 Every measured figure says its method (the area formula), its unit and, for shares, its
-denominator: the computed area of the boundary layer by default, or the plan's stated
-total; the share under the other denominator is always given beside it.
+denominator: the computed area of the boundary layer by default, the plan's stated total
+(``total_area``) or its survey area (``survey_area``); the share under another
+denominator (the boundary's, or the stated total when the shares divide by the boundary)
+is always given beside it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from . import report as _report
 from ._errors import EcospaceError, PlanError
 from .units import UNITS, convert
 
@@ -31,7 +32,7 @@ __all__ = ["FIGURE_COLUMNS", "CheckResult", "check"]
 
 log = logging.getLogger("ecospace")
 
-Denominator = Literal["boundary", "stated"]
+Denominator = Literal["boundary", "stated", "survey"]
 
 #: Columns of :attr:`CheckResult.figures`, in order.
 FIGURE_COLUMNS: tuple[str, ...] = (
@@ -75,8 +76,9 @@ class CheckResult:
         in the figure's unit, ``difference = measured − stated`` in that unit,
         ``difference_pct`` relative to the stated value, ``status`` one of ``pass``,
         ``fail``, ``within precision``, ``not measured`` (``reason`` says why),
-        ``denominator`` (``boundary``/``stated``, shares only) with ``denominator_m2``,
-        and ``measured_alt``, the share under the other denominator.
+        ``denominator`` (``boundary``/``stated``/``survey``, shares only) with
+        ``denominator_m2``, and ``measured_alt``, the share under the other denominator
+        (the boundary's area, or for ``boundary`` the stated total).
     county : CountyFigures or None
         Coverage, overlaps, containment, townships, land cover and conflicts.
     audit : list of Finding
@@ -85,10 +87,11 @@ class CheckResult:
         Inventory of the layers used: role, source, layer, features, CRS and how it was found.
     method : str
         Area method.
-    denominator : {"boundary", "stated"}
+    denominator : {"boundary", "stated", "survey"}
         Which area shares were divided by.
-    denominator_m2, boundary_m2, stated_total_m2 : float
-        That area, the computed boundary area and the plan's stated total (NaN if absent).
+    denominator_m2, boundary_m2, stated_total_m2, survey_area_m2 : float
+        That area, the computed boundary area, the plan's stated total and its survey
+        area (NaN if absent).
     """
 
     plan: Any
@@ -101,6 +104,7 @@ class CheckResult:
     denominator_m2: float = math.nan
     boundary_m2: float = math.nan
     stated_total_m2: float = math.nan
+    survey_area_m2: float = math.nan
     created: str = field(default_factory=lambda: _dt.datetime.now().isoformat(timespec="seconds"))
     elapsed_s: float = 0.0
     map_path: Path | None = None
@@ -127,42 +131,58 @@ class CheckResult:
 
     def summary(self) -> dict[str, int]:
         """Number of figures per status, plus ``binding_failed``."""
-        return _report.summary(self)
+        from .report import summary
+
+        return summary(self)
 
     def to_table(self, lang: Literal["zh", "en"] = "zh") -> str:
         """The verification table as aligned plain text (see :func:`ecospace.report.to_table`)."""
-        return _report.to_table(self, lang)
+        from .report import to_table
+
+        return to_table(self, lang)
 
     def to_markdown(self, lang: Literal["zh", "en"] = "zh") -> str:
         """The whole report as Markdown."""
-        return _report.to_markdown(self, lang)
+        from .report import to_markdown
+
+        return to_markdown(self, lang)
 
     def to_html(self, lang: Literal["zh", "en"] = "zh", **kwargs: Any) -> str:
         """A self-contained HTML report (see :func:`ecospace.report.to_html`)."""
-        return _report.to_html(self, lang, **kwargs)
+        from .report import to_html
+
+        return to_html(self, lang, **kwargs)
 
     def to_excel(self, path: str | Path, lang: Literal["zh", "en"] = "zh") -> Path:
         """Write an Excel workbook, one sheet per section."""
-        return _report.to_excel(self, path, lang)
+        from .report import to_excel
+
+        return to_excel(self, path, lang)
 
     def to_json(self, path: str | Path | None = None) -> str:
         """The report as JSON (``report.schema.json``); written to ``path`` when given."""
-        return _report.to_json(self, path)
+        from .report import to_json
+
+        return to_json(self, path)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain Python data (the JSON layout)."""
-        return _report.to_dict(self)
+        from .report import to_dict
+
+        return to_dict(self)
 
     def write(
         self, out_dir: str | Path, *, lang: Literal["zh", "en"] = "zh", overwrite: bool = False
     ) -> dict[str, Path]:
         """Write report.md, report.html, report.xlsx and report.json into ``out_dir``."""
-        return _report.write_reports(
-            self, out_dir, lang=lang, overwrite=overwrite, map_path=self.map_path
-        )
+        from .report import write_reports
+
+        return write_reports(self, out_dir, lang=lang, overwrite=overwrite, map_path=self.map_path)
 
     def _repr_html_(self) -> str:
-        return _report.repr_html(self)
+        from .report import repr_html
+
+        return repr_html(self)
 
     def __str__(self) -> str:
         return self.to_table()
@@ -318,7 +338,7 @@ class _Measurer:
             return m2, math.nan
         if unit == "%":
             if not self.den_m2 or math.isnan(self.den_m2):
-                raise _Missing("no denominator: neither a boundary layer nor a stated total")
+                raise _Missing("no denominator: no boundary layer and no stated area")
             alt = (
                 m2 / self.alt_m2 * 100 if self.alt_m2 and not math.isnan(self.alt_m2) else math.nan
             )
@@ -453,6 +473,13 @@ def _working(loaded: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (g if g.crs == first else g.to_crs(first)) for k, g in frames.items()}
 
 
+def _area_m2(q: Any) -> float:
+    """A stated quantity (total or survey area) in m², NaN when absent or not an area."""
+    if q is None or getattr(q, "unit", None) not in UNITS:
+        return math.nan
+    return float(convert(float(q.value), q.unit, "m2"))
+
+
 def _class_sets(plan: Any) -> dict[str, list[str]]:
     sets: dict[str, list[str]] = {}
     try:
@@ -484,9 +511,10 @@ def check(
         plan's ``layers:`` list (paths relative to the plan file).
     method : {"ellipsoid", "geodesic", "planar"}, optional
         Area method; default the plan's (``ellipsoid``, the official 椭球面积).
-    denominator : {"boundary", "stated"}, optional
-        What shares divide by: the computed area of the boundary layer (default) or the
-        plan's stated total.  The share under the other one is reported beside it.
+    denominator : {"boundary", "stated", "survey"}, optional
+        What shares divide by: the computed area of the boundary layer, the plan's
+        stated ``total_area`` or its ``survey_area``; default the plan's ``denominator``
+        (``boundary``).  The share under another one is reported beside it.
     progress : bool, default True
         Log progress and timings at INFO level (the CLI's ``-q`` hides them).
 
@@ -537,28 +565,31 @@ def check(
 
         raise MethodError(f"unknown area method {method!r}; use one of {', '.join(METHODS)}")
     denominator = denominator or getattr(plan, "denominator", None) or "boundary"
-    if denominator not in ("boundary", "stated"):
+    if denominator not in ("boundary", "stated", "survey"):
         raise PlanError(
             f"denominator {denominator!r} cannot be measured; use 'boundary' (computed area "
-            "of the boundary layer) or 'stated' (the plan's total_area)"
+            "of the boundary layer), 'stated' (the plan's total_area) or 'survey' (its "
+            "survey_area)"
+        )
+    where = getattr(plan, "path", None) or f"plan {getattr(plan, 'name', '')!r}"
+    stated_m2 = _area_m2(getattr(plan, "total_area", None))
+    survey_m2 = _area_m2(getattr(plan, "survey_area", None))
+    if denominator == "stated" and math.isnan(stated_m2):
+        raise PlanError(
+            f"{where}: denominator 'stated' needs a total_area with an area unit in the plan; "
+            "add one or use --denominator boundary"
+        )
+    if denominator == "survey" and math.isnan(survey_m2):
+        raise PlanError(
+            f"{where}: field 'survey_area' is missing, and denominator 'survey' needs it; add "
+            "survey_area: {value, unit, quote, line, source} to the plan or use "
+            "--denominator boundary"
         )
 
     t = time.perf_counter()
     loaded = _load(plan, layers)
     info("loaded %d layers (%s) in %.1f s", len(loaded), ", ".join(loaded), time.perf_counter() - t)
     work = _working(loaded)
-
-    total = getattr(plan, "total_area", None)
-    stated_m2 = (
-        float(convert(float(total.value), total.unit, "m2"))
-        if total is not None and getattr(total, "unit", None) in UNITS
-        else math.nan
-    )
-    if denominator == "stated" and math.isnan(stated_m2):
-        raise PlanError(
-            f"{getattr(plan, 'path', None) or 'plan'}: denominator 'stated' needs a total_area "
-            "with an area unit in the plan; add one or use --denominator boundary"
-        )
 
     t = time.perf_counter()
     info("measuring %d layers (%s area)…", len(work), method)
@@ -567,12 +598,18 @@ def check(
     county = measure_county(
         work,
         method=method,
-        denominator_m2=stated_m2 if denominator == "stated" else None,
+        denominator_m2={"stated": stated_m2, "survey": survey_m2}.get(denominator),
         classes=getattr(plan, "land_cover_classes", None) or None,
     )
     info(
         "measured coverage, overlaps, containment and townships in %.1f s", time.perf_counter() - t
     )
+    if denominator == "survey":
+        # measure_county labels any given total "stated": name the survey area instead
+        county.denominator_source = "survey"
+        lc = getattr(county, "land_cover", None)
+        if isinstance(lc, pd.DataFrame) and "denominator_source" in lc:
+            lc["denominator_source"] = lc["denominator_source"].replace("stated", "survey")
     cov = county.coverage
     hit = cov[cov["role"] == "boundary"]["union_m2"]
     boundary_m2 = float(hit.iloc[0]) if len(hit) else math.nan
@@ -582,9 +619,8 @@ def check(
         else:
             log.warning("no boundary layer: shares use the plan's stated total area instead")
             denominator = "stated"
-    den_m2, alt_m2 = (
-        (boundary_m2, stated_m2) if denominator == "boundary" else (stated_m2, boundary_m2)
-    )
+    den_m2 = {"boundary": boundary_m2, "stated": stated_m2, "survey": survey_m2}[denominator]
+    alt_m2 = stated_m2 if denominator == "boundary" else boundary_m2
 
     t = time.perf_counter()
     figures = list(getattr(plan, "figures", None) or [])
@@ -609,6 +645,7 @@ def check(
         denominator_m2=den_m2,
         boundary_m2=boundary_m2,
         stated_total_m2=stated_m2,
+        survey_area_m2=survey_m2,
         frames=work,
         elapsed_s=time.perf_counter() - t0,
     )

@@ -140,9 +140,9 @@ def find_project_root(start: Path | None = None) -> Path:
 )
 @click.option(
     "--denominator",
-    type=click.Choice(["boundary", "stated"]),
-    help="Shares divide by the boundary layer's computed area or the plan's stated "
-    "total [default: the plan's, else boundary].",
+    type=click.Choice(["boundary", "stated", "survey"]),
+    help="Shares divide by the boundary layer's computed area, the plan's stated "
+    "total_area or its survey_area [default: the plan's, else boundary].",
 )
 @click.option("--no-map", is_flag=True, help="Do not draw map.html (faster).")
 @click.option("--overwrite", is_flag=True, help="Replace report files already in --out.")

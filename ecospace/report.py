@@ -37,7 +37,6 @@ from ._report_cells import (
     _isnan,
     _plan_attr,
     _section_frame,
-    _stated_total,
     display_frame,
     summary,
 )
@@ -182,11 +181,13 @@ def to_dict(result: Any) -> dict[str, Any]:
     and figure values are in each figure's own unit; numbers keep full precision and
     missing values are ``null``.
     """
-    value, unit = _stated_total(result)
-    q = _plan_attr(result, "total_area")
     figures = []
     for rec in result.figures.to_dict("records"):
-        figures.append(_jsonable(rec))
+        rec = _jsonable(rec)
+        for key in ("year", "line"):  # a column with gaps is float in pandas: 2035.0 → 2035
+            if rec.get(key) is not None:
+                rec[key] = int(rec[key])
+        figures.append(rec)
     audit = [
         {
             "kind": str(getattr(f, "kind", "")),
@@ -207,14 +208,8 @@ def to_dict(result: Any) -> dict[str, Any]:
             "region": _jsonable(_plan_attr(result, "region")),
             "code": _jsonable(_plan_attr(result, "code")),
             "path": _jsonable(_plan_attr(result, "path")),
-            "total_area": None
-            if q is None
-            else {
-                "value": _jsonable(value),
-                "unit": _jsonable(unit),
-                "quote": _jsonable(getattr(q, "quote", None)),
-                "line": _jsonable(getattr(q, "line", None)),
-            },
+            "total_area": _quantity(_plan_attr(result, "total_area")),
+            "survey_area": _quantity(_plan_attr(result, "survey_area"), source=True),
         },
         "method": result.method,
         "method_label": {
@@ -226,6 +221,7 @@ def to_dict(result: Any) -> dict[str, Any]:
             "area_m2": _jsonable(result.denominator_m2),
             "boundary_m2": _jsonable(result.boundary_m2),
             "stated_m2": _jsonable(result.stated_total_m2),
+            "survey_m2": _jsonable(getattr(result, "survey_area_m2", None)),
         },
         "passed": bool(result.passed),
         "summary": summary(result),
@@ -237,6 +233,18 @@ def to_dict(result: Any) -> dict[str, Any]:
             for key in ("coverage", "overlaps", "containment", "townships", "land_cover")
         },
     }
+
+
+def _quantity(q: Any, *, source: bool = False) -> dict[str, Any] | None:
+    """A plan's total or survey area as written, for the JSON report."""
+    if q is None:
+        return None
+    out = {k: _jsonable(getattr(q, k, None)) for k in ("value", "unit", "quote", "line")}
+    if out["line"] is not None:
+        out["line"] = int(out["line"])
+    if source:
+        out["source"] = _jsonable(getattr(q, "source", None))
+    return out
 
 
 def to_json(result: Any, path: str | Path | None = None, *, indent: int = 2) -> str:
@@ -323,6 +331,27 @@ def section_title(key: str, lang: Lang = "zh") -> str:
     raise KeyError(key)
 
 
+def _write_no_conflicts(path: Path, result: Any) -> Path:
+    """A conflicts GeoPackage saying "no conflicts found", in the working CRS.
+
+    :func:`ecospace.overlap.write_conflicts` writes this placeholder without a CRS (and
+    pyogrio warns about it on every clean check); this one carries the CRS of the layers
+    checked, so the file opens in QGIS beside them.
+    """
+    import geopandas as gpd
+
+    frames = getattr(result, "frames", None) or {}
+    crs = next((g.crs for g in frames.values() if getattr(g, "crs", None) is not None), None)
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gdf = gpd.GeoDataFrame({"note": ["no conflicts found"]}, geometry=[None], crs=crs)
+    gdf.to_file(path, layer="no_conflicts", driver="GPKG", engine="pyogrio")
+    log.info("no conflicts: wrote %s", path)
+    return path
+
+
 def planned_outputs(
     out_dir: str | Path, *, conflicts: bool = True, map_path: str | Path | None = None
 ) -> dict[str, Path]:
@@ -375,7 +404,10 @@ def write_outputs(
     if conflicts:
         from .overlap import write_conflicts
 
-        written["conflicts"] = write_conflicts(targets["conflicts"], pieces, overwrite=True)
+        if any(len(g) for g in pieces.values() if g is not None):
+            written["conflicts"] = write_conflicts(targets["conflicts"], pieces, overwrite=True)
+        else:
+            written["conflicts"] = _write_no_conflicts(targets["conflicts"], result)
     frames = getattr(result, "frames", None)
     if "map" in targets and frames:
         try:

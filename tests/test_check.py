@@ -283,6 +283,47 @@ def test_stated_denominator_without_total_is_a_plan_error(tmp_path, county):
         check(path, layers=county, denominator="stated", progress=False)
 
 
+def test_survey_denominator(tmp_path, county):
+    survey = {"value": 90, "unit": "km2", "line": 4, "source": "第三次全国国土调查"}
+    path = write_plan(tmp_path, FIGURES, extra={"survey_area": survey, "denominator": "survey"})
+    r = check(path, layers=county, progress=False)
+    f = r.figures.set_index("id")
+    assert r.denominator == "survey"
+    assert r.survey_area_m2 == pytest.approx(90e6)
+    assert r.denominator_m2 == pytest.approx(90e6)
+    # 3072.5 ha of 9000 ha; beside it the share of the boundary's 10 000 ha
+    assert f.loc["red_share", "measured"] == pytest.approx(RED_HA / 9_000 * 100)
+    assert f.loc["red_share", "measured_alt"] == pytest.approx(30.725)
+    assert f.loc["red_share", "denominator"] == "survey"
+    assert f.loc["forest", "measured"] == pytest.approx(FOREST_HA / 9_000 * 100)
+    assert f.loc["red_ha", "measured"] == pytest.approx(RED_HA)  # areas do not change
+    assert r.county.denominator_source == "survey"
+    text = r.to_table()
+    assert "占比分母: 调查面积 9,000.00 公顷" in text
+    assert "调查面积: 90 平方公里（9,000.00 公顷；第三次全国国土调查）" in text
+    assert "Survey area: 90 km² (9,000.00 ha; 第三次全国国土调查)" in r.to_table("en")
+
+
+def test_survey_denominator_without_survey_area_names_file_and_field(tmp_path, county):
+    path = write_plan(tmp_path, FIGURES[:1])
+    with pytest.raises(PlanError, match=r"plan\.yaml: field 'survey_area' is missing"):
+        check(path, layers=county, denominator="survey", progress=False)
+
+
+def test_check_does_not_import_report_at_module_level():
+    """check is upstream of report: the reports are imported when a result renders."""
+    import ast
+    import importlib.util
+
+    source = importlib.util.find_spec("ecospace.check").origin
+    tree = ast.parse(Path(source).read_text(encoding="utf-8"))
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    names = {a.name for n in top for a in n.names} | {
+        n.module or "" for n in top if isinstance(n, ast.ImportFrom)
+    }
+    assert not any("report" in name for name in names), names
+
+
 def test_plan_without_layers_is_a_plan_error(plan_path):
     with pytest.raises(PlanError, match="no layers"):
         check(plan_path, progress=False)
@@ -380,7 +421,8 @@ def test_cli_check_english_table(gpkg_plan, tmp_path):
     [
         (["check", "no/such/plan.yaml"], "does not exist"),
         (["check", "PLAN", "--lang", "fr"], "'fr' is not one of"),
-        (["check", "PLAN", "--denominator", "survey"], "'survey' is not one of"),
+        (["check", "PLAN", "--denominator", "census"], "'census' is not one of"),
+        (["check", "PLAN", "--denominator", "survey"], "field 'survey_area' is missing"),
         (["check", "BAD"], "figure"),
     ],
 )

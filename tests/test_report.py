@@ -6,12 +6,15 @@ hand calculations; each report must carry those numbers, as numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import re
 from html.parser import HTMLParser
 
 import jsonschema
 import openpyxl
+import pandas as pd
 import pytest
 from test_check import (
     BOUNDARY_HA,
@@ -86,7 +89,10 @@ def test_terminal_table_header_and_rows(result):
     assert any(line.startswith("面积算法: ") for line in lines)
     assert "占比分母: 行政区图层计算面积 10,000.00 公顷" in lines
     row = next(line for line in lines if line.startswith("red_share "))
-    assert ">= 30.73 %" in row and "30.7250 %" in row and "精度内符合" in row
+    # a share stated to 0.01 % is measured to 0.001 %: 30.725 shows why it is within precision
+    assert ">= 30.73 %" in row and "30.725 %" in row and "-0.005" in row and "精度内符合" in row
+    red_ha = next(line for line in lines if line.startswith("red_ha "))
+    assert "3,072.50 公顷" in red_ha  # hectares to 0.01, not 3,072.5000
     # every row of the table has its status column starting at the same display column
     table = lines[lines.index(next(x for x in lines if x.startswith("编号"))) :]
     starts = set()
@@ -142,7 +148,7 @@ def test_excel_sheets_headers_and_numbers(result, written):
     assert by_id["red_share"][col["分母面积（公顷）"]] == pytest.approx(BOUNDARY_HA)
     # a number format, not text: 0.00 for the stated value, finer for the measurement
     cell = ws.cell(row=2 + [f[0] for f in FIGURES].index("red_share"), column=col["实测值"] + 1)
-    assert cell.data_type == "n" and cell.number_format == "0.0000"
+    assert cell.data_type == "n" and cell.number_format == "0.000"
     assert ws.column_dimensions["B"].width > 8
 
 
@@ -224,6 +230,7 @@ class _Cells(HTMLParser):
         self.values: dict[str, list[float]] = {}
         self.texts: dict[str, list[str]] = {}
         self.external: list[str] = []
+        self.scripts = 0
         self._in_td = False
 
     def handle_starttag(self, tag, attrs):
@@ -237,8 +244,10 @@ class _Cells(HTMLParser):
         for key in ("src", "href"):
             if a.get(key, "").startswith(("http:", "https:", "//")):
                 self.external.append(a[key])
-        if tag in ("script", "link"):
+        if (tag == "script" and "src" in a) or tag == "link":
             self.external.append(tag)
+        if tag == "script":
+            self.scripts += 1
 
     def handle_endtag(self, tag):
         if tag == "td":
@@ -253,7 +262,8 @@ def test_html_report_numbers_and_offline(result, written):
     page = written["html"].read_text(encoding="utf-8")
     parser = _Cells()
     parser.feed(page)
-    assert parser.external == []  # self-contained: no script, stylesheet or remote asset
+    assert parser.external == []  # self-contained: no remote script, stylesheet or asset
+    assert parser.scripts == 0  # no map here, so not even the inline map-link script
     assert page.startswith("<!DOCTYPE html>") and "<style>" in page
     values = parser.values["figures"]
     for m in result.figures["measured"]:
@@ -294,7 +304,7 @@ def test_markdown_tables(result, written):
                   "## 规划自检", "## 图层"):  # fmt: skip
         assert title in md
     row = next(line for line in md.splitlines() if line.startswith("| red_farm |"))
-    assert "7.2500 公顷" in row and "不符合" in row
+    assert "7.25 公顷" in row and "不符合" in row
 
 
 def test_write_reports_refuses_to_overwrite(result, written):
@@ -309,7 +319,14 @@ def test_write_outputs_with_map_and_conflicts(result, tmp_path):
     assert set(paths) == {"conflicts", "map", "md", "html", "xlsx", "json"}
     page = paths["html"].read_text(encoding="utf-8")
     assert "<iframe" in page and "srcdoc=" in page  # the offline map, embedded
-    assert 'href="map.html"' in page
+    # the link opens the embedded copy, so it works when report.html travels alone
+    assert 'href="map.html"' not in page
+    assert '<a id="ecospace-map-link" href="#ecospace-map"' in page
+    parser = _Cells()
+    parser.feed(page)
+    assert parser.external == [] and parser.scripts == 1  # one inline script, no src
+    assert "URL.createObjectURL(new Blob([f.srcdoc]" in page
+    assert re.search(r"https?://", page.split("<iframe", 1)[0]) is None
     import pyogrio
 
     layers = [name for name, _ in pyogrio.list_layers(paths["conflicts"])]
@@ -320,3 +337,126 @@ def test_write_outputs_with_map_and_conflicts(result, tmp_path):
 def test_unknown_language(result):
     with pytest.raises(EcospaceError, match="'fr'"):
         result.to_markdown("fr")
+
+
+# ----------------------------------------------------------------------------- labels, numbers
+
+
+def test_township_kinds_residue_and_containment_headings(result):
+    md = result.to_markdown()
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in md.splitlines()}
+    assert rows["甲镇"].split(" | ")[1] == "镇" and rows["乙乡"].split(" | ")[1] == "乡"
+    assert rows["面积计算余差"].split(" | ")[1] == "面积计算余差"
+    assert "method_residue" not in md
+    assert "| 被包含图层 | 包含图层 |" in md and "应在内" not in md and "外包" not in md
+    en = result.to_markdown("en")
+    assert "| Contained layer | Containing layer |" in en and "| method residue |" in en
+
+
+@pytest.mark.parametrize(
+    ("name", "zh", "en"),
+    [
+        ("山河镇", "镇", "town"),
+        ("民乐朝鲜族乡", "乡", "township"),
+        ("五常街道", "街道", "subdistrict"),
+        ("城区街道办事处", "街道", "subdistrict"),
+        ("红旗", "乡镇", "township"),
+    ],
+)
+def test_township_kind_from_the_name(name, zh, en):
+    from ecospace.report import display_frame
+
+    df = display_frame(pd.DataFrame({"name": [name, "合计"], "kind": ["township", "total"]}))
+    assert df["kind"].tolist() == [zh, "合计"]
+    df = display_frame(pd.DataFrame({"name": [name], "kind": ["township"]}), "en")
+    assert df["kind"].tolist() == [en]
+
+
+def test_no_negative_zero_in_the_header(result):
+    # a boundary 1e-6 m² smaller than the stated total: the gap rounds to zero, unsigned
+    r = dataclasses.replace(result, boundary_m2=1e8, stated_total_m2=1e8 + 1e-6)
+    text = r.to_table()
+    assert "两者之差: 0.00 公顷（0.000 %）" in text
+    negative_zero = re.compile(r"-0\.0+(?![0-9])")
+    assert not negative_zero.search(text) and not negative_zero.search(r.to_markdown())
+
+
+def test_json_years_and_lines_are_integers(tmp_path):
+    figs = [
+        ("with_year", {**FIGURES[0][1], "year": 2035, "line": 12}, None, None),
+        ("no_year", FIGURES[0][1], None, None),
+    ]
+    r = check(write_plan(tmp_path, figs), layers=make_county(), progress=False)
+    text = r.to_json()
+    doc = json.loads(text)
+    years = {f["id"]: f["year"] for f in doc["figures"]}
+    assert years == {"with_year": 2035, "no_year": None}
+    assert type(years["with_year"]) is int and '"year": 2035,' in text
+    assert re.search(r'"line": 12\s', text) and "2035.0" not in text
+
+
+def test_survey_area_in_the_json_report(tmp_path):
+    survey = {"value": 90, "unit": "km2", "line": 4, "source": "第三次全国国土调查"}
+    path = write_plan(tmp_path, FIGURES[:6], extra={"survey_area": survey, "denominator": "survey"})
+    doc = to_dict(check(path, layers=make_county(), progress=False))
+    jsonschema.validate(doc, report_schema(), cls=jsonschema.Draft202012Validator)
+    assert doc["denominator"]["used"] == "survey"
+    assert doc["denominator"]["survey_m2"] == pytest.approx(90e6)
+    assert doc["denominator"]["area_m2"] == pytest.approx(90e6)
+    assert doc["plan"]["survey_area"] == {
+        "value": 90.0, "unit": "km2", "quote": None, "line": 4, "source": "第三次全国国土调查",
+    }  # fmt: skip
+
+
+def test_clean_check_writes_conflicts_with_a_crs_and_no_warning(tmp_path):
+    """No conflicts: the placeholder GeoPackage carries the working CRS (warnings are errors)."""
+    import pyogrio
+
+    county = make_county()
+    layers = {"boundary": county["boundary"], "red_line": county["red_line"].iloc[:1]}
+    r = check(write_plan(tmp_path, FIGURES[:1]), layers=layers, progress=False)
+    paths = write_outputs(r, tmp_path / "out", map_path=False)
+    assert [name for name, _ in pyogrio.list_layers(paths["conflicts"])] == ["no_conflicts"]
+    info = pyogrio.read_info(paths["conflicts"], layer="no_conflicts")
+    assert info["crs"] == "EPSG:4529"
+
+
+def test_map_linked_not_embedded_says_it_must_travel(result, tmp_path):
+    m = tmp_path / "map.html"
+    m.write_text("<!DOCTYPE html><title>m</title>", encoding="utf-8")
+    page = result.to_html(map_path=m, embed_map=False)
+    assert '<a href="map.html">' in page and "地图文件 map.html 须与本报告放在同一文件夹" in page
+    assert "<script" not in page
+
+
+@pytest.mark.browser
+def test_map_link_opens_the_embedded_map_when_the_report_travels_alone(result, tmp_path):
+    """report.html copied alone to another folder: the link still opens the map."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    m = tmp_path / "made" / "map.html"
+    m.parent.mkdir()
+    m.write_text(
+        '<!DOCTYPE html><html><body><p id="inside">地图内容</p></body></html>', encoding="utf-8"
+    )
+    alone = tmp_path / "alone" / "report.html"
+    alone.parent.mkdir()
+    alone.write_text(result.to_html(map_path=m), encoding="utf-8")
+    shutil.rmtree(m.parent)  # the map file is gone: only the embedded copy is left
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=["--headless", "--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(alone.as_uri(), wait_until="load")
+            href = page.get_attribute("#ecospace-map-link", "href")
+            assert href.startswith("blob:")
+            with page.expect_popup() as popup_info:
+                page.click("#ecospace-map-link")
+            popup = popup_info.value
+            popup.wait_for_load_state()
+            assert popup.text_content("#inside") == "地图内容"
+        finally:
+            browser.close()
