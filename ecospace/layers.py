@@ -19,11 +19,11 @@ from typing import Literal
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
 
 from ._errors import EcospaceError, GeometryError, LayerNotFoundError, LayerReadError, RoleError
+from ._inventory import format_details, format_inventory, inventory, inventory_records
 from ._roles import (  # the public role names are imported from here
     _IGNORE,
     CONTROL_LINES,
@@ -34,7 +34,6 @@ from ._roles import (  # the public role names are imported from here
     role_of,
 )
 from ._sources import check_exists, folder_sources, list_layers, read_raw, split_spec
-from ._text_table import text_table
 from .crs import datum_warning, describe, resolve_crs
 from .validate import ValidationReport, validate_layer
 
@@ -43,8 +42,10 @@ __all__ = [
     "ROLES",
     "ROLE_LABELS",
     "Layer",
+    "format_details",
     "format_inventory",
     "inventory",
+    "inventory_records",
     "list_layers",
     "load_layers",
     "read_layer",
@@ -537,89 +538,3 @@ def load_layers(
             )
         by_role[layer.role] = layer
     return {r: by_role[r] for r in ROLES if r in by_role}
-
-
-def inventory(layers: Iterable[Layer] | Mapping[str, Layer]) -> pd.DataFrame:
-    """What was found, one row per layer.
-
-    Columns: ``source, layer, role, features, geometry_type, epsg, crs_name, crs_how,
-    encoding, problems`` (``"; "``-joined short strings, empty when clean).
-
-    Examples
-    --------
-    >>> list(inventory([]).columns)[:4]
-    ['source', 'layer', 'role', 'features']
-    """
-    items = list(layers.values()) if isinstance(layers, Mapping) else list(layers)
-    seen: dict[str, int] = {}
-    for layer in items:
-        if layer.role:
-            seen[layer.role] = seen.get(layer.role, 0) + 1
-    rows = []
-    for layer in items:
-        crs = pyproj.CRS.from_user_input(layer.gdf.crs)
-        types = layer.gdf.geometry.geom_type.unique()
-        problems = list(layer.report.problems)
-        if layer.role and seen[layer.role] > 1:
-            problems.insert(0, f"role {layer.role} claimed by {seen[layer.role]} layers")
-        rows.append(
-            {
-                "source": layer.source,
-                "layer": layer.name,
-                "role": layer.role,
-                "features": len(layer.gdf),
-                "geometry_type": "/".join(sorted(types)) if len(types) else "none",
-                "epsg": crs.to_epsg(min_confidence=70),
-                "crs_name": crs.name,
-                "crs_how": layer.crs_how,
-                "encoding": layer.encoding,
-                "problems": "; ".join(problems),
-            }
-        )
-    cols = [
-        "source",
-        "layer",
-        "role",
-        "features",
-        "geometry_type",
-        "epsg",
-        "crs_name",
-        "crs_how",
-        "encoding",
-        "problems",
-    ]
-    return pd.DataFrame(rows, columns=cols)
-
-
-def format_inventory(table: pd.DataFrame) -> str:
-    """The inventory as aligned text (Chinese characters count double), problems below.
-
-    Examples
-    --------
-    >>> print(format_inventory(inventory([])))
-    no layers
-    """
-    if table.empty:
-        return "no layers"
-    headers = ("layer", "role", "features", "geometry", "CRS (how determined)", "encoding")
-    rows = []
-    for r in table.itertuples():
-        epsg = f"EPSG:{r.epsg} " if pd.notna(r.epsg) else ""
-        rows.append(
-            (
-                f"{r.source}:{r.layer}",
-                r.role if isinstance(r.role, str) else "-",
-                f"{r.features:,}",
-                r.geometry_type,
-                f"{epsg}{r.crs_name} ({r.crs_how})",
-                r.encoding if isinstance(r.encoding, str) else "-",
-            )
-        )
-    align = ("left", "left", "right", "left", "left", "left")
-    lines = [text_table(headers, rows, align, rule=None)]
-    problems = [(f"{r.source}:{r.layer}", r.problems) for r in table.itertuples() if r.problems]
-    if problems:
-        lines += ["", "problems:"] + [f"  {label}: {text}" for label, text in problems]
-    else:
-        lines += ["", "no problems found"]
-    return "\n".join(lines)

@@ -598,3 +598,200 @@ def test_zip_of_shapefile_with_gbk(tmp_path, engine):
         ["水田"],
     )
     shutil.rmtree(shp.parent)
+
+
+# ---------------------------------------------------------------- acceptance review 45
+
+DEMO = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "layers" / "demo.gpkg")
+# the demo county spans 124.10–124.93°E: across the edge of zones CM 123E / CM 126E (124.5°E)
+EDGE_BOXES = [box(124.6 + 0.02 * i, 45.0, 124.61 + 0.02 * i, 45.01) for i in range(3)]
+
+
+def tm_no_prefix(cm: int, ellps: str = "GRS80") -> pyproj.CRS:
+    """A Gauss–Krüger zone without prefix from PROJ parameters (independent of EPSG codes)."""
+    return pyproj.CRS.from_proj4(
+        f"+proj=tmerc +lat_0=0 +lon_0={cm} +k=1 +x_0=500000 +y_0=0 +ellps={ellps} +units=m"
+    )
+
+
+def project(geoms, src, dst):
+    t = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    return [
+        shapely.transform(g, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+        for g in geoms
+    ]
+
+
+@pytest.mark.parametrize(("cm", "epsg"), [(123, 4550), (126, 4551)])
+def test_6_digit_eastings_on_a_zone_edge(tmp_path, engine, cm, epsg):
+    # the county's centre (124.5°E) rounds to CM 126E; the data may be in either zone
+    shp = make_shp(tmp_path, project(EDGE_BOXES, 4490, tm_no_prefix(cm)), drop=(".prj",))
+    layers = load_layers([str(shp), f"{DEMO}:XZQ"], engine=engine)
+    red = layers["red_line"]
+    assert red.gdf.crs.to_epsg() == epsg
+    p = {q.name: q.value for q in pyproj.CRS.from_epsg(epsg).coordinate_operation.params}
+    assert (p["Longitude of natural origin"], p["False easting"]) == (cm, 500_000)
+    other = {4550: 4551, 4551: 4550}[epsg]
+    assert red.crs_how == (
+        f"inferred: 6-digit easting near 124.5°E → 3° Gauss–Krüger CM {cm}E (EPSG:{epsg}); "
+        f"EPSG:{other} would put the data off the county"
+    )
+    assert "outside_boundary" not in red.report.counts
+    back = red.gdf.to_crs(4490).geometry
+    assert [geod_area(g) for g in back] == pytest.approx(
+        [geod_area(g) for g in EDGE_BOXES], rel=1e-6
+    )
+
+
+def test_6_digit_eastings_off_the_county_name_the_candidates(tmp_path, engine):
+    far = [shapely.affinity.translate(g, 2.0, 0) for g in EDGE_BOXES]  # 126.6°E, another county
+    shp = make_shp(tmp_path, project(far, 4490, tm_no_prefix(126)), drop=(".prj",))
+    with pytest.raises(
+        CRSError,
+        match=r"none of the zones near the county \(124\.5°E: EPSG:4550 \(3° CM 123E\), "
+        r"EPSG:4551 \(3° CM 126E\)\) puts the data on it",
+    ):
+        load_layers([str(shp), f"{DEMO}:XZQ"], engine=engine)
+
+
+def test_crs_override_of_a_file_crs(tmp_path, engine, caplog):
+    # the file says zone 42 (EPSG:4530) but the eastings carry zone 41's prefix
+    to41 = pyproj.Transformer.from_crs(4490, 4529, always_xy=True)
+    g41 = shapely.transform(ll_box(0), lambda c: np.column_stack(to41.transform(c[:, 0], c[:, 1])))
+    gpkg = write(gpd.GeoDataFrame(geometry=[g41], crs=4530), tmp_path / "z.gpkg", "STBHHX")
+    with pytest.raises(
+        CRSError,
+        match=r"do not fit the stated CRS EPSG:4530 .*\(they look like EPSG:4529 .*\); "
+        r"the \.prj/CRS is wrong — supply it with --crs EPSG:4529$",
+    ):
+        read_layer(str(gpkg), engine=engine)
+    with caplog.at_level(logging.WARNING, logger="ecospace"):
+        layer = read_layer(str(gpkg), engine=engine, crs="EPSG:4529")
+    assert layer.gdf.crs.to_epsg() == 4529
+    assert layer.crs_how == "user (overrides the file's EPSG:4530)"
+    assert "overrides the file's EPSG:4530" in caplog.text
+    assert layer.report.notes[0].endswith("(user (overrides the file's EPSG:4530))")
+    assert geod_area(layer.gdf.to_crs(4490).geometry.iloc[0]) == pytest.approx(
+        geod_area(ll_box(0)), rel=1e-6
+    )
+
+
+def test_crs_override_of_the_demo_county(engine, caplog):
+    # the reviewer's case: a raw geopandas "CRS mismatch" ValueError before the fix
+    with caplog.at_level(logging.WARNING, logger="ecospace"):
+        layer = read_layer(f"{DEMO}:XZQ", engine=engine, crs="EPSG:2417")
+    assert layer.gdf.crs.to_epsg() == 2417
+    assert layer.crs_how == "user (overrides the file's EPSG:4529)"
+    assert "is on the Beijing 1954 datum, not CGCS2000" in caplog.text
+    file = gpd.read_file(DEMO, layer="XZQ", engine="pyogrio")
+    assert shapely.get_coordinates(layer.gdf.geometry.values) == pytest.approx(
+        shapely.get_coordinates(file.geometry.values)
+    )  # same numbers, only the CRS changed
+    with pytest.raises(CRSError, match=r"do not fit the given CRS EPSG:4530 .*the --crs is wrong"):
+        read_layer(f"{DEMO}:XZQ", engine=engine, crs="EPSG:4530")
+
+
+@pytest.mark.parametrize(
+    ("prj", "datum"),
+    [
+        (pyproj.CRS.from_epsg(2417).to_wkt("WKT1_ESRI"), "Beijing 1954"),
+        (pyproj.CRS.from_epsg(2383).to_wkt("WKT1_ESRI"), "Xian 1980"),
+    ],
+)
+def test_old_datum_loads_with_a_warning(tmp_path, engine, caplog, prj, datum):
+    crs = pyproj.CRS.from_wkt(prj)
+    geo = crs.geodetic_crs  # Beijing 1954 / Xian 1980 degrees: no datum shift involved
+    lon = 123.5 if datum == "Beijing 1954" else 114.5
+    boxes = [box(lon + 0.02 * i, 40.0, lon + 0.02 * i + 0.01, 40.01) for i in range(2)]
+    shp = make_shp(tmp_path, project(boxes, geo, crs), drop=(".prj",))
+    shp.with_suffix(".prj").write_text(prj)
+    with caplog.at_level(logging.WARNING, logger="ecospace"):
+        layer = read_layer(str(shp), engine=engine)
+    assert layer.crs_how == "file" and layer.gdf.crs.ellipsoid.name == crs.ellipsoid.name
+    assert f"is on the {datum} datum, not CGCS2000" in caplog.text
+    assert "needs a datum transformation" in caplog.text
+    note = [n for n in layer.report.notes if "datum" in n]
+    assert len(note) == 1 and note[0].startswith(f"{describe_crs(layer.gdf.crs)} is on the {datum}")
+    # areas on the layer's own ellipsoid (Krassowsky 1940 / IAG 1975), by pyproj.Geod
+    e = crs.ellipsoid
+    geod = pyproj.Geod(a=e.semi_major_metre, b=e.semi_minor_metre)
+    expected = [abs(geod.geometry_area_perimeter(g)[0]) for g in boxes]
+    from ecospace import areas
+
+    got = areas(layer.gdf.geometry.values, layer.gdf.crs, method="ellipsoid")
+    assert list(got) == pytest.approx(expected, rel=1e-8)
+    # on CGCS2000's ellipsoid the same box measures differently (IAG 1975 is close: 1e-6)
+    assert abs(expected[0] / geod_area(boxes[0]) - 1) > 1e-7
+
+
+def describe_crs(crs):
+    from ecospace.crs import describe
+
+    return describe(crs)
+
+
+# ---------------------------------------------------------------- native feature ids
+
+
+def _gpkg_with_gaps(tmp_path):
+    """A GeoPackage whose fids 2 and 4 were deleted (as editing in QGIS leaves it)."""
+    import sqlite3
+
+    gdf = gpd.GeoDataFrame({"n": list(range(5))}, geometry=[ll_box(i) for i in range(5)], crs=4490)
+    gdf.loc[5] = [9, ll_box(0)]  # a duplicate of the first patch
+    gpkg = write(gdf, tmp_path / "g.gpkg", "STBHHX")
+    with sqlite3.connect(gpkg) as con:
+        con.execute('DELETE FROM "STBHHX" WHERE fid IN (2, 4)')
+    return gpkg
+
+
+def test_src_fid_is_the_geopackage_fid(tmp_path, engine):
+    gpkg = _gpkg_with_gaps(tmp_path)
+    with pytest.warns(ValidationWarning, match="duplicates 1"):
+        layer = read_layer(str(gpkg), engine=engine)
+    native = pyogrio.read_dataframe(gpkg, fid_as_index=True)
+    assert native.index.tolist() == [1, 3, 5, 6]
+    assert layer.gdf["src_fid"].tolist() == [1, 3, 5, 6]
+    assert layer.gdf["fid"].tolist() == [0, 1, 2, 3]  # the 0-based row, as before
+    for row in layer.gdf.itertuples():
+        assert row.geometry.equals(native.loc[row.src_fid].geometry)
+        assert row.n == native.loc[row.src_fid, "n"]
+    dup = layer.report.table.query("problem == 'duplicates'")
+    assert (dup.fid.tolist(), dup.src_fid.tolist()) == ([3], [6])
+    assert dup.detail.tolist() == ["same geometry as fid 0 (src_fid 1)"]
+
+
+@pytest.mark.parametrize(
+    ("form", "first"), [("shp", 0), ("gdb", 1), ("geojson", 0), ("parquet", 0)]
+)
+def test_src_fid_of_other_formats(tmp_path, engine, form, first):
+    n = np.array([10, 11, 12], dtype=np.int32)  # FileGDB has no Integer64 by default
+    gdf = gpd.GeoDataFrame({"n": n}, geometry=[ll_box(i) for i in range(3)], crs=4490)
+    if form == "shp":
+        path = make_shp(tmp_path, list(gdf.geometry), crs=4490, attrs={"n": [10, 11, 12]})
+    elif form == "gdb":
+        path = write(gdf, tmp_path / "d.gdb", "STBHHX", driver="OpenFileGDB")
+    elif form == "geojson":
+        path = write(gdf, tmp_path / "STBHHX.geojson", driver="GeoJSON")
+    else:
+        path = tmp_path / "STBHHX.parquet"
+        gdf.to_parquet(path)
+    layer = read_layer(str(path), engine=engine)
+    assert layer.gdf["src_fid"].tolist() == [first, first + 1, first + 2]
+    if form != "parquet":
+        native = pyogrio.read_dataframe(path, fid_as_index=True)
+        assert native.index.tolist() == layer.gdf["src_fid"].tolist()
+        assert (native.loc[layer.gdf["src_fid"], "n"].to_numpy() == layer.gdf["n"]).all()
+
+
+def test_src_fid_when_a_geometry_cannot_be_built(tmp_path, engine):
+    # a NaN ring makes both engines fail; the tolerant re-read must keep the native ids
+    nan = math.nan
+    unbuildable = wkb_polygon([(nan, nan), (126.01, nan), (126.01, 45.01), (nan, nan)])
+    gpkg = write_wkb(tmp_path / "n.gpkg", "STBHHX", [shapely.to_wkb(ll_box(0)), unbuildable])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ValidationWarning)
+        layer = read_layer(str(gpkg), engine=engine)
+    assert layer.gdf["src_fid"].tolist() == [1]
+    dropped = layer.report.table.query("problem == 'empty'")
+    assert dropped.src_fid.tolist() == [2]

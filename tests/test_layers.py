@@ -75,6 +75,15 @@ def geod_area(geom_lonlat) -> float:
         ("城镇开发边界", "urban_boundary"),
         ("自然保护地", "protected_area"),
         ("国家级自然保护区", "protected_area"),
+        ("自然保护区", "protected_area"),
+        ("森林公园", "protected_area"),
+        ("龙凤山国家森林公园", "protected_area"),
+        ("湿地公园", "protected_area"),
+        ("风景名胜区", "protected_area"),
+        ("地质公园", "protected_area"),
+        ("国家公园", "protected_area"),
+        ("东北虎豹国家公园_2023", "protected_area"),
+        ("城市公园", None),
         ("行政区", "boundary"),
         ("县界", "boundary"),
         ("乡镇界", "townships"),
@@ -508,3 +517,122 @@ def test_demo_inventory_from_the_command():
     dup_ha = truth["duplicated_farmland"]["total"]["m2"] / 1e4
     assert f"invalid repaired {len(truth['invalid_bowtie']['fids'])}" in res.output
     assert f"duplicates 2 ({dup_ha:,.2f} ha)" in res.output
+
+
+# ---------------------------------------------------------------- details, notes, --crs
+
+
+def problem_source(tmp_path) -> Path:
+    """A county, a red line with a bow-tie and a duplicate, and protected areas 3° east."""
+    gpkg = tmp_path / "p.gpkg"
+    county = gpd.GeoDataFrame(geometry=[box(124, 45, 124.2, 45.2)], crs=4490)
+    county.to_file(gpkg, layer="XZQ", engine="pyogrio")
+    s = 0.01
+    bow = shapely.Polygon([(124.05, 45.05), (124.05 + 2 * s, 45.05 + s), (124.05 + 2 * s, 45.05),
+                           (124.05, 45.05 + s)])  # fmt: skip
+    patch = box(124.1, 45.1, 124.11, 45.11)
+    red = gpd.GeoDataFrame(geometry=[patch, bow, patch], crs=4490)
+    red.to_file(gpkg, layer="STBHHX", engine="pyogrio")
+    far = gpd.GeoDataFrame(geometry=[box(127.1, 45.1, 127.11, 45.11)], crs=4490)
+    far.to_file(gpkg, layer="ZRBHD", engine="pyogrio")
+    return gpkg
+
+
+def bow_lobes():
+    s, x, y = 0.01, 124.05, 45.05
+    return shapely.MultiPolygon(
+        [
+            shapely.Polygon([(x, y), (x + s, y + s / 2), (x, y + s)]),
+            shapely.Polygon([(x + 2 * s, y), (x + s, y + s / 2), (x + 2 * s, y + s)]),
+        ]
+    )
+
+
+@CLI_WARNING
+@pytest.mark.parametrize("engine_name", ["pyogrio", "fiona"])
+def test_cli_layers_details(tmp_path, engine_name):
+    gpkg = problem_source(tmp_path)
+    res = CliRunner().invoke(cli, ["layers", str(gpkg), "--engine", engine_name, "--details"])
+    assert res.exit_code == 0, res.output
+    out = res.output
+    # notes in the default part, under "problems:"
+    problems = out.split("problems:")[1].split("details:")[0]
+    assert f"{gpkg}:ZRBHD: outside county 1 (" in problems
+    assert "the whole layer lies outside the county boundary: check its CRS" in problems
+    details = out.split("details:")[1]
+    assert "src_fid  fid  problem" in details
+    # bow-tie: row 1, GeoPackage fid 2; its repair changed the area by the lobes' area
+    change = geod_area(bow_lobes())  # signed area of a bow-tie with equal lobes is 0
+    line = next(ln for ln in details.splitlines() if "invalid_repaired" in ln)
+    assert line.split()[:4] == ["2", "1", "invalid_repaired", f"+{change / 1e4:,.2f}"]
+    line = next(ln for ln in details.splitlines() if "duplicates" in ln)
+    assert line.split()[:3] == ["3", "2", "duplicates"]
+    assert line.endswith("same geometry as fid 0 (src_fid 1)")
+    assert "· CRS EPSG:4490 China Geodetic Coordinate System 2000 (file)" in details
+
+
+@CLI_WARNING
+def test_cli_layers_json_structured(tmp_path):
+    gpkg = problem_source(tmp_path)
+    res = CliRunner().invoke(cli, ["layers", str(gpkg), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["layer"]: r for r in json.loads(res.output)}
+    red = rows["STBHHX"]["problems"]
+    assert red["counts"] == {"invalid_repaired": 1, "duplicates": 1}
+    assert red["areas_m2"]["invalid_repaired"] == pytest.approx(geod_area(bow_lobes()), rel=1e-6)
+    patch = geod_area(box(124.1, 45.1, 124.11, 45.11))
+    assert red["areas_m2"]["duplicates"] == pytest.approx(patch, rel=1e-6)
+    feats = {f["problem"]: f for f in red["features"]}
+    assert (feats["invalid_repaired"]["src_fid"], feats["invalid_repaired"]["fid"]) == (2, 1)
+    assert (feats["duplicates"]["src_fid"], feats["duplicates"]["fid"]) == (3, 2)
+    assert red["summary"][0].startswith("invalid repaired 1 (+")
+    far = rows["ZRBHD"]["problems"]
+    assert (
+        far["features"][0]["src_fid"] == 1 and far["features"][0]["problem"] == "outside_boundary"
+    )
+    assert "the whole layer lies outside the county boundary: check its CRS" in far["notes"]
+    assert rows["XZQ"]["problems"]["features"] == []
+
+
+@CLI_WARNING
+@pytest.mark.parametrize("engine_name", ["pyogrio", "fiona"])
+def test_cli_wrong_prj_corrected_with_crs(tmp_path, engine_name):
+    to42 = pyproj.Transformer.from_crs(4490, 4530, always_xy=True)
+    g = shapely.transform(
+        box(126.5, 45, 126.51, 45.01), lambda c: np.column_stack(to42.transform(*c.T))
+    )
+    shp = tmp_path / "wrongprj.shp"
+    gpd.GeoDataFrame(geometry=[g], crs=4490).to_file(shp, engine="pyogrio")  # .prj says degrees
+    runner = CliRunner()
+    res = runner.invoke(cli, ["layers", str(shp), "--engine", engine_name])
+    assert res.exit_code == 2
+    assert "the .prj/CRS is wrong — supply it with --crs EPSG:4530" in res.output
+    res = runner.invoke(cli, ["layers", str(shp), "--engine", engine_name, "--crs", "EPSG:4530"])
+    assert res.exit_code == 0, res.output
+    assert "EPSG:4530 CGCS2000 / 3-degree Gauss-Kruger zone 42 " in res.output
+    assert "(user (file said EPSG:4490, coordinates disagree))" in res.output
+    res = runner.invoke(cli, ["layers", str(shp), "--engine", engine_name, "--crs", "EPSG:4529"])
+    assert res.exit_code == 2 and "do not fit the given CRS EPSG:4529" in res.output
+    # a file CRS that fits the coordinates is kept: --crs only fills in what is missing
+    ok = tmp_path / "ok.shp"
+    gpd.GeoDataFrame(geometry=[g], crs=4530).to_file(ok, engine="pyogrio")
+    res = runner.invoke(cli, ["layers", str(ok), "--engine", engine_name, "--crs", "EPSG:4490"])
+    assert res.exit_code == 0 and "zone 42 (file)" in res.output
+
+
+def test_mojibake_names_shown_in_the_inventory(tmp_path):
+    from ecospace.layers import format_details
+
+    shp = tmp_path / "STBHHX.shp"
+    attrs = {"生态保护红线名称": ["一号"]}
+    with pytest.warns(RuntimeWarning, match="laundered"):
+        gpd.GeoDataFrame(attrs, geometry=[box(124, 45, 124.01, 45.01)], crs=4490).to_file(
+            shp, engine="pyogrio"
+        )
+    shp.with_suffix(".cpg").unlink()
+    with pytest.warns(ValidationWarning, match="mojibake field names"):
+        layer = read_layer(str(shp))
+    text = format_inventory(inventory([layer]))
+    assert "problems:\n" in text
+    assert "mojibake field names (cut mid-character at 10 bytes): 生态保" in text
+    assert "· mojibake field names (cut mid-character at 10 bytes)" in format_details([layer])
