@@ -264,15 +264,30 @@ def demo(ctx, lang, no_map, out_dir):
 )
 @_role_option
 @_format_option
-def layers_command(sources, crs, engine, roles, fmt) -> None:
+@click.option(
+    "--details",
+    is_flag=True,
+    help="List every problem feature (src_fid as QGIS shows it, fid, area change) and notes.",
+)
+def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     """List the layers in SOURCE... (file, .gdb, folder, .zip; PATH:LAYER for one layer).
 
     For each: role, features, geometry type, CRS (EPSG, name, how determined),
-    encoding, and the problems found and repaired.
+    encoding, and the problems found and repaired.  --crs fills in a missing CRS and
+    replaces one the coordinates contradict (a wrong .prj).  JSON output always holds the
+    per-feature problems.
     """
+    import json
     import warnings
 
-    from .layers import _parse_role_option, format_inventory, inventory, read_sources
+    from .layers import (
+        _parse_role_option,
+        format_details,
+        format_inventory,
+        inventory,
+        inventory_records,
+        read_sources,
+    )
     from .validate import ValidationWarning
 
     errors: list = []
@@ -284,11 +299,12 @@ def layers_command(sources, crs, engine, roles, fmt) -> None:
     for w in caught:  # problems found in layers are in the table below; log anything else
         if not issubclass(w.category, ValidationWarning):
             log.warning("%s", w.message)
-    table = inventory(found)
     if fmt == "json":
-        click.echo(table.to_json(orient="records", force_ascii=False, indent=2))
+        click.echo(json.dumps(inventory_records(found), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_inventory(table))
+        click.echo(format_inventory(inventory(found)))
+        if details:
+            click.echo("\ndetails:\n" + format_details(found))
     if errors:
         raise click.UsageError(
             "; ".join(str(exc) for _, exc in errors) + f" ({len(errors)} layer(s) not read)"
