@@ -11,9 +11,11 @@ Three methods, always named next to the figure they produced:
     GeographicLib through :class:`pyproj.Geod` on the same ellipsoid (edges are
     geodesics); the independent cross-check.
 ``planar``
-    Shoelace area in a projected CRS (a Gauss–Krüger zone or an equal-area projection).
-    Refused for geographic CRSs and Mercator projections (Web Mercator overstates area
-    by about 1/cos²φ).
+    Shoelace area in a projected CRS (a Gauss–Krüger zone or an equal-area projection),
+    converted to m² from the CRS's axis unit (US survey feet, …).  Refused for geographic
+    CRSs and Mercator projections (Web Mercator overstates area by about 1/cos²φ); an
+    :class:`AreaDistortionWarning` when the data lie outside the zone of a transverse
+    Mercator CRS, or where another projection's area scale is off by more than 0.1 %.
 
 All areas are square metres; convert with :mod:`ecospace.units` for display.
 """
@@ -21,6 +23,7 @@ All areas are square metres; convert with :mod:`ecospace.units` for display.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -28,12 +31,14 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ._errors import CRSError, EcospaceError, GeometryError, MethodError
+from ._errors import CRSError, FieldError, GeometryError, MethodError
 from .units import UNITS, normalize_unit
 
 __all__ = [
     "METHODS",
     "METHOD_LABELS",
+    "METHOD_SHORT",
+    "AreaDistortionWarning",
     "areas",
     "compare_area_field",
     "method_label",
@@ -53,14 +58,26 @@ METHOD_LABELS: dict[str, dict[str, str]] = {
         "en": "ellipsoidal area (2008 national land survey formula)",
     },
     "geodesic": {
-        "zh": "椭球面积（测地线边，GeographicLib）",
-        "en": "geodesic area (GeographicLib)",
+        "zh": "测地线面积（GeographicLib，边为椭球面上的大地线）",
+        "en": "geodesic area (GeographicLib, edges are geodesics on the ellipsoid)",
     },
     "planar": {
         "zh": "平面面积（投影坐标）",
         "en": "planar area (projected coordinates)",
     },
 }
+
+#: Short method names for table cells and map popups (the full name is in the header).
+METHOD_SHORT: dict[str, dict[str, str]] = {
+    "ellipsoid": {"zh": "椭球面积", "en": "ellipsoidal area"},
+    "geodesic": {"zh": "测地线面积", "en": "geodesic area"},
+    "planar": {"zh": "平面面积", "en": "planar area"},
+}
+
+
+class AreaDistortionWarning(UserWarning):
+    """Planar area taken where the projection's area scale is noticeably off 1."""
+
 
 # (normal) Mercator projections: area grows like 1/cos²φ; transverse Mercator is fine
 _MERCATOR_METHODS = ("pseudo mercator", "pseudo-mercator", "popular visualisation")
@@ -276,15 +293,128 @@ def _refuse_for_planar(crs: pyproj.CRS, what: str) -> None:
         )
 
 
+_TM_METHODS = ("transverse mercator", "gauss-kruger", "gauss-krüger")
+_MAX_SCALE_ERROR = 1e-3  # non-TM projections: warn beyond 0.1 % area scale error
+_SAMPLE = 2048  # vertices whose area scale is looked at (plus the extreme ones)
+
+
+def _sample_vertices(geoms: np.ndarray) -> np.ndarray:
+    """A few vertices of ``geoms``: the extremes in x, y, x ± y and an even stride."""
+    xy = shapely.get_coordinates(geoms)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) <= _SAMPLE:
+        return xy
+    x, y = xy[:, 0], xy[:, 1]
+    extremes = [f(v) for v in (x, y, x + y, x - y) for f in (np.argmin, np.argmax)]
+    stride = np.linspace(0, len(xy) - 1, _SAMPLE).astype(np.intp)
+    return xy[np.unique(np.r_[stride, extremes])]
+
+
+def _zone_meridian(lon: float, half: float) -> int:
+    """Central meridian of the 3° (``half`` 1.5) or 6° zone holding longitude ``lon``."""
+    if half < 2:  # 3° zones: CM = 3 × zone
+        return 3 * round(lon / 3)
+    return 6 * int(np.floor(lon / 6)) + 3  # 6° zones: CM = 6 × zone − 3
+
+
+def _gk_epsg(crs: pyproj.CRS, cm: int, half: float) -> str:
+    """The CGCS2000 Gauss–Krüger CRS of the same kind as ``crs`` for meridian ``cm``."""
+    code = crs.to_epsg() or 0
+    if not 4491 <= code <= 4554 or not 75 <= cm <= 135:  # not a CGCS2000 GK zone
+        return ""
+    prefix = code <= 4501 or 4513 <= code <= 4533  # zone number in the false easting
+    if half < 2:
+        new = 4513 + cm // 3 - 25 if prefix else 4534 + (cm - 75) // 3
+    else:
+        new = (4491 if prefix else 4502) + (cm + 3) // 6 - 13
+    return f" (EPSG:{new})"
+
+
+def _east(lon: float) -> str:
+    return f"{lon:g}°E" if lon >= 0 else f"{-lon:g}°W"
+
+
+def _warn_distortion(geoms: np.ndarray, crs: pyproj.CRS, what: str) -> None:
+    """Warn when planar area in ``crs`` is noticeably off for these geometries.
+
+    Transverse Mercator (Gauss–Krüger, UTM): when vertices lie farther from the central
+    meridian than half the zone (1.5° for 3° zones, 3° otherwise).  Other projections:
+    when the area scale at the vertices differs from 1 by more than 0.1 % (an equal-area
+    projection never does).
+    """
+    xy = _sample_vertices(geoms)
+    if len(xy) == 0:
+        return
+    op = crs.coordinate_operation
+    method_name = op.method_name if op is not None else "?"
+    geodetic = crs.geodetic_crs
+    try:
+        to_geo = pyproj.Transformer.from_crs(crs, geodetic, always_xy=True)
+        lon, lat = to_geo.transform(xy[:, 0], xy[:, 1])
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        lon, lat = lon[ok], lat[ok]
+        scale = np.asarray(pyproj.Proj(crs).get_factors(lon, lat).areal_scale, dtype=float)
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError) as exc:
+        log.debug("area scale of %s not known: %s", crs.name, exc)
+        return
+    if len(lon) == 0:
+        return
+    if any(m in method_name.lower() for m in _TM_METHODS):
+        params = {p.name.lower(): p.value for p in op.params}
+        cm = float(params.get("longitude of natural origin", np.nan))
+        offset = np.abs((lon - cm + 180.0) % 360.0 - 180.0)
+        far = float(np.nanmax(offset))
+        half = 1.5 if "3-degree" in crs.name.lower() else 3.0
+        if not far > half:
+            return
+        worst = float(scale[np.nanargmax(offset)])
+        west, east = float(lon.min()), float(lon.max())
+        best = _zone_meridian((west + east) / 2, half)
+        if max(east - best, best - west) > half:
+            fix = (
+                f"the data ({_east(round(west, 2))}–{_east(round(east, 2))}) do not fit in "
+                "one standard zone: use method='ellipsoid' (the official 椭球面积)"
+            )
+        else:
+            fix = (
+                "use method='ellipsoid' (the official 椭球面积) or the zone of central "
+                f"meridian {_east(best)}{_gk_epsg(crs, best, half)}"
+            )
+        warnings.warn(
+            f"planar area in {what} {crs.name!r} (transverse Mercator, central meridian "
+            f"{_east(cm)}): the data reach {far:.2f}° of longitude from it, beyond the "
+            f"{2 * half:g}° zone, where the projection's area scale is {worst:.6f} "
+            f"({worst - 1:+.3%}); {fix}",
+            AreaDistortionWarning,
+            stacklevel=4,
+        )
+        return
+    lo, hi = float(np.nanmin(scale)), float(np.nanmax(scale))
+    err = max(abs(lo - 1), abs(hi - 1))
+    if err > _MAX_SCALE_ERROR:
+        warnings.warn(
+            f"planar area in {what} {crs.name!r} ({method_name} projection, not equal-area): "
+            f"its area scale over the data is {lo:.4f}–{hi:.4f}, so planar areas are off by "
+            f"about {err:.1%}; use method='ellipsoid' (the official 椭球面积), an equal-area "
+            "projection or a Gauss–Krüger zone (EPSG:45xx)",
+            AreaDistortionWarning,
+            stacklevel=4,
+        )
+
+
 def _planar_areas(geoms: np.ndarray, crs: pyproj.CRS, planar_crs: Any) -> np.ndarray:
     target = crs if planar_crs is None else _as_crs(planar_crs, "planar_crs")
-    _refuse_for_planar(target, "the layer's CRS" if planar_crs is None else "planar_crs")
+    what = "the layer's CRS" if planar_crs is None else "planar_crs"
+    _refuse_for_planar(target, what)
     if not target.equals(crs):
         transformer = pyproj.Transformer.from_crs(crs, target, always_xy=True)
         geoms = shapely.transform(
             geoms, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1]))
         )
-    out = shapely.area(geoms)
+    _warn_distortion(geoms, target, what)
+    # the shoelace area is in squared axis units (US survey feet for EPSG:2263 …)
+    metre = target.axis_info[0].unit_conversion_factor
+    out = shapely.area(geoms) * (metre * metre)
     return np.nan_to_num(out, nan=0.0)
 
 
@@ -416,8 +546,24 @@ def total_area(
     return float(areas(geoms, crs, method=method, planar_crs=planar_crs).sum())
 
 
-def method_label(method: str, crs: Any = None, lang: Literal["zh", "en"] = "zh") -> str:
-    """Name of an area method for reports, naming the ellipsoid of ``crs`` if given.
+def method_label(
+    method: str,
+    crs: Any = None,
+    lang: Literal["zh", "en"] = "zh",
+    *,
+    planar_crs: Any = None,
+) -> str:
+    """Name of an area method for reports: the ellipsoid, or the projection for planar.
+
+    Parameters
+    ----------
+    method : {"ellipsoid", "geodesic", "planar"}
+    crs : CRS-like, optional
+        The layer's CRS: names the ellipsoid (``ellipsoid``, ``geodesic``), or the
+        projection (``planar`` without ``planar_crs``).
+    lang : {"zh", "en"}
+    planar_crs : CRS-like, optional
+        The projected CRS planar areas were taken in, when not the layer's own.
 
     Examples
     --------
@@ -425,10 +571,24 @@ def method_label(method: str, crs: Any = None, lang: Literal["zh", "en"] = "zh")
     '椭球面积（国土调查办发〔2008〕32号，CGCS2000椭球）'
     >>> method_label("ellipsoid", 4610, "en")
     'ellipsoidal area (2008 national land survey formula, IAG 1975 ellipsoid)'
+    >>> method_label("planar", 4490, planar_crs=4529)
+    '平面面积（投影坐标，EPSG:4529 CGCS2000 / 3-degree Gauss-Kruger zone 41）'
     """
     _check_method(method)
     label = METHOD_LABELS[method][lang]
-    if crs is None or method == "planar":
+    if method == "planar":
+        target = planar_crs if planar_crs is not None else crs
+        if target is None:
+            return label
+        target = _as_crs(target, "planar_crs" if planar_crs is not None else "crs")
+        if not target.is_projected:
+            return label
+        code = target.to_epsg()
+        name = f"EPSG:{code} {target.name}" if code else target.name
+        if lang == "zh":
+            return f"平面面积（投影坐标，{name}）"
+        return f"planar area (projected coordinates, {name})"
+    if crs is None:
         return label
     ell = _as_crs(crs).ellipsoid
     name = "?" if ell is None else ell.name
@@ -437,8 +597,28 @@ def method_label(method: str, crs: Any = None, lang: Literal["zh", "en"] = "zh")
             return f"椭球面积（国土调查办发〔2008〕32号，{name}椭球）"
         return f"ellipsoidal area (2008 national land survey formula, {name} ellipsoid)"
     if lang == "zh":
-        return f"椭球面积（测地线边，GeographicLib，{name}椭球）"
-    return f"geodesic area (GeographicLib, {name} ellipsoid)"
+        return f"测地线面积（GeographicLib，边为{name}椭球面上的大地线）"
+    return f"geodesic area (GeographicLib, edges are geodesics on the {name} ellipsoid)"
+
+
+def _numeric_field(gdf: Any, field: str) -> np.ndarray:
+    """The values of ``field`` as floats (NaN where missing); text that is no number is refused."""
+    values = gdf[field]
+    stored = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    given = values.notna().to_numpy()
+    if given.any() and not np.isfinite(stored[given]).any():
+        numeric = [
+            str(c)
+            for c in gdf.columns
+            if c not in (gdf.geometry.name, "fid") and pd.api.types.is_numeric_dtype(gdf[c])
+        ]
+        hint = f"such as {', '.join(numeric)}" if numeric else "(the layer has no numeric field)"
+        kind = "text" if pd.api.types.is_string_dtype(values) else values.dtype.name
+        raise FieldError(
+            f"field {field!r} is not numeric ({kind}, e.g. {values[given].iloc[0]!r}); "
+            f"pick an area field {hint}"
+        )
+    return stored
 
 
 def compare_area_field(
@@ -469,6 +649,11 @@ def compare_area_field(
     planar_crs : CRS-like, optional
         For ``method="planar"``.
 
+    Raises
+    ------
+    FieldError
+        ``field`` is not in the layer, or holds text that is not numbers (a name field).
+
     Returns
     -------
     pandas.DataFrame
@@ -489,10 +674,10 @@ def compare_area_field(
     """
     if field not in gdf.columns:
         fields = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
-        raise EcospaceError(f"no field {field!r} in the layer; its fields are: {fields}")
+        raise FieldError(f"no field {field!r} in the layer; its fields are: {fields}")
     factor = UNITS[normalize_unit(unit)]
+    stored = _numeric_field(gdf, field)
     computed = areas(gdf.geometry, method=method, planar_crs=planar_crs)
-    stored = pd.to_numeric(gdf[field], errors="coerce").to_numpy(dtype=float)
     stored_m2 = stored * factor
     diff = stored_m2 - computed
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -15,10 +15,12 @@ import pytest
 import shapely
 from shapely import MultiPolygon, Point, Polygon, box
 
-from ecospace import CRSError, EcospaceError, GeometryError, MethodError
+from ecospace import CRSError, EcospaceError, FieldError, GeometryError, MethodError
 from ecospace.area import (
     METHOD_LABELS,
+    METHOD_SHORT,
     METHODS,
+    AreaDistortionWarning,
     areas,
     compare_area_field,
     method_label,
@@ -227,8 +229,9 @@ def test_same_parcel_in_geographic_and_gauss_kruger_zones():
     got = {epsg: areas([g], crs=epsg)[0] for epsg, g in shapes.items()}
     ref = abs(GEOD.geometry_area_perimeter(parcel)[0])
     for value in got.values():
-        assert value == pytest.approx(ref, rel=1e-7)
-        assert value == pytest.approx(got[4490], rel=1e-7)
+        assert value == pytest.approx(ref, rel=1e-8)  # series vs geodesics, 2 m edges
+        # the same vertices (to PROJ's round-trip accuracy): the same area
+        assert value == pytest.approx(got[4490], rel=1e-10)
 
 
 def test_web_mercator_data_is_measured_on_wgs84_ellipsoid():
@@ -316,6 +319,86 @@ def test_planar_refuses_mercator(crs):
         areas([box(0, 0, 1, 1)], crs=4326, method="planar", planar_crs=crs)
 
 
+US_FOOT = 1200 / 3937  # metres per US survey foot, by definition
+
+
+def test_planar_area_in_feet_is_converted_to_square_metres():
+    # EPSG:2263 (NY Long Island) has US survey feet on its axes: a 1000 ft square
+    x, y = 985_000.0, 200_000.0
+    sq = box(x, y, x + 1000, y + 1000)
+    assert areas([sq], crs=2263, method="planar")[0] == pytest.approx(1e6 * US_FOOT**2, rel=1e-12)
+    # a lon/lat box measured in 2263 agrees with GeographicLib (LCC area scale ≈ 1 − 3e-6)
+    rect = shapely.segmentize(box(-74, 40.7, -73.99, 40.71), 1e-4)
+    ref = abs(pyproj.Geod(ellps="GRS80").geometry_area_perimeter(rect)[0])
+    got = areas([rect], crs=4326, method="planar", planar_crs=2263)[0]
+    assert got == pytest.approx(ref, rel=1e-5)
+
+
+def test_planar_in_equidistant_cylindrical_warns_with_the_distortion():
+    rect = shapely.segmentize(box(-74, 40.7, -73.99, 40.71), 1e-4)
+    ref = abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(rect)[0])
+    with pytest.warns(
+        AreaDistortionWarning,
+        match=r"'WGS 84 / World Equidistant Cylindrical' \(Equidistant Cylindrical projection, "
+        r"not equal-area\).*off by about 3[12]\.\d%.*method='ellipsoid'",
+    ):
+        got = areas([rect], crs=4326, method="planar", planar_crs=4087)[0]
+    # PROJ's eqc applies the spherical formulas x = aλ, y = aφ to ellipsoidal λ, φ: the
+    # area scale is a/(N cos φ) · a/M = (1 − e² sin²φ)² / ((1 − e²) cos φ), ~1.32 here
+    e2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)
+    phi = np.radians(40.705)
+    scale = (1 - e2 * np.sin(phi) ** 2) ** 2 / ((1 - e2) * np.cos(phi))
+    assert got / ref == pytest.approx(scale, rel=1e-5)
+
+
+@pytest.mark.parametrize("planar_crs", [6933, "ESRI:102025"])  # cylindrical and Albers equal-area
+def test_planar_in_equal_area_projection_is_quiet_and_right(planar_crs):
+    rect = shapely.segmentize(box(100, 30, 100.1, 30.1), 1e-3)
+    ref = abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(rect)[0])
+    got = areas([rect], crs=4326, method="planar", planar_crs=planar_crs)[0]  # no warning
+    assert got == pytest.approx(ref, rel=1e-6)
+
+
+def _central_meridian(epsg: int) -> float:
+    params = {p.name: p.value for p in pyproj.CRS.from_epsg(epsg).coordinate_operation.params}
+    return params["Longitude of natural origin"]
+
+
+@pytest.mark.parametrize(
+    ("lon", "planar_crs", "suggested"),
+    [
+        (124.6, 4529, 4530),  # 3° zone 41 (CM 123°E, prefixed) → zone 42
+        (124.6, 4550, 4551),  # 3° CM 123°E without prefix → CM 126°E without prefix
+        (126.1, 4510, 4511),  # 6° CM 123°E without prefix → CM 129°E
+        (126.1, 4499, 4500),  # 6° zone 21 (prefixed) → zone 22
+    ],
+)
+def test_planar_outside_the_zone_warns_and_names_the_right_zone(lon, planar_crs, suggested):
+    rect = box(lon, 45.0, lon + 0.01, 45.01)
+    far = lon + 0.01 - _central_meridian(planar_crs)
+    # transverse Mercator point scale ≈ 1 + (Δλ cos φ)²/2 (1 + η²): area scale its square
+    k = 1 + (np.radians(far) * np.cos(np.radians(45.0))) ** 2 / 2
+    with pytest.warns(AreaDistortionWarning, match=rf"{far:.2f}° of longitude") as rec:
+        got = areas([rect], crs=4490, method="planar", planar_crs=planar_crs)[0]
+    message = str(rec[0].message)
+    assert f"EPSG:{suggested})" in message and "method='ellipsoid'" in message
+    cm = _central_meridian(suggested)
+    assert f"central meridian {cm:g}°E" in message
+    assert abs(lon - cm) < (1.5 if planar_crs in (4529, 4550) else 3.0)
+    assert got / areas([rect], crs=4490)[0] == pytest.approx(k * k, rel=2e-4)
+
+
+@pytest.mark.parametrize(("lon", "planar_crs"), [(124.48, 4529), (125.98, 4510), (121.52, 4529)])
+def test_planar_inside_the_zone_is_quiet(lon, planar_crs):
+    areas([box(lon, 45.0, lon + 0.01, 45.01)], crs=4490, method="planar", planar_crs=planar_crs)
+
+
+def test_planar_across_a_zone_boundary_says_no_zone_fits():
+    # 124.1–124.9°E straddles 124.5°E, the boundary of 3° zones 41 and 42
+    with pytest.warns(AreaDistortionWarning, match=r"do not fit in one standard zone"):
+        areas([box(124.1, 45, 124.9, 45.1)], crs=4490, method="planar", planar_crs=4530)
+
+
 def test_planar_refuses_web_mercator_layer_crs():
     with pytest.raises(MethodError, match=r"Pseudo-Mercator.*refused"):
         areas([box(0, 0, 1, 1)], crs=3857, method="planar")
@@ -386,12 +469,34 @@ def test_method_labels():
     assert set(METHOD_LABELS) == set(METHODS)
     assert "国土调查办发〔2008〕32号" in METHOD_LABELS["ellipsoid"]["zh"]
     assert method_label("ellipsoid", 2360) == "椭球面积（国土调查办发〔2008〕32号，IAG 1975椭球）"
-    assert (
-        method_label("geodesic", 4490, "en") == "geodesic area (GeographicLib, CGCS2000 ellipsoid)"
+    assert method_label("geodesic", 4490, "en") == (
+        "geodesic area (GeographicLib, edges are geodesics on the CGCS2000 ellipsoid)"
     )
-    assert method_label("planar", 4529, "en") == METHOD_LABELS["planar"]["en"]
+    assert (
+        method_label("geodesic", 4490)
+        == "测地线面积（GeographicLib，边为CGCS2000椭球面上的大地线）"
+    )
+    # the official method's name is not reused for the cross-check
+    assert not METHOD_LABELS["geodesic"]["zh"].startswith("椭球面积")
+    assert METHOD_SHORT["geodesic"]["zh"] == "测地线面积"
+    assert set(METHOD_SHORT) == set(METHODS)
     with pytest.raises(MethodError, match="unknown area method"):
         method_label("cartesian")
+
+
+@pytest.mark.parametrize(
+    ("crs", "planar_crs", "lang", "expected"),
+    [
+        (4529, None, "en", "planar area (projected coordinates, EPSG:4529 CGCS2000 / "
+         "3-degree Gauss-Kruger zone 41)"),
+        (4490, 4550, "zh",
+         "平面面积（投影坐标，EPSG:4550 CGCS2000 / 3-degree Gauss-Kruger CM 123E）"),
+        (4490, None, "en", "planar area (projected coordinates)"),  # no projection to name
+        (None, None, "zh", "平面面积（投影坐标）"),
+    ],
+)  # fmt: skip
+def test_planar_label_names_the_projection(crs, planar_crs, lang, expected):
+    assert method_label("planar", crs, lang, planar_crs=planar_crs) == expected
 
 
 # ---------------------------------------------------------------- stored area fields
@@ -433,6 +538,15 @@ def test_compare_area_field_ellipsoid_against_geographiclib():
     out = compare_area_field(gdf, "TBMJ")
     assert list(out.index) == [1]
     assert isinstance(out, pd.DataFrame)
+
+
+def test_compare_area_field_refuses_a_text_field():
+    gdf = _parcels().assign(HXMC=["甲", "乙", "丙", None])
+    with pytest.raises(
+        FieldError,
+        match=r"field 'HXMC' is not numeric \(text, e.g. '甲'\); pick an area field such as TBMJ$",
+    ):
+        compare_area_field(gdf, "HXMC", method="planar")
 
 
 def test_compare_area_field_missing_field():
