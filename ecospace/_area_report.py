@@ -2,21 +2,25 @@
 
 :func:`area_summary` measures a layer once: the union of its features, their sum (larger
 when features overlap), optionally one row per value of a field and the features whose
-stored area field disagrees with the computed area.  The ``*_text``, ``*_json`` and
+stored area field disagrees with the computed area.  Planar areas in another CRS than the
+layer's (``planar_crs``) are taken on a reprojected working copy; the summary keeps the
+layer's own CRS and names the planar one beside it.  The ``*_text``, ``*_json`` and
 ``*_csv`` functions render that summary; the command only picks one and prints it.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 
 from ._text_table import display_width, pad
-from .area import Method, areas, compare_area_field, method_label
+from .area import AreaDistortionWarning, Method, areas, compare_area_field, method_label
 from .overlap import union_area
 from .units import UNIT_LABELS, UNITS, normalize_unit, round_balanced
 
@@ -41,6 +45,8 @@ class AreaSummary:
     tolerance_rel: float = 1e-4
     #: the features whose stored area differs (:func:`ecospace.area.compare_area_field`)
     compared: pd.DataFrame | None = None
+    #: projected CRS of planar areas when not the layer's own (``--planar-crs``)
+    planar_crs: pyproj.CRS | None = None
 
     @property
     def overlapping(self) -> bool:
@@ -49,8 +55,16 @@ class AreaSummary:
 
     @property
     def crs_text(self) -> str:
-        epsg = self.gdf.crs.to_epsg()
-        return f"EPSG:{epsg}" if epsg else self.gdf.crs.to_string()
+        """The layer's own CRS (as read from the file or given with --crs)."""
+        return _crs_id(self.gdf.crs)
+
+    def label_of(self, lang: str) -> str:
+        return method_label(self.method, self.gdf.crs, lang, planar_crs=self.planar_crs)
+
+
+def _crs_id(crs: pyproj.CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_string()
 
 
 def area_summary(
@@ -65,10 +79,26 @@ def area_summary(
     field_unit: str = "m2",
     tolerance_m2: float = 1.0,
     tolerance_rel: float = 1e-4,
+    planar_crs: pyproj.CRS | None = None,
 ) -> AreaSummary:
-    """Measure a layer: union and sum of its features, per-value rows, stored-area check."""
-    per_feature = areas(gdf.geometry, method=method)
-    union_m2 = union_area(gdf, method=method)
+    """Measure a layer: union and sum of its features, per-value rows, stored-area check.
+
+    With ``method="planar"`` and a ``planar_crs`` other than the layer's, feature areas
+    are taken in ``planar_crs`` (see :func:`ecospace.area.areas`) and unions are formed on
+    a copy reprojected to it; ``gdf`` itself is not changed.
+    """
+    if method != "planar" or (planar_crs is not None and planar_crs.equals(gdf.crs)):
+        planar_crs = None
+    per_feature = areas(gdf.geometry, method=method, planar_crs=planar_crs)
+    work = gdf if planar_crs is None else gdf.to_crs(planar_crs)
+
+    def union_of(part: gpd.GeoDataFrame) -> float:
+        # per_feature above already warned about this CRS and these features
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AreaDistortionWarning)
+            return union_area(part, method=method)
+
+    union_m2 = union_of(work)
     scale = UNITS[unit]
     groups = None
     if by_field is not None:
@@ -82,7 +112,7 @@ def area_summary(
                     "value": value,
                     "features": len(pos),
                     "sum": float(per_feature[pos].sum()) / scale,
-                    "union": union_area(gdf.iloc[pos], method=method) / scale,
+                    "union": union_of(work.iloc[pos]) / scale,
                 }
             )
         groups = pd.DataFrame(rows, columns=["value", "features", "sum", "union"])
@@ -90,7 +120,7 @@ def area_summary(
     if compare_field is not None:
         compared = compare_area_field(
             gdf, compare_field, method=method, unit=field_unit,
-            tolerance_m2=tolerance_m2, tolerance_rel=tolerance_rel,
+            tolerance_m2=tolerance_m2, tolerance_rel=tolerance_rel, planar_crs=planar_crs,
         )  # fmt: skip
     return AreaSummary(
         label=label,
@@ -107,6 +137,7 @@ def area_summary(
         tolerance_m2=tolerance_m2,
         tolerance_rel=tolerance_rel,
         compared=compared,
+        planar_crs=planar_crs,
     )
 
 
@@ -118,8 +149,11 @@ def area_json(s: AreaSummary) -> str:
         "layer": s.label,
         "features": len(s.gdf),
         "crs": {"id": s.crs_text, "name": crs.name, "how": s.crs_how},
+        "planar_crs": None
+        if s.planar_crs is None
+        else {"id": _crs_id(s.planar_crs), "name": s.planar_crs.name},
         "method": s.method,
-        "method_label": {lang: method_label(s.method, crs, lang) for lang in ("zh", "en")},
+        "method_label": {lang: s.label_of(lang) for lang in ("zh", "en")},
         "unit": s.unit,
         "union": s.union_m2 / scale,
         "sum": s.sum_m2 / scale,
@@ -152,7 +186,7 @@ def area_csv(s: AreaSummary) -> str:
     if s.groups is None:
         table = pd.DataFrame([{"value": "(all)", **total}])
     else:
-        table = pd.concat([s.groups, pd.DataFrame([{"value": "(total)", **total}])])
+        table = pd.concat([s.groups, pd.DataFrame([{"value": "(all)", **total}])])
         table = table.reset_index(drop=True)
     table = table.rename(columns={"sum": f"sum_{s.unit}", "union": f"union_{s.unit}"})
     return table.to_csv(index=False)
@@ -165,8 +199,13 @@ def area_text(s: AreaSummary, decimals: int = 2) -> str:
     lines = [
         f"{s.label}  ({len(s.gdf)} features)",
         f"CRS     {s.crs_text}  {crs.name}  ({s.crs_how})",
-        f"method  {s.method}: {method_label(s.method, crs, 'zh')}",
-        f"        {method_label(s.method, crs, 'en')}",
+        *(
+            []
+            if s.planar_crs is None
+            else [f"planar  {_crs_id(s.planar_crs)}  {s.planar_crs.name}  (--planar-crs)"]
+        ),
+        f"method  {s.method}: {s.label_of('zh')}",
+        f"        {s.label_of('en')}",
         f"unit    {unit} ({UNIT_LABELS[unit]['zh']})",
         f"area (union of features)  {fmt_v(s.union_m2 / scale):>18} {unit}",
     ]
@@ -184,13 +223,21 @@ def area_text(s: AreaSummary, decimals: int = 2) -> str:
 
 
 def _groups_text(s: AreaSummary, decimals: int) -> list[str]:
-    """One row per value, parts rounded to add up to the total (强制调平)."""
+    """One row per value, parts rounded to add up to their sum (强制调平), then the union.
+
+    The parts add up to the sum of the features; when features overlap (within a value
+    or across values) the layer's area is their union, shown on its own row below.
+    """
     groups, unit, scale = s.groups, s.unit, UNITS[s.unit]
     fmt_v = f"{{:,.{decimals}f}}".format
     parts = round_balanced(groups["sum"].to_numpy(), decimals, s.sum_m2 / scale)
     over_m2 = (groups["sum"] - groups["union"]).to_numpy() * scale
     show_union = bool((over_m2 > np.maximum(0.01, 1e-9 * groups["sum"] * scale)).any())
-    width = max([display_width(s.by_field), 7, *(display_width(v) for v in groups["value"])])
+    sum_label, union_label = "total (sum of features)", "union of features"
+    labels = [s.by_field, sum_label, *groups["value"]]
+    if s.overlapping:
+        labels.append(union_label)
+    width = max(display_width(v) for v in labels)
     head = f"{pad(s.by_field, width)}  {'features':>8}  {'area (' + unit + ')':>18}"
     if show_union:
         head += f"  {'union (' + unit + ')':>18}"
@@ -201,8 +248,16 @@ def _groups_text(s: AreaSummary, decimals: int) -> list[str]:
             line += f"  {fmt_v(row.union):>18}"
         lines.append(line)
     total_text = fmt_v(round(s.sum_m2 / scale, decimals))
-    lines.append(f"{'total':<{width}}  {len(s.gdf):>8}  {total_text:>18}")
-    lines.append(f"(parts rounded to {decimals} decimals to add up to the total: 强制调平)")
+    lines.append(f"{pad(sum_label, width)}  {len(s.gdf):>8}  {total_text:>18}")
+    if s.overlapping:
+        union_text = fmt_v(s.union_m2 / scale)
+        lines.append(f"{pad(union_label, width)}  {len(s.gdf):>8}  {union_text:>18}")
+    lines.append(f"(parts rounded to {decimals} decimals to add up to their sum: 强制调平)")
+    if s.overlapping:
+        over = fmt_v((s.sum_m2 - s.union_m2) / scale)
+        lines.append(
+            f"(features overlap: the layer's area is the union, {over} {unit} less than the sum)"
+        )
     return lines
 
 

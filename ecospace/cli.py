@@ -521,7 +521,13 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
     "--planar-crs", default=None, metavar="EPSG", help="Projected CRS for --method planar."
 )
 @_unit_option
-@click.option("--decimals", type=int, default=2, show_default=True, help="Decimals in tables.")
+@click.option(
+    "--decimals",
+    type=click.IntRange(0, 10),
+    default=2,
+    show_default=True,
+    help="Decimals in tables.",
+)
 @click.option("--by", "by_field", default=None, metavar="FIELD", help="One row per value of FIELD.")
 @click.option(
     "--format",
@@ -551,33 +557,52 @@ def areas_command(
 ) -> None:  # fmt: skip
     """Area of the layer PATH[:LAYER]: its union, and the sum of its features if they overlap.
 
-    With --by FIELD, one row per value of the field plus the total (parts rounded so
-    they add up to the total, 强制调平).  With --compare-field, list the features whose
-    stored area differs from the computed one (exit status 1 if any).  JSON carries full
-    precision; CSV is the area table, or the differing features with --compare-field.
+    With --by FIELD, one row per value of the field, their sum (parts rounded so they
+    add up to it, 强制调平) and, when features overlap, their union (the layer's area).
+    With --compare-field, list the features whose stored area differs from the computed
+    one (exit status 1 if any).  --method planar --planar-crs EPSG measures in that
+    projected CRS; the layer keeps its own.  JSON carries full precision; CSV is the
+    area table, or the differing features with --compare-field.
     """
     from ._area_report import area_csv, area_json, area_summary, area_text
+    from ._errors import MethodError
+    from .crs import describe, parse_crs
     from .layers import read_layer
     from .units import normalize_unit
 
     unit = normalize_unit(unit)
     normalize_unit(field_unit)
+    if planar_crs is not None:
+        if method != "planar":
+            raise click.BadParameter("only with --method planar", param_hint="--planar-crs")
+        planar_crs = parse_crs(planar_crs, what="--planar-crs")
     layer = read_layer(spec, crs=crs, crs_fallback=True)
     gdf = layer.gdf
+    if crs is not None and layer.crs_how.startswith("file"):
+        given = parse_crs(crs)
+        if not given.equals(gdf.crs):
+            log.warning(
+                "%s: --crs %s ignored: the file states %s, which is kept (--crs only fills in "
+                "a missing CRS)",
+                layer.label,
+                describe(given),
+                describe(gdf.crs),
+            )
     if by_field is not None and by_field not in gdf.columns:
         fields = ", ".join(str(c) for c in gdf.columns if c not in ("geometry", "fid"))
         raise click.BadParameter(
             f"no field {by_field!r} in {spec}; its fields are: {fields}", param_hint="--by"
         )
-    if planar_crs is not None:
-        if method != "planar":
-            raise click.BadParameter("only with --method planar", param_hint="--planar-crs")
-        gdf = gdf.to_crs(planar_crs)
-    summary = area_summary(
-        gdf, label=layer.label, crs_how=layer.crs_how, method=method, unit=unit,
-        by_field=by_field, compare_field=compare_field, field_unit=field_unit,
-        tolerance_m2=tolerance, tolerance_rel=tolerance_rel,
-    )  # fmt: skip
+    try:
+        summary = area_summary(
+            gdf, label=layer.label, crs_how=layer.crs_how, method=method, unit=unit,
+            by_field=by_field, compare_field=compare_field, field_unit=field_unit,
+            tolerance_m2=tolerance, tolerance_rel=tolerance_rel, planar_crs=planar_crs,
+        )  # fmt: skip
+    except MethodError as exc:
+        if planar_crs is None:
+            raise
+        raise click.BadParameter(str(exc), param_hint="--planar-crs") from exc
     if fmt == "json":
         click.echo(area_json(summary))
     elif fmt == "csv":
