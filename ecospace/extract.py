@@ -13,7 +13,9 @@ prose
     or a further value of the same quantity (``，2023年达到46.43%``);
 tab-separated table rows
     a header row with year columns (``2020 年``) and an optional 属性 column
-    (约束性/预期性);
+    (约束性/预期性); the earliest year is the status column (``=``), the others targets;
+    a target cell without a sign is ``>=`` for coverage rates (森林覆盖率, 林草覆盖率,
+    湿地保护率) and ``=`` otherwise;
 tables with one cell per line
     (Word tables flattened: tab-indented cells, rows separated by blank lines): the
     years are read from the header under 指标名称, aligned to the row's last cells;
@@ -122,6 +124,16 @@ _FIXED_OPS = {
     "以内": "<=", ">": ">", "＞": ">", "<": "<", "＜": "<",
 }  # fmt: skip
 _TARGET_OPS = {"达到", "保持在", "提高到", "提升到", "增加到", "提高至", "提升至", "增至", "达"}
+#: Coverage-type indicators: a bare number in a table's target column (2025 年: 30.1%) is
+#: a floor, as 达到/保持在 is in a future target sentence; a status column stays "=".
+_FLOOR_SUBJECTS = {"forest_cover", "forest_grass_cover", "wetland_protection"}
+
+
+def _table_op(word: str | None, subject: str, is_status: bool) -> str:
+    """The comparison of a table cell: its own sign, else ``>=`` for a coverage target."""
+    if word is None and not is_status and subject in _FLOOR_SUBJECTS:
+        return ">="
+    return _op(word, None, False)
 
 
 @dataclass
@@ -339,7 +351,8 @@ def _tab_rows(lines: list[str], i: int) -> list[Extracted]:
         if m is None:
             continue
         is_status = j == status_col
-        fig = _make(subject, "value", m.group("num"), unit_raw, _op(m.group("op"), None, False),
+        fig = _make(subject, "value", m.group("num"), unit_raw,
+                    _table_op(m.group("op"), subject, is_status),
                     i + 1, " | ".join(c.strip() for c in cells if c.strip()), year,
                     binding=False if is_status else binding,
                     note=f"table row {name.strip()}, column {header[j].strip()}"
@@ -399,7 +412,7 @@ def _cell_table(lines: list[str], i: int) -> list[Extracted]:
         is_status = year == status_year
         column = "现状值" if is_status else "目标值"
         fig = _make(subject, "value", m.group("num"), m.group("unit") or unit_raw or "%",
-                    _op(m.group("op"), None, False), k + 1, cell, year,
+                    _table_op(m.group("op"), subject, is_status), k + 1, cell, year,
                     binding=False if is_status else binding,
                     note=f"table row {name.strip()}, {column} {year}年")  # fmt: skip
         if fig:

@@ -176,16 +176,24 @@ def test_tab_separated_table_row():
         "生态安全\t16\t森林覆盖率 (%)\t30.1%\t≥31\t约束性\n"
         "\t18\t生态保护红线面积 (平方公里)\t--\t达到市考核目标\t约束性\n"
         "\t19\t湿地保护率 (%)\t50\t55\t预期性\n"
+        "\t20\t林草覆盖率 (%)\t40.2\t40.2\t约束性\n"
+        "\t21\t城镇开发边界面积 (平方公里)\t12\t15\t约束性\n"
     )
     got = [
         (f.line, f.subject, f.value_text, f.unit, f.op, f.year, f.binding)
         for f in find_figures(text)
     ]
+    # the 2020 column is the status (a fact, "="); a bare target of a coverage rate is a
+    # floor (">="), of an area a value ("="); a sign in the cell always wins
     assert got == [
         (2, "forest_cover", "30.1", "%", "=", 2020, False),
         (2, "forest_cover", "31", "%", ">=", 2025, True),
         (4, "wetland_protection", "50", "%", "=", 2020, False),
-        (4, "wetland_protection", "55", "%", "=", 2025, False),
+        (4, "wetland_protection", "55", "%", ">=", 2025, False),
+        (5, "forest_grass_cover", "40.2", "%", "=", 2020, False),
+        (5, "forest_grass_cover", "40.2", "%", ">=", 2025, True),
+        (6, "urban_boundary", "12", "km2", "=", 2020, False),
+        (6, "urban_boundary", "15", "km2", "=", 2025, True),
     ]
 
 
