@@ -196,6 +196,10 @@ def demo(ctx, lang, no_map, out_dir):
     with the verification table.  Some figures fail by design (the demo county carries
     planted defects, listed in layers/demo_truth.json), so the exit status is 0 when every
     figure has the status demo_truth.json predicts and 1 when one does not.
+
+    The demo rewrites its own outputs: every run replaces out/demo/ (or --out),
+    maps/demo.html and maps/demo_annex.pdf without --overwrite.  To keep a copy, use
+    `ecospace check plans/demo.yaml --out DIR`.
     """
     import json
 

@@ -475,3 +475,11 @@ def test_demo_plan_states_the_figures_of_demo_truth():
         for f in truth["plan_figures"]
     }
     assert plan.total_area.value == truth["total_area"]["value"]
+
+
+def test_demo_help_says_it_rewrites_its_own_outputs():
+    res = run(["demo", "--help"])
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    assert "The demo rewrites its own outputs" in text
+    assert "out/demo/ (or --out), maps/demo.html and maps/demo_annex.pdf" in text
