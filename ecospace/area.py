@@ -186,83 +186,149 @@ def _bad_features(bad: np.ndarray, vertex_feature: np.ndarray) -> str:
     return f"(features {ids[:10].tolist()}{more})"
 
 
+_TO_DEGREES = " step proj=unitconvert xy_in=rad xy_out=deg"
+
+
+def _to_radians(crs: pyproj.CRS) -> tuple[pyproj.Transformer, float]:
+    """A transformer from ``crs`` to longitude/latitude on its datum, and its output unit.
+
+    PROJ's pipeline from a projection to degrees ends in a radians → degrees step; the
+    series wants radians, so that step is left out when it is the last one (about a
+    quarter of the transformation's time).  Returns the unit in radians (1 or π/180).
+    """
+    geodetic = crs.geodetic_crs
+    if geodetic is None or any(ax.unit_name != "degree" for ax in geodetic.axis_info[:2]):
+        geodetic = pyproj.crs.GeographicCRS(datum=crs.datum)
+    transformer = pyproj.Transformer.from_crs(crs, geodetic, always_xy=True)
+    definition = transformer.definition
+    if definition.startswith("proj=pipeline ") and definition.endswith(_TO_DEGREES):
+        return pyproj.Transformer.from_pipeline(definition[: -len(_TO_DEGREES)]), 1.0
+    return transformer, np.pi / 180.0
+
+
 def _geodetic(
     xy: np.ndarray, crs: pyproj.CRS, vertex_feature: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Longitude and latitude in degrees on the datum of ``crs`` (one transformer call)."""
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Longitude and latitude on the datum of ``crs`` (one transformer call), and their unit.
+
+    The unit (radians per unit: 1, or π/180 for degrees) is applied later, to differences:
+    converting degrees to radians first would cost small parcels digits.
+    """
     if not np.isfinite(xy.sum()):  # fast test first; the sum overflows only if one is bad
         bad = ~np.isfinite(xy).all(axis=1)
         raise GeometryError(
             f"{int(bad.sum())} vertices have non-finite coordinates "
             f"{_bad_features(bad, vertex_feature)}; repair or drop those features"
         )
-    lon, lat = xy[:, 0].copy(), xy[:, 1].copy()
+    lon, lat = xy.T.copy()  # two contiguous rows, transformed in place
     if crs.is_geographic and all(ax.unit_name == "degree" for ax in crs.axis_info[:2]):
-        return lon, lat
-    geodetic = crs.geodetic_crs
-    if geodetic is None or any(ax.unit_name != "degree" for ax in geodetic.axis_info[:2]):
-        geodetic = pyproj.crs.GeographicCRS(datum=crs.datum)
-    transformer = pyproj.Transformer.from_crs(crs, geodetic, always_xy=True)
-    transformer.transform(lon, lat, inplace=True)
-    if not np.isfinite(lon.sum() + lat.sum()):
-        bad = ~(np.isfinite(lon) & np.isfinite(lat))
-        raise GeometryError(
-            f"{int(bad.sum())} vertices lie outside the valid area of {crs.name!r} and cannot "
-            f"be converted to latitude/longitude {_bad_features(bad, vertex_feature)}; "
-            "is the layer's CRS right?"
-        )
-    return lon, lat
+        unit = np.pi / 180.0
+    else:
+        transformer, unit = _to_radians(crs)
+        transformer.transform(lon, lat, inplace=True, radians=unit == 1.0)
+        if not np.isfinite(lon.sum() + lat.sum()):
+            bad = ~(np.isfinite(lon) & np.isfinite(lat))
+            raise GeometryError(
+                f"{int(bad.sum())} vertices lie outside the valid area of {crs.name!r} and "
+                f"cannot be converted to latitude/longitude {_bad_features(bad, vertex_feature)}; "
+                "is the layer's CRS right?"
+            )
+    return lon, lat, unit
 
 
-_CHUNK = 1 << 15  # vertices per block: keeps the series' temporaries in the CPU cache
+_CHUNK = 1 << 14  # vertices per block: keeps the series' temporaries in the CPU cache
 
 
-def _series(lat: np.ndarray, lat0: np.ndarray, coef: tuple[float, ...]) -> np.ndarray:
-    """(F(B) − F(B0)) / 2b² for latitudes ``lat`` against ``lat0`` (degrees)."""
+def _series(
+    lat: np.ndarray, lat0: np.ndarray, unit: float, coef: tuple[float, ...], out: np.ndarray
+) -> None:
+    """``out`` = (F(B) − F(B0)) / 2b² for latitudes ``lat`` against ``lat0`` (in ``unit`` rad)."""
     A, B, C, D, E = coef
-    k = np.pi / 360.0
     # sin kB − sin kB0 = 2 sin kη cos kμ, η = (B − B0)/2, μ = (B + B0)/2: no cancellation
-    s1 = np.sin((lat - lat0) * k)
-    c1 = np.cos((lat + lat0) * k)
+    half = 0.5 * unit
+    s1 = np.subtract(lat, lat0)
+    s1 *= half
+    np.sin(s1, out=s1)
+    c1 = np.add(lat, lat0)
+    c1 *= half
+    np.cos(c1, out=c1)
     # odd multiples: sin(k+2)η = 2cos2η sin kη − sin(k−2)η, and likewise for cos kμ
-    t = 2.0 - 4.0 * s1 * s1
-    u = 4.0 * c1 * c1 - 2.0
-    s3, c3 = (t + 1.0) * s1, (u - 1.0) * c1
-    s5, c5 = t * s3 - s1, u * c3 - c1
-    s7, c7 = t * s5 - s3, u * c5 - c3
-    s9, c9 = t * s7 - s5, u * c7 - c5
-    return A * s1 * c1 - B * s3 * c3 + C * s5 * c5 - D * s7 * c7 + E * s9 * c9
+    t = s1 * s1
+    t *= -4.0
+    t += 2.0
+    u = c1 * c1
+    u *= 4.0
+    u -= 2.0
+    # (s, c) of orders k−2, k: s_{k+2} = t s_k − s_{k−2}; the first step is s3 = (t + 1) s1
+    s_prev, c_prev = s1, c1
+    s_k = t + 1.0
+    s_k *= s1
+    c_k = u - 1.0
+    c_k *= c1
+    np.multiply(s1, c1, out=out)
+    out *= A
+    tmp = np.empty_like(out)
+    for weight in (-B, C, -D, E):
+        np.multiply(s_k, c_k, out=tmp)
+        tmp *= weight
+        out += tmp
+        if weight == E:
+            break
+        # next order, reusing the arrays of order k−2
+        np.multiply(t, s_k, out=tmp)
+        tmp -= s_prev
+        s_prev, s_k, tmp = s_k, tmp, s_prev
+        np.multiply(u, c_k, out=tmp)
+        tmp -= c_prev
+        c_prev, c_k, tmp = c_k, tmp, c_prev
 
 
 def _ellipsoid_ring_areas(
-    lon: np.ndarray, lat: np.ndarray, starts: np.ndarray, counts: np.ndarray, a: float, b: float
+    lon: np.ndarray,
+    lat: np.ndarray,
+    unit: float,
+    starts: np.ndarray,
+    counts: np.ndarray,
+    a: float,
+    b: float,
 ) -> np.ndarray:
-    """Unsigned area (m²) of each closed ring by the official series."""
+    """Unsigned area (m²) of each closed ring by the official series (angles in ``unit`` rad)."""
     coef = series_coefficients(a, b)
     n = len(lon)
     # the ring's first vertex is the reference for both latitude and longitude
     lat0 = np.repeat(lat[starts], counts)
     g = np.empty(n)
     for i in range(0, n, _CHUNK):
-        g[i : i + _CHUNK] = _series(lat[i : i + _CHUNK], lat0[i : i + _CHUNK], coef)
+        _series(lat[i : i + _CHUNK], lat0[i : i + _CHUNK], unit, coef, g[i : i + _CHUNK])
     x = lon - np.repeat(lon[starts], counts)
-    if np.abs(x).max() > 180.0:  # a ring across the antimeridian
-        x = np.where(x > 180.0, x - 360.0, np.where(x < -180.0, x + 360.0, x))
+    turn = 2 * np.pi / unit  # 360° or 2π
+    if np.abs(x).max() > turn / 2:  # a ring across the antimeridian
+        x = np.where(x > turn / 2, x - turn, np.where(x < -turn / 2, x + turn, x))
     terms = np.zeros(n)
-    terms[:-1] = (x[:-1] + x[1:]) * (g[1:] - g[:-1])
+    # edge term ½ΔL·ΔF with F = 2b²g: (x_i + x_{i+1})(g_{i+1} − g_i) b²
+    np.add(x[:-1], x[1:], out=terms[:-1])
+    np.subtract(g[1:], g[:-1], out=x[:-1])
+    terms[:-1] *= x[:-1]
     terms[starts + counts - 1] = 0.0  # a ring's last vertex starts no edge
-    # edge term ½ΔL·ΔF with ΔL in degrees and F = 2b²g
-    return np.abs(np.add.reduceat(terms, starts)) * (b * b * np.pi / 180.0)
+    return np.abs(np.add.reduceat(terms, starts)) * (b * b * unit)
 
 
 def _geodesic_ring_areas(
-    lon: np.ndarray, lat: np.ndarray, starts: np.ndarray, counts: np.ndarray, a: float, b: float
+    lon: np.ndarray,
+    lat: np.ndarray,
+    unit: float,
+    starts: np.ndarray,
+    counts: np.ndarray,
+    a: float,
+    b: float,
 ) -> np.ndarray:
     geod = pyproj.Geod(a=a, b=b)
+    radians = unit == 1.0
     out = np.zeros(len(starts))
     for i, (lo, m) in enumerate(zip(starts.tolist(), counts.tolist(), strict=True)):
         # the cross-check: GeographicLib works one ring at a time
-        out[i] = abs(geod.polygon_area_perimeter(lon[lo : lo + m], lat[lo : lo + m])[0])
+        ring = slice(lo, lo + m)
+        out[i] = abs(geod.polygon_area_perimeter(lon[ring], lat[ring], radians=radians)[0])
     return out
 
 
@@ -518,9 +584,9 @@ def areas(
     starts = np.zeros(len(rings), dtype=np.intp)
     np.cumsum(counts[:-1], out=starts[1:])
     xy = shapely.get_coordinates(rings)
-    lon, lat = _geodetic(xy, crs, np.repeat(ring_feature, counts))
+    lon, lat, unit = _geodetic(xy, crs, np.repeat(ring_feature, counts))
     ring_area = (_ellipsoid_ring_areas if method == "ellipsoid" else _geodesic_ring_areas)(
-        lon, lat, starts, counts, a, b
+        lon, lat, unit, starts, counts, a, b
     )
     signed = np.where(exterior, ring_area, -ring_area)
     return np.bincount(ring_feature, weights=signed, minlength=len(geoms))
