@@ -1,9 +1,11 @@
 """Display copies of map layers: popup rows, grouping of large layers, size budget (private).
 
 The area shown in a popup is computed on the full-resolution geometry in the layer's own
-CRS; the geometry drawn is a copy reprojected to EPSG:4326, grouped when a layer has more
-features than the map should carry, simplified until the page fits its byte budget and
-rounded to 6 decimals.  Used by :func:`ecospace.maps.make_map`.
+CRS; the geometry drawn is a copy reprojected to EPSG:4326, simplified until the page fits
+its byte budget and rounded to 6 decimals.  Features stay individual (each with its own
+popup) unless the budget cannot be met with them simplified at up to
+:data:`_DETAIL_TOLERANCE_M`; only then are the largest layers grouped (per township, grid
+cell or land-use class).  Used by :func:`ecospace.maps.make_map`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import html
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,32 +41,50 @@ _NAME_FIELDS = {
 _CODE_FIELDS = {
     "boundary": ["XZQDM"],
     "townships": ["XZQDM"],
-    "red_line": ["HXBH", "HXLX"],
+    "red_line": ["HXBH"],
     "basic_farmland": ["YJJBNTTBBH", "JBNTTBBH", "TBBH"],
     "urban_boundary": ["GHFQDM"],
     "protected_area": ["ZRBHDDM", "BHDDM", "ZRBHDBH"],
     "land_use": ["DLBM"],
 }
+#: Type of area: 红线类型 (HXLX, e.g. 水源涵养) is a type, not a code.
+_TYPE_FIELDS = {
+    "red_line": ["HXLX"],
+    "protected_area": ["ZRBHDLX", "LX"],
+}
+#: Land class (地类编码 and 地类名称) of basic-farmland patches.
+_CLASS_FIELDS = {"basic_farmland": ("DLBM", "DLMC")}
 _GENERIC_NAME = ["MC", "NAME", "Name", "name", "名称"]
 _GENERIC_CODE = ["BSM", "DM", "CODE", "Code", "code", "编码"]
 
 #: Rough bytes of one "[lon, lat], " pair in the embedded GeoJSON (6 decimals, json spaces),
-#: and of a feature's GeoJSON skeleton.
+#: of a polygon part's brackets, and of a feature's GeoJSON skeleton.
 _BYTES_PER_COORD = 26
+_BYTES_PER_PART = 8
 _BYTES_PER_FEATURE = 90
 #: Leaflet, its CSS and folium's page skeleton.
 _PAGE_OVERHEAD = 250_000
 _TOLERANCES_M = (0, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+#: Coarsest simplification for features drawn one by one: below a screen pixel at township
+#: zoom.  A page that only fits coarser is drawn with its largest layers grouped instead.
+_DETAIL_TOLERANCE_M = 10
 _M_PER_DEGREE = 111_320.0
+#: Layers never grouped (few features, and their outlines are the map's frame).
+_NEVER_GROUPED = ("boundary", "townships")
+_GRID_CELLS = 400
 
 _FIELD_ALIASES = {
     "layer": "图层 Layer",
     "name": "名称 Name",
+    "type": "类型 Type",
     "code": "编码 Code",
+    "class": "地类 Land class",
     "count": "图斑数 Features",
     "fid": "要素号 FID",
     "area": "面积 Area",
 }
+#: Popup rows left out of a layer when no feature has a value.
+_OPTIONAL_FIELDS = ("name", "type", "code", "class")
 
 
 def _as_gdf(obj: Any, what: str) -> gpd.GeoDataFrame:
@@ -101,42 +122,61 @@ class _Display:
 
     ``group`` maps each source geometry to its row in ``props`` when the layer is drawn
     grouped (one MultiPolygon per row, collected after simplification), else ``None``.
+    ``area_m2`` holds the full-geometry area of each source geometry.
     """
 
     geoms: np.ndarray
     props: pd.DataFrame
     group: np.ndarray | None = None
+    area_m2: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.props)
 
 
-def _display_copy(
-    gdf: gpd.GeoDataFrame,
-    role: str,
-    method: str,
-    max_features: int,
-    townships: gpd.GeoDataFrame | None,
-) -> _Display:
-    """Attributes (escaped) and full-geometry areas, geometry in EPSG:4326, grouped if large."""
+def _display_copy(gdf: gpd.GeoDataFrame, role: str, method: str) -> _Display:
+    """One popup row per feature (escaped) with its full-geometry area; geometry in EPSG:4326."""
     n = len(gdf)
     area_m2 = areas(gdf.geometry, gdf.crs, method=method)  # full resolution, original CRS
-    names = _text(_pick(gdf, _NAME_FIELDS[role] + _GENERIC_NAME), n)
-    codes = _text(_pick(gdf, _CODE_FIELDS[role] + _GENERIC_CODE), n)
     fid = gdf["fid"].to_numpy() if "fid" in gdf.columns else np.arange(n)
+    cols = {
+        "layer": ROLE_STYLES[role]["zh"],
+        "name": _text(_pick(gdf, _NAME_FIELDS[role] + _GENERIC_NAME), n),
+        "type": _text(_pick(gdf, _TYPE_FIELDS.get(role, [])), n),
+        "code": _text(_pick(gdf, _CODE_FIELDS[role] + _GENERIC_CODE), n),
+        "class": _land_class(gdf, role, n),
+        "fid": fid.astype(str),
+        "area": _area_text(area_m2, method),
+    }
+    props = pd.DataFrame(
+        {k: v for k, v in cols.items() if k not in _OPTIONAL_FIELDS or any(v)}, index=range(n)
+    )
     geom = np.asarray(gdf.geometry.to_crs("EPSG:4326").values, dtype=object)
-    label = ROLE_STYLES[role]["zh"]
-    if n <= max_features or role == "boundary":
-        props = pd.DataFrame(
-            {
-                "layer": label,
-                "name": names,
-                "code": codes,
-                "fid": fid.astype(str),
-                "area": _area_text(area_m2, method),
-            }
-        )
-        return _Display(geom, props)
+    return _Display(geom, props, area_m2=area_m2)
+
+
+def _land_class(gdf: gpd.GeoDataFrame, role: str, n: int) -> np.ndarray:
+    """ "0101 水田": 地类编码 and 地类名称 side by side (empty where the layer has neither)."""
+    cols = [c for c in _CLASS_FIELDS.get(role, ()) if c in gdf.columns]
+    if not cols:
+        return np.full(n, "", dtype=object)
+    parts = [_text(gdf[c], n).astype(str) for c in cols]
+    joined = parts[0]
+    for p in parts[1:]:
+        joined = np.char.add(np.char.add(joined, " "), p)
+    return np.char.strip(joined).astype(object)
+
+
+def _grouped_copy(
+    gdf: gpd.GeoDataFrame,
+    disp: _Display,
+    role: str,
+    method: str,
+    townships: gpd.GeoDataFrame | None,
+    cells: int = _GRID_CELLS,
+) -> _Display:
+    """``disp`` drawn as groups (land use per class, else per township or grid cell)."""
+    geom, n = disp.geoms, len(disp.geoms)
     if role == "land_use":
         dlbm = _pick(gdf, ["DLBM"])
         key = (
@@ -150,7 +190,7 @@ def _display_copy(
         key, group_names = _group_by_township(geom, townships)
         how = "township"
     else:
-        key, group_names = _group_by_grid(geom, max_features)
+        key, group_names = _group_by_grid(geom, cells)
         how = "grid cell"
     group, uniques = pd.factorize(pd.Series(key, dtype=object), sort=True)
     log.info(
@@ -162,14 +202,16 @@ def _display_copy(
     )
     props = pd.DataFrame(
         {
-            "layer": label,
+            "layer": ROLE_STYLES[role]["zh"],
             "name": [html.escape(group_names[k]) for k in uniques],
             "code": [html.escape(str(k)) for k in uniques],
             "count": [f"{c:,}" for c in np.bincount(group, minlength=len(uniques))],
-            "area": _area_text(np.bincount(group, weights=area_m2, minlength=len(uniques)), method),
+            "area": _area_text(
+                np.bincount(group, weights=disp.area_m2, minlength=len(uniques)), method
+            ),
         }
     )
-    return _Display(geom, props, group)
+    return _Display(geom, props, group, disp.area_m2)
 
 
 def _collect(geom: np.ndarray, group: np.ndarray, k: int) -> np.ndarray:
@@ -204,9 +246,9 @@ def _group_by_township(geom: np.ndarray, townships: gpd.GeoDataFrame):
     return key, group_names
 
 
-def _group_by_grid(geom: np.ndarray, max_features: int):
+def _group_by_grid(geom: np.ndarray, cells: int):
     pts = shapely.get_coordinates(shapely.point_on_surface(geom))
-    side = max(1, int(math.sqrt(min(max_features, 400))))
+    side = max(1, int(math.sqrt(min(cells, _GRID_CELLS))))
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     cell = np.maximum((hi - lo) / side, 1e-9)
     ij = np.minimum(((pts - lo) / cell).astype(int), side - 1)
@@ -237,35 +279,73 @@ def _conflict_copy(gdf: gpd.GeoDataFrame, name: str, method: str) -> _Display:
     return _Display(np.asarray(gdf.geometry.to_crs("EPSG:4326").values, dtype=object), props)
 
 
-def _fit_tolerance(displays: list[_Display], max_bytes: int) -> float:
-    """The smallest simplification tolerance (degrees) whose GeoJSON fits ``max_bytes``."""
-    if not displays:
-        return 0.0
-    allg = np.concatenate([d.geoms for d in displays])
-    props = sum(
-        len(json.dumps(d.props.to_dict("records"))) + _BYTES_PER_FEATURE * len(d) for d in displays
-    )
-    budget = max_bytes - props - _PAGE_OVERHEAD
+class _SizeEstimate:
+    """Estimated bytes of display copies in the page, simplification counted once per layer.
 
-    def fits(i: int) -> bool:
-        tol = _TOLERANCES_M[i] / _M_PER_DEGREE
-        g = shapely.simplify(allg, tol, preserve_topology=True) if tol else allg
-        return int(shapely.get_num_coordinates(g).sum()) * _BYTES_PER_COORD <= budget
+    Props are measured as the page writes them (JSON, non-ASCII escaped); geometry as
+    coordinates × :data:`_BYTES_PER_COORD` after simplification.  Grouping a layer changes
+    its props only: its parts are simplified the same way, then collected.
+    """
 
-    # bisection over the tolerance ladder: the estimate shrinks as the tolerance grows
-    lo, hi = 0, len(_TOLERANCES_M) - 1
-    if fits(lo):
-        return 0.0
-    if not fits(hi):
-        log.warning(
-            "display copies exceed %d bytes even simplified at %g m", max_bytes, _TOLERANCES_M[hi]
-        )
-        return _TOLERANCES_M[hi] / _M_PER_DEGREE
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if fits(mid) else (mid, hi)
-    log.info("display copies simplified at %g m to fit %d bytes", _TOLERANCES_M[hi], max_bytes)
-    return _TOLERANCES_M[hi] / _M_PER_DEGREE
+    def __init__(self):
+        self._coords: dict[tuple[int, float], int] = {}
+
+    def coords(self, disp: _Display, tol_m: float) -> int:
+        key = (id(disp.geoms), tol_m)
+        if key not in self._coords:
+            g = disp.geoms
+            if tol_m:
+                g = shapely.simplify(g, tol_m / _M_PER_DEGREE, preserve_topology=True)
+            parts = int(shapely.get_num_geometries(g).sum())
+            n = int(shapely.get_num_coordinates(g).sum())
+            self._coords[key] = n * _BYTES_PER_COORD + parts * _BYTES_PER_PART
+        return self._coords[key]
+
+    def props(self, disp: _Display) -> int:
+        return len(json.dumps(disp.props.to_dict("records"))) + _BYTES_PER_FEATURE * len(disp)
+
+    def total(self, displays: list[_Display], tol_m: float) -> int:
+        return _PAGE_OVERHEAD + sum(self.props(d) + self.coords(d, tol_m) for d in displays)
+
+    def smallest_tolerance(
+        self, displays: list[_Display], max_bytes: int, ladder: tuple[float, ...]
+    ) -> float | None:
+        """The smallest tolerance (m) of ``ladder`` that fits, None if none does."""
+        # bisection: the estimate shrinks as the tolerance grows
+        lo, hi = 0, len(ladder) - 1
+        if self.total(displays, ladder[lo]) <= max_bytes:
+            return ladder[lo]
+        if self.total(displays, ladder[hi]) > max_bytes:
+            return None
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if self.total(displays, ladder[mid]) <= max_bytes else (mid, hi)
+        return ladder[hi]
+
+
+def _fit_displays(
+    displays: list[_Display], regroup: dict[int, Callable[[], _Display]], max_bytes: int
+) -> tuple[list[_Display], float]:
+    """Display copies and a simplification tolerance (degrees) that fit ``max_bytes``.
+
+    Features stay individual while the page fits with them simplified at up to
+    :data:`_DETAIL_TOLERANCE_M`; otherwise the layers in ``regroup`` (index → grouped copy)
+    are grouped, largest first, until it does.  Then the smallest tolerance that fits wins.
+    """
+    displays = list(displays)
+    size = _SizeEstimate()
+    detail = tuple(t for t in _TOLERANCES_M if t <= _DETAIL_TOLERANCE_M)
+    pending = {i: f for i, f in regroup.items() if displays[i].group is None}
+    while pending and size.smallest_tolerance(displays, max_bytes, detail) is None:
+        i = max(pending, key=lambda j: size.props(displays[j]))
+        displays[i] = pending.pop(i)()
+    tol = size.smallest_tolerance(displays, max_bytes, _TOLERANCES_M)
+    if tol is None:
+        tol = _TOLERANCES_M[-1]
+        log.warning("display copies exceed %d bytes even simplified at %g m", max_bytes, tol)
+    elif tol:
+        log.info("display copies simplified at %g m to fit %d bytes", tol, max_bytes)
+    return displays, tol / _M_PER_DEGREE
 
 
 def _feature_collection(disp: _Display, tol: float) -> dict:

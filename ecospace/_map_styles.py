@@ -16,12 +16,6 @@ ROLE_STYLES: dict[str, dict[str, Any]] = {
         "short": "Land use",
         "style": {"color": "#8c8c8c", "weight": 0.3, "fillOpacity": 0.45},
     },
-    "protected_area": {
-        "zh": "自然保护地",
-        "en": "Protected areas",
-        "short": "Protected areas",
-        "style": {"color": "#1b7837", "fillColor": "#5aae61", "weight": 1.5, "fillOpacity": 0.35},
-    },
     "red_line": {
         "zh": "生态保护红线",
         "en": "Ecological protection red line",
@@ -39,6 +33,20 @@ ROLE_STYLES: dict[str, dict[str, Any]] = {
         "en": "Urban development boundary",
         "short": "Urban boundary",
         "style": {"color": "#7b2cbf", "fillColor": "#9d4edd", "weight": 2, "fillOpacity": 0.3},
+    },
+    # above the area fills, as a green outline over a light hatch (the ecospace-protected
+    # class): a green fill over the red line would blend into brown
+    "protected_area": {
+        "zh": "自然保护地",
+        "en": "Protected areas",
+        "short": "Protected areas",
+        "style": {
+            "color": "#1b7837",
+            "fillColor": "#5aae61",
+            "weight": 2.5,
+            "fillOpacity": 0.15,
+            "className": "ecospace-protected",
+        },
     },
     "townships": {
         "zh": "乡镇界",

@@ -322,6 +322,12 @@ def _role_style(role: str, *, faint: bool = False) -> dict:
     }
 
 
+def _protected_style() -> dict:
+    """Green outline and hatch, no fill: drawn over the red line, a green fill turns brown."""
+    colour = ROLE_STYLES["protected_area"]["style"]["color"]
+    return {"facecolor": "none", "edgecolor": colour, "linewidth": 0.8, "hatch": "\\\\\\"}
+
+
 def _role_handle(role: str, style: dict | None = None) -> Patch:
     style = style or _role_style(role)
     spec = ROLE_STYLES[role]
@@ -381,8 +387,7 @@ def _draw_protected(ax, drawn, conf, tol) -> list:
         _plot(ax, drawn["red_line"], tol, **st)
         handles.append(_role_handle("red_line", st))
     if "protected_area" in drawn:
-        colour = ROLE_STYLES["protected_area"]["style"]["color"]
-        st = {"facecolor": "none", "edgecolor": colour, "linewidth": 0.8, "hatch": "\\\\\\"}
+        st = _protected_style()
         _plot(ax, drawn["protected_area"], tol, **st)
         handles.append(_role_handle("protected_area", st))
     for name, gdf in conf.items():
@@ -396,8 +401,9 @@ def _draw_conflicts(ax, drawn, conf, tol) -> list:
     handles = []
     for role in ("basic_farmland", "red_line", "urban_boundary", "protected_area"):
         if role in drawn:
-            _plot(ax, drawn[role], tol, **_role_style(role, faint=True))
-            handles.append(_role_handle(role, _role_style(role, faint=True)))
+            st = _protected_style() if role == "protected_area" else _role_style(role, faint=True)
+            _plot(ax, drawn[role], tol, **st)
+            handles.append(_role_handle(role, st))
     handles += _outlines(ax, drawn, tol)
     for name, gdf in conf.items():
         handles.append(_draw_conflict(ax, name, gdf, tol))

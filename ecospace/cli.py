@@ -681,6 +681,11 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
     """
     from .maps import load_inputs, make_map, save_map
 
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise click.BadParameter(
+            f"{output}: write the map as .html or .htm (one self-contained page)",
+            param_hint="'-o' / '--output'",
+        )
     refuse_overwrite([output], overwrite=overwrite)
     data = load_inputs(inputs, crs=crs)
     if not data.layers:
@@ -727,6 +732,11 @@ def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite
     from .annex import make_annex
     from .maps import load_inputs
 
+    if output.suffix.lower() not in (".pdf", ".png"):
+        raise click.BadParameter(
+            f"{output}: write the annex as .pdf (one file) or .png (one file per page)",
+            param_hint="'-o' / '--output'",
+        )
     data = load_inputs(inputs, crs=crs)
     if not data.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")

@@ -2,11 +2,14 @@
 
 :func:`make_map` draws every layer role in its conventional colour (生态保护红线 red, 永久基本农田
 yellow, 城镇开发边界 purple, 自然保护地 green, county and townships as outlines), the conflicts on
-top (magenta hatching), a legend, a layer control and a scale bar, fitted to the county.
-Tooltips and popups give each feature's name, code and area; the area is computed with
+top (magenta hatching), a legend, a (collapsed) layer control and a scale bar, fitted to the
+county.  Protected areas are drawn above the red line as a green outline over a light hatch,
+so that where the two overlap both stay recognisable.
+Tooltips and popups give each feature's name, type, code and area; the area is computed with
 :func:`ecospace.area.areas` on the full-resolution geometry in the layer's own CRS, while the
-geometry drawn is a display copy (reprojected to EPSG:4326, grouped when a layer is large,
-simplified to a size budget, coordinates rounded to 6 decimals).
+geometry drawn is a display copy (reprojected to EPSG:4326, simplified to a size budget,
+coordinates rounded to 6 decimals; a large layer is grouped only when simplification alone
+cannot meet the budget).
 
 Leaflet is inlined from the copy vendored in ``ecospace/_static`` (see its README): the page
 makes no request when it opens.  Base maps (天地图, OpenStreetMap) are added only on request.
@@ -15,6 +18,7 @@ makes no request when it opens.  Base maps (天地图, OpenStreetMap) are added 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import logging
@@ -34,13 +38,16 @@ from folium.template import Template
 
 from ._display import (
     _FIELD_ALIASES,
+    _GRID_CELLS,
     _NAME_FIELDS,
+    _NEVER_GROUPED,
     _as_gdf,
     _conflict_copy,
     _Display,
     _display_copy,
     _feature_collection,
-    _fit_tolerance,
+    _fit_displays,
+    _grouped_copy,
     _pick,
 )
 from ._errors import EcospaceError, MethodError, RoleError
@@ -70,6 +77,13 @@ log = logging.getLogger("ecospace")
 LEAFLET_VERSION = "1.9.4"
 Basemap = Literal[None, "none", "tianditu", "osm"]
 
+_PANES = {"ecospace-protected": 410, "ecospace-outlines": 420, "ecospace-conflicts": 450}
+_ROLE_PANES = {
+    "protected_area": "ecospace-protected",
+    "townships": "ecospace-outlines",
+    "boundary": "ecospace-outlines",
+}
+
 _TIANDITU = (
     "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
     "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
@@ -84,8 +98,8 @@ def make_map(
     title: str | None = None,
     basemap: Basemap = None,
     tianditu_key: str | None = None,
-    max_bytes: int = 20_000_000,
-    max_features: int = 5_000,
+    max_bytes: int = 15_000_000,
+    max_features: int | None = None,
     land_use: bool = False,
     method: str = "ellipsoid",
 ) -> folium.Map:
@@ -107,9 +121,12 @@ def make_map(
         imagery, needs ``tianditu_key`` or the environment variable ``TIANDITU_KEY``) or ``"osm"``.
     max_bytes
         Size budget of the embedded GeoJSON: display copies are simplified until they fit.
+        Features are drawn one by one, each with its popup, as long as they fit simplified at
+        up to 10 m; otherwise the largest layers are drawn grouped (per township, else per
+        grid cell; land use per class), their popups giving each group's count and total area.
     max_features
-        A layer with more features is drawn grouped (per township, per grid cell, land use per
-        class); its popups then give the group's count and total area.
+        Also group any layer with more features than this (default: group only to meet
+        ``max_bytes``).
     land_use
         Include the ``land_use`` layer (grouped by first-level class, hidden until ticked).
     method
@@ -151,18 +168,28 @@ def make_map(
     if not land_use:
         gdfs.pop("land_use", None)
     townships = gdfs.get("townships")
-    drawn: list[tuple[str, str, _Display]] = []  # (kind, role or conflict name, display copy)
+    cells = min(max_features or _GRID_CELLS, _GRID_CELLS)
+    drawn: list[tuple[str, str]] = []  # (kind, role or conflict name)
+    displays: list[_Display] = []
+    regroup: dict[int, Any] = {}
     for role, gdf in gdfs.items():
-        drawn.append(("role", role, _display_copy(gdf, role, method, max_features, townships)))
+        disp = _display_copy(gdf, role, method)
+        if role not in _NEVER_GROUPED and len(disp):
+            regroup[len(displays)] = functools.partial(
+                _grouped_copy, gdf, disp, role, method, townships, cells
+            )
+            if max_features is not None and len(disp) > max_features:
+                disp = regroup.pop(len(displays))()
+        drawn.append(("role", role))
+        displays.append(disp)
     for name, gdf in (conflicts or {}).items():
         if name in NOT_CONFLICTS:
             log.info("%s: not drawn as a conflict (protected areas may nest)", name)
             continue
         gdf = _as_gdf(gdf, f"conflicts[{name!r}]")
-        drawn.append(("conflict", name, _conflict_copy(gdf, name, method)))
-    drawn = [d for d in drawn if len(d[2])]
-
-    tol = _fit_tolerance([d[2] for d in drawn], max_bytes)
+        drawn.append(("conflict", name))
+        displays.append(_conflict_copy(gdf, name, method))
+    displays, tol = _fit_displays(displays, regroup, max_bytes)
 
     # scale bar added below (metric only): folium's control_scale adds miles too
     m = folium.Map(location=None, tiles=None, control_scale=False, zoom_control=True)
@@ -174,11 +201,15 @@ def make_map(
     root.header.add_child(Element(_inline_assets()), name="ecospace_leaflet", index=0)
     root.html.add_child(Element(_HATCH_SVG), name="ecospace_hatch")
     _add_basemap(m, basemap, tianditu_key)
-    folium.map.CustomPane("ecospace-outlines", z_index=420, pointer_events=True).add_to(m)
-    folium.map.CustomPane("ecospace-conflicts", z_index=450, pointer_events=True).add_to(m)
+    # Panes fix the stacking whatever the layer control toggles: area fills (overlayPane,
+    # 400), protected areas (hatched, so the red line under them shows), outlines, conflicts.
+    for pane, z in _PANES.items():
+        folium.map.CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
 
     legend: list[tuple[str, str, dict]] = []
-    for kind, key, disp in drawn:
+    for (kind, key), disp in zip(drawn, displays, strict=True):
+        if not len(disp):
+            continue
         geo = _feature_collection(disp, tol)
         if kind == "role":
             spec = ROLE_STYLES[key]
@@ -186,7 +217,7 @@ def make_map(
             style = dict(spec["style"])
             if key == "land_use":
                 style["className"] = "ecospace-land-use"
-            pane = "ecospace-outlines" if key in ("boundary", "townships") else "overlayPane"
+            pane = _ROLE_PANES.get(key, "overlayPane")
             legend.append((spec["zh"], spec["en"], style))
             show = key != "land_use"
         else:
@@ -204,12 +235,13 @@ def make_map(
             pane=pane,
         )
         layer.add_to(m)
-    if any(kind == "conflict" for kind, _, _ in drawn):
+    if any(kind == "conflict" and len(d) for (kind, _), d in zip(drawn, displays, strict=True)):
         legend.append(("冲突区域（重叠/超出/重复）", "Conflicts (overlap/outside/duplicate)", {}))
     if "land_use" in gdfs:
         legend.append(("土地利用（按一级类）", "Land use by class", {"color": "#8c8c8c"}))
 
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    # collapsed: expanded, the list of ten layers covers a third of the county
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
     _ScaleBar().add_to(m)
     _Legend(legend).add_to(m)
     _Title(title or "三区三线核查图 Planning layers check").add_to(m)
@@ -362,6 +394,10 @@ def _inline_assets() -> str:
         f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by ecospace -->\n"
         f"<style>{css}</style>\n<script>{js}</script>\n"
         "<style>.ecospace-conflict{fill:url(#ecospace-hatch);fill-opacity:1}"
+        ".ecospace-protected{fill:url(#ecospace-protected-hatch);fill-opacity:1}"
+        # clicks inside a protected area reach the red line and farmland under it
+        ".leaflet-pane>svg path.leaflet-interactive.ecospace-protected"
+        "{pointer-events:visibleStroke}"
         ".leaflet-container{background:#ffffff}</style>"
     )
 
@@ -371,7 +407,11 @@ _HATCH_SVG = (
     '<pattern id="ecospace-hatch" patternUnits="userSpaceOnUse" width="8" height="8" '
     'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ff00ff" '
     'fill-opacity="0.15"/><line x1="0" y1="0" x2="0" y2="8" stroke="#ff00ff" '
-    'stroke-width="3"/></pattern></defs></svg>'
+    'stroke-width="3"/></pattern>'
+    # protected areas: green lines only, no wash (green over the red line's pink is brown)
+    '<pattern id="ecospace-protected-hatch" patternUnits="userSpaceOnUse" width="10" height="10" '
+    'patternTransform="rotate(-45)"><line x1="0" y1="0" x2="0" y2="10" stroke="#1b7837" '
+    'stroke-width="1.5"/></pattern></defs></svg>'
 )
 
 
@@ -433,6 +473,11 @@ class _Legend(MacroElement):
                 swatch = (
                     "background: repeating-linear-gradient(45deg, #ff00ff 0 3px, "
                     "rgba(255,0,255,0.15) 3px 8px); border: 2px solid #ff00ff"
+                )
+            elif style.get("className") == "ecospace-protected":
+                swatch = (
+                    f"background: repeating-linear-gradient(-45deg, {style['color']} 0 2px, "
+                    f"transparent 2px 6px); border: 2px solid {style['color']}"
                 )
             elif style.get("fill", True):
                 swatch = (

@@ -10,6 +10,7 @@ import re
 import subprocess
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from matplotlib import font_manager
 from PIL import Image
@@ -234,3 +235,39 @@ def test_cli_annex(tmp_path, layers):
     again = CliRunner().invoke(cli, ["annex", str(path), "-o", str(out)])
     assert again.exit_code == 2
     assert "already exists; pass --overwrite" in again.output
+
+
+def test_protected_areas_stay_green_over_the_red_line(tmp_path, layers):
+    # county, red line and protected area all the same 8 km square: the map frame's upper
+    # left (away from the "no conflicts" note, north arrow and scale bar) is inside all three
+    square = gk_box(0, 0, 8_000, 8_000)
+    same = {
+        r: gpd.GeoDataFrame(geometry=[square], crs=GK)
+        for r in ("boundary", "red_line", "protected_area")
+    }
+    (out,) = make_annex(same, tmp_path / "a.png", themes=["conflicts"], dpi=100)
+    with Image.open(out) as im:
+        w, h = im.size
+        box_px = (int(0.2 * w), int(0.2 * h), int(0.4 * w), int(0.33 * h))
+        px = np.asarray(im.convert("RGB").crop(box_px))
+    px = px.reshape(-1, 3).astype(int)
+    # #e31a1c at 25 % on white is (248, 198, 198); the old 25 % green on top was (208, 192, 173)
+    pink = (abs(px - [248, 198, 198]).max(axis=1) <= 6).mean()
+    green = ((px[:, 1] > px[:, 0] + 20) & (px[:, 0] < 200)).mean()  # #1b7837 hatch lines
+    assert pink > 0.4, "the red line shows through"
+    assert green > 0.05, "the protected area's hatch is green"
+    assert (abs(px - [208, 192, 173]).max(axis=1) <= 6).mean() < 0.01  # no brown wash
+
+
+@pytest.mark.parametrize("name", ["a.docx", "a.svg", "a"])
+def test_cli_annex_rejects_other_suffixes_before_reading(tmp_path, name):
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    # the source does not exist: the suffix is refused before any layer is read
+    args = ["annex", str(tmp_path / "none.gpkg"), "-o", str(tmp_path / name)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert f"{name}: write the annex as .pdf (one file) or .png" in result.output
+    assert "none.gpkg" not in result.output.replace(str(tmp_path / name), "")

@@ -241,10 +241,49 @@ def test_popup_fields_and_method_label(county):
     assert props["code"] == "F001" and props["fid"] == "0"
     assert props["area"].endswith("公顷（测地线面积）")
     red = props_by_name(next(d for n, d in layers.items() if n.startswith("生态保护红线")))
-    assert red["北山红线"]["code"] == "02"
+    assert red["北山红线"]["type"] == "02"  # HXLX is the red line's type, not a code
+    assert "code" not in red["北山红线"]  # no HXBH: no empty 编码 row
     page = m.get_root().render()
-    for alias in ("名称 Name", "编码 Code", "面积 Area"):
+    for alias in ("名称 Name", "类型 Type", "编码 Code", "面积 Area"):
         assert js(alias) in page
+
+
+def test_farmland_popup_gives_code_and_land_class(county):
+    farm = county["basic_farmland"].assign(DLBM=["0101", "0103", "0102"], DLMC=["水田", "旱地", ""])
+    m = make_map(dict(county, basic_farmland=farm))
+    data = next(d for n, d in geojson_layers(m).items() if n.startswith("永久基本农田"))
+    got = [(f["properties"]["code"], f["properties"]["class"]) for f in data["features"]]
+    assert got == [("F001", "0101 水田"), ("F002", "0103 旱地"), ("F003", "0102")]
+    assert js("地类 Land class") in m.get_root().render()
+
+
+def test_protected_areas_above_the_red_line_outlined_and_hatched(county, conflicts):
+    m = make_map(county, conflicts=conflicts)
+    page = m.get_root().render()
+    panes = dict(re.findall(r'createPane\(\s*"([\w-]+)"\);\s*\w+\.style\.zIndex = (\d+);', page))
+    assert {k: int(v) for k, v in panes.items()} == {
+        "ecospace-protected": 410,  # above Leaflet's overlayPane (400): the red line's
+        "ecospace-outlines": 420,
+        "ecospace-conflicts": 450,
+    }
+    layers = {c.layer_name: c for c in m._children.values() if isinstance(c, folium.GeoJson)}
+    pane = {name.split()[0]: layer.options.get("pane") for name, layer in layers.items()}
+    assert pane["自然保护地"] == "ecospace-protected"
+    assert pane["生态保护红线"] == "overlayPane"
+    assert all(p == "ecospace-conflicts" for n, p in pane.items() if n.startswith("冲突"))
+    style = next(v for n, v in layers.items() if n.startswith("自然保护地")).options["style"]
+    assert style["color"] == "#1b7837" and style["className"] == "ecospace-protected"
+    # the fill is the green hatch (no wash: green over the red line's pink reads as brown)
+    assert ".ecospace-protected{fill:url(#ecospace-protected-hatch);fill-opacity:1}" in page
+    pattern = re.search(r'<pattern id="ecospace-protected-hatch".*?</pattern>', page).group(0)
+    assert 'stroke="#1b7837"' in pattern and "<rect" not in pattern
+    assert "path.leaflet-interactive.ecospace-protected{pointer-events:visibleStroke}" in page
+
+
+def test_layer_control_starts_collapsed(county):
+    page = make_map(county).get_root().render()
+    (call,) = re.findall(r"L\.control\.layers\(.*?\)\.addTo", page, re.S)
+    assert re.search(r'"collapsed": true\b', call)
 
 
 def test_conflicts_drawn_with_ids_and_areas(county, conflicts):
@@ -292,9 +331,65 @@ def test_land_use_off_by_default_grouped_by_class(county):
     assert land_use.show is False
 
 
+def test_more_than_5000_patches_drawn_one_by_one_when_they_fit(county):
+    n = 80  # 6 400 patches of 40 m × 40 m: a few MB, well inside the default budget
+    xs, ys = np.meshgrid(np.arange(n) * 60.0, np.arange(n) * 50.0)
+    x, y = X0 + 200 + xs.ravel(), Y0 + 200 + ys.ravel()
+    codes = [f"2307991{i:07d}" for i in range(n * n)]
+    farm = gpd.GeoDataFrame({"YJJBNTTBBH": codes}, geometry=box(x, y, x + 40, y + 40), crs=GK)
+    m = make_map(dict(county, basic_farmland=farm))
+    data = next(d for n_, d in geojson_layers(m).items() if n_.startswith("永久基本农田"))
+    assert len(data["features"]) == n * n
+    assert [f["properties"]["code"] for f in data["features"]] == codes
+    # 40 m × 40 m = 0.16 ha on the grid; the ellipsoid differs from GK by well under 1 %
+    assert {f["properties"]["area"] for f in data["features"]} == {ha_text(1_600)}
+    assert all("count" not in f["properties"] for f in data["features"])
+
+
+def test_grouped_only_when_simplification_cannot_meet_the_budget(county):
+    # 1 200 patches: their popup rows alone exceed a 400 kB budget, however simplified
+    n = 40
+    xs, ys = np.meshgrid(np.arange(n) * 240.0, np.arange(30) * 250.0)
+    x, y = X0 + 100 + xs.ravel(), Y0 + 100 + ys.ravel()
+    farm = gpd.GeoDataFrame(
+        {"YJJBNTTBBH": [f"P{i}" for i in range(len(x))]}, geometry=box(x, y, x + 50, y + 50), crs=GK
+    )
+    layers = dict(county, basic_farmland=farm)
+    grouped = make_map(layers, max_bytes=400_000)
+    data = next(d for n_, d in geojson_layers(grouped).items() if n_.startswith("永久基本农田"))
+    got = props_by_name(data)
+    assert set(got) == {"东镇", "西镇"}
+    east = x < X0 + 5_000
+    assert got["东镇"]["count"] == f"{east.sum():,}"
+    # the red line and the other small layers stay individual
+    red = next(d for n_, d in geojson_layers(grouped).items() if n_.startswith("生态保护红线"))
+    assert len(red["features"]) == 2
+    # the same layer under the default budget: one feature per patch
+    single = make_map(layers)
+    data = next(d for n_, d in geojson_layers(single).items() if n_.startswith("永久基本农田"))
+    assert len(data["features"]) == len(x)
+
+
+def test_detailed_patches_simplified_not_grouped(county):
+    # 60 round patches of 16 385 vertices each (~25 MB as drawn): simplified at a few metres
+    # they fit 5 MB and stay individual
+    centres = shapely.points([(X0 + 300 + 150 * i, Y0 + 4_000) for i in range(60)])
+    patches = shapely.buffer(centres, 60, quad_segs=4096)
+    farm = gpd.GeoDataFrame({"YJJBNTTBBH": [f"P{i}" for i in range(60)]}, geometry=patches, crs=GK)
+    m = make_map(dict(county, basic_farmland=farm), max_bytes=5_000_000)
+    data = next(d for n_, d in geojson_layers(m).items() if n_.startswith("永久基本农田"))
+    assert len(data["features"]) == 60
+    drawn = [len(f["geometry"]["coordinates"][0]) for f in data["features"]]
+    assert max(drawn) < 16_385 / 10
+    assert [f["properties"]["area"] for f in data["features"]] == [
+        ha_text(geod_area_m2(g, GK)) for g in patches
+    ]
+
+
 def test_large_layer_grouped_per_township_areas_from_full_geometry(county):
-    # 40 round patches (many vertices) and a tiny size budget: display copies are grouped and
-    # simplified hard, but the popup totals still come from the full geometries
+    # 40 round patches (many vertices), grouped on request (max_features) and a tiny size
+    # budget: display copies are simplified hard, but the popup totals still come from the
+    # full geometries
     centres = shapely.points(
         [(X0 + 250 + 500 * i, Y0 + 4_000 + 300 * (j % 2)) for i in range(20) for j in range(2)]
     )
@@ -326,13 +421,14 @@ def test_large_layer_without_townships_grouped_by_grid(county):
 
 
 @pytest.mark.slow
-def test_50000_patches_fit_the_size_budget(tmp_path, county):
+def test_50000_patches_grouped_to_fit_the_size_budget(tmp_path, county):
     n = 224  # 224² = 50 176 patches of 30 m × 30 m
     xs, ys = np.meshgrid(np.arange(n) * 40.0, np.arange(n) * 35.0)
     x, y = X0 + xs.ravel(), Y0 + ys.ravel()
     farm = gpd.GeoDataFrame(geometry=box(x, y, x + 30, y + 30), crs=GK)
     m = make_map(dict(county, basic_farmland=farm))
-    assert save_map(m, tmp_path / "big.html").stat().st_size < 25_000_000
+    # one by one, at least 5 coordinates and a popup row each: over the 15 MB default
+    assert save_map(m, tmp_path / "big.html").stat().st_size < 15_000_000
     data = next(d for n, d in geojson_layers(m).items() if n.startswith("永久基本农田"))
     assert len(data["features"]) == 2  # one MultiPolygon per township
     assert sum(len(f["geometry"]["coordinates"]) for f in data["features"]) == n * n
@@ -384,6 +480,7 @@ def test_cli_map(tmp_path, gpkg):
     out = tmp_path / "maps" / "county.html"
     result = CliRunner().invoke(cli, ["map", str(gpkg), "-o", str(out)])
     assert result.exit_code == 0, result.output
+    assert "L.control.layers(" in out.read_text(encoding="utf-8")
     page = out.read_text(encoding="utf-8")
     assert js("冲突：生态保护红线与永久基本农田重叠 Conflict") in page
     assert js("示范县 三区三线核查图") in page or "示范县 三区三线核查图" in page
@@ -396,3 +493,18 @@ def test_cli_map(tmp_path, gpkg):
     )
     assert osm.exit_code == 0, osm.output
     assert "tile.openstreetmap.org" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["m.txt", "m.pdf", "m"])
+def test_cli_map_rejects_other_suffixes_before_reading(tmp_path, name):
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    # the source does not exist: the suffix is refused before any layer is read
+    result = CliRunner().invoke(
+        cli, ["map", str(tmp_path / "none.gpkg"), "-o", str(tmp_path / name)]
+    )
+    assert result.exit_code == 2
+    assert f"{name}: write the map as .html or .htm" in result.output
+    assert not (tmp_path / name).exists()

@@ -7,15 +7,21 @@ package when missing; see .ci/run).
 from __future__ import annotations
 
 import shutil
+import time
+import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
+import pyproj
 import pytest
 import shapely
+from PIL import Image
 from playwright.sync_api import sync_playwright
 from shapely import box
 
-from ecospace.maps import make_map, save_map
+from ecospace.maps import load_inputs, make_map, save_map
 
 pytestmark = pytest.mark.browser
 
@@ -56,8 +62,32 @@ RED_POINT = """() => {
 }"""
 
 
+# screen point (x, y) of a lat/lon on the map
+TO_SCREEN = """([lat, lon]) => {
+    const key = Object.keys(window).find(k => /^map_[0-9a-f]{32}$/.test(k));
+    const p = window[key].latLngToContainerPoint([lat, lon]);
+    const r = window[key].getContainer().getBoundingClientRect();
+    return [r.left + p.x, r.top + p.y];
+}"""
+# the topmost SVG path at a screen point: its layer label, pane and computed style
+PATH_AT = """([x, y]) => {
+    const el = document.elementFromPoint(x, y);
+    if (!el || el.tagName !== "path") return null;
+    const cs = getComputedStyle(el);
+    return {pane: el.closest(".leaflet-pane").className, fill: cs.fill, stroke: cs.stroke};
+}"""
+ROOT = Path(__file__).resolve().parent.parent
+TO_LONLAT = pyproj.Transformer.from_crs(GK, "EPSG:4326", always_xy=True)
+
+
 def gk_box(x1, y1, x2, y2):
     return box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+
+def screen_point(page, x, y):
+    """Screen point of GK offsets (x, y) from (X0, Y0), reprojected here with pyproj."""
+    lon, lat = TO_LONLAT.transform(X0 + x, Y0 + y)
+    return page.evaluate(TO_SCREEN, [lat, lon])
 
 
 @pytest.fixture(scope="module")
@@ -120,12 +150,16 @@ def county_map(tmp_path):
         crs=GK,
     )
     red = gpd.GeoDataFrame(
-        {"HXMC": [XSS, "北山红线"]},
+        {"HXMC": [XSS, "北山红线"], "HXLX": ["水土保持", "水源涵养"]},
         geometry=[gk_box(500, 500, 3_000, 3_000), gk_box(6_000, 5_000, 9_000, 7_500)],
         crs=GK,
     ).to_crs("EPSG:4490")
     farm = gpd.GeoDataFrame(
-        {"YJJBNTTBBH": ["F001", "F002", "F003"]},
+        {
+            "YJJBNTTBBH": ["F001", "F002", "F003"],
+            "DLBM": ["0101", "0103", "0102"],
+            "DLMC": ["水田", "旱地", "水浇地"],
+        },
         geometry=[
             gk_box(2_000, 2_000, 4_000, 4_000),
             gk_box(4_500, 500, 5_500, 1_500),
@@ -181,8 +215,29 @@ def test_map_draws_offline_without_errors(open_offline, county_map, tmp_path):
     assert all(u.startswith(("file:", "data:")) for u in journal["requests"])
 
 
+def test_layer_control_starts_collapsed_off_the_county(open_offline, county_map):
+    page, journal = open_offline(county_map)
+    control = page.locator(".leaflet-control-layers")
+    assert "leaflet-control-layers-expanded" not in control.get_attribute("class")
+    assert not page.get_by_role("checkbox", name="永久基本农田 Basic farmland").is_visible()
+    c = control.bounding_box()
+    west, south = screen_point(page, 0, 0)  # the county's corners on the screen
+    east, north = screen_point(page, 10_000, 8_000)
+    # the folded control covers none of the county
+    assert (
+        c["x"] > east
+        or c["x"] + c["width"] < west
+        or c["y"] + c["height"] < north
+        or c["y"] > south
+    )
+    control.hover()
+    assert "leaflet-control-layers-expanded" in control.get_attribute("class")
+    assert journal["errors"] == []
+
+
 def test_layer_control_toggles_a_layer(open_offline, county_map):
     page, journal = open_offline(county_map)
+    page.locator(".leaflet-control-layers").hover()  # unfolds the collapsed control
     checkbox = page.get_by_role("checkbox", name="永久基本农田 Basic farmland")
     assert checkbox.is_checked()
     checkbox.click()
@@ -190,6 +245,70 @@ def test_layer_control_toggles_a_layer(open_offline, county_map):
     assert "永久基本农田" not in page.evaluate(COUNT_FEATURES)
     checkbox.click()
     assert page.locator('path[fill="#ffd700"]').count() == 3
+    assert journal["errors"] == []
+
+
+def test_protected_area_drawn_over_the_red_line_both_visible(open_offline, county_map, tmp_path):
+    page, journal = open_offline(county_map)
+    # inside both the protected area (6.5-9.5 km × 5.5-7.9 km) and the red line (6-9 × 5-7.5)
+    x, y = screen_point(page, 7_500, 6_500)
+    red = page.evaluate(PATH_AT, [x, y])  # clicks pass the hatch: the red line is under
+    assert red["stroke"] == "rgb(227, 26, 28)" and "leaflet-overlay-pane" in red["pane"]
+    protected = page.evaluate(
+        """() => { const p = document.querySelector("path.ecospace-protected");
+            const cs = getComputedStyle(p), pane = p.closest(".leaflet-pane");
+            return {fill: cs.fill, stroke: cs.stroke, events: cs.pointerEvents,
+                    pane: pane.className, z: +getComputedStyle(pane).zIndex}; }"""
+    )
+    assert protected["stroke"] == "rgb(27, 120, 55)"  # #1b7837
+    assert protected["fill"] == 'url("#ecospace-protected-hatch")'
+    assert protected["events"] == "visiblestroke"
+    z = page.evaluate(
+        """() => ["overlay", "ecospace-conflicts"].map(n => +getComputedStyle(
+            document.querySelector(".leaflet-" + n + "-pane")).zIndex)"""
+    )
+    assert z[0] < protected["z"] < z[1]  # above the red line, under the conflicts
+    # the outline itself answers: its tooltip names the protected area and its type
+    ex, ey = screen_point(page, 9_500, 6_500)  # on the protected area's east edge
+    page.mouse.move(ex, ey)
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert "某某自然保护区" in tooltip.inner_text()
+    page.mouse.move(5, 790)
+    # the pixels: green hatch lines and the red line's pink, no green wash turned brown
+    shot = tmp_path / "overlap.png"
+    page.screenshot(path=str(tmp_path / "county.png"))
+    page.screenshot(path=str(shot), clip={"x": x - 15, "y": y - 15, "width": 30, "height": 30})
+    px = np.asarray(Image.open(shot).convert("RGB"), dtype=int).reshape(-1, 3)
+    # hatch lines (anti-aliased): green above red; a 35 % green wash over the pink gave
+    # (190, 175, 148), red above green everywhere
+    green = (px[:, 1] > px[:, 0]).mean()
+    pink = (abs(px - [245, 175, 176]).max(axis=1) <= 4).mean()  # #e31a1c at 35 % on white
+    assert green > 0.05 and pink > 0.4
+    assert journal["errors"] == []
+
+
+def test_farmland_patch_popup(open_offline, county_map):
+    page, journal = open_offline(county_map)
+    x, y = screen_point(page, 4_700, 700)  # patch F002, west of the township line
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "F002" in text and "0103 旱地" in text
+    assert "100.0" in text and "公顷（椭球面积）" in text  # 1 km × 1 km in GK, ≈ 100 ha
+    assert journal["errors"] == []
+
+
+def test_red_line_popup_gives_type_not_code(open_offline, county_map):
+    page, journal = open_offline(county_map)
+    x, y = screen_point(page, 1_000, 1_000)
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    rows = dict(r.split("\t", 1) if "\t" in r else (r, "") for r in popup.inner_text().splitlines())
+    assert rows.get("类型 Type", "").strip() == "水土保持"
+    assert "编码 Code" not in rows
     assert journal["errors"] == []
 
 
@@ -220,7 +339,11 @@ def test_50000_patches_open(open_offline, tmp_path):
     farm = gpd.GeoDataFrame(geometry=box(x, y, x + 30, y + 30), crs=GK)
     county = gpd.GeoDataFrame(geometry=[gk_box(0, 0, 10_000, 8_000)], crs=GK)
     path = save_map(make_map({"boundary": county, "basic_farmland": farm}), tmp_path / "big.html")
+    assert path.stat().st_size < 25_000_000
+    start = time.monotonic()
     page, journal = open_offline(path)
+    seconds = time.monotonic() - start
+    assert seconds < 20  # a few seconds on a laptop; generous for a busy CI runner
     counts = page.evaluate(COUNT_FEATURES)
     assert counts["县级行政区界"] == 1
     assert 1 < counts["永久基本农田"] <= 400  # grouped per grid cell
@@ -234,3 +357,42 @@ def test_50000_patches_open(open_offline, tmp_path):
     assert journal["errors"] == []
     assert journal["blocked"] == []
     assert shapely.get_num_geometries(farm.geometry.values).sum() == n * n
+
+
+@pytest.mark.slow
+def test_demo_map_shows_every_farmland_patch(open_offline, tmp_path):
+    with warnings.catch_warnings():  # the demo county carries planted defects
+        warnings.simplefilter("ignore")
+        data = load_inputs([str(ROOT / "plans" / "demo.yaml")])
+    m = make_map(data.layers, conflicts=data.conflicts, title=data.title, method=data.method)
+    path = save_map(m, tmp_path / "demo.html")
+    assert path.stat().st_size < 15_000_000
+    farm = pyogrio.read_dataframe(ROOT / "layers" / "demo.gpkg", layer="YJJBNTBHTB")
+    page, journal = open_offline(path)
+    counts = page.evaluate(COUNT_FEATURES)
+    assert counts["永久基本农田"] == len(farm) == 12_030  # one by one, not per township
+    # zoom onto a few patches and click the first whose middle shows farmland on top
+    lonlat = farm.to_crs("EPSG:4326").geometry.representative_point()
+    for i in range(0, len(farm), 997):
+        page.evaluate(
+            """([lat, lon]) => { const key = Object.keys(window).find(
+                k => /^map_[0-9a-f]{32}$/.test(k)); window[key].setView([lat, lon], 17,
+                {animate: false}); }""",
+            [lonlat.y.iloc[i], lonlat.x.iloc[i]],
+        )
+        x, y = page.evaluate(TO_SCREEN, [lonlat.y.iloc[i], lonlat.x.iloc[i]])
+        top = page.evaluate(PATH_AT, [x, y])
+        if top and top["fill"] == "rgb(255, 215, 0)":  # #ffd700
+            break
+    else:
+        pytest.fail("no farmland patch on top at any probed point")
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    row = farm.iloc[i]
+    assert str(row["YJJBNTTBBH"]) in text
+    assert f"{row['DLBM']} {row['DLMC']}" in text
+    assert "公顷（椭球面积）" in text
+    assert journal["errors"] == []
+    assert journal["blocked"] == []
