@@ -347,7 +347,7 @@ def overlaps_command(
 
     from .crs import to_working
     from .layers import _parse_role_option, load_layers
-    from .overlap import native_fids, write_conflicts
+    from .overlap import write_conflicts
     from .stats import format_county, measure_county
     from .units import UNITS, normalize_unit
 
@@ -365,12 +365,8 @@ def overlaps_command(
         by_township=False,
     )
     if conflicts_path:
-        fids = {
-            role: native_fids(layer.source, layer.name, expected=len(layer.gdf))
-            for role, layer in found.items()
-            if role in work
-        }
-        write_conflicts(conflicts_path, figures.conflicts, overwrite=overwrite, fids=fids)
+        # the frames carry each layer's src_fid (read_layer): no second read of the sources
+        write_conflicts(conflicts_path, figures.conflicts, overwrite=overwrite)
     if fmt == "json":
         d = figures.to_dict()
         for key in ("townships", "land_cover", "land_cover_raster"):

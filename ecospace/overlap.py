@@ -61,7 +61,6 @@ __all__ = [
     "OVERLAP_TOLERANCE_M2",
     "coverage",
     "dissolve_overlaps",
-    "native_fids",
     "outside_pieces",
     "overlap_area",
     "overlap_matrix",
@@ -148,6 +147,13 @@ def _fids(gdf: gpd.GeoDataFrame) -> np.ndarray:
     if "fid" in gdf.columns:
         return gdf["fid"].to_numpy()
     return np.arange(len(gdf), dtype=np.int64)
+
+
+def _src_fids(gdf: gpd.GeoDataFrame) -> np.ndarray | None:
+    """The source's own feature ids (``src_fid`` kept by read_layer), ``None`` without them."""
+    if "src_fid" in gdf.columns:
+        return gdf["src_fid"].to_numpy()
+    return None
 
 
 def id_field(gdf: gpd.GeoDataFrame) -> str | None:
@@ -626,6 +632,9 @@ def _coverage_frame(cleaned, boundary: _Clean | None, denominator_m2, crs, metho
 
 def _attach_ids(df: pd.DataFrame, gdf: gpd.GeoDataFrame, pos: np.ndarray, prefix: str) -> None:
     df[f"{prefix}fid"] = _fids(gdf)[pos]
+    src = _src_fids(gdf)
+    if src is not None:
+        df[f"{prefix}src_fid"] = src[pos]
     f = id_field(gdf)
     if f is not None and f != "fid":
         df[f"{prefix}{f}"] = gdf[f].to_numpy()[pos]
@@ -642,8 +651,10 @@ def overlap_pieces(
     Returns
     -------
     GeoDataFrame
-        Columns ``a_fid, b_fid`` (plus ``a_<ID>``/``b_<ID>`` for an id field such as
-        ``YJJBNTTBBH`` when present), ``area_m2``, ``area_ha``, ``geometry``.
+        Columns ``a_fid, b_fid`` (0-based rows), ``a_src_fid, b_src_fid`` (the sources'
+        own feature ids, when the layers have a ``src_fid`` column as read by
+        :func:`ecospace.layers.read_layer`), ``a_<ID>``/``b_<ID>`` for an id field such as
+        ``YJJBNTTBBH`` when present, ``area_m2``, ``area_ha``, ``geometry``.
 
     Examples
     --------
@@ -802,9 +813,10 @@ def outside_pieces(
     Returns
     -------
     GeoDataFrame
-        ``fid`` (and the id field of ``inner`` when present), ``feature_m2`` (area of the
-        whole feature), ``area_m2``, ``area_ha`` and ``geometry`` of the outside part; one
-        row per inner feature with a part outside.
+        ``fid`` (0-based row), ``src_fid`` (when ``inner`` has that column), the id field
+        of ``inner`` when present, ``feature_m2`` (area of the whole feature), ``area_m2``,
+        ``area_ha`` and ``geometry`` of the outside part; one row per inner feature with a
+        part outside.
 
     Examples
     --------
@@ -879,7 +891,8 @@ def self_overlaps(gdf: gpd.GeoDataFrame, *, method: Method = "ellipsoid") -> gpd
     Returns
     -------
     GeoDataFrame
-        ``fid_a, fid_b`` (and ``<ID>_a``/``<ID>_b`` for an id field when present),
+        ``fid_a, fid_b`` (0-based rows), ``src_fid_a, src_fid_b`` (when ``gdf`` has a
+        ``src_fid`` column), ``<ID>_a``/``<ID>_b`` for an id field when present,
         ``area_m2``, ``area_ha``, ``duplicate`` (the two geometries are topologically
         equal) and the overlap ``geometry``.
 
@@ -914,6 +927,10 @@ def _self_overlap_frame(gdf, clean: _Clean, crs, method: Method) -> gpd.GeoDataF
     fids = _fids(gdf)
     df["fid_a"] = fids[i[keep]]
     df["fid_b"] = fids[j[keep]]
+    src = _src_fids(gdf)
+    if src is not None:
+        df["src_fid_a"] = src[i[keep]]
+        df["src_fid_b"] = src[j[keep]]
     f = id_field(gdf)
     if f is not None and f != "fid":
         df[f"{f}_a"] = gdf[f].to_numpy()[i[keep]]
@@ -934,6 +951,14 @@ ROW_COLUMNS: dict[str, str] = {
     "fid_b": "b_row",
     "fid": "src_row",
 }
+#: Columns of the conflict frames holding the sources' own feature ids, by side.
+SRC_FID_COLUMNS: dict[str, str] = {
+    "a_src_fid": "a_",
+    "b_src_fid": "b_",
+    "src_fid_a": "a_",
+    "src_fid_b": "b_",
+    "src_fid": "",
+}
 
 
 def _conflict_roles(name: str) -> dict[str, str]:
@@ -947,53 +972,6 @@ def _conflict_roles(name: str) -> dict[str, str]:
             role = name[len(kind) :]
             return {"a_": role, "b_": role, "": role}
     return {}
-
-
-def native_fids(source: str | Path, layer: str | None = None, *, expected: int | None = None):
-    """The source's own feature ids (FIDs), in reading order, or ``None`` where unknown.
-
-    These are the ids QGIS and ArcGIS show: a GeoPackage or FileGDB numbers features from
-    1 (gaps where features were deleted), a shapefile from 0.  ``Layer.gdf["fid"]`` is the
-    0-based reading position, so the native id of row ``i`` is ``native_fids(...)[i]``.
-
-    Parameters
-    ----------
-    source : str or Path
-        The file or ``.gdb`` folder the layer was read from.
-    layer : str, optional
-        Layer name inside the source.
-    expected : int, optional
-        Number of features read; a different count returns ``None`` (never guess).
-
-    Returns
-    -------
-    numpy.ndarray or None
-        ``None`` for GeoParquet (no feature ids) or a source pyogrio cannot list.
-
-    Examples
-    --------
-    >>> import geopandas as gpd, tempfile, os
-    >>> from shapely import box
-    >>> p = os.path.join(tempfile.mkdtemp(), "x.gpkg")
-    >>> gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)] * 3, crs=4529).to_file(p, engine="pyogrio")
-    >>> native_fids(p).tolist()
-    [1, 2, 3]
-    """
-    import pyogrio
-
-    if str(source).lower().endswith((".parquet", ".geoparquet")):
-        return None
-    try:
-        idx = pyogrio.read_dataframe(
-            str(source), layer=layer, read_geometry=False, columns=[], fid_as_index=True
-        ).index
-    except Exception as exc:  # any reader failure means "not known", never a guess
-        log.debug("no native fids for %s:%s (%s)", source, layer, exc)
-        return None
-    fids = np.asarray(idx, dtype=np.int64)
-    if expected is not None and len(fids) != expected:
-        return None
-    return fids
 
 
 def write_conflicts(
@@ -1014,8 +992,11 @@ def write_conflicts(
     * ``a_row``/``b_row`` (``src_row`` for containment) — the 0-based row in the source
       layer as read by ecospace (the ``a_fid``/``b_fid``/``fid`` columns of the frames);
     * ``a_src_fid``/``b_src_fid`` (``src_fid``) — the source's own feature id, the one
-      QGIS and ArcGIS show (GeoPackage/FileGDB count from 1), when ``fids`` gives it for
-      the role: ``src_fid = fids[role][row]``, or ``row + fids[role]`` for an int;
+      QGIS and ArcGIS show (GeoPackage/FileGDB count from 1): the frame's own
+      ``a_src_fid``/``b_src_fid``/``src_fid`` (``src_fid_a``/``src_fid_b``) column, which
+      the frames of this module carry when the layers have the ``src_fid`` column of
+      :func:`ecospace.layers.read_layer`; otherwise from ``fids`` when it gives the role:
+      ``src_fid = fids[role][row]``, or ``row + fids[role]`` for an int;
 
     beside the id field (``YJJBNTTBBH``, ``ZRBHDMC``…), ``area_m2``/``area_ha`` and
     ``method``, the area method of ``area_m2``.
@@ -1031,9 +1012,10 @@ def write_conflicts(
     overwrite : bool, default False
         Replace an existing file; otherwise an existing file is an error.
     fids : mapping of role to array or int, optional
-        Native feature ids by row (:func:`native_fids`), or the offset to add to the row
-        (1 for a GeoPackage/FileGDB whose features were never deleted).  Roles left out
-        get no ``src_fid`` column.
+        For frames without a ``src_fid`` column (layers that did not come from
+        :func:`ecospace.layers.read_layer`): native feature ids by row, or the offset to
+        add to the row (1 for a GeoPackage/FileGDB whose features were never deleted).
+        Roles with neither get no ``src_fid`` column.
     method : str, optional
         Area method of ``area_m2``; default ``attrs["area_method"]`` of each frame (set
         by :func:`ecospace.stats.measure_county`).
@@ -1083,6 +1065,7 @@ def write_conflicts(
             geoms[polys] = shapely.multipolygons(geoms[polys], indices=np.arange(polys.sum()))
         df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         roles = _conflict_roles(name)
+        carried = {side: col for col, side in SRC_FID_COLUMNS.items() if col in df.columns}
         cols: dict[str, object] = {}
         for col in df.columns:
             if col not in ROW_COLUMNS:
@@ -1090,6 +1073,9 @@ def write_conflicts(
             new = ROW_COLUMNS[col]
             cols[new] = df[col].to_numpy()
             side = new[:2] if new[1] == "_" else ""
+            if side in carried:
+                cols[f"{side}src_fid"] = df[carried[side]].to_numpy(dtype=np.int64)
+                continue
             known = fids.get(roles.get(side, ""))
             if known is None:
                 continue
@@ -1098,7 +1084,9 @@ def write_conflicts(
                 cols[f"{side}src_fid"] = row + int(known)
             else:
                 cols[f"{side}src_fid"] = np.asarray(known, dtype=np.int64)[row]
-        rest = df.drop(columns=[c for c in df.columns if c in ROW_COLUMNS])
+        for side, col in carried.items():
+            cols.setdefault(f"{side}src_fid", df[col].to_numpy(dtype=np.int64))
+        rest = df.drop(columns=[c for c in df.columns if c in ROW_COLUMNS or c in SRC_FID_COLUMNS])
         out = pd.concat([pd.DataFrame(cols, index=df.index), rest], axis=1)
         m = method or gdf.attrs.get("area_method")
         if m and "area_m2" in out.columns:

@@ -463,6 +463,18 @@ def test_demo_statuses_are_those_demo_truth_predicts(tmp_path):
     assert tail[0].endswith(str(tmp_path / "report.html"))
     n_fail = sum(s == "fail" for s in expected.values())
     assert f"{n_fail} 项指标不符合" in out
+    # conflicts.gpkg names the source feature by the fid QGIS shows in layers/demo.gpkg
+    import pyogrio
+
+    zrbhd = pyogrio.read_dataframe(
+        ROOT / "layers" / "demo.gpkg", layer="ZRBHD", read_geometry=False, fid_as_index=True
+    )
+    (qingshan,) = zrbhd.index[zrbhd["ZRBHDMC"] == "青山省级风景名胜区"]
+    outside = pyogrio.read_dataframe(
+        tmp_path / "conflicts.gpkg", layer="outside_protected_area__red_line", read_geometry=False
+    )
+    assert outside["ZRBHDMC"].tolist() == ["青山省级风景名胜区"]
+    assert outside["src_fid"].tolist() == [qingshan]
 
 
 def test_demo_plan_states_the_figures_of_demo_truth():

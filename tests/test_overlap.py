@@ -434,3 +434,42 @@ def test_conflict_file_ids_are_not_swallowed_as_the_gpkg_fid(tmp_path):
     back = pyogrio.read_dataframe(p2, read_geometry=False)
     assert back[["a_row", "b_row", "a_src_fid", "b_src_fid"]].values.tolist() == [[0, 1, 1, 2]]
     assert "method" not in back.columns  # not known: not made up
+
+
+def test_conflict_frames_carry_src_fid_into_the_file(tmp_path):
+    """Layers read by read_layer have src_fid (gaps where features were deleted): the
+    frames carry it beside the 0-based row, and the file writes it without ``fids=``."""
+    red = gdf(b(0, 0, 100, 100), b(500, 500, 600, 600), HXMC=["红线一", "红线二"])
+    red["fid"], red["src_fid"] = [0, 1], [3, 9]
+    farm = gdf(b(90, 0, 110, 10), b(590, 590, 610, 600), b(590, 590, 610, 600))
+    farm["fid"], farm["src_fid"] = [0, 1, 2], [1, 5, 6]
+    p = overlap_pieces(red, farm, method="planar")
+    assert p[["a_fid", "a_src_fid", "b_fid", "b_src_fid"]].values.tolist() == [
+        [0, 3, 0, 1],
+        [1, 9, 1, 5],
+        [1, 9, 2, 6],
+    ]
+    o = outside_pieces(farm, red, method="planar")
+    assert o[["fid", "src_fid"]].values.tolist() == [[0, 1], [1, 5], [2, 6]]
+    so = self_overlaps(farm, method="planar")
+    assert so[["fid_a", "src_fid_a", "fid_b", "src_fid_b"]].values.tolist() == [[1, 5, 2, 6]]
+    path = write_conflicts(
+        tmp_path / "c.gpkg",
+        {
+            "overlap_red_line__basic_farmland": p,
+            "outside_basic_farmland__red_line": o,
+            "duplicate_basic_farmland": so,
+        },
+        fids={"red_line": 100, "basic_farmland": 100},  # the frames' own columns win
+    )
+
+    def back(layer):
+        return pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+
+    ov = back("overlap_red_line__basic_farmland")
+    assert list(ov.columns[:4]) == ["a_row", "a_src_fid", "b_row", "b_src_fid"]
+    assert ov[["a_src_fid", "b_src_fid"]].values.tolist() == [[3, 1], [9, 5], [9, 6]]
+    assert back("outside_basic_farmland__red_line")["src_fid"].tolist() == [1, 5, 6]
+    dup = back("duplicate_basic_farmland")
+    assert dup[["a_row", "a_src_fid", "b_row", "b_src_fid"]].values.tolist() == [[1, 5, 2, 6]]
+    assert not {"src_fid_a", "src_fid_b"} & set(dup.columns)

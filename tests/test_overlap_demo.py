@@ -171,16 +171,17 @@ def test_townships_add_up(figures, truth):
         assert towns[f"{role}_ha"].sum() == pytest.approx(total[f"{role}_ha"], abs=1e-9)
 
 
-def test_conflict_file_names_the_features_qgis_shows(figures_ellipsoid, working, tmp_path):
-    """src_fid in the conflicts GeoPackage is the fid of the source feature in demo.gpkg."""
+def test_conflict_file_names_the_features_qgis_shows(figures_ellipsoid, tmp_path):
+    """src_fid in the conflicts GeoPackage is the fid of the source feature in demo.gpkg.
+
+    The conflict frames carry the layers' src_fid column: no second read of the source.
+    """
     import pyogrio
 
-    from ecospace.overlap import native_fids, write_conflicts
+    from ecospace.overlap import write_conflicts
 
     src = ROOT / "layers" / "demo.gpkg"
-    names = {"red_line": "STBHHX", "basic_farmland": "YJJBNTBHTB", "protected_area": "ZRBHD"}
-    fids = {r: native_fids(src, n, expected=len(working[r])) for r, n in names.items()}
-    path = write_conflicts(tmp_path / "c.gpkg", figures_ellipsoid.conflicts, fids=fids)
+    path = write_conflicts(tmp_path / "c.gpkg", figures_ellipsoid.conflicts)
 
     def source(layer):
         return pyogrio.read_dataframe(src, layer=layer, read_geometry=False, fid_as_index=True)
