@@ -38,6 +38,7 @@ only to ~1e-6; tables that must add up say how much is left (``method_residue``)
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations
@@ -50,7 +51,9 @@ import pyproj
 import shapely
 
 from ._errors import CRSError, GeometryError
+from ._output import refuse_overwrite
 from .area import Method, areas
+from .layers import CONTROL_LINES
 
 __all__ = [
     "CONTAINMENT",
@@ -72,8 +75,6 @@ __all__ = [
 
 log = logging.getLogger("ecospace")
 
-#: The three control lines (三条控制线): "不交叉、不重叠、不冲突".
-CONTROL_LINES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary")
 #: Pairs of roles that must not overlap at all.
 MUST_NOT_OVERLAP: frozenset[frozenset[str]] = frozenset(
     frozenset(p) for p in combinations(CONTROL_LINES, 2)
@@ -981,11 +982,13 @@ def write_conflicts(
     overwrite: bool = False,
     fids: Mapping[str, np.ndarray | int | None] | None = None,
     method: str | None = None,
+    crs: pyproj.CRS | str | int | None = None,
 ) -> Path:
     """Write conflicts as a GeoPackage, one layer per conflict type.
 
     Empty conflict types are skipped (a GeoPackage layer needs at least its schema; an
-    empty layer would only say "nothing here").
+    empty layer would only say "nothing here").  When every type is empty the file holds
+    one table, ``no_conflicts``, saying so, so that "no conflicts" is visible in QGIS.
 
     Each feature names its source features twice, so GIS staff find them:
 
@@ -1019,6 +1022,10 @@ def write_conflicts(
     method : str, optional
         Area method of ``area_m2``; default ``attrs["area_method"]`` of each frame (set
         by :func:`ecospace.stats.measure_county`).
+    crs : CRS or str, optional
+        CRS of the ``no_conflicts`` table written when there are no conflicts (the
+        working CRS of the layers checked, so the file opens beside them); default the
+        CRS of the empty frames given, if any.  Conflict layers keep their frame's CRS.
 
     Returns
     -------
@@ -1043,14 +1050,9 @@ def write_conflicts(
     >>> back[["a_row", "a_src_fid", "b_row", "method"]].values.tolist()
     [[4, 5, 0, 'ellipsoid']]
     """
-    from ._errors import OutputExistsError
-
     path = Path(path)
+    refuse_overwrite([path], overwrite=overwrite)
     if path.exists():
-        if not overwrite:
-            raise OutputExistsError(
-                f"{path} already exists; pass overwrite=True (CLI: --overwrite) to replace it"
-            )
         path.unlink()
     path.parent.mkdir(parents=True, exist_ok=True)
     fids = dict(fids or {})
@@ -1101,10 +1103,15 @@ def write_conflicts(
         )
         written += 1
     if written == 0:
-        # still leave a file, so "no conflicts" is visible in QGIS as an empty table
-        gpd.GeoDataFrame({"note": ["no conflicts found"]}, geometry=[None], crs=None).to_file(
-            path, layer="no_conflicts", driver="GPKG", engine="pyogrio"
-        )
+        if crs is None:
+            crs = next(
+                (g.crs for g in conflicts.values() if getattr(g, "crs", None) is not None), None
+            )
+        note = gpd.GeoDataFrame({"note": ["no conflicts found"]}, geometry=[None], crs=crs)
+        with warnings.catch_warnings():
+            # a table without geometry has nothing to project: no CRS is no loss here
+            warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+            note.to_file(path, layer="no_conflicts", driver="GPKG", engine="pyogrio")
     log.info("wrote %d conflict layers to %s", written, path)
     return path
 

@@ -331,27 +331,6 @@ def section_title(key: str, lang: Lang = "zh") -> str:
     raise KeyError(key)
 
 
-def _write_no_conflicts(path: Path, result: Any) -> Path:
-    """A conflicts GeoPackage saying "no conflicts found", in the working CRS.
-
-    :func:`ecospace.overlap.write_conflicts` writes this placeholder without a CRS (and
-    pyogrio warns about it on every clean check); this one carries the CRS of the layers
-    checked, so the file opens in QGIS beside them.
-    """
-    import geopandas as gpd
-
-    frames = getattr(result, "frames", None) or {}
-    crs = next((g.crs for g in frames.values() if getattr(g, "crs", None) is not None), None)
-    path = Path(path)
-    if path.exists():
-        path.unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    gdf = gpd.GeoDataFrame({"note": ["no conflicts found"]}, geometry=[None], crs=crs)
-    gdf.to_file(path, layer="no_conflicts", driver="GPKG", engine="pyogrio")
-    log.info("no conflicts: wrote %s", path)
-    return path
-
-
 def planned_outputs(
     out_dir: str | Path, *, conflicts: bool = True, map_path: str | Path | None = None
 ) -> dict[str, Path]:
@@ -401,14 +380,17 @@ def write_outputs(
     written: dict[str, Path] = {}
     county = getattr(result, "county", None)
     pieces = getattr(county, "conflicts", None) or {}
+    frames = getattr(result, "frames", None)
     if conflicts:
         from .overlap import write_conflicts
 
-        if any(len(g) for g in pieces.values() if g is not None):
-            written["conflicts"] = write_conflicts(targets["conflicts"], pieces, overwrite=True)
-        else:
-            written["conflicts"] = _write_no_conflicts(targets["conflicts"], result)
-    frames = getattr(result, "frames", None)
+        # the working CRS, for the "no conflicts" table of a clean check
+        crs = next(
+            (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None), None
+        )
+        written["conflicts"] = write_conflicts(
+            targets["conflicts"], pieces, overwrite=True, crs=crs
+        )
     if "map" in targets and frames:
         try:
             from .maps import make_map, save_map

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import box
 
-from ecospace._errors import CRSError, EcospaceError
+from ecospace._errors import CRSError, OutputExistsError
 from ecospace.area import areas
 from ecospace.overlap import (
     coverage,
@@ -260,10 +260,26 @@ def test_write_conflicts(tmp_path):
     assert back["b_YJJBNTTBBH"].tolist() == ["F1"]
     assert back["area_ha"].tolist() == pytest.approx([0.1])
     assert back.crs.to_epsg() == 4529
-    with pytest.raises(EcospaceError, match=r"already exists.*overwrite"):
+    with pytest.raises(OutputExistsError, match=r"conflicts.gpkg already exists.*--overwrite"):
         write_conflicts(path, {"x": pieces})
     write_conflicts(path, {"again": pieces}, overwrite=True)
     assert [n for n, _ in pyogrio.list_layers(path)] == ["again"]
+
+
+@pytest.mark.parametrize(
+    ("conflicts", "crs", "epsg"),
+    [
+        ({}, CRS, 4529),  # the working CRS given by the caller
+        ({"duplicate_red_line": gdf(b(0, 0, 1, 1))[:0]}, None, 4529),  # from an empty frame
+        ({}, None, None),  # not known: no CRS, and no warning (warnings are errors)
+    ],
+)
+def test_write_conflicts_without_conflicts_leaves_a_note(tmp_path, conflicts, crs, epsg):
+    path = write_conflicts(tmp_path / "c.gpkg", conflicts, crs=crs)
+    assert [n for n, _ in pyogrio.list_layers(path)] == ["no_conflicts"]
+    back = gpd.read_file(path, layer="no_conflicts")
+    assert back["note"].tolist() == ["no conflicts found"]
+    assert (back.crs.to_epsg() if back.crs else None) == epsg
 
 
 # ----------------------------------------------------------------------------- CLI
