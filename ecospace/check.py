@@ -599,17 +599,12 @@ def check(
         work,
         method=method,
         denominator_m2={"stated": stated_m2, "survey": survey_m2}.get(denominator),
+        denominator_source=denominator,
         classes=getattr(plan, "land_cover_classes", None) or None,
     )
     info(
         "measured coverage, overlaps, containment and townships in %.1f s", time.perf_counter() - t
     )
-    if denominator == "survey":
-        # measure_county labels any given total "stated": name the survey area instead
-        county.denominator_source = "survey"
-        lc = getattr(county, "land_cover", None)
-        if isinstance(lc, pd.DataFrame) and "denominator_source" in lc:
-            lc["denominator_source"] = lc["denominator_source"].replace("stated", "survey")
     cov = county.coverage
     hit = cov[cov["role"] == "boundary"]["union_m2"]
     boundary_m2 = float(hit.iloc[0]) if len(hit) else math.nan

@@ -12,14 +12,14 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import EcospaceError
+from ._errors import EcospaceError, PlanError
 from ._raster import as_class_map, count_pixels, cover_values, read_class_map
 from .area import Method, areas
 from .overlap import (
@@ -614,6 +614,11 @@ def _balanced(values: np.ndarray, decimals: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- county
+#: What a county's shares can divide by (:func:`measure_county`'s ``denominator_source``).
+DENOMINATOR_SOURCES: tuple[str, ...] = ("boundary", "stated", "survey")
+DenominatorSource = Literal["boundary", "stated", "survey"]
+
+
 @dataclass
 class CountyFigures:
     """Every figure measured on a county's layers (all areas m², shares fractions).
@@ -623,8 +628,9 @@ class CountyFigures:
     denominator_m2 : float or None
         Total area the shares refer to.
     denominator_source : str
-        ``"boundary"`` (computed area of the boundary layer), ``"stated"`` (given by the
-        caller, e.g. the plan's total) or ``"none"``.
+        ``"boundary"`` (computed area of the boundary layer), ``"stated"`` (a total given
+        by the caller, e.g. the plan's), ``"survey"`` (the plan's survey area, given by the
+        caller) or ``"none"``.
     method : str
         Area method used throughout.
     coverage : DataFrame
@@ -699,6 +705,7 @@ def measure_county(
     land_use_field: str = "DLBM",
     min_conflict_m2: float = 1.0,
     by_township: bool = True,
+    denominator_source: DenominatorSource | None = None,
 ) -> CountyFigures:
     """Measure every figure of a county's layers in one pass.
 
@@ -711,7 +718,8 @@ def measure_county(
         Roles as in :data:`ecospace.layers.ROLES`; all in one CRS.
     method : {"ellipsoid", "geodesic", "planar"}
     denominator_m2 : float, optional
-        A stated total; by default the computed area of the ``boundary`` layer.
+        A total given by the caller; by default the computed area of the ``boundary``
+        layer.
     classes : mapping, optional
         Land-cover class overrides (see :data:`CLASS_SETS`).
     name_field : str, default "XZQMC"
@@ -725,10 +733,21 @@ def measure_county(
         shared boundary; pass 0 to keep everything.
     by_township : bool, default True
         Build the township table when a ``townships`` layer is given.
+    denominator_source : {"boundary", "stated", "survey"}, optional
+        What ``denominator_m2`` is, as every share table then says: the plan's stated
+        total (the default when ``denominator_m2`` is given), its survey area, or the
+        boundary's area (computed here when ``denominator_m2`` is not given; without a
+        boundary layer and without ``denominator_m2`` there is no denominator, ``"none"``).
 
     Returns
     -------
     CountyFigures
+
+    Raises
+    ------
+    PlanError
+        ``denominator_source`` is not one of the three, or is ``"stated"``/``"survey"``
+        without ``denominator_m2``.
 
     Examples
     --------
@@ -745,10 +764,20 @@ def measure_county(
     >>> sorted(f.conflicts)
     ['overlap_red_line__basic_farmland']
     """
+    if denominator_source not in (None, *DENOMINATOR_SOURCES):
+        raise PlanError(
+            f"denominator_source {denominator_source!r} is not known; use one of "
+            f"{', '.join(map(repr, DENOMINATOR_SOURCES))}"
+        )
+    if denominator_source in ("stated", "survey") and denominator_m2 is None:
+        raise PlanError(
+            f"denominator_source={denominator_source!r} needs denominator_m2, the area "
+            "itself; pass it, or denominator_source='boundary' to use the boundary layer"
+        )
     crs = check_same_crs(layers)
     cleaned = {role: _clean(gdf, crs, method) for role, gdf in layers.items()}
     if denominator_m2 is not None:
-        source = "stated"
+        source = denominator_source or "stated"
     elif "boundary" in cleaned:
         denominator_m2 = float(cleaned["boundary"].area.sum())
         source = "boundary"
@@ -911,6 +940,7 @@ SECTIONS: tuple[str, ...] = (
 _DENOMINATOR_LABELS = {
     "boundary": "computed area of the county boundary layer (行政区边界计算面积)",
     "stated": "stated total (规划给定总面积)",
+    "survey": "survey area (调查面积)",
     "none": "none (no boundary layer and no stated total)",
 }
 _STATUS_LABELS = {"violated": "违反 violated", "ok": "符合 ok", "": ""}

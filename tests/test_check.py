@@ -298,6 +298,7 @@ def test_survey_denominator(tmp_path, county):
     assert f.loc["forest", "measured"] == pytest.approx(FOREST_HA / 9_000 * 100)
     assert f.loc["red_ha", "measured"] == pytest.approx(RED_HA)  # areas do not change
     assert r.county.denominator_source == "survey"
+    assert set(r.county.land_cover["denominator_source"]) == {"survey"}
     text = r.to_table()
     assert "占比分母: 调查面积 9,000.00 公顷" in text
     assert "调查面积: 90 平方公里（9,000.00 公顷；第三次全国国土调查）" in text

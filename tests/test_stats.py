@@ -328,6 +328,44 @@ def test_measure_county_stated_denominator():
     assert f.townships is None and f.land_cover is None
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "den", "source"),
+    [
+        ({}, 400.0, "boundary"),  # the boundary's computed area, 20 m × 20 m
+        ({"denominator_source": "boundary"}, 400.0, "boundary"),
+        ({"denominator_m2": 500}, 500.0, "stated"),
+        ({"denominator_m2": 500, "denominator_source": "stated"}, 500.0, "stated"),
+        ({"denominator_m2": 800, "denominator_source": "survey"}, 800.0, "survey"),
+    ],
+)
+def test_measure_county_names_its_denominator(kwargs, den, source):
+    layers = {
+        "boundary": gdf(b(0, 0, 20, 20)),
+        "red_line": gdf(b(0, 0, 10, 10)),
+        "land_use": gdf(b(0, 0, 10, 20), DLBM=["0301"]),
+    }
+    f = measure_county(layers, method="planar", **kwargs)
+    assert (f.denominator_m2, f.denominator_source) == (pytest.approx(den), source)
+    assert f.coverage.set_index("role").loc["red_line", "share"] == pytest.approx(100 / den)
+    lc = f.land_cover.set_index("class")
+    assert lc.loc["forest", "share"] == pytest.approx(200 / den)
+    assert lc.loc["forest", "denominator_source"] == source
+    assert f.to_dict()["denominator_source"] == source
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"denominator_source": "survey"}, r"denominator_source='survey' needs denominator_m2"),
+        ({"denominator_source": "stated"}, r"denominator_source='stated' needs denominator_m2"),
+        ({"denominator_source": "census"}, r"'census' is not known; use one of 'boundary'"),
+    ],
+)
+def test_measure_county_denominator_source_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        measure_county({"red_line": gdf(b(0, 0, 10, 10))}, method="planar", **kwargs)
+
+
 # ----------------------------------------------------------------------------- CLI
 def test_cli_stats_by_township(tmp_path):
     import json
