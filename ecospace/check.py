@@ -265,6 +265,16 @@ class _Measurer:
                 self._union[role] = union_area(self._layer(role), method=self.method)
         return self._union[role]
 
+    def inside(self, role: str) -> float:
+        """m² of the role's union inside the county boundary: a share of the county counts
+        only that part; the whole union when there is no boundary layer (NaN inside)."""
+        cov = getattr(self.county, "coverage", None)
+        if isinstance(cov, pd.DataFrame) and "inside_m2" in cov:
+            row = cov[cov["role"] == role]
+            if len(row) and not math.isnan(float(row["inside_m2"].iloc[0])):
+                return float(row["inside_m2"].iloc[0])
+        return self.union(role)
+
     def overlap(self, a: str, b: str) -> float:
         m = getattr(self.county, "overlaps", None)
         if isinstance(m, pd.DataFrame) and len(m):
@@ -312,7 +322,9 @@ class _Measurer:
         """The figure's quantity in m² (or a count for ``measure: count``)."""
         measure = _val(fig, "measure")
         roles = _roles_of(fig)
-        if measure in ("area", "share"):
+        if measure == "share" or (measure == "area" and _val(fig, "unit") == "%"):
+            return self.inside(roles[0])
+        if measure == "area":
             return self.union(roles[0])
         if measure == "overlap":
             for r in roles:
@@ -526,7 +538,9 @@ def check(
     -----
     For a figure stated as :math:`v` with precision :math:`p` and a measured value
     :math:`m` (same unit), ``difference = m − v`` and ``difference_pct = (m − v)/|v| × 100``.
-    Shares are :math:`100 \\cdot |\\bigcup A| / D`; ``outside`` is
+    Shares are :math:`100 \\cdot |\\bigcup A \\cap K| / D`, with :math:`K` the county
+    boundary (a layer reaching beyond the county adds nothing to its share; without a
+    boundary layer :math:`|\\bigcup A| / D`); areas are :math:`|\\bigcup A|`; ``outside`` is
     :math:`|\\bigcup A| - |\\bigcup A \\cap \\bigcup B|`; overlaps count an area once even where
     a layer overlaps itself.  The pass / fail / within-precision decision is
     :func:`ecospace.plan.compare`.

@@ -277,6 +277,39 @@ def test_geodesic_method_matches_pyproj_geod(tmp_path):
     assert r.boundary_m2 == pytest.approx(a_county, rel=1e-6)
 
 
+# an urban boundary 1000 m × 500 m (50 ha) across the county's east edge: 25 ha inside
+URBAN_ACROSS = [b(9_500, 9_500, 10_500, 10_000)]
+ACROSS_FIGURES = [
+    ("urban_ha", F("area", "=", "50", "ha", role="urban_boundary"), 50.0, "pass"),
+    ("urban_share", F("share", "=", "0.25", "%", role="urban_boundary"), 0.25, "pass"),
+]
+
+
+@pytest.mark.parametrize(
+    ("with_boundary", "denominator", "share", "alt"),
+    [
+        # 25 ha inside / 10 000 ha boundary; beside it 25 ha / 10 100 ha stated
+        (True, "boundary", 25 / BOUNDARY_HA * 100, 25 / (STATED_TOTAL_KM2 * 100) * 100),
+        # the stated total divides the same 25 ha inside the county
+        (True, "stated", 25 / (STATED_TOTAL_KM2 * 100) * 100, 25 / BOUNDARY_HA * 100),
+        # no boundary layer: nothing to clip by, the whole 50 ha / 10 100 ha stated
+        (False, "stated", 50 / (STATED_TOTAL_KM2 * 100) * 100, math.nan),
+    ],
+)
+def test_share_counts_only_the_area_inside_the_county(
+    tmp_path, with_boundary, denominator, share, alt
+):
+    layers = {"urban_boundary": gdf(URBAN_ACROSS)}
+    if with_boundary:
+        layers["boundary"] = make_county()["boundary"]
+    path = write_plan(tmp_path, ACROSS_FIGURES, extra={"denominator": denominator})
+    f = check(path, layers=layers, progress=False).figures.set_index("id")
+    assert f.loc["urban_ha", "measured"] == pytest.approx(50.0)  # an area is the whole layer
+    assert f.loc["urban_share", "measured"] == pytest.approx(share)
+    assert f.loc["urban_share", "measured_m2"] == pytest.approx((25 if with_boundary else 50) * HA)
+    assert f.loc["urban_share", "measured_alt"] == pytest.approx(alt, nan_ok=True)
+
+
 def test_stated_denominator_without_total_is_a_plan_error(tmp_path, county):
     path = write_plan(tmp_path, FIGURES[:1], extra={"total_area": None})
     with pytest.raises(PlanError, match="total_area"):
