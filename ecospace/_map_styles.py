@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .area import METHOD_SHORT as _AREA_METHOD_SHORT
+
 #: Drawing order (bottom to top), colours and bilingual labels of the layer roles.
 ROLE_STYLES: dict[str, dict[str, Any]] = {
     "land_use": {
@@ -91,11 +93,8 @@ LAND_USE_CLASSES: dict[str, tuple[str, str]] = {
     "12": ("其他土地", "#d9d9d9"),
 }
 
-METHOD_SHORT: dict[str, str] = {
-    "ellipsoid": "椭球面积",
-    "geodesic": "测地线面积",
-    "planar": "平面面积",
-}
+#: Short Chinese method names for popups, from the single source in ecospace.area.
+METHOD_SHORT: dict[str, str] = {m: names["zh"] for m, names in _AREA_METHOD_SHORT.items()}
 
 
 def conflict_label(name: str) -> tuple[str, str]:
