@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from ._errors import EcospaceError
+from .area import METHOD_LABELS
+from .area import METHOD_SHORT as _AREA_METHOD_SHORT
 from .units import UNIT_LABELS
 
 Lang = Literal["zh", "en"]
@@ -47,21 +49,11 @@ _DENOMINATORS = {
     "survey": ("调查面积", "survey area"),
 }
 
-_METHODS = {
-    "ellipsoid": (
-        "椭球面积（国土调查办发〔2008〕32号）",
-        "ellipsoidal area (国土调查办发〔2008〕32号)",
-    ),
-    "geodesic": ("大地线面积（GeographicLib）", "geodesic area (GeographicLib)"),
-    "planar": ("高斯-克吕格平面面积", "planar Gauss–Krüger area"),
-}
+# method names come from the single source in ecospace.area
+_METHODS = {m: (names["zh"], names["en"]) for m, names in METHOD_LABELS.items()}
 
 #: Short method names for table cells (the header gives the full name and its source).
-METHOD_SHORT = {
-    "ellipsoid": ("椭球面积", "ellipsoidal"),
-    "geodesic": ("大地线面积", "geodesic"),
-    "planar": ("平面面积", "planar"),
-}
+METHOD_SHORT = {m: (names["zh"], names["en"]) for m, names in _AREA_METHOD_SHORT.items()}
 
 # column labels of every table a report shows; unknown columns keep their own name
 _COLUMNS: dict[str, tuple[str, str]] = {

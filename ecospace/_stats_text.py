@@ -92,7 +92,10 @@ def _outside_lines(figures: CountyFigures, unit: str, decimals: int) -> list[str
         lines.append(f"{row.inner} outside {row.outer}: {len(pieces)} feature(s) 范围外要素")
         for p in pieces.head(LIST_OUTSIDE).itertuples():
             label = str(getattr(p, idf)) if idf else ""
-            where = f"row {p.fid}" if "fid" in pieces.columns else ""
+            if "src_fid" in pieces.columns and p.src_fid == p.src_fid:  # not NaN
+                where = f"fid {int(p.src_fid)}"
+            else:
+                where = f"row {p.fid}" if "fid" in pieces.columns else ""
             name = f"{label} ({where})" if label and where else label or where
             lines.append(
                 f"  {name}  {p.area_m2 / per:,.{decimals}f} {unit}"
@@ -104,7 +107,11 @@ def _outside_lines(figures: CountyFigures, unit: str, decimals: int) -> list[str
                 f"  … {len(pieces) - LIST_OUTSIDE} more, {rest / per:,.{decimals}f} {unit}"
             )
     if lines:
-        lines.insert(0, "features outside (row: 0-based row in the source layer):")
+        lines.insert(
+            0,
+            "features outside (fid: the source's own feature id, as QGIS shows it; "
+            "row: 0-based position when the source has none):",
+        )
     return lines
 
 

@@ -352,8 +352,8 @@ def overlaps_command(
     from .units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
-    if conflicts_path and Path(conflicts_path).exists() and not overwrite:
-        raise click.UsageError(f"{conflicts_path} exists; add --overwrite to replace it")
+    if conflicts_path:
+        refuse_overwrite([conflicts_path], overwrite=overwrite)
     found = load_layers(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
     if not found:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
