@@ -324,7 +324,8 @@ def test_cli_overlaps_table_and_conflicts(small_gpkg, tmp_path):
     assert cont[4] == "0.50"
     # the feature outside, by name, row and area: 乙 is half outside (50 m × 100 m)
     assert "protected_area outside red_line: 1 feature(s)" in r.output
-    assert "  乙 (row 1)  0.50 ha of 1.00 ha" in r.output
+    # a new GeoPackage numbers features from 1: row 1 is fid 2, as QGIS shows it
+    assert "  乙 (fid 2)  0.50 ha of 1.00 ha" in r.output
     layers = [n for n, _ in pyogrio.list_layers(out)]
     assert "overlap_red_line__basic_farmland" in layers
     assert "outside_protected_area__red_line" in layers
