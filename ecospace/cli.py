@@ -108,7 +108,7 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
-@cli.command(name="check")
+@cli.command(name="check", short_help="Check a plan against its layers; write reports.")
 @click.argument(
     "plan_file", metavar="PLAN.yaml", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
@@ -172,7 +172,7 @@ def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, 
     ctx.exit(0 if result.passed else 1)
 
 
-@cli.command()
+@cli.command(short_help="Run the whole check on the bundled demo county (示范县).")
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
@@ -260,7 +260,7 @@ def demo(ctx, lang, no_map, out_dir):
     ctx.exit(1 if wrong else 0)
 
 
-@cli.command("layers")
+@cli.command("layers", short_help="Inventory: role, CRS, encoding, problems of each layer.")
 @click.argument("sources", nargs=-1, required=True)
 @_crs_option
 @click.option(
@@ -315,7 +315,7 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
         )
 
 
-@cli.command("overlaps")
+@cli.command("overlaps", short_help="Coverage, overlap matrix, containment, duplicates.")
 @click.argument("sources", nargs=-1, required=True)
 @_method_option
 @_unit_option
@@ -390,7 +390,7 @@ def overlaps_command(
             click.echo(f"\nconflicts: {n} layer(s) written to {conflicts_path}")
 
 
-@cli.command("stats")
+@cli.command("stats", short_help="Coverage, land cover (森林/林草覆盖率), township table.")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--by-township", is_flag=True, help="Add the township table (分乡镇统计).")
 @_method_option
@@ -490,7 +490,7 @@ def stats_command(
         click.echo(format_county(figures, unit=unit, sections=sections))
 
 
-@cli.command("audit")
+@cli.command("audit", short_help="Check a plan's own figures against each other.")
 @click.argument(
     "plan_file", metavar="PLAN.yaml", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
@@ -513,7 +513,7 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
         ctx.exit(1)
 
 
-@cli.command("areas")
+@cli.command("areas", short_help="Area of a layer: union, sum, by field, vs stored field.")
 @click.argument("spec", metavar="PATH[:LAYER]")
 @_method_option
 @click.option("--crs", default=None, metavar="EPSG", help="CRS for a layer whose file has none.")
@@ -613,7 +613,7 @@ def areas_command(
         ctx.exit(1)
 
 
-@cli.command("extract")
+@cli.command("extract", short_help="Draft a plan file from a plan's Chinese text.")
 @click.argument(
     "text_file", metavar="PLAN.txt", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
@@ -649,7 +649,7 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
 
 
-@cli.command("map")
+@cli.command("map", short_help="Offline interactive map (one HTML file).")
 @click.argument("inputs", nargs=-1, required=True, metavar="SOURCE-or-PLAN...")
 @click.option(
     "-o",
@@ -699,7 +699,7 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
     click.echo(f"map       {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
-@cli.command("annex")
+@cli.command("annex", short_help="Static map annex (附图) as PDF or PNG pages.")
 @click.argument("inputs", nargs=-1, required=True, metavar="SOURCE-or-PLAN...")
 @click.option(
     "-o",
