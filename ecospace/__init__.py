@@ -28,15 +28,32 @@ from ._errors import (
     RoleError,
     UnitError,
 )
-from .area import areas, compare_area_field, total_area
+from .area import AreaDistortionWarning, areas, compare_area_field, method_label, total_area
 from .audit import Finding, audit_plan
 from .check import CheckResult, check
 from .extract import extract_figures
 from .layers import ROLES, Layer, inventory, list_layers, load_layers, read_layer
-from .overlap import coverage, outside_pieces, overlap_matrix, overlap_pieces, union_area
+from .overlap import (
+    coverage,
+    outside_pieces,
+    overlap_area,
+    overlap_matrix,
+    overlap_pieces,
+    self_overlaps,
+    union_area,
+    write_conflicts,
+)
 from .plan import Figure, Plan, dump_plan, load_plan
-from .stats import CountyFigures, land_cover, measure_county, township_table
+from .stats import (
+    CLASS_SETS,
+    CountyFigures,
+    land_cover,
+    measure_county,
+    raster_land_cover,
+    township_table,
+)
 from .units import convert, round_balanced
+from .validate import RepairWarning, ValidationWarning
 
 try:
     __version__ = version("ecospace")
@@ -53,7 +70,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CLASS_SETS",
     "ROLES",
+    "AreaDistortionWarning",
     "CRSError",
     "CheckResult",
     "CountyFigures",
@@ -70,8 +89,10 @@ __all__ = [
     "OutputExistsError",
     "Plan",
     "PlanError",
+    "RepairWarning",
     "RoleError",
     "UnitError",
+    "ValidationWarning",
     "__version__",
     "areas",
     "audit_plan",
@@ -89,13 +110,18 @@ __all__ = [
     "make_annex",
     "make_map",
     "measure_county",
+    "method_label",
     "outside_pieces",
+    "overlap_area",
     "overlap_matrix",
     "overlap_pieces",
+    "raster_land_cover",
     "read_layer",
     "round_balanced",
     "save_map",
+    "self_overlaps",
     "total_area",
     "township_table",
     "union_area",
+    "write_conflicts",
 ]
