@@ -102,12 +102,15 @@ def _drop_noise(g: np.ndarray, crs, what: str) -> np.ndarray:
     noise = 2.0 * shapely.area(parts) < NOISE_WIDTH_M * shapely.length(parts)
     if not noise.any():
         return g
-    log.info(
+    dropped_m2 = float(shapely.area(parts[noise]).sum())
+    # shown with -v; said without -v only when the noise adds up to something (≥ 1 m²)
+    log.log(
+        logging.INFO if dropped_m2 >= 1.0 else logging.DEBUG,
         "%s: dropped %d sliver parts thinner than %g mm (coordinate noise; %.3g m² planar)",
         what,
         int(noise.sum()),
         NOISE_WIDTH_M * 1000,
-        float(shapely.area(parts[noise]).sum()),
+        dropped_m2,
     )
     out = g.copy()
     touched = np.unique(which[noise])
