@@ -424,7 +424,7 @@ def build(
     ok = ~shapely.is_empty(cells) & (shapely.area(cells) > 1.0)
     cells = cells[ok]
     n = len(cells)
-    log.info("%d parcels, coverage valid=%s (%.1fs)", n, "?", time.perf_counter() - t0)
+    log.info("%d parcels (%.1fs)", n, time.perf_counter() - t0)
 
     rp = shapely.point_on_surface(cells)
     cx, cy = shapely.get_coordinates(rp).T
