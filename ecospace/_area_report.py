@@ -192,7 +192,7 @@ def area_csv(s: AreaSummary) -> str:
     return table.to_csv(index=False)
 
 
-def area_text(s: AreaSummary, decimals: int = 2) -> str:
+def area_text(s: AreaSummary, decimals: int = 2, *, balance: bool = True) -> str:
     """The summary for the terminal: layer, CRS, method, union (and sum), tables below."""
     unit, scale, crs = s.unit, UNITS[s.unit], s.gdf.crs
     fmt_v = f"{{:,.{decimals}f}}".format
@@ -216,21 +216,25 @@ def area_text(s: AreaSummary, decimals: int = 2) -> str:
             " counted more than once)"
         )
     if s.groups is not None:
-        lines += ["", *_groups_text(s, decimals)]
+        lines += ["", *_groups_text(s, decimals, balance=balance)]
     if s.compared is not None:
         lines += ["", *_compared_text(s)]
     return "\n".join(lines)
 
 
-def _groups_text(s: AreaSummary, decimals: int) -> list[str]:
+def _groups_text(s: AreaSummary, decimals: int, *, balance: bool = True) -> list[str]:
     """One row per value, parts rounded to add up to their sum (强制调平), then the union.
+
+    With ``balance=False`` every part is rounded on its own (half to even), and the
+    rounded parts may then miss the rounded sum by a few units of the last decimal.
 
     The parts add up to the sum of the features; when features overlap (within a value
     or across values) the layer's area is their union, shown on its own row below.
     """
     groups, unit, scale = s.groups, s.unit, UNITS[s.unit]
     fmt_v = f"{{:,.{decimals}f}}".format
-    parts = round_balanced(groups["sum"].to_numpy(), decimals, s.sum_m2 / scale)
+    raw = groups["sum"].to_numpy()
+    parts = round_balanced(raw, decimals, s.sum_m2 / scale) if balance else np.round(raw, decimals)
     over_m2 = (groups["sum"] - groups["union"]).to_numpy() * scale
     show_union = bool((over_m2 > np.maximum(0.01, 1e-9 * groups["sum"] * scale)).any())
     sum_label, union_label = "total (sum of features)", "union of features"
@@ -252,7 +256,14 @@ def _groups_text(s: AreaSummary, decimals: int) -> list[str]:
     if s.overlapping:
         union_text = fmt_v(s.union_m2 / scale)
         lines.append(f"{pad(union_label, width)}  {len(s.gdf):>8}  {union_text:>18}")
-    lines.append(f"(parts rounded to {decimals} decimals to add up to their sum: 强制调平)")
+    if balance:
+        lines.append(f"(parts rounded to {decimals} decimals to add up to their sum: 强制调平)")
+    else:
+        off = round(float(np.sum(parts)) - round(s.sum_m2 / scale, decimals), decimals)
+        lines.append(
+            f"(parts rounded each on its own to {decimals} decimals, --no-balance; "
+            f"they add up to {fmt_v(float(np.sum(parts)))}, {fmt_v(off)} from the sum)"
+        )
     if s.overlapping:
         over = fmt_v((s.sum_m2 - s.union_m2) / scale)
         lines.append(

@@ -530,6 +530,12 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 )
 @click.option("--by", "by_field", default=None, metavar="FIELD", help="One row per value of FIELD.")
 @click.option(
+    "--balance/--no-balance",
+    default=True,
+    show_default=True,
+    help="Round --by rows so they add up to the rounded sum (强制调平, largest remainder).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json", "csv"]),
@@ -552,7 +558,7 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 )
 @click.pass_context
 def areas_command(
-    ctx, spec, method, crs, planar_crs, unit, decimals, by_field, fmt, compare_field,
+    ctx, spec, method, crs, planar_crs, unit, decimals, by_field, balance, fmt, compare_field,
     field_unit, tolerance, tolerance_rel,
 ) -> None:  # fmt: skip
     """Area of the layer PATH[:LAYER]: its union, and the sum of its features if they overlap.
@@ -608,7 +614,7 @@ def areas_command(
     elif fmt == "csv":
         click.echo(area_csv(summary), nl=False)
     else:
-        click.echo(area_text(summary, decimals))
+        click.echo(area_text(summary, decimals, balance=balance))
     if summary.compared is not None and len(summary.compared):
         ctx.exit(1)
 

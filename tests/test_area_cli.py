@@ -244,3 +244,25 @@ def test_errors_are_usage_errors(gpkg):
     res = run(f"{gpkg}:DLTB", "--planar-crs", "4529")
     assert res.exit_code == 2
     assert "only with --method planar" in res.output
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected_rows"),
+    [
+        # strips of 1000 m × 333.33/333.33/333.34 m = 33.333 + 33.333 + 33.334 = 100.000 ha.
+        # 强制调平 hands the missing 0.01 ha to the largest remainder (0.4, the third);
+        # rounded each on its own they add up to 99.99 ha, 0.01 ha short of the sum.
+        ("--balance", ["33.33", "33.33", "33.34"]),
+        ("--no-balance", ["33.33", "33.33", "33.33"]),
+    ],
+)
+def test_by_rows_balanced_or_rounded_on_their_own(tmp_path, flag, expected_rows):
+    path = tmp_path / "strips.gpkg"
+    heights = [333.33, 333.33, 333.34]
+    strips = [box(X0, Y0 + i * 400, X0 + 1000, Y0 + i * 400 + h) for i, h in enumerate(heights)]
+    gpd.GeoDataFrame({"XZQMC": ["甲镇", "乙乡", "丙乡"]}, geometry=strips, crs=4529).to_file(path)
+    res = run(path, "--method", "planar", "--by", "XZQMC", flag)
+    assert res.exit_code == 0, res.output
+    rows = {ln.split()[0]: ln.split()[-1] for ln in res.output.splitlines() if ln.strip()}
+    assert [rows["甲镇"], rows["乙乡"], rows["丙乡"]] == expected_rows
+    assert rows["total"] == "100.00"
