@@ -655,6 +655,22 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
 
 
+def _check_suffix(output: Path, suffixes: tuple[str, ...], what: str) -> None:
+    """Refuse an output name with the wrong suffix before any layer is read."""
+    if output.suffix.lower() not in suffixes:
+        raise click.BadParameter(f"{output}: write {what}", param_hint="'-o' / '--output'")
+
+
+def _map_inputs(inputs: tuple[str, ...], crs):
+    """Layers (by role) and conflicts of SOURCE... or PLAN.yaml files, for map and annex."""
+    from .maps import load_inputs
+
+    data = load_inputs(inputs, crs=crs)
+    if not data.layers:
+        raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
+    return data
+
+
 @cli.command("map", short_help="Offline interactive map (one HTML file).")
 @click.argument("inputs", nargs=-1, required=True, metavar="SOURCE-or-PLAN...")
 @click.option(
@@ -681,17 +697,11 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
     Every role in its conventional colour, the conflicts (overlaps, containment failures,
     duplicates) hatched in magenta, with legend, layer control and scale bar.
     """
-    from .maps import load_inputs, make_map, save_map
+    from .maps import make_map, save_map
 
-    if output.suffix.lower() not in (".html", ".htm"):
-        raise click.BadParameter(
-            f"{output}: write the map as .html or .htm (one self-contained page)",
-            param_hint="'-o' / '--output'",
-        )
+    _check_suffix(output, (".html", ".htm"), "the map as .html or .htm (one self-contained page)")
     refuse_overwrite([output], overwrite=overwrite)
-    data = load_inputs(inputs, crs=crs)
-    if not data.layers:
-        raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
+    data = _map_inputs(inputs, crs)
     m = make_map(
         data.layers,
         conflicts=data.conflicts,
@@ -732,16 +742,9 @@ def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite
     each with legend, scale bar, north arrow, coordinate grid and source note.
     """
     from .annex import make_annex
-    from .maps import load_inputs
 
-    if output.suffix.lower() not in (".pdf", ".png"):
-        raise click.BadParameter(
-            f"{output}: write the annex as .pdf (one file) or .png (one file per page)",
-            param_hint="'-o' / '--output'",
-        )
-    data = load_inputs(inputs, crs=crs)
-    if not data.layers:
-        raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
+    _check_suffix(output, (".pdf", ".png"), "the annex as .pdf (one file) or .png (one per page)")
+    data = _map_inputs(inputs, crs)
     paths = make_annex(
         data.layers,
         output,
