@@ -84,6 +84,19 @@ def read_class_map(path: str | Path) -> ClassMap:
     PlanError
         The file is not valid YAML or a key is missing or malformed (the message names
         the file and the key).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "classes.yaml"
+    >>> _ = p.write_text("nodata: 0\\nclasses:\\n  1: {name: 耕地, dlbm_prefixes: ['01']}\\n"
+    ...                  "  2: {name: 林地, name_en: forest, dlbm_prefixes: ['03']}\\n",
+    ...                  encoding="utf-8")
+    >>> cm = read_class_map(p)
+    >>> cm.nodata, sorted(cm.classes)
+    (0, [1, 2])
+    >>> cm.classes[2]
+    RasterClass(value=2, name='林地', name_en='forest', dlbm_prefixes=('03',), counts_as=None)
     """
     import yaml
 

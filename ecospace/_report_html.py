@@ -178,6 +178,16 @@ def to_html(
         False returns only the ``<div>`` (used by ``_repr_html_`` in Jupyter).
 
     Numbers in tables carry their full-precision value in a ``data-value`` attribute.
+
+    Examples
+    --------
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> html = to_html(r, "en")
+    >>> html.startswith("<!DOCTYPE html>"), "<script src" in html
+    (True, False)
+    >>> '<td class="num" data-value="30.0">30.00 ha</td>' in html
+    True
     """
     _i(lang)
     map_path = map_path if map_path is not None else getattr(result, "map_path", None)

@@ -651,7 +651,30 @@ def format_audit(
     fmt: Literal["table", "json"] = "table",
     lang: Literal["zh", "en"] = "zh",
 ) -> str:
-    """Render an audit for the terminal (``table``) or as JSON (both languages in JSON)."""
+    """Render an audit for the terminal (``table``) or as JSON (both languages in JSON).
+
+    Examples
+    --------
+    A red line of 30 ha stated as 35 % of a 100 ha county: 30 / 100 = 30 %, and 35 % of
+    the total implies 30 / 0.35 = 85.7 ha (83–88 ha within the stated precisions,
+    29.5 / 0.355 to 30.5 / 0.345):
+
+    >>> from ecospace.plan import Quantity
+    >>> p = Plan("示例", [Figure("a", "area", ">=", 30, "ha", role="red_line", value_text="30"),
+    ...                  Figure("s", "share", ">=", 35, "%", role="red_line", value_text="35")],
+    ...          total_area=Quantity(100, "ha", value_text="100"))
+    >>> print(format_audit(p, audit_plan(p), implied_totals(p), lang="en"))
+    示例: 1 finding(s) (1 error, 0 warning, 0 info)
+    <BLANKLINE>
+    [error] share_mismatch: a, s
+        a: 30 ha / total 100 ha = 30.00%, not the stated 35% at its precision of 1%; the
+        stated share implies a total of 85.71 ha
+    <BLANKLINE>
+    Total area implied by area and share
+    area  share  area as written  share  implied total (ha)  interval (ha)  stated total inside
+    ----  -----  ---------------  -----  ------------------  -------------  -------------------
+    a     s      30 ha            35%    85.7                83–88          no
+    """
     if fmt == "json":
         doc = {
             "plan": plan.name,

@@ -92,6 +92,22 @@ class CheckResult:
     denominator_m2, boundary_m2, stated_total_m2, survey_area_m2 : float
         That area, the computed boundary area, the plan's stated total and its survey
         area (NaN if absent).
+
+    Examples
+    --------
+    A red line of 30 ha in a 100 ha county, against a plan stating ``>= 30 %`` and
+    ``>= 35 ha`` (both binding):
+
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()
+    >>> r.passed
+    False
+    >>> r.figures[["id", "status"]]
+              id status
+    0  red_share   pass
+    1   red_area   fail
+    >>> r.failed["id"].tolist(), float(r.boundary_m2)
+    (['red_area'], 1000000.0)
     """
 
     plan: Any

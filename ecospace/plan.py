@@ -484,6 +484,19 @@ def validate_plan_data(data: Any, *, source: str | os.PathLike = "<plan>", lines
 
     Every problem is reported in one :class:`PlanError` naming the source, the figure
     (by id and position) and the field.
+
+    Examples
+    --------
+    >>> fig = {"id": "rl", "measure": "share", "role": "red_line", "op": "不低于",
+    ...        "value": 30.7, "unit": "%"}
+    >>> plan = validate_plan_data({"plan": "示例", "figures": [fig]})
+    >>> plan.name, plan.figures[0].op, plan.denominator
+    ('示例', '>=', 'boundary')
+    >>> validate_plan_data({"plan": "示例", "figures": [{**fig, "op": "about"}]})
+    Traceback (most recent call last):
+    ...
+    ecospace._errors.PlanError: 1 problem in plan file <plan>:
+      <plan>: figure 'rl' (#1) field 'op': got 'about'; allowed: >=, <=, =, >, < ...
     """
     problems = _Problems(source, data, lines or {})
     _check_schema(data, problems)
@@ -568,7 +581,19 @@ def _number(value: float, text: str | None) -> Any:
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The plan as the mapping a plan file holds (keys in the documented order)."""
+    """The plan as the mapping a plan file holds (keys in the documented order).
+
+    Examples
+    --------
+    >>> p = Plan("示例", [Figure("rl", "area", ">=", 97065.6, "ha", role="red_line",
+    ...                          value_text="97065.60")])
+    >>> d = plan_to_dict(p)
+    >>> d["plan"], d["denominator"], d["method"]
+    ('示例', 'boundary', 'ellipsoid')
+    >>> d["figures"]
+    [{'id': 'rl', 'measure': 'area', 'role': 'red_line', 'op': '>=', 'value': 97065.6,
+      'unit': 'ha'}]
+    """
     out: dict[str, Any] = {"plan": plan.name}
     if plan.region or plan.code:
         out["region"] = {"name": plan.region or ""}
@@ -636,5 +661,13 @@ def dump_plan(plan: Plan, path: str | os.PathLike | None = None) -> str:
 
 
 def plan_schema_json() -> str:
-    """:data:`PLAN_SCHEMA` as the text of ``ecospace/schemas/plan.schema.json``."""
+    """:data:`PLAN_SCHEMA` as the text of ``ecospace/schemas/plan.schema.json``.
+
+    Examples
+    --------
+    >>> import json
+    >>> schema = json.loads(plan_schema_json())
+    >>> schema["title"], schema["required"]
+    ('ecospace plan file', ['plan', 'figures'])
+    """
     return json.dumps(PLAN_SCHEMA, ensure_ascii=False, indent=2) + "\n"

@@ -9,6 +9,11 @@ while the JSON keeps the raw full-precision numbers (documented by
 
 The cells every format shows are made in ``_report_cells``; the HTML and Excel writers
 live in ``_report_html`` and ``_report_xlsx``, the terminal tables in ``_text_table``.
+
+The examples check a tiny plan on a two-box county built by ``_examples.tiny_result()``
+(planar area in EPSG:4529): a 1000 m × 1000 m boundary (100 ha) and a 300 m × 1000 m red
+line (30 ha), against two binding figures — red line share ``>= 30 %`` (30/100 = 30 %,
+pass) and red line area ``>= 35 ha`` (30 ha, fail).
 """
 
 from __future__ import annotations
@@ -71,6 +76,23 @@ def to_table(result: Any, lang: Lang = "zh") -> str:
 
     The header names the plan, the method and the denominator and shows the plan's stated
     total beside the computed boundary area; figures that were not measured list why.
+
+    Examples
+    --------
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> print(to_table(r, "en"))
+    Plan: 示例
+    Area method: planar area (projected coordinates)
+    Share denominator: computed area of the boundary layer 100.00 ha
+    Computed boundary area: 100.00 ha (1.00 km²)
+    Total area stated in the plan: not given
+    Verdict: a binding figure fails; 1 pass, 0 within precision, 1 fail, 0 not measured
+    <BLANKLINE>
+    ID         Figure         Stated  Measured  Difference  Difference (%)  Status  Binding
+    ─────────  ─────────  ──────────  ────────  ──────────  ──────────────  ──────  ───────
+    red_share  red_share   >= 30.0 %   30.00 %        0.00            0.00  pass    binding
+    red_area   red_area   >= 35.0 ha  30.00 ha       -5.00          -14.29  FAIL    binding
     """
     _i(lang)
     lines = [f"{label}: {text}" for label, text in _header(result, lang)]
@@ -100,7 +122,19 @@ def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def to_markdown(result: Any, lang: Lang = "zh") -> str:
-    """The whole report as Markdown (GitHub pipe tables)."""
+    """The whole report as Markdown (GitHub pipe tables).
+
+    Examples
+    --------
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> md = to_markdown(r, "en")
+    >>> [line for line in md.splitlines() if line.startswith("#")]
+    ['# Plan verification report', '## Figures', '## Coverage', '## Overlaps',
+     '## Containment', '## Townships', '## Land cover', '## Plan audit', '## Layers']
+    >>> "| red_area | red_area | area | ecological red line | >= 35.0 ha | 30.00 ha |" in md
+    True
+    """
     _i(lang)
     out = [f"# {_t('title', lang)}", ""]
     out += [f"- **{label}**: {text}" for label, text in _header(result, lang)]
@@ -134,6 +168,20 @@ def to_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
     图层.  Numbers are stored as numbers with number formats such as ``0.00`` (figures in
     their own unit, other tables in hectares and per cent); the header row is frozen and
     columns are sized to fit.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> path = to_excel(r, pathlib.Path(tempfile.mkdtemp()) / "report.xlsx", "en")
+    >>> book = openpyxl.load_workbook(path)
+    >>> book.sheetnames
+    ['Summary', 'Figures', 'Coverage', 'Overlaps', 'Containment', 'Townships', 'Land cover',
+     'Plan audit', 'Layers']
+    >>> [[c.value for c in row[:2] + row[8:10]] for row in book["Figures"].iter_rows()]
+    [['ID', 'Figure', 'Measured', 'Difference'], ['red_share', 'red_share', 30, 0],
+     ['red_area', 'red_area', 30, -5]]
     """
     from ._report_xlsx import write_excel
 
@@ -180,6 +228,16 @@ def to_dict(result: Any) -> dict[str, Any]:
     Areas are square metres (keys ending ``_m2``), shares in county tables are fractions,
     and figure values are in each figure's own unit; numbers keep full precision and
     missing values are ``null``.
+
+    Examples
+    --------
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> d = to_dict(r)
+    >>> d["passed"], d["denominator"]["boundary_m2"]
+    (False, 1000000.0)
+    >>> [(f["id"], f["measured"], f["measured_m2"], f["status"]) for f in d["figures"]]
+    [('red_share', 30.0, 300000.0, 'pass'), ('red_area', 30.0, 300000.0, 'fail')]
     """
     figures = []
     for rec in result.figures.to_dict("records"):
@@ -248,7 +306,20 @@ def _quantity(q: Any, *, source: bool = False) -> dict[str, Any] | None:
 
 
 def to_json(result: Any, path: str | Path | None = None, *, indent: int = 2) -> str:
-    """The report as JSON text (written to ``path`` as UTF-8 when given)."""
+    """The report as JSON text (written to ``path`` as UTF-8 when given).
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "report.json"
+    >>> doc = json.loads(to_json(r, path))
+    >>> doc["summary"]
+    {'pass': 1, 'fail': 1, 'within precision': 0, 'not measured': 0, 'binding_failed': 1}
+    >>> json.loads(path.read_text(encoding="utf-8")) == doc
+    True
+    """
     text = json.dumps(to_dict(result), ensure_ascii=False, indent=indent, allow_nan=False)
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -263,7 +334,18 @@ def _version() -> str:
 
 
 def report_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) that every JSON report validates against."""
+    """The JSON Schema (draft 2020-12) that every JSON report validates against.
+
+    Examples
+    --------
+    >>> import jsonschema
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> schema = report_schema()
+    >>> schema["title"]
+    'ecospace verification report'
+    >>> jsonschema.validate(to_dict(r), schema)  # raises ValidationError if it does not fit
+    """
     ref = resources.files("ecospace").joinpath("schemas/report.schema.json")
     return json.loads(ref.read_text(encoding="utf-8"))
 
@@ -286,6 +368,21 @@ def write_reports(
     ------
     EcospaceError
         When a report file already exists and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> out = tempfile.mkdtemp()
+    >>> paths = write_reports(r, out, lang="en")
+    >>> sorted(p.name for p in paths.values())
+    ['report.html', 'report.json', 'report.md', 'report.xlsx']
+    >>> write_reports(r, out)
+    Traceback (most recent call last):
+    ...
+    ecospace._errors.OutputExistsError: .../report.md, ... already exist; pass --overwrite
+    (overwrite=True) to replace them, or write elsewhere
     """
     out = Path(out_dir)
     paths = {fmt: out / f"report.{fmt}" for fmt in formats}

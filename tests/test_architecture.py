@@ -24,6 +24,7 @@ LEVELS = {
     "check": 4,
     # output
     "_report_labels": 5, "_report_cells": 5, "_report_html": 5, "_report_xlsx": 5, "report": 5,
+    "_examples": 5,
     "_map_styles": 5, "_display": 5, "maps": 5, "annex": 5,
     # wiring
     "cli": 6, "__init__": 6,
