@@ -102,15 +102,18 @@ def precision_of(text: str | float | int) -> float:
     ----------
     text : str, float or int
         The number as written (``"97065.60"``); a float is taken at its shortest repr,
-        which drops trailing zeros, so pass the text when it matters.
+        which drops trailing zeros (a whole float such as ``30.0`` counts as ``30``), so
+        pass the text when it matters.  Plans read from YAML keep the written text.
 
     Examples
     --------
     >>> precision_of("30.73"), precision_of("7512"), precision_of("97065.60")
     (0.01, 1.0, 0.01)
-    >>> precision_of("1.5e+3")
-    100.0
+    >>> precision_of("1.5e+3"), precision_of(30), precision_of(30.0), precision_of(30.5)
+    (100.0, 1.0, 1.0, 0.1)
     """
+    if isinstance(text, float) and text.is_integer() and abs(text) < 1e15:
+        text = int(text)  # a Python float has no written text: 30.0 is the number 30
     s = str(text).strip().replace("_", "")
     try:
         d = Decimal(s)
@@ -194,7 +197,7 @@ class Quantity:
         """The explicit precision, else one unit in the last written decimal."""
         if self.precision is not None:
             return float(self.precision)
-        return precision_of(self.value_text if self.value_text is not None else repr(self.value))
+        return precision_of(self.value_text if self.value_text is not None else self.value)
 
 
 @dataclass
@@ -245,7 +248,7 @@ class Figure:
         """
         if self.precision is not None:
             return float(self.precision)
-        return precision_of(self.value_text if self.value_text is not None else repr(self.value))
+        return precision_of(self.value_text if self.value_text is not None else self.value)
 
     @property
     def is_share(self) -> bool:

@@ -89,10 +89,10 @@ def to_table(result: Any, lang: Lang = "zh") -> str:
     Total area stated in the plan: not given
     Verdict: a binding figure fails; 1 pass, 0 within precision, 1 fail, 0 not measured
     <BLANKLINE>
-    ID         Figure         Stated  Measured  Difference  Difference (%)  Status  Binding
-    ─────────  ─────────  ──────────  ────────  ──────────  ──────────────  ──────  ───────
-    red_share  red_share   >= 30.0 %   30.00 %        0.00            0.00  pass    binding
-    red_area   red_area   >= 35.0 ha  30.00 ha       -5.00          -14.29  FAIL    binding
+    ID         Figure       Stated  Measured  Difference  Difference (%)  Status  Binding
+    ─────────  ─────────  ────────  ────────  ──────────  ──────────────  ──────  ───────
+    red_share  red_share   >= 30 %   30.00 %        0.00            0.00  pass    binding
+    red_area   red_area   >= 35 ha  30.00 ha       -5.00          -14.29  FAIL    binding
     """
     _i(lang)
     lines = [f"{label}: {text}" for label, text in _header(result, lang)]
@@ -132,7 +132,7 @@ def to_markdown(result: Any, lang: Lang = "zh") -> str:
     >>> [line for line in md.splitlines() if line.startswith("#")]
     ['# Plan verification report', '## Figures', '## Coverage', '## Overlaps',
      '## Containment', '## Townships', '## Land cover', '## Plan audit', '## Layers']
-    >>> "| red_area | red_area | area | ecological red line | >= 35.0 ha | 30.00 ha |" in md
+    >>> "| red_area | red_area | area | ecological red line | >= 35 ha | 30.00 ha |" in md
     True
     """
     _i(lang)

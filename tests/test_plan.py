@@ -532,3 +532,16 @@ def test_wuchang_inferred_rules_are_not_binding():
     past = plan.figure("forest_cover_2022")
     got = (past.value, past.op, past.year, past.binding, past.line)
     assert got == (46.36, "=", 2022, False, 12)
+
+
+@pytest.mark.parametrize(
+    ("value", "precision"), [(30, 1.0), (30.0, 1.0), (30.5, 0.1), (0.68, 0.01)]
+)
+def test_plan_built_in_python_keeps_the_precision_of_its_numbers(value, precision):
+    from ecospace.plan import validate_plan_data
+
+    fig = {"id": "s", "measure": "share", "role": "red_line", "op": ">=", "value": value}
+    fig["unit"] = "%"
+    plan = validate_plan_data({"plan": "p", "figures": [fig]})
+    # by hand: one unit of the last decimal of the number as a person would write it
+    assert plan.figures[0].precision_value == pytest.approx(precision)
