@@ -40,6 +40,13 @@ _role_option = click.option(
 _format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+_lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the tables and the reports.",
+)
 _engine_option = click.option(
     "--engine",
     type=click.Choice(["pyogrio", "fiona"]),
@@ -118,13 +125,7 @@ def find_project_root(start: Path | None = None) -> Path:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the reports, conflicts.gpkg and map.html [default: out/<plan file name>/].",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the table and the reports.",
-)
+@_lang_option
 @click.option(
     "--format",
     "fmt",
@@ -173,13 +174,7 @@ def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, 
 
 
 @cli.command(short_help="Run the whole check on the bundled demo county (示范县).")
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the tables and the reports.",
-)
+@_lang_option
 @click.option("--no-map", is_flag=True, help="Skip maps/demo.html and the PDF annex (faster).")
 @click.option(
     "--out",
@@ -495,7 +490,7 @@ def stats_command(
     "plan_file", metavar="PLAN.yaml", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @_format_option
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@_lang_option
 @click.pass_context
 def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> None:
     """Check a plan's own figures against each other (no layers needed).
