@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import geopandas as gpd
 import numpy as np
 import pyproj
 import pytest
 import rasterio
 import shapely
+from _reference import zone_area as _zone_area
 from affine import Affine
 from shapely import box
 
@@ -169,17 +168,8 @@ GRS80 = pyproj.Geod(ellps="GRS80")
 
 
 def zone_area(lat1, lat2, dlon):
-    """Closed-form area of a latitude–longitude rectangle on the GRS80 ellipsoid (degrees)."""
-    a, f = GRS80.a, GRS80.f
-    e2 = f * (2 - f)
-    e = math.sqrt(e2)
-    b2 = (a * (1 - f)) ** 2
-
-    def q(p):
-        s = math.sin(math.radians(p))
-        return s / (2 * (1 - e2 * s * s)) + math.log((1 + e * s) / (1 - e * s)) / (4 * e)
-
-    return b2 * math.radians(dlon) * (q(lat2) - q(lat1))
+    """Closed-form area of a lat-lon rectangle of width ``dlon`` on the CGCS2000 ellipsoid."""
+    return _zone_area(0.0, lat1, dlon, lat2)
 
 
 def test_raster_shares_geographic(tmp_path):
