@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench layers clean
+.PHONY: demo test lint bench layers clean system-deps
 .DELETE_ON_ERROR:
 
 # a half-made .venv (python3 without the venv module leaves one behind) is removed and retried
@@ -22,7 +22,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/ecospace demo
 
-test: $(STAMP)
+# the Debian packages the tests need (chromium, poppler, PostGIS): installed when missing
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+test: system-deps $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
