@@ -21,8 +21,8 @@ from PIL import Image
 from shapely import box
 
 from ecospace import EcospaceError, FontError, OutputExistsError, RoleError
-from ecospace import _fonts as fonts_mod
-from ecospace.annex import find_cjk_font, make_annex
+from ecospace.rendering import _fonts as fonts_mod
+from ecospace.rendering.annex import find_cjk_font, make_annex
 
 GK = "EPSG:4530"
 X0, Y0 = 42_500_000.0, 5_000_000.0
@@ -217,7 +217,7 @@ fm.fontManager._findfont_cached.cache_clear()
 fm.findSystemFonts = lambda *a, **k: []
 import geopandas as gpd
 from shapely import box
-from ecospace.annex import make_annex
+from ecospace.rendering.annex import make_annex
 X0, Y0 = 42_500_000.0, 5_000_000.0
 county = gpd.GeoDataFrame({"XZQMC": ["示范县"]}, geometry=[box(X0, Y0, X0 + 4000, Y0 + 3000)],
                           crs="EPSG:4530")
@@ -253,7 +253,7 @@ def test_annex_with_only_the_pip_installed_font(tmp_path):
 _AFTER_CACHE = """
 import sys
 from matplotlib import font_manager as fm
-import ecospace._fonts as f
+import ecospace.rendering._fonts as f
 f.BUNDLED_FONT = None  # only the font installed after the cache may be found
 print(fm.findfont(f.find_cjk_font(), fallback_to_default=False))
 """
@@ -287,7 +287,7 @@ def test_bad_arguments(tmp_path, layers):
 def test_cli_annex(tmp_path, layers):
     from click.testing import CliRunner
 
-    from ecospace.cli import cli
+    from ecospace.cli.main import cli
 
     path = tmp_path / "county.gpkg"
     for role, code in (
@@ -335,7 +335,7 @@ def test_protected_areas_stay_green_over_the_red_line(tmp_path, layers):
 def test_cli_annex_rejects_other_suffixes_before_reading(tmp_path, name):
     from click.testing import CliRunner
 
-    from ecospace.cli import cli
+    from ecospace.cli.main import cli
 
     # the source does not exist: the suffix is refused before any layer is read
     args = ["annex", str(tmp_path / "none.gpkg"), "-o", str(tmp_path / name)]
