@@ -344,20 +344,6 @@ def test_survey_denominator_without_survey_area_names_file_and_field(tmp_path, c
         check(path, layers=county, denominator="survey", progress=False)
 
 
-def test_check_does_not_import_report_at_module_level():
-    """check is upstream of report: the reports are imported when a result renders."""
-    import ast
-    import importlib.util
-
-    source = importlib.util.find_spec("ecospace.checking.check").origin
-    tree = ast.parse(Path(source).read_text(encoding="utf-8"))
-    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    names = {a.name for n in top for a in n.names} | {
-        n.module or "" for n in top if isinstance(n, ast.ImportFrom)
-    }
-    assert not any("report" in name for name in names), names
-
-
 def test_plan_without_layers_is_a_plan_error(plan_path):
     with pytest.raises(PlanError, match="no layers"):
         check(plan_path, progress=False)
