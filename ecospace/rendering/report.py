@@ -47,6 +47,7 @@ from ecospace.rendering._cells import (
     summary,
 )
 from ecospace.rendering._html import repr_html, to_html  # noqa: F401 - repr_html re-exported
+from ecospace.rendering.conflicts import write_conflicts
 from ecospace.rendering.labels import _COLUMNS, Lang, _col_label, _i, _lookup, _t, method_label
 
 log = logging.getLogger("ecospace")
@@ -479,8 +480,6 @@ def write_outputs(
     pieces = getattr(county, "conflicts", None) or {}
     frames = getattr(result, "frames", None)
     if conflicts:
-        from ecospace.measuring.overlap import write_conflicts
-
         # the working CRS, for the "no conflicts" table of a clean check
         crs = next(
             (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None), None
