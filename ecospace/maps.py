@@ -58,7 +58,7 @@ from ._map_styles import (
     ROLE_STYLES,
     conflict_label,
 )
-from ._output import refuse_overwrite
+from ._output import refuse_overwrite, write_text
 from .area import METHODS
 
 __all__ = [
@@ -346,9 +346,8 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     """
     path = Path(path)
     refuse_overwrite([path], overwrite=overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
     page = m.get_root().render()
-    path.write_text(page, encoding="utf-8")
+    write_text(path, page, overwrite=overwrite)  # a temporary file, renamed when complete
     log.info("map written: %s (%.1f MB)", path, len(page.encode()) / 1e6)
     return path
 

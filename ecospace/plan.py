@@ -48,6 +48,7 @@ from typing import Any
 import yaml
 
 from ._errors import PlanError
+from ._output import write_text
 from ._plan_schema import (
     _FIGURE_KEYS,
     AREA_UNITS,
@@ -659,7 +660,7 @@ def dump_plan(plan: Plan, path: str | os.PathLike | None = None) -> str:
         width=100,
     )
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text(path, text, overwrite=True)  # a temporary file, renamed when complete
     return text
 
 
