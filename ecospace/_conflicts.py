@@ -16,7 +16,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ._output import atomic_output, refuse_overwrite
+from ._output import atomic_output, final_path, refuse_overwrite
 
 log = logging.getLogger("ecospace")
 
@@ -133,7 +133,7 @@ def write_conflicts(
     refuse_overwrite([target], overwrite=overwrite)
     with atomic_output(target, overwrite=overwrite) as path:  # renamed when every layer is in
         written = _write_layers(path, conflicts, dict(fids or {}), method, crs)
-    log.info("wrote %d conflict layers to %s", written, target)
+    log.info("wrote %d conflict layers to %s", written, final_path(target))
     return target
 
 

@@ -31,10 +31,32 @@ try:  # POSIX; elsewhere the renames run without the folder lock
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["OutputSet", "atomic_output", "refuse_outputs", "refuse_overwrite", "write_text"]
+__all__ = [
+    "OutputSet",
+    "atomic_output",
+    "final_path",
+    "refuse_outputs",
+    "refuse_overwrite",
+    "write_text",
+]
 
 _STAGING_PREFIX = ".ecospace-"
 _STAGING_SUFFIX = ".partial"
+
+
+def final_path(path: str | PathLike) -> Path:
+    """Where a file being written will end up (its target, for a staged file), for messages.
+
+    Examples
+    --------
+    >>> str(final_path("out/.ecospace-x1y2.partial/map.html"))
+    'out/map.html'
+    """
+    path = Path(path)
+    staging = path.parent.name
+    if staging.startswith(_STAGING_PREFIX) and staging.endswith(_STAGING_SUFFIX):
+        return path.parent.parent / path.name
+    return path
 
 
 def refuse_overwrite(paths: Iterable[str | PathLike], *, overwrite: bool) -> None:

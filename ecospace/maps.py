@@ -58,7 +58,7 @@ from ._map_styles import (
     ROLE_STYLES,
     conflict_label,
 )
-from ._output import refuse_overwrite, write_text
+from ._output import final_path, refuse_overwrite, write_text
 from .area import METHODS
 
 __all__ = [
@@ -348,7 +348,7 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     refuse_overwrite([path], overwrite=overwrite)
     page = m.get_root().render()
     write_text(path, page, overwrite=overwrite)  # a temporary file, renamed when complete
-    log.info("map written: %s (%.1f MB)", path, len(page.encode()) / 1e6)
+    log.info("map written: %s (%.1f MB)", final_path(path), len(page.encode()) / 1e6)
     return path
 
 
