@@ -44,8 +44,8 @@ def error_message(exc: BaseException) -> str:
     --------
     >>> error_message(PermissionError(13, "Permission denied", "out/report.md"))
     'cannot write or read out/report.md: Permission denied (PermissionError)'
-    >>> error_message(RecursionError("maximum recursion depth exceeded"))
-    'the input is nested too deeply (RecursionError: maximum recursion depth exceeded); ...'
+    >>> print(error_message(RecursionError("maximum recursion depth exceeded")))
+    the input is nested too deeply (RecursionError: maximum recursion depth exceeded); ...
     """
     if isinstance(exc, EcospaceError):
         return terminal_text(str(exc))

@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ecospace"
 LEVELS = {
     # foundations
     "_errors": 0, "units": 0, "_text_table": 0, "_output": 0,
+    "_escape": 0, "vocabulary": 0,
     # geometry and coordinate systems
     "area": 1, "crs": 1,
     # loading
@@ -28,6 +29,7 @@ LEVELS = {
     "_map_styles": 5, "_display": 5, "maps": 5, "annex": 5,
     # wiring
     "cli": 6, "__init__": 6,
+    "_boundary": 6,
 }  # fmt: skip
 
 #: The one deliberate exception: a CheckResult renders itself (``r.to_excel(...)``,
