@@ -175,9 +175,19 @@ def refuse_outputs(
                 f"{out} is a symbolic link to {os.readlink(out)}, which does not exist; "
                 "ecospace does not write through links: remove the link or choose another name"
             )
+        _refuse_special(out)
     for folder_target in {o.parent: o for o in outs}.values():
         _probe_writable(folder_target)
     refuse_overwrite(outs, overwrite=overwrite)
+
+
+def _refuse_special(out: Path) -> None:
+    """A device, FIFO, socket or folder is never replaced by an output file."""
+    if out.exists() and not out.is_file():
+        kind = "a folder" if out.is_dir() else "not a regular file (a device, FIFO or socket)"
+        raise OutputError(
+            f"{out} is {kind}; ecospace writes regular files only: choose another output name"
+        )
 
 
 class _DeferInterrupt:
@@ -294,6 +304,8 @@ class OutputSet:
             for folder in sorted(self._staging):
                 stack.enter_context(_folder_lock(folder))
             refuse_overwrite(self._staged, overwrite=self.overwrite)  # again, under the lock
+            for target in self._staged:
+                _refuse_special(target)
             with _DeferInterrupt():
                 for target, staged in self._staged.items():
                     os.replace(staged, target)

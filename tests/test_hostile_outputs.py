@@ -269,6 +269,15 @@ CASES: dict[str, tuple[dict, Case]] = {
         {"link": ("m.html", "gone/m.html")},
         Case(["map", "plan.yaml", "-o", "m.html"], 2, "does not exist"),
     ),
+    # --- a special file as the output, even with --overwrite: never replaced
+    "fifo-as-output": (
+        {"fifo": "d.yaml"},
+        Case(["extract", "plan.txt", "-o", "d.yaml", "--overwrite"], 2, "not a regular file"),
+    ),
+    "link-to-dev-null": (
+        {"link": ("null.html", "/dev/null")},
+        Case(["map", "plan.yaml", "-o", "null.html", "--overwrite"], 2, "not a regular file"),
+    ),
     # --- Ctrl-C in the middle of a write step
     "ctrl-c-excel-over-old-set": (
         {"previous_run": True},
@@ -401,6 +410,8 @@ def _digest(folder: Path) -> dict[str, str]:
     for p in sorted(folder.rglob("*")):
         if p.is_symlink():
             out[str(p.relative_to(folder))] = "link:" + os.readlink(p)
+        elif p.is_fifo():
+            out[str(p.relative_to(folder))] = "fifo"
         elif p.is_file():
             out[str(p.relative_to(folder))] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
@@ -417,6 +428,8 @@ def _build(folder: Path, spec: dict) -> None:
         (folder / "out").mkdir()
         (folder / "county.gpkg").rename(folder / "out" / "conflicts.gpkg")
         make_plan(folder, gpkg="out/conflicts.gpkg")
+    if "fifo" in spec:
+        os.mkfifo(folder / spec["fifo"])
     if "link" in spec:
         link, target = spec["link"]
         (folder / link).symlink_to(target)
