@@ -75,16 +75,19 @@ class _EcospaceGroup(click.Group):
     control characters (:func:`ecospace._boundary.clean_terminal`).
     """
 
+    def main(self, *args, **kwargs):
+        with clean_terminal():  # click's own messages too (a file name with ESC in it)
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context):
         try:
-            with clean_terminal():
-                return super().invoke(ctx)
+            return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted (Ctrl-C): stopped; no partial output file was left.", err=True)
             raise click.exceptions.Exit(130) from None
-        except (Exception, MemoryError, RecursionError) as exc:
+        except Exception as exc:  # OSError, MemoryError, RecursionError, any library's error
             if ctx.params.get("verbose"):
                 click.echo(terminal_text(traceback.format_exc()), err=True, nl=False)
             raise click.UsageError(error_message(exc), ctx=None) from None

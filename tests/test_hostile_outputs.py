@@ -357,6 +357,14 @@ CASES: dict[str, tuple[dict, Case]] = {
             ["check", "plan.yaml", "--out", "out"], (0, 1), new_files=True, check=_no_control_bytes
         ),
     ),
+    "esc-in-file-name": (
+        {},
+        Case(["audit", "plan\x1b[2J\x07.yaml"], 2, "does not exist"),
+    ),
+    "esc-in-a-plan-error": (
+        {"bad_op": ">=" + ESC},
+        Case(["audit", "plan.yaml"], 2, "field 'op'"),
+    ),
     "esc-in-plan-name": (
         {"name": ESC + "规划"},
         Case(
@@ -428,6 +436,10 @@ def _build(folder: Path, spec: dict) -> None:
         (folder / "out").mkdir()
         (folder / "county.gpkg").rename(folder / "out" / "conflicts.gpkg")
         make_plan(folder, gpkg="out/conflicts.gpkg")
+    if "bad_op" in spec:  # a malformed figure whose bad value carries control characters
+        plan = yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8"))
+        plan["figures"][0]["op"] = spec["bad_op"]
+        (folder / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), "utf-8")
     if "fifo" in spec:
         os.mkfifo(folder / spec["fifo"])
     if "link" in spec:
@@ -471,8 +483,9 @@ def test_hostile_case(name, tmp_path, monkeypatch):
     expected = case.exit if isinstance(case.exit, tuple) else (case.exit,)
     assert r.exit_code in expected, r.output
     errors = [line for line in r.stderr.splitlines() if line.startswith("Error:")]
+    assert "\x1b" not in r.output and "\x07" not in r.output
     if r.exit_code == 2:
-        assert len(errors) == 1 and case.error in errors[0], r.stderr
+        assert len(errors) == 1 and case.error in r.stderr, r.stderr
     elif r.exit_code == 130:
         assert "Interrupted (Ctrl-C)" in r.stderr and not errors
     # nothing replaced or lost, nothing half-written
