@@ -258,6 +258,12 @@ class OutputSet:
         self._staged: dict[Path, Path] = {}  # target -> staged file
         self._staging: dict[Path, Path] = {}  # target folder -> staging folder
         self._created: list[Path] = []  # folders made for the targets, deepest last
+        self._removed: list[Path] = []  # earlier outputs this set does not replace
+
+    def remove(self, target: str | PathLike) -> None:
+        """Delete ``target`` at commit, with the renames: a file of an earlier set this one
+        does not write again (so no file of another run stays beside this set)."""
+        self._removed.append(Path(target))
 
     def path(self, target: str | PathLike) -> Path:
         """The staging path to write ``target`` to (the target's folder is made if missing)."""
@@ -309,6 +315,9 @@ class OutputSet:
             with _DeferInterrupt():
                 for target, staged in self._staged.items():
                     os.replace(staged, target)
+                for target in self._removed:
+                    with contextlib.suppress(FileNotFoundError):
+                        target.unlink()
         self._cleanup(created=False)
         return {t: t for t in self._staged}
 

@@ -475,7 +475,9 @@ def write_outputs(
     lang : {"zh", "en"}
     overwrite : bool, default False
         Replace existing files; otherwise an existing file is an :class:`EcospaceError`
-        raised before anything is written.
+        raised before anything is written.  With ``overwrite``, the ``conflicts.gpkg`` or
+        ``map.html`` of an earlier run that this one does not write (``conflicts=False``,
+        ``map_path=False``) is deleted with the commit, so the folder holds one run only.
     conflicts : bool, default True
         Write the conflict pieces (:func:`ecospace.overlap.write_conflicts`).
     map_path : path or False, optional
@@ -500,6 +502,10 @@ def write_outputs(
             frames = None
     written: dict[str, Path] = {}
     with OutputSet(overwrite=overwrite) as staged:  # every output of this run, or none
+        if overwrite:  # a conflicts.gpkg or map.html of an earlier run must not stay beside
+            for kind, old in planned_outputs(out_dir).items():
+                if kind not in targets and old.is_file():
+                    staged.remove(old)
         if conflicts:
             from .overlap import write_conflicts
 

@@ -647,3 +647,19 @@ def test_a_file_that_appears_before_commit_is_not_replaced(tmp_path):
             (out / "b.txt").write_text("theirs")  # another run got there first
     assert sorted(p.name for p in out.iterdir()) == ["b.txt"]
     assert (out / "b.txt").read_text() == "theirs"
+
+
+def test_rerun_without_map_leaves_no_map_of_the_earlier_run(tmp_path, monkeypatch):
+    """check --overwrite --no-map after a run with a map: the old map.html goes with the set."""
+    monkeypatch.chdir(tmp_path)
+    _setup(tmp_path, name="旧规划")
+    first = CliRunner().invoke(cli, ["check", "plan.yaml", "--out", "out"])
+    assert first.exit_code in (0, 1) and (tmp_path / "out" / "map.html").is_file()
+    make_plan(tmp_path, name="新规划")
+    again = ["check", "plan.yaml", "--out", "out", "--no-map", "--overwrite"]
+    second = CliRunner().invoke(cli, again)
+    assert second.exit_code in (0, 1), second.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "conflicts.gpkg", "report.html", "report.json", "report.md", "report.xlsx"
+    ]  # fmt: skip
+    assert "新规划" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
