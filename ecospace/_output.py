@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
 
-from ._errors import OutputError, OutputExistsError
+from ecospace.errors import OutputError, OutputExistsError
 
 try:  # POSIX; elsewhere the renames run without the folder lock
     import fcntl

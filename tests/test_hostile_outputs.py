@@ -506,7 +506,7 @@ def test_traceback_only_with_verbose(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("Unknown symbol: \\frac")
 
-    monkeypatch.setattr("ecospace.audit.audit_plan", broken)
+    monkeypatch.setattr("ecospace.plan.audit.audit_plan", broken)
     quiet = CliRunner().invoke(cli, ["audit", "plan.yaml"])
     loud = CliRunner().invoke(cli, ["-v", "audit", "plan.yaml"])
     assert quiet.exit_code == loud.exit_code == 2
@@ -536,7 +536,7 @@ def test_every_exception_is_one_error_line(tmp_path, monkeypatch, exc, fragment)
     def broken(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr("ecospace.audit.audit_plan", broken)
+    monkeypatch.setattr("ecospace.plan.audit.audit_plan", broken)
     r = CliRunner().invoke(cli, ["audit", "plan.yaml"])
     assert r.exit_code == 2 and r.exc_info[0] is SystemExit
     lines = r.stderr.splitlines()
@@ -628,11 +628,12 @@ def test_terminal_text_strips_every_control_character():
     assert terminal_text(f"甲{controls}\u202e乙\n\t") == "甲乙\n\t"
 
 
-def test_vocabulary_matches_the_library():
-    from ecospace import area, vocabulary
-    from ecospace._plan_schema import METHODS
+def test_annex_options_come_from_the_vocabulary():
+    from ecospace.rendering import annex
+    from ecospace.vocabulary import PAPER_SIZES
 
-    assert vocabulary.METHODS == area.METHODS == METHODS
+    assert annex.PAPER_SIZES is PAPER_SIZES
+    assert PAPER_SIZES["A4"] == pytest.approx((210 / 25.4, 297 / 25.4))  # ISO 216, in inches
 
 
 def test_a_file_that_appears_before_commit_is_not_replaced(tmp_path):
