@@ -24,7 +24,7 @@ from ecospace.cli._boundary import (
     error_message,
     input_paths,
 )
-from ecospace.vocabulary import DPI_RANGE, METHODS, ORIENTATIONS, PAPER_SIZES
+from ecospace.vocabulary import DENOMINATORS, DPI_RANGE, METHODS, ORIENTATIONS, PAPER_SIZES
 
 log = logging.getLogger("ecospace")
 
@@ -168,7 +168,7 @@ def find_project_root(start: Path | None = None) -> Path:
 )
 @click.option(
     "--denominator",
-    type=click.Choice(["boundary", "stated", "survey"]),
+    type=click.Choice(list(DENOMINATORS)),
     help="Shares divide by the boundary layer's computed area, the plan's stated "
     "total_area or its survey_area [default: the plan's, else boundary].",
 )
