@@ -18,14 +18,15 @@ import signal
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import openpyxl
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from shapely import box
 
 from ecospace.cli import cli
@@ -100,9 +101,8 @@ class Case:
     exit: int | tuple[int, ...]
     error: str | None = None  # a fragment of the one Error: line (exit 2)
     new_files: bool = False  # whether the run may add files (a successful run)
-    check: object = None  # callable(folder, result) for sink checks
-    patch: object = None  # callable(monkeypatch) for Ctrl-C cases
-    env: dict = field(default_factory=dict)
+    check: Callable[[Path, Result], None] | None = None  # what the sinks must hold
+    patch: Callable[[pytest.MonkeyPatch], None] | None = None  # a Ctrl-C planted in a writer
 
 
 # ------------------------------------------------------------------------- the corpus
