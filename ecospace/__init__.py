@@ -68,6 +68,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(
         [
             "CLASS_SETS",
+            "County",
             "CountyFigures",
             "land_cover",
             "measure_county",
@@ -76,6 +77,7 @@ _LAZY: dict[str, str] = {
         ],
         "ecospace.measuring.stats",
     ),
+    "County": "ecospace.measuring.county",
     **dict.fromkeys(["CheckResult", "check"], "ecospace.checking.check"),
     **dict.fromkeys(["make_map", "save_map"], "ecospace.rendering.maps"),
     "make_annex": "ecospace.rendering.annex",

@@ -13,6 +13,7 @@ from ecospace.errors import EcospaceError
 from ecospace.geometry.area import METHOD_LABELS
 from ecospace.geometry.area import METHOD_SHORT as _AREA_METHOD_SHORT
 from ecospace.units import UNIT_LABELS
+from ecospace.vocabulary import CLASS_LABELS
 
 Lang = Literal["zh", "en"]
 
@@ -245,10 +246,8 @@ def township_kind(name: Any, lang: Lang = "zh") -> str:
 
 def _class_label(name: Any, lang: str) -> Any:
     try:
-        from ecospace.measuring.stats import CLASS_LABELS
-
         return CLASS_LABELS[name][lang]
-    except (ImportError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return name
 
 

@@ -48,6 +48,7 @@ from ecospace.rendering._cells import (
     summary,
 )
 from ecospace.rendering._html import repr_html, to_html  # noqa: F401 - repr_html re-exported
+from ecospace.rendering.conflicts import write_conflicts
 from ecospace.rendering.labels import _COLUMNS, Lang, _col_label, _i, _lookup, _t, method_label
 
 log = logging.getLogger("ecospace")
@@ -479,7 +480,7 @@ def write_outputs(
         ``map.html`` of an earlier run that this one does not write (``conflicts=False``,
         ``map_path=False``) is deleted with the commit, so the folder holds one run only.
     conflicts : bool, default True
-        Write the conflict pieces (:func:`ecospace.measuring.overlap.write_conflicts`).
+        Write the conflict pieces (:func:`ecospace.rendering.conflicts.write_conflicts`).
     map_path : path or False, optional
         Where the map goes (default ``out_dir/map.html``); ``False`` for no map.  The map is
         made with :func:`ecospace.rendering.maps.make_map` and embedded in the HTML report.
@@ -507,8 +508,6 @@ def write_outputs(
                 if kind not in targets and old.is_file():
                     staged.remove(old)
         if conflicts:
-            from ecospace.measuring.overlap import write_conflicts
-
             # the working CRS, for the "no conflicts" table of a clean check
             crs = next(
                 (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None),
