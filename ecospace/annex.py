@@ -30,7 +30,13 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ._errors import EcospaceError, FontError, RoleError
-from ._map_styles import NOT_CONFLICTS, ROLE_STYLES, conflict_label
+from ._map_styles import (
+    CONFLICT_COLOURS,
+    NOT_CONFLICTS,
+    ROLE_STYLES,
+    conflict_kind,
+    conflict_label,
+)
 from ._output import refuse_overwrite
 
 __all__ = ["PAPER_SIZES", "THEMES", "find_cjk_font", "make_annex"]
@@ -56,7 +62,6 @@ THEMES: dict[str, tuple[str, str]] = {
     "protected_areas": ("自然保护地与生态保护红线", "Protected areas and the ecological red line"),
     "conflicts": ("冲突图斑", "Conflicts"),
 }
-_CONFLICT_COLOURS = {"overlap": "#ff00ff", "outside": "#ff7f00", "other": "#1f78b4"}
 
 
 def find_cjk_font() -> font_manager.FontProperties:
@@ -423,8 +428,7 @@ def _draw_conflicts(ax, drawn, conf, tol) -> list:
 
 
 def _draw_conflict(ax, name, gdf, tol) -> Patch:
-    kind = name.split("_", 1)[0]
-    colour = _CONFLICT_COLOURS.get(kind, _CONFLICT_COLOURS["other"])
+    colour = CONFLICT_COLOURS[conflict_kind(name)]
     _plot(ax, gdf, tol, facecolor="none", edgecolor=colour, linewidth=0.8, hatch="////")
     # pieces too small to see at county scale are marked at a point inside them
     pts = shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.values))

@@ -25,7 +25,7 @@ LEVELS = {
     # output
     "_report_labels": 5, "_report_cells": 5, "_report_html": 5, "_report_xlsx": 5, "report": 5,
     "_examples": 5,
-    "_map_styles": 5, "_display": 5, "maps": 5, "annex": 5,
+    "_map_styles": 5, "_display": 5, "maps": 5, "annex": 5, "_qml": 5, "export": 5,
     # wiring
     "cli": 6, "__init__": 6,
 }  # fmt: skip
