@@ -257,6 +257,24 @@ _REPORT_COLS = ("id", "label", "measure", "roles", "stated", "measured", "differ
                 "reason")  # fmt: skip
 
 
+def residue_notes(result: Any, lang: Lang = "zh") -> list[str]:
+    """What the township table's 面积计算余差 row means, with its largest value; [] without one.
+
+    Every report format shows it under (or beside) the township table.
+    """
+    df = _section_frame(result, "townships")
+    if df is None or "kind" not in df or not (df["kind"] == "method_residue").any():
+        return []
+    row = df.loc[df["kind"] == "method_residue"].iloc[0]
+    parts = [
+        f"{role_label(str(c)[:-3], lang)} {float(row[c]):+.2f} m²"
+        for c in df.columns
+        if str(c).endswith("_m2") and str(c) != "area_m2" and not _isnan(row[c])
+    ]
+    detail = ("，" if lang == "zh" else ", ").join(parts) or "0 m²"
+    return [_t("residue_note", lang).format(detail=detail)]
+
+
 def _audit_frame(result: Any, lang: str) -> pd.DataFrame:
     rows = []
     for f in getattr(result, "audit", None) or []:

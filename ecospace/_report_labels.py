@@ -161,6 +161,23 @@ _TEXT = {
     "outputs": ("输出文件", "Output files"),
     "ha": ("公顷", "ha"),
     "km2": ("平方公里", "km²"),
+    # the Word report (核查表)
+    "sheet_title": ("规划指标核查表", "Plan verification sheet"),
+    "figures_title": ("核查结果", "Verification table"),
+    "findings": ("核查发现", "Findings"),
+    "no_findings": ("全部指标符合，未发现冲突图斑。", "Every figure passes; no conflicts found."),
+    "annex": ("附图", "Annex maps"),
+    "annex_missing": ("附图未能绘制：{error}", "The annex maps could not be drawn: {error}"),
+    # the township table's correction row, explained wherever the table is shown
+    "residue_note": (
+        "面积计算余差：官方椭球面积公式按顶点计算，图斑在乡镇界处被切分时增加了顶点，"
+        "各乡镇分块面积之和与图层整体面积因此相差约百万分之一；本行列出该差值"
+        "（{detail}），使各行相加等于合计行。",
+        "Method residue: the official ellipsoidal formula works on vertices; cutting features "
+        "at township edges adds vertices, so the township parts add up to the layer's own "
+        "area only to about one part in a million. This row holds that difference "
+        "({detail}) so that the rows add up to the total.",
+    ),
 }
 
 _SEVERITY = {"error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "info")}

@@ -55,6 +55,7 @@ __all__ = [
     "SECTIONS",
     "report_schema",
     "to_dict",
+    "to_docx",
     "to_excel",
     "to_html",
     "to_json",
@@ -62,6 +63,9 @@ __all__ = [
     "to_table",
     "write_reports",
 ]
+
+#: Report files written by :func:`write_reports`: ``report.<format>``.
+REPORT_FORMATS: tuple[str, ...] = ("md", "html", "xlsx", "json", "docx")
 
 #: Version of the JSON report layout (bumped when a key changes meaning).
 SCHEMA_VERSION = "1.0"
@@ -186,6 +190,49 @@ def to_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
     from ._report_xlsx import write_excel
 
     return write_excel(result, path, lang)
+
+
+# --------------------------------------------------------------------------- Word
+
+
+def to_docx(
+    result: Any, path: str | Path, lang: Lang = "zh", *, annex: bool = True, annex_dpi: int = 150
+) -> Path:
+    """Write the Word report (.docx), laid out as a 核查表, for filing with the review.
+
+    A4 landscape: the plan, region, area method, denominator, areas and verdict; the
+    verification table (ID, figure, stated, measured, difference, status, binding,
+    denominator, method; status cells shaded as in the HTML report); the findings in
+    sentences (figures that do not pass, the plan's own inconsistencies, the conflict
+    layers with count and area, the township table's 面积计算余差 row explained); and the
+    annex pages (:func:`ecospace.annex.make_annex`) as numbered figures 附图1–3.
+
+    Parameters
+    ----------
+    result : CheckResult
+    path : path
+        The ``.docx`` file to write (replaced if it exists: use :func:`write_reports` for
+        the no-overwrite rule).
+    lang : {"zh", "en"}
+    annex : bool, default True
+        Draw the annex pages (needs a CJK font; without one the report says why they
+        are missing and a warning is logged).
+    annex_dpi : int, default 150
+        Resolution of the annex figures.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, docx
+    >>> from ecospace._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> path = to_docx(r, pathlib.Path(tempfile.mkdtemp()) / "report.docx", "en", annex=False)
+    >>> table = docx.Document(path).tables[1]
+    >>> [c.text for c in table.rows[2].cells][:7]
+    ['red_area', 'red_area', '>= 35 ha', '30.00 ha', '-5.00', '-14.29', 'FAIL']
+    """
+    from ._report_docx import write_docx
+
+    return write_docx(result, path, lang, annex=annex, annex_dpi=annex_dpi)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -359,10 +406,13 @@ def write_reports(
     *,
     lang: Lang = "zh",
     overwrite: bool = False,
-    formats: Sequence[str] = ("md", "html", "xlsx", "json"),
+    formats: Sequence[str] = REPORT_FORMATS,
     map_path: str | Path | None = None,
+    annex: bool = True,
 ) -> dict[str, Path]:
-    """Write ``report.md``, ``report.html``, ``report.xlsx`` and ``report.json`` into ``out_dir``.
+    """Write ``report.md``, ``.html``, ``.xlsx``, ``.json`` and ``.docx`` into ``out_dir``.
+
+    ``annex=False`` leaves the annex figures out of the Word report (faster).
 
     Raises
     ------
@@ -375,9 +425,9 @@ def write_reports(
     >>> from ecospace._examples import tiny_result
     >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
     >>> out = tempfile.mkdtemp()
-    >>> paths = write_reports(r, out, lang="en")
+    >>> paths = write_reports(r, out, lang="en", annex=False)
     >>> sorted(p.name for p in paths.values())
-    ['report.html', 'report.json', 'report.md', 'report.xlsx']
+    ['report.docx', 'report.html', 'report.json', 'report.md', 'report.xlsx']
     >>> write_reports(r, out)
     Traceback (most recent call last):
     ...
@@ -397,8 +447,10 @@ def write_reports(
             to_excel(result, p, lang)
         elif fmt == "json":
             to_json(result, p)
+        elif fmt == "docx":
+            to_docx(result, p, lang, annex=annex)
         else:
-            raise EcospaceError(f"unknown report format {fmt!r}; use md, html, xlsx or json")
+            raise EcospaceError(f"unknown report format {fmt!r}; use {', '.join(REPORT_FORMATS)}")
     return paths
 
 
@@ -432,10 +484,12 @@ def planned_outputs(
     out_dir: str | Path, *, conflicts: bool = True, map_path: str | Path | None = None
 ) -> dict[str, Path]:
     """The files :func:`write_outputs` will write (check them before a long run)."""
+    from .export import conflict_paths
+
     out = Path(out_dir)
-    paths = {fmt: out / f"report.{fmt}" for fmt in ("md", "html", "xlsx", "json")}
+    paths = {fmt: out / f"report.{fmt}" for fmt in REPORT_FORMATS}
     if conflicts:
-        paths["conflicts"] = out / "conflicts.gpkg"
+        paths.update(conflict_paths(out))
     if map_path is not False:
         paths["map"] = Path(map_path) if map_path else out / "map.html"
     return paths
@@ -450,22 +504,26 @@ def write_outputs(
     conflicts: bool = True,
     map_path: str | Path | Literal[False] | None = None,
 ) -> dict[str, Path]:
-    """Write every output of a check: reports, conflicts GeoPackage and offline map.
+    """Write every output of a check: reports, conflict layers and offline map.
 
     Parameters
     ----------
     result : CheckResult
     out_dir : path
-        Folder for ``report.md/.html/.xlsx/.json``, ``conflicts.gpkg`` and ``map.html``.
+        Folder for ``report.md/.html/.xlsx/.json/.docx``, the conflicts
+        (``conflicts.gpkg``, ``conflicts_shp/``, ``conflicts.gdb``, ``conflicts_styles/``:
+        :func:`ecospace.export.write_conflict_files`) and ``map.html``.
     lang : {"zh", "en"}
     overwrite : bool, default False
         Replace existing files; otherwise an existing file is an :class:`EcospaceError`
         raised before anything is written.
     conflicts : bool, default True
-        Write the conflict pieces (:func:`ecospace.overlap.write_conflicts`).
+        Write the conflict pieces as GeoPackage, GBK shapefiles and FileGDB, with QGIS
+        styles (:func:`ecospace.export.write_conflict_files`).
     map_path : path or False, optional
-        Where the map goes (default ``out_dir/map.html``); ``False`` for no map.  The map is
-        made with :func:`ecospace.maps.make_map` and embedded in the HTML report.
+        Where the map goes (default ``out_dir/map.html``); ``False`` for no map, and then
+        no annex figures in the Word report either.  The map is made with
+        :func:`ecospace.maps.make_map` and embedded in the HTML report.
 
     Returns
     -------
@@ -479,15 +537,13 @@ def write_outputs(
     pieces = getattr(county, "conflicts", None) or {}
     frames = getattr(result, "frames", None)
     if conflicts:
-        from .overlap import write_conflicts
+        from .export import write_conflict_files
 
         # the working CRS, for the "no conflicts" table of a clean check
         crs = next(
             (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None), None
         )
-        written["conflicts"] = write_conflicts(
-            targets["conflicts"], pieces, overwrite=True, crs=crs
-        )
+        written.update(write_conflict_files(out_dir, pieces, overwrite=True, crs=crs))
     if "map" in targets and frames:
         try:
             from .maps import make_map, save_map
@@ -501,7 +557,12 @@ def write_outputs(
         result.map_path = written["map"]
     written.update(
         write_reports(
-            result, out_dir, lang=lang, overwrite=True, map_path=getattr(result, "map_path", None)
+            result,
+            out_dir,
+            lang=lang,
+            overwrite=True,
+            map_path=getattr(result, "map_path", None),
+            annex=map_path is not False,
         )
     )
     return written
