@@ -3,8 +3,9 @@
 One page per theme — the three control lines, protected areas against the red line, the
 conflicts — each with title, legend, scale bar, north arrow, labelled coordinate grid and a
 source note, drawn in the layers' projected working CRS (a Gauss–Krüger zone), never in
-degrees.  Chinese text needs a CJK font: Noto Sans/Serif CJK SC (Debian ``fonts-noto-cjk``)
-or the font file named by ``ECOSPACE_CJK_FONT``.
+degrees.  Chinese text is drawn in Noto Sans CJK SC, installed with ecospace from PyPI
+(see :func:`ecospace._fonts.find_cjk_font` for the order: ``ECOSPACE_CJK_FONT``, a system
+CJK font, the bundled one).
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ import matplotlib
 import numpy as np
 import pyproj
 import shapely
-from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ._errors import EcospaceError, FontError, RoleError
+from ._errors import EcospaceError, RoleError
+from ._fonts import CJK_FAMILIES, find_cjk_font
 from ._map_styles import (
     CONFLICT_COLOURS,
     NOT_CONFLICTS,
@@ -39,7 +40,7 @@ from ._map_styles import (
 )
 from ._output import refuse_overwrite
 
-__all__ = ["PAPER_SIZES", "THEMES", "find_cjk_font", "make_annex"]
+__all__ = ["CJK_FAMILIES", "PAPER_SIZES", "THEMES", "find_cjk_font", "make_annex"]
 
 log = logging.getLogger("ecospace")
 
@@ -48,65 +49,12 @@ PAPER_SIZES: dict[str, tuple[float, float]] = {
     "A4": (210 / 25.4, 297 / 25.4),
     "A3": (297 / 25.4, 420 / 25.4),
 }
-#: Font families tried in order when ``ECOSPACE_CJK_FONT`` is not set.
-CJK_FAMILIES: tuple[str, ...] = (
-    "Noto Sans CJK SC",
-    "Noto Serif CJK SC",
-    "Source Han Sans SC",
-    "Source Han Serif SC",
-    "WenQuanYi Zen Hei",
-)
 #: Page themes: key -> (Chinese title, English title).
 THEMES: dict[str, tuple[str, str]] = {
     "control_lines": ("三条控制线", "Three control lines"),
     "protected_areas": ("自然保护地与生态保护红线", "Protected areas and the ecological red line"),
     "conflicts": ("冲突图斑", "Conflicts"),
 }
-
-
-def find_cjk_font() -> font_manager.FontProperties:
-    """The font used for Chinese text.
-
-    ``ECOSPACE_CJK_FONT`` (a font file) wins; otherwise the first installed family of
-    :data:`CJK_FAMILIES`.
-
-    Returns
-    -------
-    matplotlib.font_manager.FontProperties
-
-    Raises
-    ------
-    FontError
-        No CJK font is installed, or ``ECOSPACE_CJK_FONT`` names a missing file.
-
-    Examples
-    --------
-    >>> find_cjk_font().get_name().startswith(("Noto", "Source Han", "WenQuanYi"))
-    True
-    """
-    path = os.environ.get("ECOSPACE_CJK_FONT")
-    if path:
-        if not Path(path).is_file():
-            raise FontError(
-                f"ECOSPACE_CJK_FONT={path!r} is not a font file; point it at a .ttf/.otf/.ttc "
-                "with Chinese glyphs, or unset it to use Noto CJK (install fonts-noto-cjk)"
-            )
-        font_manager.fontManager.addfont(path)
-        return font_manager.FontProperties(
-            family=font_manager.FontProperties(fname=path).get_name()
-        )
-    for family in CJK_FAMILIES:
-        try:
-            font_manager.findfont(
-                font_manager.FontProperties(family=family), fallback_to_default=False
-            )
-        except ValueError:
-            continue
-        return font_manager.FontProperties(family=family)
-    raise FontError(
-        f"no CJK font found (tried {', '.join(CJK_FAMILIES)}): install fonts-noto-cjk (Debian) "
-        "or set ECOSPACE_CJK_FONT=path to a font file with Chinese glyphs"
-    )
 
 
 def make_annex(

@@ -23,9 +23,10 @@ LEVELS = {
     # comparing
     "check": 4,
     # output
-    "_report_labels": 5, "_report_cells": 5, "_report_html": 5, "_report_xlsx": 5, "_report_docx": 5, "report": 5,
-    "_examples": 5,
-    "_map_styles": 5, "_display": 5, "maps": 5, "annex": 5, "_qml": 5, "export": 5,
+    "_report_labels": 5, "_report_cells": 5, "_report_html": 5, "_report_xlsx": 5, "report": 5,
+    "_examples": 5, "_report_docx": 5,
+    "_map_styles": 5, "_display": 5, "_fonts": 5, "maps": 5, "annex": 5, "_qml": 5,
+    "export": 5,
     # wiring
     "cli": 6, "__init__": 6,
 }  # fmt: skip
