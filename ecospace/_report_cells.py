@@ -267,7 +267,7 @@ def residue_notes(result: Any, lang: Lang = "zh") -> list[str]:
         return []
     row = df.loc[df["kind"] == "method_residue"].iloc[0]
     parts = [
-        f"{role_label(str(c)[:-3], lang)} {float(row[c]):+.2f} m²"
+        f"{role_label(str(c)[:-3], lang)} {_signed(float(row[c]), 2)} m²"
         for c in df.columns
         if str(c).endswith("_m2") and str(c) != "area_m2" and not _isnan(row[c])
     ]

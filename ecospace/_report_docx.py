@@ -124,13 +124,15 @@ def _findings(result: Any, lang: str) -> list[str]:
                 else f"{c['label']} ({c['id']}): {c['status']} — {why}"
             )
             continue
+        diff = f"{c['difference']} {c['unit']}".strip()
+        if c["difference_pct"] != "—":  # no per cent of a stated 0
+            diff += f"（{c['difference_pct']} %）" if zh else f" ({c['difference_pct']} %)"
         out.append(
             f"{c['label']}（{c['id']}，{kind}）：规划 {c['stated']}，实测 {c['measured']}，"
-            f"差值 {c['difference']}（{c['difference_pct']} %），{c['status']}。"
+            f"差值 {diff}，{c['status']}。"
             if zh
             else f"{c['label']} ({c['id']}, {kind}): stated {c['stated']}, measured "
-            f"{c['measured']}, difference {c['difference']} ({c['difference_pct']} %): "
-            f"{c['status']}."
+            f"{c['measured']}, difference {diff}: {c['status']}."
         )
     for f in getattr(result, "audit", None) or []:
         if getattr(f, "severity", "") == "info":

@@ -123,7 +123,7 @@ def find_project_root(start: Path | None = None) -> Path:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the reports, conflicts.gpkg and map.html [default: out/<plan file name>/].",
+    help="Folder for the reports, conflicts and map.html [default: out/<plan file name>/].",
 )
 @_lang_option
 @click.option(
@@ -145,13 +145,17 @@ def find_project_root(start: Path | None = None) -> Path:
     help="Shares divide by the boundary layer's computed area, the plan's stated "
     "total_area or its survey_area [default: the plan's, else boundary].",
 )
-@click.option("--no-map", is_flag=True, help="Do not draw map.html (faster).")
+@click.option(
+    "--no-map", is_flag=True, help="Do not draw map.html nor the Word report's annex (faster)."
+)
 @click.option("--overwrite", is_flag=True, help="Replace report files already in --out.")
 @click.pass_context
 def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, overwrite):
     """Check a plan's figures against its layers and write the reports.
 
-    Writes report.md, report.html, report.xlsx, report.json, conflicts.gpkg and map.html.
+    Writes report.md, .html, .xlsx, .json and .docx (the Word 核查表, with the annex maps
+    unless --no-map), the conflicts as conflicts.gpkg, conflicts_shp/ (GBK shapefiles) and
+    conflicts.gdb with QGIS styles (conflicts_styles/), and map.html.
     Exit status: 0 when every binding figure passes (or is within the plan's stated
     precision), 1 when one fails or cannot be measured, 2 for usage errors.
     """
@@ -169,7 +173,7 @@ def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, 
         click.echo(result.to_table(lang))
         click.echo("")
     for kind, path in paths.items():
-        click.echo(f"{kind:<10} {path}", err=fmt == "json")
+        click.echo(f"{kind:<16} {path}", err=fmt == "json")
     ctx.exit(0 if result.passed else 1)
 
 
@@ -199,6 +203,7 @@ def demo(ctx, lang, no_map, out_dir):
     import json
 
     from .check import check
+    from .export import conflict_paths
     from .report import section_text, section_title, write_outputs
 
     root = find_project_root()
@@ -249,9 +254,9 @@ def demo(ctx, lang, no_map, out_dir):
             "layers/demo_truth.json); every status is the one predicted."
         )
     click.echo("")
-    for kind in ("html", "xlsx", "json", "md", "conflicts", "map", "annex"):
+    for kind in ("html", "xlsx", "json", "md", "docx", *conflict_paths(""), "map", "annex"):
         if kind in paths:
-            click.echo(f"{kind:<10} {paths[kind]}")
+            click.echo(f"{kind:<16} {paths[kind]}")
     ctx.exit(1 if wrong else 0)
 
 
