@@ -556,10 +556,20 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
     show_default=True,
     help="Allowed relative difference (the larger allowance wins).",
 )
+@click.option(
+    "--differing",
+    "differing_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="OUT",
+    help="With --compare-field: write the differing features to OUT.gpkg, OUT.gdb (FileGDB) "
+    "or folder OUT (GBK shapefile), styled for QGIS (.qml).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing --differing output.")
 @click.pass_context
 def areas_command(
     ctx, spec, method, crs, planar_crs, unit, decimals, by_field, balance, fmt, compare_field,
-    field_unit, tolerance, tolerance_rel,
+    field_unit, tolerance, tolerance_rel, differing_path, overwrite,
 ) -> None:  # fmt: skip
     """Area of the layer PATH[:LAYER]: its union, and the sum of its features if they overlap.
 
@@ -578,6 +588,13 @@ def areas_command(
 
     unit = normalize_unit(unit)
     normalize_unit(field_unit)
+    if differing_path is not None:
+        if compare_field is None:
+            raise click.BadParameter("needs --compare-field FIELD", param_hint="--differing")
+        from .export import styles_dir, write_differing
+
+        extra = [styles_dir(differing_path)] if differing_path.suffix else []
+        refuse_overwrite([differing_path, *extra], overwrite=overwrite)
     if planar_crs is not None:
         if method != "planar":
             raise click.BadParameter("only with --method planar", param_hint="--planar-crs")
@@ -609,6 +626,12 @@ def areas_command(
         if planar_crs is None:
             raise
         raise click.BadParameter(str(exc), param_hint="--planar-crs") from exc
+    if differing_path is not None:
+        written = write_differing(
+            differing_path, gdf, summary.compared, compare_field, role=layer.role,
+            overwrite=overwrite,
+        )  # fmt: skip
+        log.info("differing features written to %s", ", ".join(map(str, written)))
     if fmt == "json":
         click.echo(area_json(summary))
     elif fmt == "csv":

@@ -32,11 +32,14 @@ from ._qml import conflict_qml, role_qml
 __all__ = [
     "CONFLICT_FORMATS",
     "SHAPEFILE_ENCODING",
+    "SHORT_FIELD_NAMES",
     "conflict_paths",
+    "differing_features",
     "differing_qml",
     "shapefile_field_names",
     "styles_dir",
     "write_conflict_files",
+    "write_differing",
     "write_layers",
 ]
 
@@ -72,11 +75,21 @@ def styles_dir(path: str | Path) -> Path:
     return path.with_name(path.stem + "_styles")
 
 
+#: Shapefile names of ecospace's own long column names (a shapefile field has 10 bytes).
+SHORT_FIELD_NAMES: dict[str, str] = {
+    "computed_m2": "comp_m2",
+    "difference_m2": "diff_m2",
+    "difference_rel": "diff_rel",
+}
+
+
 def shapefile_field_names(columns: Sequence[str]) -> dict[str, str]:
     """Field names that fit a shapefile: at most 10 bytes in GBK, unique.
 
-    Longer names are cut to 10 bytes (never inside a Chinese character); a name that
-    then repeats another gets a number in its last places.
+    ecospace's own long names get the short forms of :data:`SHORT_FIELD_NAMES`
+    (``difference_m2`` → ``diff_m2``); other longer names are cut to 10 bytes (never
+    inside a Chinese character); a name that then repeats another gets a number in its
+    last places.
 
     Examples
     --------
@@ -87,7 +100,7 @@ def shapefile_field_names(columns: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     used: set[str] = set()
     for col in columns:
-        name = _cut(str(col), 10)
+        name = _cut(SHORT_FIELD_NAMES.get(str(col), str(col)), 10)
         n = 0
         while name.upper() in used:
             n += 1
@@ -354,5 +367,84 @@ def write_conflict_files(
 
 
 def differing_qml(role: str | None) -> str:
-    """Style of a layer of features whose stored area differs: the role's colour."""
+    """Style of a layer of features whose stored area differs: the role's colour.
+
+    Examples
+    --------
+    >>> "227,26,28,255" in differing_qml("red_line")  # the red line's red
+    True
+    """
     return role_qml(role) if role else conflict_qml("other")
+
+
+def differing_features(
+    gdf: gpd.GeoDataFrame, compared: pd.DataFrame, field: str
+) -> gpd.GeoDataFrame:
+    """The features :func:`ecospace.area.compare_area_field` listed, with their geometry.
+
+    Columns: ``src_fid`` (the id QGIS shows, when the layer has it), ``row`` (0-based
+    row as read), the layer's identifier field (``BSM``, ``YJJBNTTBBH`` … when it has
+    one), the stored field as written, ``stored_m2``, ``computed_m2``, ``difference_m2``
+    (stored − computed), ``difference_rel`` and ``problem`` (``differs``/``missing``).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> from ecospace.area import compare_area_field
+    >>> g = gpd.GeoDataFrame({"src_fid": [1, 2], "BSM": ["HX1", "HX2"], "MJ": [1.0, 2.0]},
+    ...                      geometry=[box(41500000, 5e6, 41500100, 5e6 + 100)] * 2, crs=4529)
+    >>> c = compare_area_field(g, "MJ", unit="ha", method="planar")
+    >>> differing_features(g, c, "MJ")[["src_fid", "row", "BSM", "MJ", "difference_m2"]]
+       src_fid  row  BSM   MJ  difference_m2
+    0        2    1  HX2  2.0        10000.0
+    """
+    from .overlap import ID_FIELDS
+
+    rows = gdf.loc[compared.index]
+    cols: dict[str, object] = {}
+    if "src_fid" in rows.columns:
+        cols["src_fid"] = rows["src_fid"].to_numpy()
+    cols["row"] = [gdf.index.get_loc(i) for i in compared.index]
+    idf = next((f for f in ID_FIELDS if f in rows.columns and f != field), None)
+    if idf:
+        cols[idf] = rows[idf].to_numpy()
+    cols[field] = rows[field].to_numpy()
+    for c in ("stored_m2", "computed_m2", "difference_m2", "difference_rel", "problem"):
+        cols[c] = compared[c].to_numpy()
+    return gpd.GeoDataFrame(cols, geometry=rows.geometry.to_numpy(), crs=gdf.crs)
+
+
+def write_differing(
+    path: str | Path,
+    gdf: gpd.GeoDataFrame,
+    compared: pd.DataFrame,
+    field: str,
+    *,
+    role: str | None = None,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write the features whose stored area differs, styled in their role's colour.
+
+    One layer, ``differing_<field>``, as a GeoPackage, FileGDB or folder of GBK
+    shapefiles (by ``path``, as :func:`write_layers`), columns as
+    :func:`differing_features`.
+
+    Examples
+    --------
+    >>> import tempfile, pyogrio
+    >>> from shapely import box
+    >>> from ecospace.area import compare_area_field
+    >>> g = gpd.GeoDataFrame({"MJ": [2.0]}, geometry=[box(41500000, 5e6, 41500100, 5e6 + 100)],
+    ...                      crs=4529)
+    >>> c = compare_area_field(g, "MJ", unit="ha", method="planar")
+    >>> out = write_differing(Path(tempfile.mkdtemp()) / "d.gdb", g, c, "MJ", role="red_line")
+    >>> [p.name for p in out]
+    ['d.gdb', 'd_styles']
+    >>> pyogrio.read_dataframe(out[0], read_geometry=False)["difference_m2"].tolist()
+    [10000.0]
+    """
+    name = f"differing_{field}"
+    frame = differing_features(gdf, compared, field)
+    return write_layers(
+        path, {name: frame}, styles={name: differing_qml(role)}, overwrite=overwrite
+    )

@@ -183,6 +183,7 @@ def test_conflict_paths_names():
     ("names", "expected"),
     [
         (["area_m2"], ["area_m2"]),
+        (["difference_m2", "difference_rel"], ["diff_m2", "diff_rel"]),
         (["a_YJJBNTTBBH"], ["a_YJJBNTTB"]),
         (["名称名称名称"], ["名称名称名"]),  # 2 bytes a character in GBK: 5 characters fit
         (["ABCDEFGHIJK", "ABCDEFGHIJL"], ["ABCDEFGHIJ", "ABCDEFGH_1"]),
@@ -190,3 +191,62 @@ def test_conflict_paths_names():
 )
 def test_shapefile_field_names(names, expected):
     assert list(shapefile_field_names(names).values()) == expected
+
+
+# ----------------------------------------------------------------------------- areas --differing
+
+
+@pytest.fixture
+def red_line_gpkg(tmp_path):
+    """Three red-line patches of 1 ha; the third's MJ says 1.5 ha (it differs by 0.5 ha)."""
+    x0, y0 = 41_500_000.0, 5_000_000.0
+    gdf = gpd.GeoDataFrame(
+        {
+            "BSM": ["HX001", "HX002", "HX003"],
+            "HXMC": ["甲", "乙", "青山红线"],
+            "MJ": [1.0, 1.0, 1.5],
+        },
+        geometry=[box(x0 + i * 200, y0, x0 + i * 200 + 100, y0 + 100) for i in range(3)],
+        crs=4529,
+    )
+    path = tmp_path / "layers.gpkg"
+    gdf.to_file(path, layer="STBHHX")
+    return path
+
+
+@pytest.mark.parametrize("target", ["differing", "differing.gdb", "differing.gpkg"])
+def test_areas_writes_differing_features_styled_in_the_role_colour(red_line_gpkg, tmp_path, target):
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    out = tmp_path / target
+    args = ["areas", f"{red_line_gpkg}:STBHHX", "--method", "planar", "--compare-field", "MJ",
+            "--field-unit", "ha", "--differing", str(out)]  # fmt: skip
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1, res.output  # a feature differs
+    if out.suffix:
+        back = pyogrio.read_dataframe(out, layer="differing_MJ")
+        qml = (tmp_path / f"{out.stem}_styles" / "differing_MJ.qml").read_text(encoding="utf-8")
+    else:
+        back = pyogrio.read_dataframe(out / "differing_MJ.shp")
+        qml = (out / "differing_MJ.qml").read_text(encoding="utf-8")
+        assert (out / "differing_MJ.cpg").read_text() == "GBK"
+        back = back.rename(columns={"diff_m2": "difference_m2"})  # 10-byte field names
+    # the third feature: GeoPackage fid 3 (QGIS), row 2; 1.5 ha stored, 100 m × 100 m computed
+    assert back[["src_fid", "row", "BSM"]].values.tolist() == [[3, 2, "HX003"]]
+    assert back["difference_m2"].tolist() == pytest.approx([5000.0])
+    assert _fill_colours(qml)[1] == RED
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 2 and "--overwrite" in again.output
+
+
+def test_areas_differing_needs_compare_field(red_line_gpkg, tmp_path):
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    res = CliRunner().invoke(
+        cli, ["areas", f"{red_line_gpkg}:STBHHX", "--differing", str(tmp_path / "d.gpkg")]
+    )
+    assert res.exit_code == 2 and "needs --compare-field" in res.output
