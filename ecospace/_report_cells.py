@@ -16,19 +16,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._land_cover import CLASS_LABELS
 from ._report_labels import (
     _DENOMINATORS,
     _KINDS,
     _MEASURES,
     _SEVERITY,
     _STATUS,
+    AUDIT_KINDS,
     METHOD_SHORT,
     Lang,
-    _class_label,
     _col_label,
     _lookup,
     _t,
+    crs_how_label,
     method_label,
+    overlap_status,
+    problem_label,
+    reason_label,
     role_label,
     township_kind,
     unit_label,
@@ -106,6 +111,10 @@ def _measured_decimals(row: Mapping[str, Any]) -> int:
     if unit == "%":
         return max(2, d + 1)
     return max(2, d)
+
+
+def _class_label(name: Any, lang: str) -> Any:
+    return CLASS_LABELS.get(name, {}).get(lang, name) if isinstance(name, str) else name
 
 
 def _plan_attr(result: Any, name: str, default: Any = None) -> Any:
@@ -243,7 +252,7 @@ def _figure_cells(row: Mapping[str, Any], lang: str) -> dict[str, str]:
         "binding": _t("binding" if row.get("binding") else "reference", lang),
         "method": _lookup(METHOD_SHORT, row.get("method"), lang) if row.get("method") else "—",
         "denominator": _lookup(_DENOMINATORS, den, lang) if den else "—",
-        "reason": "" if _isnan(row.get("reason")) else str(row.get("reason") or ""),
+        "reason": reason_label(row.get("reason"), lang),
     }
 
 
@@ -282,7 +291,7 @@ def _audit_frame(result: Any, lang: str) -> pd.DataFrame:
         rows.append(
             {
                 "severity": _lookup(_SEVERITY, getattr(f, "severity", ""), lang),
-                "kind": str(getattr(f, "kind", "")),
+                "kind": _lookup(AUDIT_KINDS, getattr(f, "kind", ""), lang),
                 "figure_ids": ", ".join(str(i) for i in ids),
                 "message": str(getattr(f, "message_zh" if lang == "zh" else "message_en", "")),
             }
@@ -341,6 +350,12 @@ def display_frame(df: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
             out[name] = [_class_label(v, lang) for v in s]
         elif name == "denominator_source":
             out[name] = [_lookup(_DENOMINATORS, v, lang) for v in s]
+        elif name == "status" and set(s.dropna()) <= {"violated", "ok", ""}:
+            out[name] = [overlap_status(v, lang) for v in s]
+        elif name == "problems":
+            out[name] = [problem_label(v, lang) if isinstance(v, str) else v for v in s]
+        elif name == "crs_how":
+            out[name] = [crs_how_label(v, lang) for v in s]
         else:
             out[name] = s
     return out.reset_index(drop=True)

@@ -1,11 +1,14 @@
-"""Printable names for reports, in Chinese and English (private to :mod:`ecospace.report`).
+"""Printable names, in Chinese and English: the one label table of every report and command.
 
-Every table maps a code (a status, a role, a column name…) to ``(中文, English)``.
+Every table maps a code (a status, a role, a column name…) to ``(中文, English)``.  The
+reports, the terminal tables of ``layers``, ``areas``, ``overlaps`` and ``stats`` and the
+Word 核查表 all take their words from here, so Chinese output holds no English left over.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -221,6 +224,8 @@ def unit_label(unit: Any, lang: Lang = "zh") -> str:
         return ""
     if unit == "count":
         return "个" if lang == "zh" else "count"
+    if unit == "ratio":  # a dimensionless multiple, 扩展倍数 1.21倍
+        return "倍" if lang == "zh" else "×"
     return UNIT_LABELS.get(str(unit), {}).get(lang, str(unit))
 
 
@@ -260,15 +265,6 @@ def township_kind(name: Any, lang: Lang = "zh") -> str:
     return _KINDS["township"][_i(lang)]
 
 
-def _class_label(name: Any, lang: str) -> Any:
-    try:
-        from .stats import CLASS_LABELS
-
-        return CLASS_LABELS[name][lang]
-    except (ImportError, KeyError, TypeError):
-        return name
-
-
 def _col_label(col: str, lang: str) -> str:
     if col in _COLUMNS:
         return _COLUMNS[col][_i(lang)]
@@ -280,3 +276,269 @@ def _col_label(col: str, lang: str) -> str:
                 return f"{name}占比（%）" if lang == "zh" else f"{name} share (%)"
             return f"{name}（{unit}）" if lang == "zh" else f"{name} ({unit})"
     return col
+
+
+#: Status of a must-not-overlap pair in the overlap matrix (``ecospace.overlap``).
+OVERLAP_STATUS = {"violated": ("违反", "violated"), "ok": ("符合", "ok"), "": ("", "")}
+
+#: Kinds of the plan audit's findings (``ecospace.audit``).
+AUDIT_KINDS = {
+    "share_mismatch": ("面积与占比不符", "share mismatch"),
+    "implied_total": ("占比隐含的总面积", "implied total"),
+    "implied_total_is_survey": ("隐含总面积即调查面积", "implied total is the survey area"),
+    "implied_totals_disagree": ("隐含总面积互相矛盾", "implied totals disagree"),
+    "survey_mismatch": ("与调查面积不符", "survey area mismatch"),
+    "restated": ("同一指标前后不一", "restated"),
+    "restated_coarser": ("同一指标精度不同", "restated at a coarser precision"),
+    "weaker_target": ("目标前后不一", "weaker target"),
+    "contradictory": ("相互矛盾", "contradictory"),
+    "control_lines_exceed_total": ("三条控制线之和超过总面积", "control lines exceed the total"),
+    "part_exceeds_total": ("部分大于总面积", "part exceeds the total"),
+    "part_exceeds_whole": ("部分大于整体", "part exceeds the whole"),
+    "not_measurable": ("无法由图层量测", "not measurable"),
+}
+
+#: Why a figure was not measured (``CheckResult.figures["reason"]``): pattern → text.
+_REASONS: tuple[tuple[str, tuple[str, str]], ...] = (
+    (r"stated only: no layer measures this figure",
+     ("仅规划陈述：无图层可量测此指标", "stated only: no layer measures this figure")),
+    (r"no (?P<role>\w+) layer", ("缺少{role}图层", "no {role} layer")),
+    (r"no land-cover classes given", ("未给出地类", "no land-cover classes given")),
+    (r"unknown land-cover class set (?P<name>.+); known: (?P<known>.+)",
+     ("未知地类组 {name}；可用：{known}", "unknown land-cover class set {name}; known: {known}")),
+    (r"no denominator: no boundary layer and no stated area",
+     ("无分母：既无行政区图层，也无规划所述总面积",
+      "no denominator: no boundary layer and no stated area")),
+    (r"unit (?P<unit>.+) is not an area unit, %, or count",
+     ("单位 {unit} 不是面积单位、% 或个数", "unit {unit} is not an area unit, %, or count")),
+    (r"a share must be stated in %, not (?P<unit>.+)",
+     ("占比须以 % 表示，不能用 {unit}", "a share must be stated in %, not {unit}")),
+)  # fmt: skip
+
+
+def reason_label(reason: Any, lang: Lang = "zh") -> str:
+    """Why a figure was not measured, in ``lang`` (the result keeps the English text).
+
+    Examples
+    --------
+    >>> reason_label("no red_line layer")
+    '缺少生态保护红线图层'
+    >>> reason_label("stated only: no layer measures this figure")
+    '仅规划陈述：无图层可量测此指标'
+    """
+    if reason is None or (isinstance(reason, float) and math.isnan(reason)):
+        return ""
+    text = str(reason)
+    for pattern, pair in _REASONS:
+        m = re.fullmatch(pattern, text)
+        if m:
+            parts = dict(m.groupdict())
+            if "role" in parts:
+                parts["role"] = role_label(parts["role"], lang)
+            return pair[_i(lang)].format(**parts)
+    return text
+
+
+#: Words of the terminal tables of ``layers``, ``areas``, ``overlaps`` and ``stats``.
+_TERMS: dict[str, tuple[str, str]] = {
+    # layers
+    "no_layers": ("无图层", "no layers"),
+    "problems": ("问题", "problems"),
+    "no_problems": ("未发现问题", "no problems found"),
+    "inv_layer": ("图层", "layer"),
+    "inv_role": ("角色", "role"),
+    "inv_features": ("要素数", "features"),
+    "inv_geometry": ("几何类型", "geometry"),
+    "inv_crs": ("坐标系（确定方式）", "CRS (how determined)"),
+    "inv_encoding": ("编码", "encoding"),
+    "details": ("明细", "details"),
+    # areas
+    "features_n": ("{n} 个要素", "{n} features"),
+    "crs": ("坐标系", "CRS"),
+    "planar": ("平面坐标系", "planar"),
+    "method": ("面积算法", "method"),
+    "unit": ("单位", "unit"),
+    "area_union": ("面积（要素合并）", "area (union of features)"),
+    "sum_features": ("要素面积之和", "sum of features"),
+    "counted_twice": (
+        "（要素重叠：{area} {unit} 被重复计算）",
+        "(features overlap: {area} {unit} counted more than once)",
+    ),
+    "total_sum": ("合计（要素面积之和）", "total (sum of features)"),
+    "union_of": ("要素合并面积", "union of features"),
+    "area_col": ("面积（{unit}）", "area ({unit})"),
+    "union_col": ("合并面积（{unit}）", "union ({unit})"),
+    "balanced": (
+        "（各行保留 {d} 位小数并强制调平，相加等于合计）",
+        "(parts rounded to {d} decimals to add up to their sum: 强制调平)",
+    ),
+    "unbalanced": (
+        "（各行各自保留 {d} 位小数，--no-balance；相加为 {sum}，与合计相差 {off}）",
+        "(parts rounded each on its own to {d} decimals, --no-balance; they add up to {sum}, "
+        "{off} from the sum)",
+    ),
+    "overlap_note": (
+        "（要素重叠：图层面积取合并面积，比要素面积之和少 {area} {unit}）",
+        "(features overlap: the layer's area is the union, {area} {unit} less than the sum)",
+    ),
+    "compare_head": (
+        "{field}（{fu}）与计算面积比较：{n} / {total} 个要素差值超过 {allow}",
+        "{field} ({fu}) vs computed: {n} of {total} features differ by more than {allow}",
+    ),
+    "stored": ("存储值", "stored"),
+    "computed_col": ("计算面积（{fu}）", "computed ({fu})"),
+    "difference_col": ("差值（{fu}）", "difference ({fu})"),
+    "relative": ("相对差", "relative"),
+    "problem": ("问题", "problem"),
+    "differs": ("不符", "differs"),
+    "missing": ("缺失", "missing"),
+    "more_rows": (
+        "… 另有 {n} 个（--format csv 列出全部）",
+        "… {n} more (use --format csv for all)",
+    ),
+    # overlaps and stats
+    "county_method": ("面积算法：{label}", "method: {method} — {label}"),
+    "county_crs": ("叠加坐标系：{crs}", "CRS (overlay): {crs}"),
+    "county_unit": (
+        "单位：{unit}　占比：占分母的 %",
+        "unit: {unit}   shares: % of the denominator",
+    ),
+    "county_den": ("分母：{den}", "denominator: {den}"),
+    "den_boundary": ("行政区边界计算面积", "computed area of the county boundary layer"),
+    "den_stated": ("规划给定总面积", "stated total"),
+    "den_survey": ("调查面积", "survey area"),
+    "den_none": (
+        "无（无行政区图层，也无给定总面积）",
+        "none (no boundary layer and no stated total)",
+    ),
+    "t_coverage": (
+        "各图层覆盖面积（合并计算，重叠只计一次）",
+        "Coverage of each layer (union: overlaps counted once)",
+    ),
+    "t_coverage_clip": (
+        "；占比 = 县界内面积 / 分母",
+        "; share = area inside the county boundary / denominator",
+    ),
+    "t_overlaps": (
+        "图层间重叠（状态：三条控制线不交叉不重叠，{tol} {unit} 起为违反）",
+        "Overlaps between layers (status: the three control lines must not overlap, "
+        "violated from {tol} {unit})",
+    ),
+    "t_containment": (
+        "包含关系（内层图层超出外层图层的面积）",
+        "Containment (area of the inner layer outside the outer one)",
+    ),
+    "t_self_overlaps": ("图层内重叠与重复", "Overlaps and duplicates within a layer"),
+    "t_land_cover": (
+        "地类覆盖率（地类图斑 DLBM 编码）",
+        "Land cover from land-use parcels (DLBM codes)",
+    ),
+    "t_land_cover_raster": (
+        "栅格地类覆盖率（栅格为椭球像元面积；分母相同）",
+        "Land cover from the classified raster beside the parcels "
+        "(raster: ellipsoidal pixel areas; same denominator)",
+    ),
+    "t_townships": (
+        "分乡镇统计（各行相加等于合计；间隙与重叠单列）",
+        "By township (rows add up to the total; gaps and overlaps as own rows)",
+    ),
+    "outside_head": (
+        "超出范围的要素（fid：数据源自身的要素号，与 QGIS 显示一致；row：无要素号时的 0 起行号）：",
+        "features outside (fid: the source's own feature id, as QGIS shows it; "
+        "row: 0-based position when the source has none):",
+    ),
+    "outside_pair": ("{inner}超出{outer}：{n} 个要素", "{inner} outside {outer}: {n} feature(s)"),
+    "outside_of": ("{area} {unit}（要素共 {whole} {unit}）", "{area} {unit} of {whole} {unit}"),
+    "outside_more": ("… 另有 {n} 个，共 {area} {unit}", "… {n} more, {area} {unit}"),
+    "raster_src": ("栅格：{raster}　分类表：{classes}", "raster: {raster}  classes: {classes}"),
+    "raster_missing": (
+        "没有栅格类别对应 {names}（此栅格无法量测；请在分类表中添加含 dlbm_prefixes "
+        "或 counts_as 的类别）",
+        "no raster class maps to {names} (not measurable from this raster; add a "
+        "class with dlbm_prefixes or counts_as to the class map)",
+    ),
+    "notes": ("说明", "notes"),
+    "no_layer_role": (
+        "{sources} 中没有可识别角色的图层",
+        "no layer with a known role in {sources}",
+    ),
+    "conflicts_written": (
+        "冲突图斑：{n} 个图层已写入 {path}",
+        "conflicts: {n} layer(s) written to {path}",
+    ),
+}
+
+
+def term(key: str, lang: Lang = "zh", **values: Any) -> str:
+    """A word or sentence of the terminal tables in ``lang``, with ``values`` filled in.
+
+    Examples
+    --------
+    >>> term("features_n", "zh", n=385), term("features_n", "en", n=385)
+    ('385 个要素', '385 features')
+    """
+    text = _TERMS[key][_i(lang)]
+    return text.format(**values) if values else text
+
+
+#: The validation report's short problem words (``ecospace.validate``), longest first.
+_PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
+    ("unreadable geometries (NaN rings) dropped", "无法读取的几何（NaN 环）已删除"),
+    ("invalid, nothing polygonal left", "无效且无面状部分"),
+    ("collections reduced to polygons", "几何集合已转为面"),
+    ("no attributes (.dbf missing)", "无属性表（缺 .dbf）"),
+    ("invalid NOT repaired", "无效几何未修复"),
+    ("mojibake field names", "字段名乱码"),
+    ("NaN/inf coordinates", "非有限坐标"),
+    ("curves linearised", "曲线已线性化"),
+    ("invalid repaired", "无效几何已修复"),
+    ("outside county", "超出县界"),
+    ("Z/M flattened", "Z/M 值已去除"),
+    ("points/lines", "点/线要素"),
+    ("x/y swapped", "x/y 坐标互换"),
+    ("duplicates", "重复图斑"),
+    ("empty/null", "空几何"),
+    ("overlaps", "要素重叠"),
+    ("dropped", "已删除"),
+)
+_CLAIMED = re.compile(r"role (\w+) claimed by (\d+) layers")
+
+
+def problem_label(text: str, lang: Lang = "zh") -> str:
+    """A layer's problem summary (``invalid repaired 4 (+2.40 ha)``) in ``lang``.
+
+    Examples
+    --------
+    >>> problem_label("invalid repaired 4 (+2.40 ha); duplicates 2 (25.57 ha)")
+    '无效几何已修复 4 (+2.40 公顷); 重复图斑 2 (25.57 公顷)'
+    """
+    if _i(lang) == 1:
+        return text
+    text = _CLAIMED.sub(lambda m: f"{role_label(m[1])}由 {m[2]} 个图层同时认领", text)
+    for en, zh in _PROBLEM_WORDS:
+        text = text.replace(en, zh)
+    return re.sub(
+        r"(?<=\d) (ha|m²)\b", lambda m: " " + ("公顷" if m[1] == "ha" else "平方米"), text
+    )
+
+
+def overlap_status(value: Any, lang: Lang = "zh") -> str:
+    """违反 / 符合 for a must-not-overlap pair (``violated`` / ``ok``)."""
+    return _lookup(OVERLAP_STATUS, value, lang)
+
+
+def crs_how_label(how: Any, lang: Lang = "zh") -> str:
+    """How a layer's CRS was determined (``file``, ``user …``, ``inferred …``), in ``lang``.
+
+    Examples
+    --------
+    >>> crs_how_label("file"), crs_how_label("user (overrides the file's EPSG:4490)", "en")
+    ('文件', "user (overrides the file's EPSG:4490)")
+    """
+    text = "" if how is None or (isinstance(how, float) and math.isnan(how)) else str(how)
+    if _i(lang) == 1:
+        return text
+    for en, zh in (("file", "文件"), ("user", "用户指定"), ("inferred", "推断")):
+        if text == en or text.startswith(en + " "):
+            return zh + text[len(en) :]
+    return text

@@ -15,7 +15,7 @@ LEVELS = {
     # geometry and coordinate systems
     "area": 1, "crs": 1,
     # loading
-    "_dbf": 2, "_roles": 2, "_sources": 2, "_inventory": 2, "validate": 2, "layers": 2,
+    "_dbf": 2, "_roles": 2, "_report_labels": 2, "_sources": 2, "_inventory": 2, "validate": 2, "layers": 2,
     # measuring, and the plan model
     "_pairs": 3, "_conflicts": 3, "_raster": 3, "_land_cover": 3, "_stats_text": 3,
     "overlap": 3, "stats": 3, "_area_report": 3,
@@ -23,7 +23,7 @@ LEVELS = {
     # comparing
     "check": 4,
     # output
-    "_report_labels": 5, "_report_cells": 5, "_report_html": 5, "_report_xlsx": 5, "report": 5,
+    "_report_cells": 5, "_report_html": 5, "_report_xlsx": 5, "report": 5,
     "_examples": 5, "_report_docx": 5,
     "_map_styles": 5, "_display": 5, "_fonts": 5, "maps": 5, "annex": 5, "_qml": 5,
     "export": 5,
