@@ -316,6 +316,43 @@ _REASONS: tuple[tuple[str, tuple[str, str]], ...] = (
 )  # fmt: skip
 
 
+#: Notes under the township table (``township_table(...).attrs["notes"]``): pattern → text.
+_TOWNSHIP_NOTES: tuple[tuple[str, str], ...] = (
+    (r"townships overlap each other on (?P<a>[\d.]+) ha .*",
+     "乡镇之间重叠 {a} 公顷（合计中只计一次）"),
+    (r"(?P<a>[\d.]+) ha of the county boundary lies in no township .*",
+     "县域内有 {a} 公顷不属于任何乡镇（乡镇未覆盖县域）"),
+    (r"(?P<a>[\d.]+) ha of townships lies outside the county boundary .*",
+     "乡镇有 {a} 公顷超出县界"),
+    (r"(?P<role>\w+): (?P<a>[\d.]+) ha lies in no township", "{role}：{a} 公顷不属于任何乡镇"),
+    (r"(?P<role>\w+): township parts add up to the county figure within (?P<r>\S+) m² .*",
+     "{role}：各乡镇分块之和与全县数值相差 {r} 平方米（面积计算余差：椭球面积按顶点计算，"
+     "在乡镇界处切分图斑会增加顶点）"),
+    (r"(?P<role>\w+): (?P<a>[\d.]+) ha lies in two townships at once",
+     "{role}：{a} 公顷同时位于两个乡镇"),
+)  # fmt: skip
+
+
+def township_note(note: str, lang: Lang = "zh") -> str:
+    """A note under the township table in ``lang`` (the table keeps the English text).
+
+    Examples
+    --------
+    >>> township_note("red_line: 0.2500 ha lies in no township")
+    '生态保护红线：0.2500 公顷不属于任何乡镇'
+    """
+    if _i(lang) == 1:
+        return note
+    for pattern, zh in _TOWNSHIP_NOTES:
+        m = re.fullmatch(pattern, note)
+        if m:
+            parts = dict(m.groupdict())
+            if "role" in parts:
+                parts["role"] = role_label(parts["role"])
+            return zh.format(**parts)
+    return note
+
+
 def reason_label(reason: Any, lang: Lang = "zh") -> str:
     """Why a figure was not measured, in ``lang`` (the result keeps the English text).
 
@@ -352,6 +389,27 @@ _TERMS: dict[str, tuple[str, str]] = {
     "inv_crs": ("坐标系（确定方式）", "CRS (how determined)"),
     "inv_encoding": ("编码", "encoding"),
     "details": ("明细", "details"),
+    "read_kept": (
+        "{label}：读入 {n:,} 个要素，保留 {kept:,} 个",
+        "{label}: {n:,} features read, {kept:,} kept",
+    ),
+    "area_change": ("面积（变化）", "area (change)"),
+    "detail": ("详情", "detail"),
+    "no_problem_features": ("无问题要素", "no problem features"),
+    # problem names of the validation report's feature table
+    "invalid_repaired": ("无效几何已修复", "invalid_repaired"),
+    "invalid": ("无效几何未修复", "invalid"),
+    "invalid_dropped": ("无效且无面状部分", "invalid_dropped"),
+    "empty": ("空几何", "empty"),
+    "non_finite": ("非有限坐标", "non_finite"),
+    "non_polygonal": ("点/线要素", "non_polygonal"),
+    "collection": ("几何集合", "collection"),
+    "z_m_flattened": ("Z/M 值已去除", "z_m_flattened"),
+    "curved": ("曲线已线性化", "curved"),
+    "swapped_xy": ("x/y 坐标互换", "swapped_xy"),
+    "duplicates": ("重复图斑", "duplicates"),
+    "overlaps": ("要素重叠", "overlaps"),
+    "outside_boundary": ("超出县界", "outside_boundary"),
     # areas
     "features_n": ("{n} 个要素", "{n} features"),
     "crs": ("坐标系", "CRS"),
@@ -479,6 +537,11 @@ def term(key: str, lang: Lang = "zh", **values: Any) -> str:
     """
     text = _TERMS[key][_i(lang)]
     return text.format(**values) if values else text
+
+
+def term_or(key: Any, lang: Lang = "zh") -> str:
+    """:func:`term` for a known key, else ``key`` itself (a code the table has no word for)."""
+    return term(str(key), lang) if str(key) in _TERMS else str(key)
 
 
 #: The validation report's short problem words (``ecospace.validate``), longest first.

@@ -45,7 +45,7 @@ _lang_option = click.option(
     type=click.Choice(["zh", "en"]),
     default="zh",
     show_default=True,
-    help="Language of the tables and the reports.",
+    help="Language of the printed tables and the reports (Chinese by default).",
 )
 _engine_option = click.option(
     "--engine",
@@ -273,7 +273,8 @@ def demo(ctx, lang, no_map, out_dir):
     is_flag=True,
     help="List every problem feature (src_fid as QGIS shows it, fid, area change) and notes.",
 )
-def layers_command(sources, crs, engine, roles, fmt, details) -> None:
+@_lang_option
+def layers_command(sources, crs, engine, roles, fmt, details, lang) -> None:
     """List the layers in SOURCE... (file, .gdb, folder, .zip; PATH:LAYER for one layer).
 
     For each: role, features, geometry type, CRS (EPSG, name, how determined),
@@ -284,6 +285,7 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     import json
     import warnings
 
+    from ._report_labels import term
     from .layers import (
         _parse_role_option,
         format_details,
@@ -306,9 +308,10 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     if fmt == "json":
         click.echo(json.dumps(inventory_records(found), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_inventory(inventory(found)))
+        click.echo(format_inventory(inventory(found), lang))
         if details:
-            click.echo("\ndetails:\n" + format_details(found))
+            colon = "：" if lang == "zh" else ":"
+            click.echo(f"\n{term('details', lang)}{colon}\n" + format_details(found, lang))
     if errors:
         raise click.UsageError(
             "; ".join(str(exc) for _, exc in errors) + f" ({len(errors)} layer(s) not read)"
@@ -332,8 +335,9 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     help="Write conflict features to this GeoPackage (one layer per conflict type).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --conflicts file.")
+@_lang_option
 def overlaps_command(
-    sources, method, unit, crs, engine, roles, denominator, fmt, conflicts_path, overwrite
+    sources, method, unit, crs, engine, roles, denominator, fmt, conflicts_path, overwrite, lang
 ) -> None:
     """Coverage, overlaps, containment and duplicates of the layers in SOURCE...
 
@@ -383,11 +387,14 @@ def overlaps_command(
                 figures,
                 unit=unit,
                 sections=("coverage", "overlaps", "containment", "self_overlaps"),
+                lang=lang,
             )
         )
         if conflicts_path:
+            from ._report_labels import term
+
             n = len([k for k, v in figures.conflicts.items() if len(v)])
-            click.echo(f"\nconflicts: {n} layer(s) written to {conflicts_path}")
+            click.echo("\n" + term("conflicts_written", lang, n=n, path=conflicts_path))
 
 
 @cli.command("stats", short_help="Coverage, land cover (森林/林草覆盖率), township table.")
@@ -416,6 +423,7 @@ def overlaps_command(
     help="Class map of --landcover [default: TIF's stem + _classes.yaml beside it].",
 )
 @_format_option
+@_lang_option
 def stats_command(
     sources,
     by_township,
@@ -428,6 +436,7 @@ def stats_command(
     landcover,
     classes_path,
     fmt,
+    lang,
 ) -> None:
     """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table.
 
@@ -487,7 +496,7 @@ def stats_command(
         sections = ("coverage", "land_cover", "land_cover_raster")
         if by_township:
             sections += ("townships",)
-        click.echo(format_county(figures, unit=unit, sections=sections))
+        click.echo(format_county(figures, unit=unit, sections=sections, lang=lang))
 
 
 @cli.command("audit", short_help="Check a plan's own figures against each other.")
@@ -566,10 +575,11 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
     "or folder OUT (GBK shapefile), styled for QGIS (.qml).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --differing output.")
+@_lang_option
 @click.pass_context
 def areas_command(
     ctx, spec, method, crs, planar_crs, unit, decimals, by_field, balance, fmt, compare_field,
-    field_unit, tolerance, tolerance_rel, differing_path, overwrite,
+    field_unit, tolerance, tolerance_rel, differing_path, overwrite, lang,
 ) -> None:  # fmt: skip
     """Area of the layer PATH[:LAYER]: its union, and the sum of its features if they overlap.
 
@@ -637,7 +647,7 @@ def areas_command(
     elif fmt == "csv":
         click.echo(area_csv(summary), nl=False)
     else:
-        click.echo(area_text(summary, decimals, balance=balance))
+        click.echo(area_text(summary, decimals, balance=balance, lang=lang))
     if summary.compared is not None and len(summary.compared):
         ctx.exit(1)
 
