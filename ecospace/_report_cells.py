@@ -316,11 +316,14 @@ _ROLE_COLUMNS = {"role", "role_a", "role_b", "inner", "outer", "within"}
 _CODE_COLUMNS = {"epsg", "year", "line", "fid", "code"}
 
 
-def display_frame(df: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
+def display_frame(
+    df: pd.DataFrame, lang: Lang = "zh", *, full_precision: bool = False
+) -> pd.DataFrame:
     """A section table ready to show: m² columns in hectares, fractions in per cent, roles named.
 
     Columns named ``*_m2`` become ``*_ha`` (÷ 10 000) unless the table already has that
-    ``*_ha`` column (e.g. the township table's force-balanced hectares, which are kept);
+    ``*_ha`` column (e.g. the township table's force-balanced hectares, which are kept;
+    with ``full_precision`` the unrounded ``*_m2`` ÷ 10 000 replaces them, for Excel);
     columns named ``share*`` or ``*_share`` hold fractions and become per cent (× 100);
     role codes, township row kinds and land-cover class sets get their names in ``lang``.
     The geometry column, if any, is dropped.
@@ -333,18 +336,20 @@ def display_frame(df: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
         numeric = pd.api.types.is_numeric_dtype(s) and s.dtype != bool
         if name == "geometry" or getattr(s, "dtype", None) == "geometry":
             continue
+        if name.endswith("_ha") and full_precision and name[:-3] + "_m2" in names:
+            continue  # the rounded twin of an *_m2 column: the full value replaces it
         if name.endswith("_m2") and numeric:
-            if name[:-3] + "_ha" not in names:
+            if full_precision or name[:-3] + "_ha" not in names:
                 out[name[:-3] + "_ha"] = s.astype(float) / 1e4
         elif (name.startswith("share") or name.endswith("_share")) and numeric:
             out[name] = s.astype(float) * 100
         elif name in _ROLE_COLUMNS:
             out[name] = [role_label(v, lang) if isinstance(v, str) else v for v in s]
         elif name == "kind" and "township" in set(s):
-            names = df["name"] if "name" in df else [None] * len(s)
+            labels = df["name"] if "name" in df else [None] * len(s)
             out[name] = [
                 township_kind(n, lang) if v == "township" else _lookup(_KINDS, v, lang)
-                for v, n in zip(s, names, strict=True)
+                for v, n in zip(s, labels, strict=True)
             ]
         elif name == "class":
             out[name] = [_class_label(v, lang) for v in s]

@@ -26,6 +26,7 @@ from ._report_cells import (
     _plan_attr,
     _section_frame,
     display_frame,
+    residue_notes,
 )
 from ._report_labels import (
     Lang,
@@ -241,6 +242,10 @@ def to_html(
                 table = f"<p>{_h(_t('none', lang))}</p>"
             else:
                 table = _frame_html(display_frame(df, lang), lang)
+            if key == "townships":
+                table += "".join(
+                    f'<p class="residue">{_h(n)}</p>' for n in residue_notes(result, lang)
+                )
         body.append(f'<section id="{key}"><h2>{_h(title)}</h2>{table}</section>')
         if key == "figures" and full_page:
             m = _map_html(map_path, lang, embed_map)

@@ -43,6 +43,7 @@ from ._report_cells import (
     _plan_attr,
     _section_frame,
     display_frame,
+    residue_notes,
     summary,
 )
 from ._report_html import repr_html, to_html  # noqa: F401 - repr_html re-exported
@@ -158,6 +159,8 @@ def to_markdown(result: Any, lang: Lang = "zh") -> str:
                 table = _t("none", lang)
             else:
                 table = _md_table(*_frame_cells(display_frame(df, lang), lang))
+            if key == "townships":
+                table += "".join(f"\n\n{note}" for note in residue_notes(result, lang))
         out += ["", f"## {title}", "", table]
     return "\n".join(out) + "\n"
 
@@ -337,6 +340,14 @@ def to_dict(result: Any) -> dict[str, Any]:
             key: _records(_section_frame(result, key))
             for key in ("coverage", "overlaps", "containment", "townships", "land_cover")
         },
+        "notes": {
+            "townships": [
+                {"zh": zh, "en": en}
+                for zh, en in zip(
+                    residue_notes(result, "zh"), residue_notes(result, "en"), strict=True
+                )
+            ]
+        },
     }
 
 
@@ -469,7 +480,8 @@ def section_text(result: Any, key: str, lang: Lang = "zh") -> str:
         "right" if pd.api.types.is_numeric_dtype(df[c]) and df[c].dtype != bool else "left"
         for c in df.columns
     ]
-    return text_table(headers, rows, align)
+    notes = residue_notes(result, lang) if key == "townships" else []
+    return "\n".join([text_table(headers, rows, align), *notes])
 
 
 def section_title(key: str, lang: Lang = "zh") -> str:
