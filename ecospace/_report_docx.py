@@ -17,6 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
 from ._errors import FontError
 from ._map_styles import NOT_CONFLICTS, conflict_label
 from ._report_cells import _figure_cells, _header, _plan_attr, residue_notes
@@ -27,7 +33,7 @@ log = logging.getLogger("ecospace")
 #: Columns of the verification table in the Word report (a landscape A4 page wide).
 DOCX_COLS: tuple[str, ...] = ("id", "label", "stated", "measured", "difference",
     "difference_pct", "status", "binding", "denominator", "method")  # fmt: skip
-#: Relative widths of those columns (the page's 25.7 cm shared out).
+#: Widths of those columns in cm (the 25.7 cm between the margins of a landscape A4 page).
 _WIDTHS = (2.6, 4.4, 3.0, 3.0, 2.4, 1.9, 2.0, 1.6, 2.9, 1.9)
 _STATUS_FILL = {
     "pass": "E3F4E3",
@@ -41,9 +47,6 @@ _FONT_LATIN = "Times New Roman"
 
 def _set_font(run_or_style: Any, size: float | None = None, bold: bool | None = None) -> None:
     """Latin and East Asian font of a run or style (Word needs both set for Chinese)."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
     font = run_or_style.font
     font.name = _FONT_LATIN
     if size:
@@ -60,16 +63,12 @@ def _set_font(run_or_style: Any, size: float | None = None, bold: bool | None = 
 
 
 def _shade(cell: Any, fill: str) -> None:
-    from docx.oxml.ns import qn
-
     tcpr = cell._element.get_or_add_tcPr()
     shd = tcpr.makeelement(qn("w:shd"), {qn("w:val"): "clear", qn("w:fill"): fill})
     tcpr.append(shd)
 
 
 def _cell_text(cell: Any, text: str, *, bold: bool = False, align: str | None = None) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
     para = cell.paragraphs[0]
     run = para.add_run(text)
     _set_font(run, 9, bold)
@@ -78,8 +77,6 @@ def _cell_text(cell: Any, text: str, *, bold: bool = False, align: str | None = 
 
 
 def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[str]], widths=None):
-    from docx.shared import Cm
-
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for cell, h in zip(table.rows[0].cells, headers, strict=True):
@@ -165,10 +162,6 @@ def write_docx(
     annex_dpi: int = 150,
 ) -> Path:
     """Write the Word 核查表 of ``result`` to ``path``; see :func:`ecospace.report.to_docx`."""
-    import docx
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Cm
-
     _i(lang)
     zh = lang == "zh"
     path = Path(path)
@@ -220,7 +213,7 @@ def write_docx(
                 pages = []
             for i, (title, png) in enumerate(pages, start=1):
                 doc.add_picture(str(png), height=Cm(14.5))
-                doc.paragraphs[-1].alignment = 1  # centred
+                doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
                 _para(doc, f"附图{i}　{title[0]}" if zh else f"Annex figure {i}. {title[1]}")
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)

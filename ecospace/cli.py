@@ -241,7 +241,9 @@ def demo(ctx, lang, no_map, out_dir):
     click.echo(f"\n== {section_title('figures', lang)} ==")
     click.echo(result.to_table(lang))
     failed = int((result.figures["status"] == "fail").sum())
-    if wrong:
+    if wrong and lang == "zh":
+        click.echo(f"\n以下指标的结论与预期不符（见 layers/demo_truth.json）：{'、'.join(wrong)}")
+    elif wrong:
         click.echo(f"\nunexpected status for {', '.join(wrong)} (see layers/demo_truth.json)")
     elif lang == "zh":
         click.echo(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import shutil
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -228,8 +229,6 @@ def _is_geom(frame: pd.DataFrame, col: str) -> bool:
 
 
 def _remove(p: Path) -> None:
-    import shutil
-
     if p.is_dir():
         shutil.rmtree(p)
     else:
