@@ -248,6 +248,6 @@ def format_details(layers: Iterable[Layer] | Mapping[str, Layer], lang: Lang = "
             lines += ["  " + line for line in table.splitlines()]
         else:
             lines.append("  " + term("no_problem_features", lang))
-        lines += [f"  · {n}" for n in rep.notes]
+        lines += [f"  · {problem_label(n, lang)}" for n in rep.notes]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

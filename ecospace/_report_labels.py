@@ -546,6 +546,14 @@ def term_or(key: Any, lang: Lang = "zh") -> str:
 
 #: The validation report's short problem words (``ecospace.validate``), longest first.
 _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
+    (
+        "mojibake field names (cut mid-character at 10 bytes)",
+        "字段名乱码（在 10 字节处截断了汉字）",
+    ),
+    (
+        "the whole layer lies outside the county boundary: check its CRS",
+        "整个图层位于县界之外：请检查其坐标系",
+    ),
     ("unreadable geometries (NaN rings) dropped", "无法读取的几何（NaN 环）已删除"),
     ("invalid, nothing polygonal left", "无效且无面状部分"),
     ("collections reduced to polygons", "几何集合已转为面"),
@@ -565,6 +573,8 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("dropped", "已删除"),
 )
 _CLAIMED = re.compile(r"role (\w+) claimed by (\d+) layers")
+_OLD_DATUM = re.compile(r"(.+?) is on the (.+?) datum, not CGCS2000; .*? before comparing")
+_DATUMS_ZH = {"Beijing 1954": "北京54", "Xian 1980": "西安80"}
 
 
 def problem_label(text: str, lang: Lang = "zh") -> str:
@@ -578,6 +588,14 @@ def problem_label(text: str, lang: Lang = "zh") -> str:
     if _i(lang) == 1:
         return text
     text = _CLAIMED.sub(lambda m: f"{role_label(m[1])}由 {m[2]} 个图层同时认领", text)
+    text = _OLD_DATUM.sub(
+        lambda m: (
+            f"{m[1]} 采用{_DATUMS_ZH.get(m[2], m[2])}坐标系而非 CGCS2000：其椭球面积（按其自身"
+            "椭球）无误，但与 CGCS2000 图层叠加需要 pyproj 无精确格网的基准转换（偏移约数十米）"
+            "——请先取得该图层的 CGCS2000 版本（EPSG:4490/4513–4554）再比较"
+        ),
+        text,
+    )
     for en, zh in _PROBLEM_WORDS:
         text = text.replace(en, zh)
     return re.sub(

@@ -145,3 +145,32 @@ def test_reports_say_ratio_reasons_and_status_in_chinese(stated_result):
         "stated only: no layer measures this figure" in en
         and "no urban development boundary layer" in en
     )
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("invalid repaired 4 (+2.40 ha); duplicates 2 (25.57 ha); overlaps 2 (0.2 m²)",
+         "无效几何已修复 4 (+2.40 公顷); 重复图斑 2 (25.57 公顷); 要素重叠 2 (0.2 平方米)"),
+        ("mojibake field names (cut mid-character at 10 bytes): 生态保",
+         "字段名乱码（在 10 字节处截断了汉字）: 生态保"),
+        ("the whole layer lies outside the county boundary: check its CRS",
+         "整个图层位于县界之外：请检查其坐标系"),
+        ("role red_line claimed by 2 layers", "生态保护红线由 2 个图层同时认领"),
+    ],
+)  # fmt: skip
+def test_layer_problems_and_notes_in_chinese(english, chinese):
+    from ecospace._report_labels import problem_label
+
+    assert problem_label(english) == chinese
+    assert problem_label(english, "en") == english
+
+
+def test_old_datum_note_in_chinese():
+    from ecospace._report_labels import problem_label
+    from ecospace.crs import datum_warning
+
+    note = datum_warning(2417, "f.shp:XZQ").split(": ", 1)[1]  # as layers keeps it
+    zh = problem_label(note)
+    assert zh.startswith("EPSG:2417 Beijing 1954 / 3-degree Gauss-Kruger zone 41 采用北京54坐标系")
+    assert _english_words(zh) == []
