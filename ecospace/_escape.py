@@ -7,10 +7,12 @@ does not control.  Each sink has its own rule, defined once here:
   removed, so data cannot move the cursor, recolour or hide text;
 * Excel — characters a workbook cannot hold removed, and a cell that would start a
   formula (``=``, ``+``, ``-``, ``@``, tab, CR) kept as text;
-* Markdown — ``&`` and ``<`` as entities (no raw HTML), ``|`` escaped, one line.
+* Markdown — ``&`` and ``<`` as entities (no raw HTML), ``|`` escaped, one line;
+* XML-based files — control characters removed from Word documents and GIS attributes
+  (a .docx is XML, a FileGDB stores its schema as XML; neither can hold them).
 
 HTML pages escape with :func:`html.escape`; the map annex draws every text literally
-(``text.parse_math`` off in :func:`ecospace.annex.make_annex`).
+(``text.parse_math`` off in :func:`ecospace.rendering.annex.make_annex`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "markdown_text",
     "starts_formula",
     "terminal_text",
+    "xml_text",
 ]
 
 #: First characters with which a spreadsheet cell is read as a formula (OWASP CSV injection).
@@ -55,6 +58,17 @@ def excel_text(text: str) -> str:
     '乡镇'
     """
     return _EXCEL_ILLEGAL.sub("", text)
+
+
+def xml_text(text: str) -> str:
+    """``text`` without control characters, for a Word document or a GIS attribute.
+
+    Examples
+    --------
+    >>> xml_text("乡\x1b[31m镇\x07")
+    '乡[31m镇'
+    """
+    return _TERMINAL_CONTROLS.sub("", text)
 
 
 def starts_formula(text: str) -> bool:

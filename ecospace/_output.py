@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
+    "OutputFolder",
     "OutputSet",
     "atomic_output",
     "final_path",
@@ -159,7 +160,7 @@ def refuse_outputs(
     ...     print(str(err).replace(str(here), "HERE"))
     HERE/plan.yaml is also an input (HERE/plan.yaml); an output never replaces an input, ...
     """
-    outs = [Path(p) for p in outputs]
+    outs = [p if isinstance(p, Path) else Path(p) for p in outputs]
     ins = [Path(p) for p in inputs]
     for out in outs:
         for src in ins:
@@ -181,8 +182,18 @@ def refuse_outputs(
     refuse_overwrite(outs, overwrite=overwrite)
 
 
+class OutputFolder(type(Path())):  # type: ignore[misc]
+    """An output that is a folder (a FileGDB, a folder of shapefiles), not a file.
+
+    Passed among the outputs of :func:`refuse_outputs` and :class:`OutputSet`, it may
+    replace a folder of the same name (with ``overwrite``), staged and renamed whole.
+    """
+
+
 def _refuse_special(out: Path) -> None:
     """A device, FIFO, socket or folder is never replaced by an output file."""
+    if isinstance(out, OutputFolder) and (out.is_dir() or not out.exists()):
+        return
     if out.exists() and not out.is_file():
         kind = "a folder" if out.is_dir() else "not a regular file (a device, FIFO or socket)"
         raise OutputError(
@@ -310,10 +321,12 @@ class OutputSet:
             for folder in sorted(self._staging):
                 stack.enter_context(_folder_lock(folder))
             refuse_overwrite(self._staged, overwrite=self.overwrite)  # again, under the lock
-            for target in self._staged:
-                _refuse_special(target)
+            for target, staged in self._staged.items():
+                _refuse_special(OutputFolder(target) if staged.is_dir() else target)
             with _DeferInterrupt():
                 for target, staged in self._staged.items():
+                    if staged.is_dir() and target.is_dir():  # an earlier run's folder output
+                        os.replace(target, staged.with_name(f".replaced-{target.name}"))
                     os.replace(staged, target)
                 for target in self._removed:
                     with contextlib.suppress(FileNotFoundError):

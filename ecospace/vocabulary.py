@@ -24,6 +24,7 @@ __all__ = [
     "DENOMINATORS",
     "DPI_RANGE",
     "FIGURE_COLUMNS",
+    "ID_FIELDS",
     "MEASURES",
     "METHODS",
     "METHOD_LABELS",
@@ -150,3 +151,19 @@ ORIENTATIONS: tuple[str, ...] = ("auto", "portrait", "landscape")
 #: Resolutions (dots per inch) accepted for annex pages: screen to fine print; an A3 page
 #: at 1200 dpi is already ~280 megapixels.
 DPI_RANGE: tuple[int, int] = (50, 1200)
+
+#: Attribute fields that identify a source feature to GIS staff, first match wins.
+ID_FIELDS: tuple[str, ...] = (
+    "YJJBNTTBBH",
+    "TBBH",
+    "BSM",
+    "HXBH",
+    "HXMC",
+    "ZRBHDMC",
+    "XZQDM",
+    "XZQMC",
+    "GHFQDM",
+    "MC",
+    "NAME",
+    "name",
+)

@@ -661,6 +661,7 @@ def test_rerun_without_map_leaves_no_map_of_the_earlier_run(tmp_path, monkeypatc
     second = CliRunner().invoke(cli, again)
     assert second.exit_code in (0, 1), second.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "conflicts.gpkg", "report.html", "report.json", "report.md", "report.xlsx"
+        "conflicts.gdb", "conflicts.gpkg", "conflicts_shp", "conflicts_styles", "report.docx",
+        "report.html", "report.json", "report.md", "report.xlsx"
     ]  # fmt: skip
     assert "新规划" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")

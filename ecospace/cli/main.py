@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ecospace._escape import terminal_text
-from ecospace._output import refuse_outputs
+from ecospace._output import refuse_outputs, refuse_overwrite
 from ecospace._version import __version__
 from ecospace.cli._boundary import (
     NonNegativeFinite,
@@ -54,7 +54,7 @@ _lang_option = click.option(
     type=click.Choice(["zh", "en"]),
     default="zh",
     show_default=True,
-    help="Language of the tables and the reports.",
+    help="Language of the printed tables and the reports (Chinese by default).",
 )
 _engine_option = click.option(
     "--engine",
@@ -150,7 +150,7 @@ def find_project_root(start: Path | None = None) -> Path:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the reports, conflicts.gpkg and map.html [default: out/<plan file name>/].",
+    help="Folder for the reports, conflicts and map.html [default: out/<plan file name>/].",
 )
 @_lang_option
 @click.option(
@@ -172,13 +172,17 @@ def find_project_root(start: Path | None = None) -> Path:
     help="Shares divide by the boundary layer's computed area, the plan's stated "
     "total_area or its survey_area [default: the plan's, else boundary].",
 )
-@click.option("--no-map", is_flag=True, help="Do not draw map.html (faster).")
+@click.option(
+    "--no-map", is_flag=True, help="Do not draw map.html nor the Word report's annex (faster)."
+)
 @click.option("--overwrite", is_flag=True, help="Replace report files already in --out.")
 @click.pass_context
 def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, overwrite):
     """Check a plan's figures against its layers and write the reports.
 
-    Writes report.md, report.html, report.xlsx, report.json, conflicts.gpkg and map.html.
+    Writes report.md, .html, .xlsx, .json and .docx (the Word 核查表, with the annex maps
+    unless --no-map), the conflicts as conflicts.gpkg, conflicts_shp/ (GBK shapefiles) and
+    conflicts.gdb with QGIS styles (conflicts_styles/), and map.html.
     Exit status: 0 when every binding figure passes (or is within the plan's stated
     precision), 1 when one fails or cannot be measured, 2 for usage errors.
     """
@@ -200,7 +204,7 @@ def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, 
         click.echo(result.to_table(lang))
         click.echo("")
     for kind, path in paths.items():
-        click.echo(f"{kind:<10} {path}", err=fmt == "json")
+        click.echo(f"{kind:<16} {path}", err=fmt == "json")
     ctx.exit(0 if result.passed else 1)
 
 
@@ -230,6 +234,7 @@ def demo(ctx, lang, no_map, out_dir):
     import json
 
     from ecospace.checking.check import check
+    from ecospace.rendering.export import conflict_paths
     from ecospace.rendering.report import section_text, section_title, write_outputs
 
     root = find_project_root()
@@ -267,7 +272,9 @@ def demo(ctx, lang, no_map, out_dir):
     click.echo(f"\n== {section_title('figures', lang)} ==")
     click.echo(result.to_table(lang))
     failed = int((result.figures["status"] == "fail").sum())
-    if wrong:
+    if wrong and lang == "zh":
+        click.echo(f"\n以下指标的结论与预期不符（见 layers/demo_truth.json）：{'、'.join(wrong)}")
+    elif wrong:
         click.echo(f"\nunexpected status for {', '.join(wrong)} (see layers/demo_truth.json)")
     elif lang == "zh":
         click.echo(
@@ -280,9 +287,9 @@ def demo(ctx, lang, no_map, out_dir):
             "layers/demo_truth.json); every status is the one predicted."
         )
     click.echo("")
-    for kind in ("html", "xlsx", "json", "md", "conflicts", "map", "annex"):
+    for kind in ("html", "xlsx", "json", "md", "docx", *conflict_paths(""), "map", "annex"):
         if kind in paths:
-            click.echo(f"{kind:<10} {paths[kind]}")
+            click.echo(f"{kind:<16} {paths[kind]}")
     ctx.exit(1 if wrong else 0)
 
 
@@ -299,7 +306,8 @@ def demo(ctx, lang, no_map, out_dir):
     is_flag=True,
     help="List every problem feature (src_fid as QGIS shows it, fid, area change) and notes.",
 )
-def layers_command(sources, crs, engine, roles, fmt, details) -> None:
+@_lang_option
+def layers_command(sources, crs, engine, roles, fmt, details, lang) -> None:
     """List the layers in SOURCE... (file, .gdb, folder, .zip; PATH:LAYER for one layer).
 
     For each: role, features, geometry type, CRS (EPSG, name, how determined),
@@ -310,6 +318,7 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     import json
     import warnings
 
+    from ecospace.labels import term
     from ecospace.loading.layers import (
         _parse_role_option,
         format_details,
@@ -332,9 +341,10 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     if fmt == "json":
         click.echo(json.dumps(inventory_records(found), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_inventory(inventory(found)))
+        click.echo(format_inventory(inventory(found), lang))
         if details:
-            click.echo("\ndetails:\n" + format_details(found))
+            colon = "：" if lang == "zh" else ":"
+            click.echo(f"\n{term('details', lang)}{colon}\n" + format_details(found, lang))
     if errors:
         raise click.UsageError(
             "; ".join(str(exc) for _, exc in errors) + f" ({len(errors)} layer(s) not read)"
@@ -363,8 +373,9 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     help="Write conflict features to this GeoPackage (one layer per conflict type).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --conflicts file.")
+@_lang_option
 def overlaps_command(
-    sources, method, unit, crs, engine, roles, denominator, fmt, conflicts_path, overwrite
+    sources, method, unit, crs, engine, roles, denominator, fmt, conflicts_path, overwrite, lang
 ) -> None:
     """Coverage, overlaps, containment and duplicates of the layers in SOURCE...
 
@@ -414,11 +425,14 @@ def overlaps_command(
                 figures,
                 unit=unit,
                 sections=("coverage", "overlaps", "containment", "self_overlaps"),
+                lang=lang,
             )
         )
         if conflicts_path:
+            from ecospace.labels import term
+
             n = len([k for k, v in figures.conflicts.items() if len(v)])
-            click.echo(f"\nconflicts: {n} layer(s) written to {conflicts_path}")
+            click.echo("\n" + term("conflicts_written", lang, n=n, path=conflicts_path))
 
 
 @cli.command("stats", short_help="Coverage, land cover (森林/林草覆盖率), township table.")
@@ -452,6 +466,7 @@ def overlaps_command(
     help="Class map of --landcover [default: TIF's stem + _classes.yaml beside it].",
 )
 @_format_option
+@_lang_option
 def stats_command(
     sources,
     by_township,
@@ -464,6 +479,7 @@ def stats_command(
     landcover,
     classes_path,
     fmt,
+    lang,
 ) -> None:
     """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table.
 
@@ -521,7 +537,7 @@ def stats_command(
         sections = ("coverage", "land_cover", "land_cover_raster")
         if by_township:
             sections += ("townships",)
-        click.echo(format_county(figures, unit=unit, sections=sections))
+        click.echo(format_county(figures, unit=unit, sections=sections, lang=lang))
 
 
 @cli.command("audit", short_help="Check a plan's own figures against each other.")
@@ -594,10 +610,21 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
     show_default=True,
     help="Allowed relative difference (the larger allowance wins).",
 )
+@click.option(
+    "--differing",
+    "differing_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="OUT",
+    help="With --compare-field: write the differing features to OUT.gpkg, OUT.gdb (FileGDB) "
+    "or folder OUT (GBK shapefile), styled for QGIS (.qml).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing --differing output.")
+@_lang_option
 @click.pass_context
 def areas_command(
     ctx, spec, method, crs, planar_crs, unit, decimals, by_field, balance, fmt, compare_field,
-    field_unit, tolerance, tolerance_rel,
+    field_unit, tolerance, tolerance_rel, differing_path, overwrite, lang,
 ) -> None:  # fmt: skip
     """Area of the layer PATH[:LAYER]: its union, and the sum of its features if they overlap.
 
@@ -616,6 +643,13 @@ def areas_command(
 
     unit = normalize_unit(unit)
     normalize_unit(field_unit)
+    if differing_path is not None:
+        if compare_field is None:
+            raise click.BadParameter("needs --compare-field FIELD", param_hint="--differing")
+        from ecospace.rendering.export import styles_dir, write_differing
+
+        extra = [styles_dir(differing_path)] if differing_path.suffix else []
+        refuse_overwrite([differing_path, *extra], overwrite=overwrite)
     if planar_crs is not None:
         if method != "planar":
             raise click.BadParameter("only with --method planar", param_hint="--planar-crs")
@@ -647,12 +681,18 @@ def areas_command(
         if planar_crs is None:
             raise
         raise click.BadParameter(str(exc), param_hint="--planar-crs") from exc
+    if differing_path is not None:
+        written = write_differing(
+            differing_path, gdf, summary.compared, compare_field, role=layer.role,
+            overwrite=overwrite,
+        )  # fmt: skip
+        log.info("differing features written to %s", ", ".join(map(str, written)))
     if fmt == "json":
         click.echo(area_json(summary))
     elif fmt == "csv":
         click.echo(area_csv(summary), nl=False)
     else:
-        click.echo(area_text(summary, decimals, balance=balance))
+        click.echo(area_text(summary, decimals, balance=balance, lang=lang))
     if summary.compared is not None and len(summary.compared):
         ctx.exit(1)
 

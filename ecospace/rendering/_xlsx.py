@@ -15,6 +15,7 @@ import pandas as pd
 from ecospace._escape import excel_text, starts_formula
 from ecospace._output import atomic_output
 from ecospace._text_table import display_width
+from ecospace.labels import Lang, _col_label, _i, _t, unit_label
 from ecospace.rendering._cells import (
     SECTIONS,
     _audit_frame,
@@ -27,8 +28,8 @@ from ecospace.rendering._cells import (
     _measured_decimals,
     _section_frame,
     display_frame,
+    residue_notes,
 )
-from ecospace.rendering.labels import Lang, _col_label, _i, _t, unit_label
 from ecospace.vocabulary import FIGURE_COLUMNS
 
 
@@ -141,9 +142,14 @@ def write_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
             df = _audit_frame(result, lang)
         else:
             df = _section_frame(result, key)
-            df = display_frame(df, lang) if df is not None else pd.DataFrame()
+            # full precision: the township table's balanced hectares are for print only
+            df = display_frame(df, lang, full_precision=True) if df is not None else pd.DataFrame()
         rows = [[_plain(v, lang) for v in rec] for rec in df.itertuples(index=False)]
         fill_sheet(ws, [_col_label(str(c), lang) for c in df.columns], rows)
+        if key == "townships":
+            for note in residue_notes(result, lang):  # below the table, after a blank row
+                ws.append([])
+                ws.append([note])
 
     with atomic_output(path, overwrite=True) as tmp:  # renamed into place once complete
         wb.save(tmp)

@@ -29,12 +29,19 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from ecospace._escape import terminal_text
 from ecospace._output import OutputSet, refuse_overwrite
 from ecospace._version import __version__
 from ecospace.errors import EcospaceError, RoleError
 from ecospace.geometry.crs import to_working
 from ecospace.rendering._fonts import CJK_FAMILIES, find_cjk_font
-from ecospace.rendering.styles import NOT_CONFLICTS, ROLE_STYLES, conflict_label
+from ecospace.rendering.styles import (
+    CONFLICT_COLOURS,
+    NOT_CONFLICTS,
+    ROLE_STYLES,
+    conflict_kind,
+    conflict_label,
+)
 from ecospace.vocabulary import DPI_RANGE, ORIENTATIONS, PAPER_SIZES
 
 __all__ = ["CJK_FAMILIES", "PAPER_SIZES", "THEMES", "find_cjk_font", "make_annex"]
@@ -47,7 +54,6 @@ THEMES: dict[str, tuple[str, str]] = {
     "protected_areas": ("自然保护地与生态保护红线", "Protected areas and the ecological red line"),
     "conflicts": ("冲突图斑", "Conflicts"),
 }
-_CONFLICT_COLOURS = {"overlap": "#ff00ff", "outside": "#ff7f00", "other": "#1f78b4"}
 
 
 def make_annex(
@@ -127,6 +133,8 @@ def make_annex(
     refuse_overwrite(targets, overwrite=overwrite)
 
     font = find_cjk_font()
+    # a title from the data is drawn as written, but a font has no glyph for ESC or BEL
+    title = terminal_text(title) if title else title
     gdfs = {r: getattr(g, "gdf", g) for r, g in layers.items()}
     work = to_working({**gdfs, **{f"conflict:{k}": v for k, v in (conflicts or {}).items()}})
     crs = pyproj.CRS.from_user_input(next(iter(work.values())).crs)
@@ -377,8 +385,7 @@ def _draw_conflicts(ax, drawn, conf, tol) -> list:
 
 
 def _draw_conflict(ax, name, gdf, tol) -> Patch:
-    kind = name.split("_", 1)[0]
-    colour = _CONFLICT_COLOURS.get(kind, _CONFLICT_COLOURS["other"])
+    colour = CONFLICT_COLOURS[conflict_kind(name)]
     _plot(ax, gdf, tol, facecolor="none", edgecolor=colour, linewidth=0.8, hatch="////")
     # pieces too small to see at county scale are marked at a point inside them
     pts = shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.values))
