@@ -21,6 +21,10 @@ ROLES: tuple[str, ...] = (
     "protected_area",
     "land_use",
 )
+#: Roles a plan figure may name although no layer of a county carries them: the marine
+#: red line (海洋生态保护红线) lies at sea, beyond the land layers; `check` reports its
+#: figures as not measurable from the layers.  A layer is never given one of these.
+FIGURE_ONLY_ROLES: tuple[str, ...] = ("marine_red_line",)
 #: The three control lines (三条控制线): "不交叉、不重叠、不冲突".
 CONTROL_LINES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary")
 ROLE_LABELS = {
@@ -31,6 +35,7 @@ ROLE_LABELS = {
     "urban_boundary": {"zh": "城镇开发边界", "en": "urban development boundary"},
     "protected_area": {"zh": "自然保护地", "en": "protected areas"},
     "land_use": {"zh": "地类图斑", "en": "land-use parcels"},
+    "marine_red_line": {"zh": "海洋生态保护红线", "en": "marine ecological protection red line"},
 }
 #: standard layer codes (DOMAIN.md §1), matched as a whole token of the upper-cased name
 _CODES = {
@@ -45,8 +50,11 @@ _CODES = {
     "DLTB": "land_use",
 }
 _TOWNSHIP_TOKENS = {"XZ", "XZJ", "XIANGZHEN", "TOWN", "TOWNSHIP", "TOWNSHIPS"}
-#: Chinese names, matched as substrings in this order (乡镇 before 行政区)
-_ZH = (
+#: Chinese names, matched as substrings in this order (乡镇 before 行政区); a marine red line
+#: layer is no land red line, and no layer role stands for it
+_ZH: tuple[tuple[str, str | None], ...] = (
+    ("海洋生态保护红线", None),
+    ("海洋生态红线", None),
     ("乡镇", "townships"),
     ("街道", "townships"),
     ("生态保护红线", "red_line"),
@@ -92,6 +100,8 @@ def role_of(layer_name: str, aliases: Mapping[str, str] | None = None) -> str | 
     ('basic_farmland', 'townships', 'red_line')
     >>> role_of("绿地", aliases={"绿地": "protected_area"})
     'protected_area'
+    >>> role_of("海洋生态保护红线") is None  # at sea: not the land red line
+    True
     """
     name = re.sub(r"\.shp$", "", str(layer_name), flags=re.IGNORECASE)
     for key, role in (aliases or {}).items():

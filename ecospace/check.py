@@ -131,13 +131,17 @@ class CheckResult:
         """True when every binding figure passes or is within the stated precision.
 
         A binding figure that could not be measured (its layer is missing) counts as not
-        passed; figures with ``measure: stated`` (no layer can measure them) are left out.
+        passed; figures with ``measure: stated`` and figures of a role no layer carries
+        (the marine red line) are left out: no layer can measure them.
         """
+        from .layers import FIGURE_ONLY_ROLES
+
         f = self.figures
         if not len(f):
             return True
         # figures the plan states but no layer can measure (measure: stated) do not count
-        binding = f["binding"].astype(bool) & (f["measure"] != "stated")
+        unmeasurable = (f["measure"] == "stated") | f["roles"].isin(FIGURE_ONLY_ROLES)
+        binding = f["binding"].astype(bool) & ~unmeasurable
         return bool(f.loc[binding, "status"].isin(["pass", "within precision"]).all())
 
     @property
@@ -265,6 +269,13 @@ class _Measurer:
         self._union: dict[str, float] = {}
 
     def _layer(self, role: str):
+        from .layers import FIGURE_ONLY_ROLES, ROLE_LABELS
+
+        if role in FIGURE_ONLY_ROLES:
+            raise _Missing(
+                f"{role} ({ROLE_LABELS[role]['zh']}): not measurable from the layers; "
+                "it lies at sea, outside a county's land layers"
+            )
         if role not in self.work:
             raise _Missing(f"no {role} layer")
         return self.work[role]

@@ -34,19 +34,33 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
-from .plan import Figure, Plan, Quantity, normalize_plan_unit, precision_of
+from ._extract_units import UNIT_PATTERN, parse_unit, scale_value
+from ._text_normalize import NormalizedLine, join_lines, normalize_line
+from .plan import Figure, Plan, Quantity
 
 __all__ = ["SUBJECTS", "Extracted", "extract_figures", "find_figures"]
 
 log = logging.getLogger("ecospace")
 
+#: The note a marine red line figure carries into the draft.
+MARINE_NOTE = (
+    "marine red line (海洋生态保护红线): it lies at sea, outside the land layers of a county, "
+    "so no layer measures it; kept as stated"
+)
+
 #: What each kind of figure is, in plan-file terms.  ``units``: the unit families it takes.
 SUBJECTS: dict[str, dict] = {
     "total_area": {"label": "总面积", "role": "boundary", "units": ("area",)},
     "red_line": {"label": "生态保护红线面积", "role": "red_line", "units": ("area", "%")},
+    "marine_red_line": {
+        "label": "海洋生态保护红线面积",
+        "role": "marine_red_line",
+        "units": ("area", "%"),
+        "stated": True,
+        "note": MARINE_NOTE,
+    },
     "protected_area": {"label": "自然保护地面积", "role": "protected_area", "units": ("area", "%")},
     "cropland": {"label": "耕地保有量", "classes": "cropland", "units": ("area", "%")},
     "basic_farmland": {
@@ -75,9 +89,10 @@ SUBJECTS: dict[str, dict] = {
     },
 }
 
-# longest names first, so 城镇开发边界扩展倍数 wins over 城镇开发边界
+# longest names first, so 城镇开发边界扩展倍数 wins over 城镇开发边界, 海洋生态保护红线 over 生态保护红线
 _KEYWORDS: tuple[tuple[str, str], ...] = (
     ("urban_expansion", r"城镇开发边界扩展倍数"),
+    ("marine_red_line", r"海洋生态保护红线|海洋生态红线"),
     ("red_line", r"生态保护红线|生态红线"),
     ("protected_area", r"自然保护地"),
     ("cropland", r"耕地保有量|耕地保护目标"),
@@ -89,39 +104,68 @@ _KEYWORDS: tuple[tuple[str, str], ...] = (
     ("total_area", r"(?:土地|国土|辖区|行政区域?)?总面积|国土面积|辖区面积|行政区域面积"),
 )
 _KEYWORD = re.compile("|".join(f"(?P<{k}>{p})" for k, p in _KEYWORDS))
+#: which figure a 其中 may break down into which (the total area into anything)
+_PARTS = {
+    ("cropland", "basic_farmland"),
+    ("red_line", "marine_red_line"),
+    ("red_line", "red_line"),
+    ("protected_area", "protected_area"),
+    ("urban_boundary", "urban_boundary"),
+    ("basic_farmland", "basic_farmland"),
+}
 _NUM = r"(?P<num>\d+(?:\.\d+)?|\*+)"
-_UNIT = r"(?P<unit>万公顷|公顷|平方公里|平方千米|km2|km²|万亩|亩|%|％|倍)"
+_UNIT = rf"(?P<unit>{UNIT_PATTERN})"
 _OPWORD = (
     r"不低于|不少于|不小于|不高于|不超过|不大于|达到|保持在|稳定在|控制在|提高到|提升到|"
-    r"增加到|提高至|提升至|增至|达|为|是|约|≥|≤|>|<|＞|＜|="
+    r"增加到|提高至|提升至|增至|达|为|是|约|≥|≤|≧|≦|>|<|="
 )
 _SUFFIX = r"(?P<suffix>以上|以下|以内|左右)?"
+# 扩展倍数控制在基于2020年城镇建设用地规模的1.3倍以内: the base is named before the number
+_BASED_ON = r"(?:基于[^,;。]{0,20}?的)?"
 # keyword, then up to 8 characters of filler (面积, 保护面积, 为 …) without a comma, then the value
 _AFTER_KEYWORD = re.compile(
-    r"(?P<gap>[^\d，,。；;：:、（）()%％*]{0,8}?)(?P<op>" + _OPWORD + r")?\s*" + _NUM + r"\s*"
-    + _UNIT + _SUFFIX
+    r"(?P<gap>[^\d,。;:、()%*]{0,8}?)(?P<op>" + _OPWORD + r")?" + _BASED_ON + _NUM + _UNIT
+    + _SUFFIX
 )  # fmt: skip
-_SHARE = re.compile(r"^占[^，,。；;]{0,15}?的?(?:约)?\s*" + _NUM + r"\s*(?P<unit>%|％)" + _SUFFIX)
+# 占全域总面积的30.73%; 占全省陆域国土面积的比例不低于30.05%
+_SHARE = re.compile(
+    r"^约?占(?P<den>[^,;。\d]{0,20}?)(?:的(?:比例|比重)?|比例|比重)?(?P<op>" + _OPWORD + r")?"
+    + _NUM + r"(?P<unit>%)" + _SUFFIX
+)  # fmt: skip
 _CONTINUATION = re.compile(
-    r"^(?:(?:20\d\d\s*[—–-]\s*)?(?P<year>20\d\d)\s*年)?(?P<op>" + _OPWORD + r")?\s*" + _NUM
-    + r"\s*" + _UNIT + _SUFFIX
+    r"^(?:(?:20\d\d[—–-])?(?P<year>20\d\d)年)?(?P<op>" + _OPWORD + r")?" + _NUM + _UNIT + _SUFFIX
+)
+# 由2020年的38.5%提高到2035年的40%以上: a status and a target of one quantity
+_FROM_TO = re.compile(
+    r"^(?:面积|规模)?由(?P<y1>20\d\d)年(?:底|末)?的?(?P<n1>\d+(?:\.\d+)?)(?P<u1>" + UNIT_PATTERN
+    + r")(?P<verb>提高|提升|增加|增长|扩大|减少|下降|降低)?[到至](?P<y2>20\d\d)年(?:底|末)?的?"
+    r"(?P<n2>\d+(?:\.\d+)?)(?P<u2>" + UNIT_PATTERN + r")" + _SUFFIX
 )  # fmt: skip
+# 其中集中建设区面积128.50平方千米 (a part without a keyword of its own), and the next items
+_SUB = re.compile(
+    r"^(?P<qizhong>其中)?(?P<name>[^\d,;。:()]{1,15}?)(?:面积|规模)?(?:约?占[^,;。\d]{0,12}?的?)?"
+    r"(?P<op>" + _OPWORD + r")?" + _NUM + _UNIT + _SUFFIX + "$"
+)  # fmt: skip
+# 为现状城镇建设用地规模的1.22倍: the expansion ratio of an urban boundary figure
+_RATIO_OF = re.compile(r"^(?:约为|为|是|相当于)[^,;。\d]{0,20}?的" + _NUM + r"(?P<unit>倍)" + _SUFFIX)
 # words that mean the number belongs to another indicator, or to a comparison region
 _INTERRUPT = re.compile(r"率|度|指数|比例|水平|平均|占|全国|全省")
-_YEAR = re.compile(r"(?:20\d\d\s*[—–-]\s*)?(20\d\d)\s*年")
-_TARGET = re.compile(r"[到至]\s*20\d\d\s*年|确保|力争|目标")
+_YEAR = re.compile(r"(?:20\d\d[—–-])?(20\d\d)年")
+_TARGET = re.compile(r"[到至]20\d\d年|确保|力争|目标")
+#: a status, not a target: 现状, 基期, 截至2020年底, 十三五 …
+_PAST = re.compile(r"现状|基期|基准年|截至|截止|十三五|已经|已划定|目前|现有")
 _VALUE_CELL = re.compile(
-    r"^\s*(?P<op>≥|≤|>|<|＞|＜|=|不低于|不少于|不超过|不高于)?\s*" + _NUM + r"\s*(?P<unit>%|％|公顷"
-    r"|平方公里|万亩|亩|倍)?(?![\d.])"
+    r"^\s*(?P<op>≥|≤|>|<|=|不低于|不少于|不超过|不高于)?\s*" + _NUM + r"\s*"
+    r"(?P<unit>" + UNIT_PATTERN + r")?(?![\d.])"
 )  # fmt: skip
 _NAME_CELL = re.compile(
     r"^\s*(?:" + "|".join(p for _, p in _KEYWORDS) + r")(?:面积|保护面积)?\s*\*?\s*"
-    r"(?:[(（]\s*(?P<unit>%|％|公顷|平方公里|万亩|亩)\s*[)）])?\s*\*?\s*$"
+    r"(?:\(\s*(?P<unit>" + UNIT_PATTERN + r")\s*\))?\s*\*?\s*$"
 )  # fmt: skip
 _FIXED_OPS = {
-    "不低于": ">=", "不少于": ">=", "不小于": ">=", "≥": ">=", "以上": ">=",
-    "不高于": "<=", "不超过": "<=", "不大于": "<=", "≤": "<=", "控制在": "<=", "以下": "<=",
-    "以内": "<=", ">": ">", "＞": ">", "<": "<", "＜": "<",
+    "不低于": ">=", "不少于": ">=", "不小于": ">=", "≥": ">=", "≧": ">=", "以上": ">=",
+    "不高于": "<=", "不超过": "<=", "不大于": "<=", "≤": "<=", "≦": "<=", "控制在": "<=",
+    "以下": "<=", "以内": "<=", ">": ">", "<": "<",
 }  # fmt: skip
 _TARGET_OPS = {"达到", "保持在", "提高到", "提升到", "增加到", "提高至", "提升至", "增至", "达"}
 #: Coverage-type indicators: a bare number in a table's target column (2025 年: 30.1%) is
@@ -142,6 +186,10 @@ class Extracted:
 
     ``kind`` is ``value`` (an area, rate or ratio) or ``share`` (占…的xx%, the share of
     the total that the preceding area is); ``value_text`` is None for a masked ``**``.
+    ``parent`` names the figure a 其中 breaks down (the subject of the figure before it)
+    and ``part`` what the part is called when it has no keyword of its own (集中建设区).
+    ``quote`` is cut from the text as written (traditional characters, full-width digits
+    and spaces kept).
     """
 
     subject: str
@@ -156,6 +204,8 @@ class Extracted:
     note: str | None = None
     masked: bool = False
     precision: float | None = None
+    parent: str | None = None
+    part: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -167,25 +217,8 @@ class Extracted:
 # --------------------------------------------------------------------------- helpers
 
 
-def _unit(raw: str) -> tuple[str, str | None]:
-    """Canonical unit, and a factor text when the unit needs scaling (万公顷 → ha × 1e4)."""
-    if raw == "万公顷":
-        return "ha", "1e4"
-    if raw in ("km2", "km²", "平方千米"):
-        return "km2", None
-    return normalize_plan_unit(raw), None
-
-
 def _family(unit: str) -> str:
     return "area" if unit in ("m2", "ha", "km2", "mu", "wanmu") else unit
-
-
-def _scaled(text: str, factor: str | None) -> tuple[str, float | None]:
-    """The number in the canonical unit, and its precision when scaling hid it."""
-    if factor is None or text.startswith("*"):
-        return text, None
-    scaled = Decimal(text) * Decimal(factor)
-    return format(scaled, "f"), precision_of(text) * float(factor)
 
 
 def _op(word: str | None, suffix: str | None, target: bool) -> str:
@@ -202,6 +235,23 @@ def _year(text: str) -> int | None:
     text = re.sub(r"《[^》]*》", "", text)  # years in document titles are not the figure's
     found = _YEAR.findall(text)
     return int(found[-1]) if found else None
+
+
+def _target_years(sentence: str) -> list[int]:
+    return [int(y) for y in re.findall(r"[到至](20\d\d)年", re.sub(r"《[^》]*》", "", sentence))]
+
+
+def _is_past(sentence: str, kw_start: int, clause_start: int, year: int | None) -> bool:
+    """A status value: 现状/截至… before it in its clause, or a year before the targets."""
+    if _PAST.search(sentence[clause_start:kw_start]):
+        return True
+    if year is None:
+        return False
+    before = re.sub(r"《[^》]*》", "", sentence[:kw_start])
+    if re.search(rf"[到至]{year}年", before):
+        return False
+    targets = _target_years(sentence)
+    return not targets or year < max(targets)
 
 
 def _sentences(line: str) -> list[tuple[int, str]]:
@@ -232,11 +282,11 @@ def _clause_at(clauses: list[tuple[int, str]], pos: int) -> int:
 
 
 def _make(subject, kind, num, unit_raw, op, lineno, quote, year, **kw) -> Extracted | None:
-    unit, factor = _unit(unit_raw)
+    unit, factor = parse_unit(unit_raw)
     if _family(unit) not in SUBJECTS[subject]["units"]:
         return None
     masked = num.startswith("*")
-    value_text, precision = _scaled(num, factor)
+    value_text, precision = (num, None) if masked else scale_value(num, factor)
     return Extracted(
         subject=subject,
         kind=kind,
@@ -255,60 +305,206 @@ def _make(subject, kind, num, unit_raw, op, lineno, quote, year, **kw) -> Extrac
 # --------------------------------------------------------------------------- prose
 
 
-def _prose(line: str, lineno: int) -> list[Extracted]:
+class _Sentence:
+    """One sentence of a normalised line: its text, clauses and the way back to the source."""
+
+    def __init__(self, nl: NormalizedLine, start: int, text: str) -> None:
+        self.nl, self.start, self.text = nl, start, text
+        self.clauses = _clauses(text)
+        self.target = bool(_TARGET.search(text))
+
+    def quote(self, a: int, b: int) -> str:
+        """Source text of sentence characters ``[a, b)``."""
+        return self.nl.quote(self.start + a, self.start + b)
+
+    def clause_quote(self, ci: int) -> str:
+        c_start, text = self.clauses[ci]
+        return self.quote(c_start, c_start + len(text))
+
+    def line(self, pos: int) -> int:
+        return self.nl.line_at(self.start + pos)
+
+
+def _share_of_total(sm: re.Match) -> bool:
+    """True when 占…的 divides by the total area, not by another figure (占耕地保护目标的)."""
+    den = _KEYWORD.search(sm.group("den"))
+    return den is None or den.lastgroup == "total_area"
+
+
+def _share(s: _Sentence, subject: str, sm: re.Match, ci: int, base: Extracted | None, target,
+           year) -> Extracted | None:  # fmt: skip
+    """A share figure (占…的xx%), with its own comparison or else the area's before it."""
+    if "%" not in SUBJECTS[subject]["units"] or not _share_of_total(sm):
+        return None
+    own = sm.group("op") or sm.group("suffix")
+    op = _op(sm.group("op"), sm.group("suffix"), target) if own or base is None else base.op
+    fig = _make(subject, "share", sm.group("num"), "%", op, s.line(s.clauses[ci][0]),
+                s.clause_quote(ci), year)  # fmt: skip
+    if fig is not None and base is not None:
+        fig.parent, fig.binding, fig.note = base.parent, base.binding, base.note
+    return fig
+
+
+def _prose(nl: NormalizedLine) -> list[Extracted]:
     found: list[Extracted] = []
-    for _, sentence in _sentences(line):
-        clauses = _clauses(sentence)
-        target = bool(_TARGET.search(sentence))
-        for km in _KEYWORD.finditer(sentence):
-            subject = km.lastgroup
-            ci = _clause_at(clauses, km.start())
-            c_start, clause = clauses[ci]
-            before = sentence[c_start : km.start()]
-            if "占" in before:  # 占全域总面积的…: the total is the denominator, not a figure
-                continue
-            tail = sentence[km.end() :]
-            share = _SHARE.match(re.sub(r"^(?:面积)?", "", tail))
-            m = _AFTER_KEYWORD.match(tail)
-            if m is None or _INTERRUPT.search(m.group("gap")) or share:
-                continue
-            year = _year(sentence[: km.start()])
-            op = _op(m.group("op"), m.group("suffix"), target)
-            fig = _make(subject, "value", m.group("num"), m.group("unit"), op, lineno, clause, year)
-            if fig is None:
-                continue
-            if m.group("suffix") == "左右" or m.group("op") == "约":
-                fig.note = "approximate (约/左右)"
-            found.append(fig)
-            # the clauses after it: a share of the total, or more values of the same quantity
-            last_ci = _clause_at(clauses, km.end() + m.end() - 1)
-            for _, clause_text in clauses[last_ci + 1 :]:
-                text = clause_text.strip()
-                sm = _SHARE.match(text)
-                if sm and _family(fig.unit) == "area" and "%" in SUBJECTS[subject]["units"]:
-                    share_fig = _make(subject, "share", sm.group("num"), sm.group("unit"), fig.op,
-                                      lineno, text, fig.year)  # fmt: skip
-                    if share_fig:
-                        found.append(share_fig)
-                    continue
-                cm = _CONTINUATION.match(text)
-                if (
-                    cm is None
-                    or _KEYWORD.search(text)
-                    or _INTERRUPT.search(text[: cm.start("num")])
-                ):
-                    break
-                unit, _ = _unit(cm.group("unit"))
-                if _family(unit) != _family(fig.unit):
-                    break
-                more = _make(
-                    subject, "value", cm.group("num"), cm.group("unit"),
-                    _op(cm.group("op"), cm.group("suffix"), target), lineno, text,
-                    int(cm.group("year")) if cm.group("year") else fig.year,
-                )  # fmt: skip
-                if more:
-                    found.append(more)
+    for s_start, text in _sentences(nl.text):
+        found += _prose_sentence(_Sentence(nl, s_start, text))
     return found
+
+
+def _prose_sentence(s: _Sentence) -> list[Extracted]:
+    found: list[Extracted] = []
+    sentence, clauses = s.text, s.clauses
+    parent: tuple[Extracted, int] | None = None  # the figure a later 其中 breaks down
+    prev_end = -1
+    for km in _KEYWORD.finditer(sentence):
+        subject = km.lastgroup
+        if subject == "total_area" and km.start() == prev_end:
+            continue  # 自然保护地总面积: the protected area's total, not the region's
+        prev_end = km.end()
+        ci = _clause_at(clauses, km.start())
+        c_start, _ = clauses[ci]
+        if "占" in sentence[c_start : km.start()]:
+            continue  # 占全域总面积的…: the total is the denominator, not a figure
+        between = sentence[parent[1] : km.start()] if parent else ""
+        sub_of = None
+        if parent and "其中" in between and not re.search(r"[;；。]", between):
+            if parent[0].subject == "total_area" or (parent[0].subject, subject) in _PARTS:
+                sub_of = parent[0].subject
+        tail = sentence[km.end() :]
+        year = _year(sentence[: km.start()])
+        past = _is_past(sentence, km.start(), c_start, year)
+        target = s.target and not past
+        share = _SHARE.match(re.sub(r"^(?:面积)?", "", tail))
+        if share:  # 自然保护地面积占市域国土面积的比例达到15%以上
+            fig = _share(s, subject, share, ci, None, target, year)
+            found += [fig] if fig else []
+            continue
+        ft = _FROM_TO.match(tail)
+        if ft:
+            found += _from_to(s, subject, ft, ci)
+            continue
+        m = _AFTER_KEYWORD.match(tail)
+        if m is None or _INTERRUPT.search(m.group("gap")):
+            continue
+        op = _op(m.group("op"), m.group("suffix"), target)
+        fig = _make(subject, "value", m.group("num"), m.group("unit"), op, s.line(km.start()),
+                    s.clause_quote(ci), year)  # fmt: skip
+        if fig is None:
+            continue
+        _annotate(fig, m, past, sub_of, SUBJECTS[subject].get("note"))
+        found.append(fig)
+        end = km.end() + m.end()
+        if sub_of is None:
+            parent = (fig, end)
+        elif subject == "marine_red_line" and parent[0].subject == "red_line":
+            parent[0].note = _join_notes(
+                parent[0].note,
+                "includes the marine red line (其中海洋生态保护红线): land layers measure the "
+                "land part only",
+            )
+        found += _following(s, fig, _clause_at(clauses, end - 1), target, past)
+    return found
+
+
+def _annotate(fig: Extracted, m: re.Match, past: bool, sub_of: str | None, note: str | None):
+    if m.group("suffix") == "左右" or m.group("op") == "约":
+        fig.note = _join_notes(fig.note, "approximate (约/左右)")
+    if past:
+        fig.binding = False
+        fig.note = _join_notes(fig.note, "status value (现状/past year): not binding")
+    fig.parent = sub_of
+    fig.note = _join_notes(fig.note, note)
+
+
+def _join_notes(*notes: str | None) -> str | None:
+    kept = [n for n in notes if n]
+    return "; ".join(dict.fromkeys(kept)) if kept else None
+
+
+def _from_to(s: _Sentence, subject: str, ft: re.Match, ci: int) -> list[Extracted]:
+    """由2020年的38.5%提高到2035年的40%以上: the status (not binding) and the target."""
+    verb = ft.group("verb") or ""
+    up = ">=" if verb in ("提高", "提升", "增加", "增长", "扩大") else "<=" if verb else "="
+    line, quote = s.line(s.clauses[ci][0]), s.clause_quote(ci)
+    out = []
+    status = _make(subject, "value", ft.group("n1"), ft.group("u1"), "=", line, quote,
+                   int(ft.group("y1")), binding=False,
+                   note="status value (现状/past year): not binding")  # fmt: skip
+    goal = _make(subject, "value", ft.group("n2"), ft.group("u2"),
+                 _op(None, ft.group("suffix"), True) if ft.group("suffix") else up, line, quote,
+                 int(ft.group("y2")))  # fmt: skip
+    for fig in (status, goal):
+        if fig is not None:
+            fig.note = _join_notes(fig.note, SUBJECTS[subject].get("note"))
+            out.append(fig)
+    return out
+
+
+def _following(s: _Sentence, fig: Extracted, last_ci: int, target: bool, past: bool):
+    """The clauses after a figure: its share of the total, more values of the same quantity,
+    its expansion ratio, or parts (其中…) without a keyword of their own."""
+    out: list[Extracted] = []
+    in_parts = False
+    for ci in range(last_ci + 1, len(s.clauses)):
+        c_start, clause_text = s.clauses[ci]
+        text = clause_text.strip()
+        if ci > 0 and s.text[c_start - 1] in ";；":
+            break  # a new item of the sentence
+        sm = _SHARE.match(text)
+        if sm and _family(fig.unit) == "area":
+            share = _share(s, fig.subject, sm, ci, fig, target, fig.year)
+            out += [share] if share else []
+            continue
+        if _KEYWORD.search(text):
+            break
+        rm = _RATIO_OF.match(text)
+        if rm and fig.subject == "urban_boundary":
+            ratio = _make("urban_expansion", "value", rm.group("num"), "倍",
+                          _op(None, rm.group("suffix"), target), s.line(c_start),
+                          s.clause_quote(ci), fig.year)  # fmt: skip
+            out += [ratio] if ratio else []
+            continue
+        sub = _SUB.match(text)
+        if sub and (sub.group("qizhong") or in_parts) and fig.kind == "value":
+            in_parts = True
+            part = _part(s, fig, sub, ci, target)
+            out += [part] if part else []
+            continue
+        cm = _CONTINUATION.match(text)
+        if cm is None or _INTERRUPT.search(text[: cm.start("num")]):
+            break
+        unit, _ = parse_unit(cm.group("unit"))
+        if _family(unit) != _family(fig.unit):
+            break
+        more = _make(
+            fig.subject, "value", cm.group("num"), cm.group("unit"),
+            _op(cm.group("op"), cm.group("suffix"), target and not past), s.line(c_start),
+            s.clause_quote(ci), int(cm.group("year")) if cm.group("year") else fig.year,
+        )  # fmt: skip
+        if more:
+            more.binding, more.note = fig.binding, fig.note
+            out.append(more)
+    return out
+
+
+def _part(s: _Sentence, fig: Extracted, sub: re.Match, ci: int, target: bool):
+    """A part of ``fig`` named by 其中 without a keyword of its own (集中建设区, 水田)."""
+    spec = SUBJECTS[fig.subject]
+    unit, _ = parse_unit(sub.group("unit"))
+    if _family(unit) not in spec["units"] or "role" not in spec and "classes" not in spec:
+        return None
+    part = _make(fig.subject, "value", sub.group("num"), sub.group("unit"),
+                 _op(sub.group("op"), sub.group("suffix"), target), s.line(s.clauses[ci][0]),
+                 s.clause_quote(ci), fig.year, parent=fig.subject,
+                 part=sub.group("name").strip())  # fmt: skip
+    if part is not None:
+        part.binding = fig.binding
+        part.note = _join_notes(
+            f"a part of {spec['label']} (其中{part.part}): no layer holds the part; kept as stated",
+            SUBJECTS[fig.subject].get("note"),
+        )
+    return part
 
 
 # --------------------------------------------------------------------------- tables
@@ -319,8 +515,10 @@ def _cell_value(cell: str) -> re.Match | None:
     return m if m and not cell.strip().startswith("20" + m.group("num")[2:] + "年") else None
 
 
-def _tab_rows(lines: list[str], i: int) -> list[Extracted]:
-    """A tab-separated row holding a keyword cell, read against the header above it."""
+def _tab_rows(lines: list[str], i: int, sources: list[str]) -> list[Extracted]:
+    """A tab-separated row holding a keyword cell, read against the header above it.
+
+    ``lines`` are normalised, ``sources`` the lines as written (for the quote)."""
     cells = lines[i].split("\t")
     name_idx = next((j for j, c in enumerate(cells) if _NAME_CELL.match(c)), None)
     if name_idx is None:
@@ -353,7 +551,7 @@ def _tab_rows(lines: list[str], i: int) -> list[Extracted]:
         is_status = j == status_col
         fig = _make(subject, "value", m.group("num"), unit_raw,
                     _table_op(m.group("op"), subject, is_status),
-                    i + 1, " | ".join(c.strip() for c in cells if c.strip()), year,
+                    i + 1, " | ".join(c.strip() for c in sources[i].split("\t") if c.strip()), year,
                     binding=False if is_status else binding,
                     note=f"table row {name.strip()}, column {header[j].strip()}"
                     + (" (status)" if is_status else ""))  # fmt: skip
@@ -362,7 +560,7 @@ def _tab_rows(lines: list[str], i: int) -> list[Extracted]:
     return out
 
 
-def _cell_table(lines: list[str], i: int) -> list[Extracted]:
+def _cell_table(lines: list[str], i: int, sources: list[str]) -> list[Extracted]:
     """A row of a table flattened to one cell per line, starting at keyword cell ``i``."""
     name = lines[i]
     subject = _KEYWORD.search(name).lastgroup
@@ -388,7 +586,7 @@ def _cell_table(lines: list[str], i: int) -> list[Extracted]:
             if seen_status and status_year is None:
                 status_year = years[-1]
     unit_raw = _NAME_CELL.match(name).group("unit")
-    if row and re.fullmatch(r"|-|—|%|％|公顷|平方公里|万亩|亩", row[0][1]):
+    if row and re.fullmatch(rf"|-|—|{UNIT_PATTERN}", row[0][1]):
         unit_raw = unit_raw or (row[0][1] if row[0][1] not in ("", "-", "—") else None)
         row = row[1:]
     # binding: rows above a 参考性/预期性 divider belong to the binding block
@@ -444,19 +642,51 @@ def find_figures(text: str) -> list[Extracted]:
     red_line value 230423.56 ha >= 2025
     red_line share 30.73 % >= 2025
     """
-    lines = text.splitlines()
+    sources = text.splitlines()
+    norm = [normalize_line(line, line_number=i + 1) for i, line in enumerate(sources)]
+    lines = [n.text for n in norm]
     found: list[Extracted] = []
-    for i, line in enumerate(lines):
-        if not _KEYWORD.search(line):
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.count("\t") >= 3 or line.startswith("\t") or _is_name_cell(line):
+            if line.count("\t") >= 3 and _KEYWORD.search(line):
+                found += _tab_rows(lines, i, sources)
+            elif _NAME_CELL.match(line):
+                found += _cell_table(lines, i, sources)
+            i += 1
             continue
-        if line.count("\t") >= 3:
-            found += _tab_rows(lines, i)
-        elif line.startswith("\t") or (len(line.strip()) < 30 and _NAME_CELL.match(line)):
-            if _NAME_CELL.match(line):
-                found += _cell_table(lines, i)
-        else:
-            found += _prose(line, i + 1)
+        j = i
+        while j + 1 < len(lines) and j - i < 5 and _continues(lines[j], lines[j + 1]):
+            j += 1
+        block = norm[i] if j == i else join_lines(norm[i : j + 1])
+        if _KEYWORD.search(block.text):
+            found += _prose(block)
+        i = j + 1
     return found
+
+
+def _is_name_cell(line: str) -> bool:
+    return len(line.strip()) < 30 and bool(_NAME_CELL.match(line))
+
+
+# a line that starts something new: 第三章, 一、, (一), 1、, 1. (not 128.76)
+_HEADING = re.compile(r"^(?:第[一二三四五六七八九十百\d]+[章节条部篇]|[一二三四五六七八九十]+、|"
+                      r"\(?[一二三四五六七八九十\d]+\)|\d+、|\d+\.(?!\d))")  # fmt: skip
+
+
+def _continues(a: str, b: str) -> bool:
+    """True when line ``b`` carries on the sentence that line ``a`` breaks off.
+
+    A PDF converted to text breaks lines at the page width, mid-sentence; a line of
+    prose that ends without a stop, followed by a line that does not start a heading or
+    a table, is the same sentence."""
+    a, b = a.strip(), b.strip()
+    if len(a) < 20 or not b or "\t" in a or "\t" in b or a[-1] in "。!?;:！？；：":
+        return False
+    if _HEADING.match(b) or _is_name_cell(b):
+        return False
+    return bool(re.match(r"[\u4e00-\u9fff\d(]", b))
 
 
 def _plan_name(text: str, source: str | None) -> str:
@@ -464,10 +694,22 @@ def _plan_name(text: str, source: str | None) -> str:
     if m:
         return m.group(1)
     for line in text.splitlines()[:30]:
-        s = line.strip()
+        s = normalize_line(line).text.strip()
         if "规划" in s and len(s) < 60:
-            return s.strip("《》")
+            approved = re.search(r"关于《([^》]*规划[^》]*)》的批复", s)
+            return approved.group(1) if approved else s.strip("《》")
     return Path(source).stem if source else "未命名规划"
+
+
+#: the region a plan's title names first: 五常市, 吉林省, 延边朝鲜族自治州, 内蒙古自治区 …
+_REGION = re.compile(r"^(?:国务院关于)?《?(?P<name>[\u4e00-\u9fff]{1,12}?(?:自治区|自治州|自治县|"
+                     r"特别行政区|省|市|州|盟|地区|县|旗|区))")  # fmt: skip
+
+
+def _region(name: str) -> str | None:
+    """The region a plan's name starts with, or None (五常市生态文明建设示范区规划 → 五常市)."""
+    m = _REGION.match(name)
+    return m.group("name") if m else None
 
 
 def _figure_id(e: Extracted, used: set[str]) -> str:
@@ -475,6 +717,8 @@ def _figure_id(e: Extracted, used: set[str]) -> str:
     base = f"{e.subject}_{kind}" if e.subject not in ("forest_cover", "forest_grass_cover",
                                                       "wetland_protection", "urban_expansion") \
         else e.subject  # fmt: skip
+    if e.part:
+        base += "_part"
     fid = f"{base}_{e.year}" if e.year else base
     if fid in used:
         fid = f"{fid}_l{e.line}"
@@ -485,24 +729,34 @@ def _figure_id(e: Extracted, used: set[str]) -> str:
     return out
 
 
+def _label(e: Extracted) -> str:
+    """The figure's name; a part (其中) names the figure it belongs to."""
+    spec = SUBJECTS[e.subject]
+    label = spec["label"]
+    if e.part:
+        label = e.part if e.part.endswith(("面积", "规模")) else e.part + "面积"
+    if e.kind == "share":
+        label = label.removesuffix("面积") + "占总面积比例"
+    if e.parent:
+        label += f"（{SUBJECTS[e.parent]['label']}其中）"
+    return label
+
+
 def _to_figure(e: Extracted, used: set[str]) -> Figure:
     spec = SUBJECTS[e.subject]
-    if spec.get("stated"):
-        measure = "stated"
+    if spec.get("stated") or e.part:
+        measure = "stated"  # no layer measures it (a ratio, the marine red line, a part)
     elif e.unit == "%":
         measure = "share" if "role" in spec else "land_cover"
     else:
         measure = "area" if "role" in spec else "land_cover"
-    label = (
-        spec["label"] if e.kind == "value" else spec["label"].removesuffix("面积") + "占总面积比例"
-    )
     return Figure(
         id=_figure_id(e, used),
         measure=measure,
         op=e.op,
         value=float(e.value_text),
         unit=e.unit,
-        label=label,
+        label=_label(e),
         role=spec.get("role") if measure != "land_cover" and "role" in spec else None,
         classes=spec.get("classes") if "role" not in spec else None,
         precision=e.precision,
@@ -553,8 +807,10 @@ def extract_figures(text: str, *, source: str | os.PathLike | None = None) -> Pl
             total = Quantity(float(e.value_text), e.unit, e.quote, e.line, value_text=e.value_text)
             continue
         figures.append(_to_figure(e, used))
+    name = _plan_name(text, None if source is None else str(source))
     return Plan(
-        name=_plan_name(text, None if source is None else str(source)),
+        name=name,
+        region=_region(name),
         figures=figures,
         total_area=total,
         source_text=None if source is None else str(source),

@@ -27,6 +27,7 @@ from ._inventory import format_details, format_inventory, inventory, inventory_r
 from ._roles import (  # the public role names are imported from here
     _IGNORE,
     CONTROL_LINES,
+    FIGURE_ONLY_ROLES,
     ROLE_LABELS,
     ROLES,
     _check_role,
@@ -39,6 +40,7 @@ from .validate import ValidationReport, validate_layer
 
 __all__ = [
     "CONTROL_LINES",
+    "FIGURE_ONLY_ROLES",
     "ROLES",
     "ROLE_LABELS",
     "Layer",
