@@ -193,8 +193,8 @@ def join_lines(parts: Sequence[NormalizedLine]) -> NormalizedLine:
 
     Examples
     --------
-    >>> a, b = normalize_line("红线面积不低于", line_number=4), normalize_line("12 公顷", line_number=5)
-    >>> j = join_lines([a, b])
+    >>> a = normalize_line("红线面积不低于", line_number=4)
+    >>> j = join_lines([a, normalize_line("12 公顷", line_number=5)])
     >>> j.text, j.quote(0, len(j.text)), j.line_at(7)
     ('红线面积不低于12公顷', '红线面积不低于\\n12 公顷', 5)
     """

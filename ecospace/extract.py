@@ -89,7 +89,7 @@ SUBJECTS: dict[str, dict] = {
     },
 }
 
-# longest names first, so 城镇开发边界扩展倍数 wins over 城镇开发边界, 海洋生态保护红线 over 生态保护红线
+# longest names first (城镇开发边界扩展倍数 before 城镇开发边界, 海洋… before 生态保护红线)
 _KEYWORDS: tuple[tuple[str, str], ...] = (
     ("urban_expansion", r"城镇开发边界扩展倍数"),
     ("marine_red_line", r"海洋生态保护红线|海洋生态红线"),
@@ -147,7 +147,9 @@ _SUB = re.compile(
     r"(?P<op>" + _OPWORD + r")?" + _NUM + _UNIT + _SUFFIX + "$"
 )  # fmt: skip
 # 为现状城镇建设用地规模的1.22倍: the expansion ratio of an urban boundary figure
-_RATIO_OF = re.compile(r"^(?:约为|为|是|相当于)[^,;。\d]{0,20}?的" + _NUM + r"(?P<unit>倍)" + _SUFFIX)
+_RATIO_OF = re.compile(
+    r"^(?:约为|为|是|相当于)[^,;。\d]{0,20}?的" + _NUM + "(?P<unit>倍)" + _SUFFIX
+)
 # words that mean the number belongs to another indicator, or to a comparison region
 _INTERRUPT = re.compile(r"率|度|指数|比例|水平|平均|占|全国|全省")
 _YEAR = re.compile(r"(?:20\d\d[—–-])?(20\d\d)年")
@@ -492,7 +494,7 @@ def _part(s: _Sentence, fig: Extracted, sub: re.Match, ci: int, target: bool):
     """A part of ``fig`` named by 其中 without a keyword of its own (集中建设区, 水田)."""
     spec = SUBJECTS[fig.subject]
     unit, _ = parse_unit(sub.group("unit"))
-    if _family(unit) not in spec["units"] or "role" not in spec and "classes" not in spec:
+    if _family(unit) not in spec["units"]:
         return None
     part = _make(fig.subject, "value", sub.group("num"), sub.group("unit"),
                  _op(sub.group("op"), sub.group("suffix"), target), s.line(s.clauses[ci][0]),
