@@ -630,8 +630,7 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     """Draft a plan file from a plan's text (UTF-8), for a person to review."""
     import os
 
-    from .extract import extract_figures
-    from .plan import dump_plan
+    from .extract import draft_text, extract_figures
 
     if output is not None:
         refuse_overwrite([output], overwrite=overwrite)
@@ -643,10 +642,10 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     plan = extract_figures(text, source=os.path.relpath(text_file.resolve(), base))
     n = len(plan.figures) + (plan.total_area is not None)
     if output is None:
-        click.echo(dump_plan(plan), nl=False)
+        click.echo(draft_text(plan), nl=False)
         click.echo(f"drafted {n} figure(s) from {text_file}; review each one", err=True)
         return
-    dump_plan(plan, output)
+    output.write_text(draft_text(plan), encoding="utf-8")
     click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
 
 

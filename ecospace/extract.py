@@ -38,9 +38,10 @@ from pathlib import Path
 
 from ._extract_units import UNIT_PATTERN, parse_unit, scale_value
 from ._text_normalize import NormalizedLine, join_lines, normalize_line
-from .plan import Figure, Plan, Quantity
+from .layers import FIGURE_ONLY_ROLES, ROLE_LABELS, ROLES
+from .plan import Figure, Plan, Quantity, dump_plan
 
-__all__ = ["SUBJECTS", "Extracted", "extract_figures", "find_figures"]
+__all__ = ["SUBJECTS", "Extracted", "draft_text", "extract_figures", "find_figures"]
 
 log = logging.getLogger("ecospace")
 
@@ -696,10 +697,10 @@ def _plan_name(text: str, source: str | None) -> str:
     if m:
         return m.group(1)
     for line in text.splitlines()[:30]:
-        s = normalize_line(line).text.strip()
-        if "规划" in s and len(s) < 60:
-            approved = re.search(r"关于《([^》]*规划[^》]*)》的批复", s)
-            return approved.group(1) if approved else s.strip("《》")
+        nl = normalize_line(line)
+        if "规划" in nl.text and len(nl.text.strip()) < 60:
+            approved = re.search(r"关于《([^》]*规划[^》]*)》的批复", nl.text)
+            return nl.quote(*approved.span(1)) if approved else line.strip().strip("《》")
     return Path(source).stem if source else "未命名规划"
 
 
@@ -740,7 +741,7 @@ def _label(e: Extracted) -> str:
     if e.kind == "share":
         label = label.removesuffix("面积") + "占总面积比例"
     if e.parent:
-        label += f"（{SUBJECTS[e.parent]['label']}其中）"
+        label += f"（其中项，属{SUBJECTS[e.parent]['label']}）"
     return label
 
 
@@ -812,9 +813,95 @@ def extract_figures(text: str, *, source: str | os.PathLike | None = None) -> Pl
     name = _plan_name(text, None if source is None else str(source))
     return Plan(
         name=name,
-        region=_region(name),
+        region=_region(normalize_line(name).text),
         figures=figures,
         total_area=total,
         source_text=None if source is None else str(source),
         denominator="stated" if total is not None else "boundary",
     )
+
+
+#: the standard layer code of each role, for the example paths of the layers skeleton
+_LAYER_CODES = {
+    "boundary": "XZQ",
+    "red_line": "STBHHX",
+    "basic_farmland": "YJJBNTBHTB",
+    "urban_boundary": "CZKFBJ",
+    "protected_area": "ZRBHD",
+    "land_use": "DLTB",
+}
+
+
+def _roles_needed(plan: Plan) -> list[str]:
+    """The layer roles a plan's figures need: the boundary (the denominator) and each role."""
+    needed = {"boundary"}
+    for f in plan.figures:
+        if f.measure == "stated":
+            continue
+        needed.update(r for r in (f.role, f.within, *(f.roles or ())) if r in ROLES)
+        if f.measure == "land_cover":
+            needed.add("land_use")
+    return [r for r in ROLES if r in needed]
+
+
+def draft_text(plan: Plan) -> str:
+    """A drafted plan as the text of a plan file, with what the text could not say as comments.
+
+    The plan file of :func:`~ecospace.plan.dump_plan`, plus: a commented ``layers:``
+    skeleton (one line per role the figures need, with the standard layer code as an
+    example path) to point at the delivered files, and, when the region has no code
+    (or no name) in the draft, a commented line saying where it goes.
+
+    Parameters
+    ----------
+    plan : Plan
+        Usually the result of :func:`extract_figures`.
+
+    Returns
+    -------
+    str
+        YAML that :func:`~ecospace.plan.load_plan` reads as it stands.
+
+    Examples
+    --------
+    >>> text = draft_text(extract_figures("五常市规划\\n生态保护红线面积不低于2.35万公顷。"))
+    >>> print(text[: text.index("figures:")])
+    plan: 五常市规划
+    region:
+      name: 五常市
+      # code: "230184"    # 行政区划代码 (6 digits): fill in
+    denominator: boundary
+    method: ellipsoid
+    # layers:    # uncomment; point each path at the delivered file (PATH[:LAYER], relative
+    #            # to this plan file); `ecospace layers FOLDER/` lists what a delivery holds
+    #   - {path: DELIVERY.gdb:XZQ, role: boundary}
+    #   - {path: DELIVERY.gdb:STBHHX, role: red_line}
+    <BLANKLINE>
+    """
+    lines = dump_plan(plan).splitlines()
+    out: list[str] = []
+    for line in lines:
+        if line.startswith("figures:"):
+            out += _layers_skeleton(plan)
+        out.append(line)
+        if line.startswith("plan:") and not plan.region:
+            out.append('# region: {name: 示例县, code: "230184"}    # the region: fill in')
+        if line.startswith("  name:") and plan.region and not plan.code:
+            out.append('  # code: "230184"    # 行政区划代码 (6 digits): fill in')
+    return "\n".join(out) + "\n"
+
+
+def _layers_skeleton(plan: Plan) -> list[str]:
+    if plan.layers:
+        return []
+    out = [
+        "# layers:    # uncomment; point each path at the delivered file (PATH[:LAYER], relative",
+        "#            # to this plan file); `ecospace layers FOLDER/` lists what a delivery holds",
+    ]
+    for role in _roles_needed(plan):
+        out.append(f"#   - {{path: DELIVERY.gdb:{_LAYER_CODES[role]}, role: {role}}}")
+    for role in sorted({f.role for f in plan.figures if f.role in FIGURE_ONLY_ROLES}):
+        out.append(
+            f"#   # no layer for {role} ({ROLE_LABELS[role]['zh']}): land layers cannot hold it"
+        )
+    return out
