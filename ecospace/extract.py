@@ -154,7 +154,7 @@ _RATIO_OF = re.compile(
 # words that mean the number belongs to another indicator, or to a comparison region
 _INTERRUPT = re.compile(r"率|度|指数|比例|水平|平均|占|全国|全省")
 _YEAR = re.compile(r"(?:20\d\d[—–-])?(20\d\d)年")
-_TARGET = re.compile(r"[到至]20\d\d年|确保|力争|目标")
+_TARGET = re.compile(r"(?<!截)[到至]20\d\d年|确保|力争|目标")
 #: a status, not a target: 现状, 基期, 截至2020年底, 十三五 …
 _PAST = re.compile(r"现状|基期|基准年|截至|截止|十三五|已经|已划定|目前|现有")
 _VALUE_CELL = re.compile(
@@ -241,7 +241,8 @@ def _year(text: str) -> int | None:
 
 
 def _target_years(sentence: str) -> list[int]:
-    return [int(y) for y in re.findall(r"[到至](20\d\d)年", re.sub(r"《[^》]*》", "", sentence))]
+    untitled = re.sub(r"《[^》]*》", "", sentence)  # 《…规划（2021—2035年）》 is no target
+    return [int(y) for y in re.findall(r"(?<!截)[到至](20\d\d)年", untitled)]
 
 
 def _is_past(sentence: str, kw_start: int, clause_start: int, year: int | None) -> bool:
@@ -251,7 +252,7 @@ def _is_past(sentence: str, kw_start: int, clause_start: int, year: int | None) 
     if year is None:
         return False
     before = re.sub(r"《[^》]*》", "", sentence[:kw_start])
-    if re.search(rf"[到至]{year}年", before):
+    if re.search(rf"(?<!截)[到至]{year}年", before):
         return False
     targets = _target_years(sentence)
     return not targets or year < max(targets)
@@ -378,10 +379,14 @@ def _prose_sentence(s: _Sentence) -> list[Extracted]:
         year = _year(sentence[: km.start()])
         past = _is_past(sentence, km.start(), c_start, year)
         target = s.target and not past
-        share = _SHARE.match(re.sub(r"^(?:面积)?", "", tail))
+        rest = re.sub(r"^(?:面积)?", "", tail)
+        share = _SHARE.match(rest)
         if share:  # 自然保护地面积占市域国土面积的比例达到15%以上
             fig = _share(s, subject, share, ci, None, target, year)
-            found += [fig] if fig else []
+            if fig is not None:
+                found.append(fig)
+                end = km.end() + len(tail) - len(rest) + share.end()
+                found += _following(s, fig, _clause_at(clauses, end - 1), target, past)
             continue
         ft = _FROM_TO.match(tail)
         if ft:
@@ -469,7 +474,7 @@ def _following(s: _Sentence, fig: Extracted, last_ci: int, target: bool, past: b
             out += [ratio] if ratio else []
             continue
         sub = _SUB.match(text)
-        if sub and (sub.group("qizhong") or in_parts) and fig.kind == "value":
+        if sub and (sub.group("qizhong") or in_parts):
             in_parts = True
             part = _part(s, fig, sub, ci, target)
             out += [part] if part else []
@@ -497,7 +502,8 @@ def _part(s: _Sentence, fig: Extracted, sub: re.Match, ci: int, target: bool):
     unit, _ = parse_unit(sub.group("unit"))
     if _family(unit) not in spec["units"]:
         return None
-    part = _make(fig.subject, "value", sub.group("num"), sub.group("unit"),
+    part = _make(fig.subject, "share" if unit == "%" else "value", sub.group("num"),
+                 sub.group("unit"),
                  _op(sub.group("op"), sub.group("suffix"), target), s.line(s.clauses[ci][0]),
                  s.clause_quote(ci), fig.year, parent=fig.subject,
                  part=sub.group("name").strip())  # fmt: skip
