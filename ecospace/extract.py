@@ -118,7 +118,7 @@ _NUM = r"(?P<num>\d+(?:\.\d+)?|\*+)"
 _UNIT = rf"(?P<unit>{UNIT_PATTERN})"
 _OPWORD = (
     r"不低于|不少于|不小于|不高于|不超过|不大于|达到|保持在|稳定在|控制在|提高到|提升到|"
-    r"增加到|提高至|提升至|增至|达|为|是|约|≥|≤|≧|≦|>|<|="
+    r"增加到|提高至|提升至|增至|达|为|是|约为|约|≥|≤|≧|≦|>|<|="
 )
 _SUFFIX = r"(?P<suffix>以上|以下|以内|左右)?"
 # 扩展倍数控制在基于2020年城镇建设用地规模的1.3倍以内: the base is named before the number
@@ -127,6 +127,17 @@ _BASED_ON = r"(?:基于[^,;。]{0,20}?的)?"
 _AFTER_KEYWORD = re.compile(
     r"(?P<gap>[^\d,。;:、()%*]{0,8}?)(?P<op>" + _OPWORD + r")?" + _BASED_ON + _NUM + _UNIT
     + _SUFFIX
+)  # fmt: skip
+# 城镇开发边界面积控制在现状城镇建设用地规模的1.3倍以内: the ratio of an urban boundary
+_RATIO_AFTER = re.compile(
+    r"(?P<gap>[^\d,。;:、()%*]{0,8}?)(?P<op>" + _OPWORD + r")?(?:基于)?[^,;。\d]{0,20}?的" + _NUM
+    + "(?P<unit>倍)" + _SUFFIX
+)  # fmt: skip
+# 耕地保有量和永久基本农田保护面积分别不低于368.52万亩和312.40万亩
+_VALUE_UNIT = re.compile(r"(?P<num>\d+(?:\.\d+)?)(?P<unit>" + UNIT_PATTERN + ")")
+_RESPECTIVELY = re.compile(
+    r"分别(?P<op>" + _OPWORD + r")?(?P<values>\d+(?:\.\d+)?" + UNIT_PATTERN
+    + r"(?:(?:和|与|及|以及|、|,)\d+(?:\.\d+)?" + UNIT_PATTERN + r")+)" + _SUFFIX
 )  # fmt: skip
 # 占全域总面积的30.73%; 占全省陆域国土面积的比例不低于30.05%
 _SHARE = re.compile(
@@ -361,8 +372,11 @@ def _prose_sentence(s: _Sentence) -> list[Extracted]:
     sentence, clauses = s.text, s.clauses
     parent: tuple[Extracted, int] | None = None  # the figure a later 其中 breaks down
     prev_end = -1
+    found, paired = _respectively(s)
     for km in _KEYWORD.finditer(sentence):
         subject = km.lastgroup
+        if km.start() in paired:
+            continue
         if subject == "total_area" and km.start() == prev_end:
             continue  # 自然保护地总面积: the protected area's total, not the region's
         prev_end = km.end()
@@ -393,6 +407,9 @@ def _prose_sentence(s: _Sentence) -> list[Extracted]:
             found += _from_to(s, subject, ft, ci)
             continue
         m = _AFTER_KEYWORD.match(tail)
+        if subject == "urban_boundary" and (m is None or m.group("unit") == "倍"):
+            m = _RATIO_AFTER.match(tail)  # 控制在现状城镇建设用地规模的1.3倍以内
+            subject = "urban_expansion" if m else subject
         if m is None or _INTERRUPT.search(m.group("gap")):
             continue
         op = _op(m.group("op"), m.group("suffix"), target)
@@ -415,8 +432,35 @@ def _prose_sentence(s: _Sentence) -> list[Extracted]:
     return found
 
 
+def _respectively(s: _Sentence) -> tuple[list[Extracted], set[int]]:
+    """``A和B分别不低于x和y``: each keyword with its value, in order.
+
+    Returns the figures and the start of every keyword paired, which the keyword loop
+    then skips."""
+    found: list[Extracted] = []
+    paired: set[int] = set()
+    for rm in _RESPECTIVELY.finditer(s.text):
+        head = max(s.text.rfind(c, 0, rm.start()) for c in ",;。:") + 1
+        names = list(_KEYWORD.finditer(s.text, head, rm.start()))
+        values = list(_VALUE_UNIT.finditer(rm.group("values")))
+        if not names or len(names) != len(values):
+            continue
+        year = _year(s.text[: names[0].start()])
+        past = _is_past(s.text, names[0].start(), head, year)
+        op = _op(rm.group("op"), rm.group("suffix"), s.target and not past)
+        for km, vm in zip(names, values, strict=True):
+            fig = _make(km.lastgroup, "value", vm.group("num"), vm.group("unit"), op,
+                        s.line(km.start()), s.quote(head, rm.end()), year)  # fmt: skip
+            if fig is not None:
+                fig.binding = False if past else None
+                fig.note = SUBJECTS[km.lastgroup].get("note")
+                found.append(fig)
+            paired.add(km.start())
+    return found, paired
+
+
 def _annotate(fig: Extracted, m: re.Match, past: bool, sub_of: str | None, note: str | None):
-    if m.group("suffix") == "左右" or m.group("op") == "约":
+    if m.group("suffix") == "左右" or (m.group("op") or "").startswith("约"):
         fig.note = _join_notes(fig.note, "approximate (约/左右)")
     if past:
         fig.binding = False
@@ -483,10 +527,13 @@ def _following(s: _Sentence, fig: Extracted, last_ci: int, target: bool, past: b
         if cm is None or _INTERRUPT.search(text[: cm.start("num")]):
             break
         unit, _ = parse_unit(cm.group("unit"))
-        if _family(unit) != _family(fig.unit):
+        subject = fig.subject
+        if subject == "urban_expansion" and _family(unit) == "area":
+            subject = "urban_boundary"  # 控制在…的1.3倍以内，约为386.5平方公里
+        elif _family(unit) != _family(fig.unit):
             break
         more = _make(
-            fig.subject, "value", cm.group("num"), cm.group("unit"),
+            subject, "value", cm.group("num"), cm.group("unit"),
             _op(cm.group("op"), cm.group("suffix"), target and not past), s.line(c_start),
             s.clause_quote(ci), int(cm.group("year")) if cm.group("year") else fig.year,
         )  # fmt: skip
