@@ -20,6 +20,7 @@ LEVELS = {
     "_pairs": 3, "_conflicts": 3, "_raster": 3, "_land_cover": 3, "_stats_text": 3,
     "overlap": 3, "stats": 3, "_area_report": 3,
     "_plan_schema": 3, "plan": 3, "audit": 3, "extract": 3, "_extract_units": 3,
+    "_extract_vocab": 3, "_extract_prose": 3, "_extract_tables": 3,
     "_text_normalize": 3,
     # comparing
     "check": 4,
