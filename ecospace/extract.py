@@ -266,7 +266,7 @@ def draft_text(plan: Plan) -> str:
     plan: 五常市规划
     region:
       name: 五常市
-      # code: "230184"    # 行政区划代码 (6 digits): fill in
+      # code: "XXXXXX"    # 行政区划代码 (6 digits): fill in
     denominator: boundary
     method: ellipsoid
     # layers:    # uncomment; point each path at the delivered file (PATH[:LAYER], relative
@@ -282,9 +282,9 @@ def draft_text(plan: Plan) -> str:
             out += _layers_skeleton(plan)
         out.append(line)
         if line.startswith("plan:") and not plan.region:
-            out.append('# region: {name: 示例县, code: "230184"}    # the region: fill in')
+            out.append('# region: {name: XX县, code: "XXXXXX"}    # region, 行政区划代码: fill in')
         if line.startswith("  name:") and plan.region and not plan.code:
-            out.append('  # code: "230184"    # 行政区划代码 (6 digits): fill in')
+            out.append('  # code: "XXXXXX"    # 行政区划代码 (6 digits): fill in')
     return "\n".join(out) + "\n"
 
 
