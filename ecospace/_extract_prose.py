@@ -45,9 +45,10 @@ _PARTS = {
 # 扩展倍数控制在基于2020年城镇建设用地规模的1.3倍以内: the base is named before the number
 _BASED_ON = r"(?:基于[^,;。]{0,20}?的)?"
 # keyword, then up to 8 characters of filler (面积, 保护面积, 为 …) without a comma, then the value
+# (a qualifier in brackets may stand in the filler: 生态保护红线（陆域）面积…)
 _AFTER_KEYWORD = re.compile(
-    r"(?P<gap>[^\d,。;:、()%*]{0,8}?)(?P<op>" + OPWORD + r")?" + _BASED_ON + NUM + UNIT
-    + SUFFIX
+    r"(?P<gap>(?:[^\d,。;:、()%*]|\([^\d(),;。]{1,6}\)){0,8}?)(?P<op>" + OPWORD + r")?" + _BASED_ON
+    + NUM + UNIT + SUFFIX
 )  # fmt: skip
 # 城镇开发边界面积控制在现状城镇建设用地规模的1.3倍以内: the ratio of an urban boundary
 _RATIO_AFTER = re.compile(
@@ -199,7 +200,7 @@ def _prose_sentence(s: _Sentence) -> list[Extracted]:
             continue  # 占全域总面积的…: the total is the denominator, not a figure
         between = sentence[parent[1] : km.start()] if parent else ""
         sub_of = None
-        if parent and "其中" in between and not re.search(r"[;；。]", between):
+        if parent and re.search(r"其中|\(含|\(包括", between) and not re.search(r"[;。]", between):
             if parent[0].subject == "total_area" or (parent[0].subject, subject) in _PARTS:
                 sub_of = parent[0].subject
         tail = sentence[km.end() :]

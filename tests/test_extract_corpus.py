@@ -20,7 +20,7 @@ from test_check import make_county, write_plan
 
 from ecospace.check import check
 from ecospace.cli import cli
-from ecospace.extract import draft_text, extract_figures
+from ecospace.extract import draft_text, extract_figures, find_figures
 from ecospace.plan import load_plan, validate_plan_data
 
 CORPUS = yaml.safe_load(
@@ -249,3 +249,26 @@ def test_a_layer_cannot_take_the_marine_role(tmp_path):
     }  # fmt: skip
     with pytest.raises(ValueError, match=r"layers.0.role.*'marine_red_line' names no layer"):
         validate_plan_data(data)
+
+
+# --------------------------------------------------------------------------- more phrasings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 含 in brackets introduces a part as 其中 does
+        ("生态保护红线面积不低于2.47万平方千米（含海洋生态保护红线0.47万平方千米）。",
+         [("red_line", "24700", "km2", ">=", None), ("marine_red_line", "4700", "km2", "=",
+                                                     "red_line")]),
+        # a qualifier in brackets between the keyword and the number
+        ("生态保护红线（陆域）面积不低于345.6平方公里。",
+         [("red_line", "345.6", "km2", ">=", None)]),
+        # the approval's 你省/你市 and a sign instead of a word
+        ("到2035年，你市永久基本农田保护面积≥12.5万亩。",
+         [("basic_farmland", "12.5", "wanmu", ">=", None)]),
+    ],
+)  # fmt: skip
+def test_more_approval_phrasings(text, expected):
+    got = [(f.subject, f.value_text, f.unit, f.op, f.parent) for f in find_figures(text)]
+    assert got == expected
