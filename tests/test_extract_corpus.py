@@ -18,10 +18,10 @@ import yaml
 from click.testing import CliRunner
 from test_check import make_county, write_plan
 
-from ecospace.check import check
-from ecospace.cli import cli
-from ecospace.extract import draft_text, extract_figures, find_figures
+from ecospace.checking.check import check
+from ecospace.cli.main import cli
 from ecospace.plan import load_plan, validate_plan_data
+from ecospace.plan.extract import draft_text, extract_figures, find_figures
 
 CORPUS = yaml.safe_load(
     (Path(__file__).parent / "extract_corpus.yaml").read_text(encoding="utf-8")

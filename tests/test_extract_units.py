@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from ecospace._extract_units import parse_unit, scale_value
-from ecospace._text_normalize import join_lines, normalize_line
-from ecospace.extract import find_figures
+from ecospace.plan._extract_units import parse_unit, scale_value
+from ecospace.plan._text_normalize import join_lines, normalize_line
+from ecospace.plan.extract import find_figures
 
 # written number and unit → (value in the plan unit, plan unit, precision) by hand
 # fmt: off
