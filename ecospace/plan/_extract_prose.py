@@ -168,13 +168,22 @@ def _share(s: _Sentence, subject: str, sm: re.Match, ci: int, base: Extracted | 
     own = sm.group("op") or sm.group("suffix")
     op = comparison(sm.group("op"), sm.group("suffix"), target) if own or base is None else base.op
     fig = make(subject, "share", sm.group("num"), "%", op, s.line(s.clauses[ci][0]),
-                s.clause_quote(ci), year)  # fmt: skip
+               s.clause_quote(ci), year)  # fmt: skip
     if fig is not None and base is not None:
         fig.parent, fig.binding, fig.note = base.parent, base.binding, base.note
     return fig
 
 
 def prose_figures(nl: NormalizedLine) -> list[Extracted]:
+    """Every figure stated in a normalised line of prose (or lines joined), sentence by sentence.
+
+    Examples
+    --------
+    >>> from ecospace.plan._text_normalize import normalize_line
+    >>> nl = normalize_line("耕地保有量不低于45.80万亩，其中永久基本农田不低于40.1万亩。")
+    >>> [(f.subject, f.value_text, f.unit, f.parent) for f in prose_figures(nl)]
+    [('cropland', '45.80', 'wanmu', None), ('basic_farmland', '40.1', 'wanmu', 'cropland')]
+    """
     found: list[Extracted] = []
     for s_start, text in _sentences(nl.text):
         found += _prose_sentence(_Sentence(nl, s_start, text))
@@ -182,7 +191,6 @@ def prose_figures(nl: NormalizedLine) -> list[Extracted]:
 
 
 def _prose_sentence(s: _Sentence) -> list[Extracted]:
-    found: list[Extracted] = []
     sentence, clauses = s.text, s.clauses
     parent: tuple[Extracted, int] | None = None  # the figure a later 其中 breaks down
     prev_end = -1
@@ -228,7 +236,7 @@ def _prose_sentence(s: _Sentence) -> list[Extracted]:
             continue
         op = comparison(m.group("op"), m.group("suffix"), target)
         fig = make(subject, "value", m.group("num"), m.group("unit"), op, s.line(km.start()),
-                    s.clause_quote(ci), year)  # fmt: skip
+                   s.clause_quote(ci), year)  # fmt: skip
         if fig is None:
             continue
         _annotate(fig, m, past, sub_of, SUBJECTS[subject].get("note"))
@@ -264,7 +272,7 @@ def _respectively(s: _Sentence) -> tuple[list[Extracted], set[int]]:
         op = comparison(rm.group("op"), rm.group("suffix"), s.target and not past)
         for km, vm in zip(names, values, strict=True):
             fig = make(km.lastgroup, "value", vm.group("num"), vm.group("unit"), op,
-                        s.line(km.start()), s.quote(head, rm.end()), year)  # fmt: skip
+                       s.line(km.start()), s.quote(head, rm.end()), year)  # fmt: skip
             if fig is not None:
                 fig.binding = False if past else None
                 fig.note = SUBJECTS[km.lastgroup].get("note")
@@ -295,8 +303,8 @@ def _from_to(s: _Sentence, subject: str, ft: re.Match, ci: int) -> list[Extracte
     line, quote = s.line(s.clauses[ci][0]), s.clause_quote(ci)
     out = []
     status = make(subject, "value", ft.group("n1"), ft.group("u1"), "=", line, quote,
-                   int(ft.group("y1")), binding=False,
-                   note="status value (现状/past year): not binding")  # fmt: skip
+                  int(ft.group("y1")), binding=False,
+                  note="status value (现状/past year): not binding")  # fmt: skip
     op = comparison(None, ft.group("suffix"), True) if ft.group("suffix") else up
     goal = make(subject, "value", ft.group("n2"), ft.group("u2"), op, line, quote,
                 int(ft.group("y2")))  # fmt: skip
@@ -327,8 +335,8 @@ def _following(s: _Sentence, fig: Extracted, last_ci: int, target: bool, past: b
         rm = _RATIO_OF.match(text)
         if rm and fig.subject == "urban_boundary":
             ratio = make("urban_expansion", "value", rm.group("num"), "倍",
-                          comparison(None, rm.group("suffix"), target), s.line(c_start),
-                          s.clause_quote(ci), fig.year)  # fmt: skip
+                         comparison(None, rm.group("suffix"), target), s.line(c_start),
+                         s.clause_quote(ci), fig.year)  # fmt: skip
             out += [ratio] if ratio else []
             continue
         sub = _SUB.match(text)
@@ -364,10 +372,10 @@ def _part(s: _Sentence, fig: Extracted, sub: re.Match, ci: int, target: bool):
     if family(unit) not in spec["units"]:
         return None
     part = make(fig.subject, "share" if unit == "%" else "value", sub.group("num"),
-                 sub.group("unit"),
-                 comparison(sub.group("op"), sub.group("suffix"), target), s.line(s.clauses[ci][0]),
-                 s.clause_quote(ci), fig.year, parent=fig.subject,
-                 part=sub.group("name").strip())  # fmt: skip
+                sub.group("unit"),
+                comparison(sub.group("op"), sub.group("suffix"), target), s.line(s.clauses[ci][0]),
+                s.clause_quote(ci), fig.year, parent=fig.subject,
+                part=sub.group("name").strip())  # fmt: skip
     if part is not None:
         part.binding = fig.binding
         part.note = _join_notes(

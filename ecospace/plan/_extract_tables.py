@@ -80,11 +80,11 @@ def tab_row_figures(lines: list[str], i: int, sources: list[str]) -> list[Extrac
             continue
         is_status = j == status_col
         fig = make(subject, "value", m.group("num"), unit_raw,
-                    _table_op(m.group("op"), subject, is_status),
-                    i + 1, " | ".join(c.strip() for c in sources[i].split("\t") if c.strip()), year,
-                    binding=False if is_status else binding,
-                    note=f"table row {name.strip()}, column {header[j].strip()}"
-                    + (" (status)" if is_status else ""))  # fmt: skip
+                   _table_op(m.group("op"), subject, is_status),
+                   i + 1, " | ".join(c.strip() for c in sources[i].split("\t") if c.strip()), year,
+                   binding=False if is_status else binding,
+                   note=f"table row {name.strip()}, column {header[j].strip()}"
+                   + (" (status)" if is_status else ""))  # fmt: skip
         if fig:
             out.append(fig)
     return out
@@ -140,9 +140,9 @@ def cell_table_figures(lines: list[str], i: int, sources: list[str]) -> list[Ext
         is_status = year == status_year
         column = "现状值" if is_status else "目标值"
         fig = make(subject, "value", m.group("num"), m.group("unit") or unit_raw or "%",
-                    _table_op(m.group("op"), subject, is_status), k + 1, cell, year,
-                    binding=False if is_status else binding,
-                    note=f"table row {name.strip()}, {column} {year}年")  # fmt: skip
+                   _table_op(m.group("op"), subject, is_status), k + 1, sources[k].strip(), year,
+                   binding=False if is_status else binding,
+                   note=f"table row {name.strip()}, {column} {year}年")  # fmt: skip
         if fig:
             out.append(fig)
     return out
