@@ -272,3 +272,21 @@ def test_a_layer_cannot_take_the_marine_role(tmp_path):
 def test_more_approval_phrasings(text, expected):
     got = [(f.subject, f.value_text, f.unit, f.op, f.parent) for f in find_figures(text)]
     assert got == expected
+
+
+def test_traditional_table_with_a_multiplied_unit_in_the_name_cell():
+    text = (
+        "指標類別\t序號\t指標名稱\t2020 年\t2025 年\t屬性\n"
+        "生態安全\t16\t森林覆蓋率 (%)\t３０.１%\t≥31\t約束性\n"
+        "\t21\t城鎮開發邊界面積 (萬公頃)\t1.2\t1.5\t約束性\n"
+    )
+    got = [(f.subject, f.value_text, f.unit, f.op, f.year, f.binding, f.precision)
+           for f in find_figures(text)]  # fmt: skip
+    assert got == [
+        ("forest_cover", "30.1", "%", "=", 2020, False, None),
+        ("forest_cover", "31", "%", ">=", 2025, True, None),
+        # 1.2 万公顷 = 12 000 ha, stated to 0.1 万公顷 = 1 000 ha
+        ("urban_boundary", "12000", "ha", "=", 2020, False, 1000.0),
+        ("urban_boundary", "15000", "ha", "=", 2025, True, 1000.0),
+    ]
+    assert find_figures(text)[0].quote.endswith("森林覆蓋率 (%) | ３０.１% | ≥31 | 約束性")
