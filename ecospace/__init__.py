@@ -67,6 +67,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(
         [
             "CLASS_SETS",
+            "County",
             "CountyFigures",
             "land_cover",
             "measure_county",
@@ -75,6 +76,7 @@ _LAZY: dict[str, str] = {
         ],
         "ecospace.measuring.stats",
     ),
+    "County": "ecospace.measuring.county",
     **dict.fromkeys(["CheckResult", "check"], "ecospace.checking.check"),
     **dict.fromkeys(["make_map", "save_map"], "ecospace.rendering.maps"),
     "make_annex": "ecospace.rendering.annex",

@@ -18,6 +18,8 @@ from typing import Literal
 
 __all__ = [
     "AREA_UNITS",
+    "CLASS_LABELS",
+    "CLASS_SETS",
     "CONTROL_LINES",
     "DENOMINATORS",
     "FIGURE_COLUMNS",
@@ -125,3 +127,18 @@ FIGURE_COLUMNS: tuple[str, ...] = (
     "quote",
     "line",
 )
+
+#: Default land-cover class sets: 三调 DLBM codes (DOMAIN.md §1); a plan may override them.
+CLASS_SETS: dict[str, list[str]] = {
+    "forest": ["0301", "0302", "0305", "0307"],
+    "forest_grass": ["0301", "0302", "0305", "0307", "04"],
+    "wetland": ["0303", "0304", "0306", "0402", "0603", "1105", "1106", "1108"],
+    "cropland": ["0101", "0102", "0103"],
+}
+
+CLASS_LABELS: dict[str, dict[str, str]] = {
+    "forest": {"zh": "森林覆盖率", "en": "forest cover"},
+    "forest_grass": {"zh": "林草覆盖率", "en": "forest and grass cover"},
+    "wetland": {"zh": "湿地", "en": "wetland"},
+    "cropland": {"zh": "耕地", "en": "cropland"},
+}

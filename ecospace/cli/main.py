@@ -340,25 +340,25 @@ def overlaps_command(
     """
     import json
 
-    from ecospace.geometry.crs import to_working
-    from ecospace.loading.layers import _parse_role_option, load_layers
-    from ecospace.measuring.overlap import write_conflicts
-    from ecospace.measuring.stats import format_county, measure_county
+    from ecospace.loading.layers import _parse_role_option
+    from ecospace.measuring.county import County
+    from ecospace.measuring.stats import format_county
+    from ecospace.rendering.conflicts import write_conflicts
     from ecospace.units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
     if conflicts_path:
         refuse_overwrite([conflicts_path], overwrite=overwrite)
-    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
-    if not found:
+    opened = County.open(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
+    if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
-    work = {r: g for r, g in to_working(found).items() if r != "land_use"}
-    figures = measure_county(
-        work,
+    county = County(
+        {r: layer for r, layer in opened.layers.items() if r != "land_use"},
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
         by_township=False,
     )
+    figures = county.figures
     if conflicts_path:
         # the frames carry each layer's src_fid (read_layer): no second read of the sources
         write_conflicts(conflicts_path, figures.conflicts, overwrite=overwrite)
@@ -433,14 +433,9 @@ def stats_command(
     """
     import json
 
-    from ecospace.geometry.crs import to_working
-    from ecospace.loading.layers import _parse_role_option, load_layers
-    from ecospace.measuring.stats import (
-        format_county,
-        measure_county,
-        raster_land_cover,
-        read_class_map,
-    )
+    from ecospace.loading.layers import _parse_role_option
+    from ecospace.measuring.county import County
+    from ecospace.measuring.stats import format_county, raster_land_cover, read_class_map
     from ecospace.units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
@@ -455,17 +450,15 @@ def stats_command(
             )
         classes_path = guess
     class_map = read_class_map(classes_path) if landcover else None  # fail before the overlays
-    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
-    if not found:
+    opened = County.open(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
+    if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
-    work = to_working(found)
-    if not by_township:
-        work.pop("townships", None)
-    figures = measure_county(
-        work,
+    county = County(
+        {r: layer for r, layer in opened.layers.items() if by_township or r != "townships"},
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
     )
+    figures, work = county.figures, county.working
     if landcover:
         figures.land_cover_raster = raster_land_cover(
             landcover,
@@ -661,13 +654,13 @@ def _check_suffix(output: Path, suffixes: tuple[str, ...], what: str) -> None:
 
 
 def _map_inputs(inputs: tuple[str, ...], crs):
-    """Layers (by role) and conflicts of SOURCE... or PLAN.yaml files, for map and annex."""
-    from ecospace.rendering.maps import load_inputs
+    """The county of SOURCE... or PLAN.yaml files, for map and annex."""
+    from ecospace.measuring.county import County
 
-    data = load_inputs(inputs, crs=crs)
-    if not data.layers:
+    county = County.from_inputs(inputs, crs=crs)
+    if not county.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
-    return data
+    return county
 
 
 @cli.command("map", short_help="Offline interactive map (one HTML file).")

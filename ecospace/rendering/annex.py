@@ -30,7 +30,9 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ecospace._output import refuse_overwrite
+from ecospace._version import __version__
 from ecospace.errors import EcospaceError, RoleError
+from ecospace.geometry.crs import to_working
 from ecospace.rendering._fonts import CJK_FAMILIES, find_cjk_font
 from ecospace.rendering.styles import NOT_CONFLICTS, ROLE_STYLES, conflict_label
 
@@ -127,8 +129,6 @@ def make_annex(
     refuse_overwrite(targets, overwrite=overwrite)
 
     font = find_cjk_font()
-    from ecospace.geometry.crs import to_working
-
     gdfs = {r: getattr(g, "gdf", g) for r, g in layers.items()}
     work = to_working({**gdfs, **{f"conflict:{k}": v for k, v in (conflicts or {}).items()}})
     crs = pyproj.CRS.from_user_input(next(iter(work.values())).crs)
@@ -509,8 +509,6 @@ def _sources_of(layers: Mapping[str, Any]) -> list[str]:
 
 
 def _version() -> str:
-    from ecospace import __version__  # the package root imports maps/annex lazily
-
     return __version__
 
 

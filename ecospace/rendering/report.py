@@ -31,6 +31,7 @@ import pandas as pd
 
 from ecospace._output import refuse_overwrite
 from ecospace._text_table import display_width, text_table  # noqa: F401 - display_width re-exported
+from ecospace._version import __version__
 from ecospace.errors import EcospaceError
 from ecospace.rendering._cells import (
     _TABLE_COLS,
@@ -47,7 +48,10 @@ from ecospace.rendering._cells import (
     summary,
 )
 from ecospace.rendering._html import repr_html, to_html  # noqa: F401 - repr_html re-exported
+from ecospace.rendering._xlsx import write_excel
+from ecospace.rendering.conflicts import write_conflicts
 from ecospace.rendering.labels import _COLUMNS, Lang, _col_label, _i, _lookup, _t, method_label
+from ecospace.rendering.maps import make_map, save_map
 
 log = logging.getLogger("ecospace")
 
@@ -183,8 +187,6 @@ def to_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
     [['ID', 'Figure', 'Measured', 'Difference'], ['red_share', 'red_share', 30, 0],
      ['red_area', 'red_area', 30, -5]]
     """
-    from ecospace.rendering._xlsx import write_excel
-
     return write_excel(result, path, lang)
 
 
@@ -328,8 +330,6 @@ def to_json(result: Any, path: str | Path | None = None, *, indent: int = 2) -> 
 
 
 def _version() -> str:
-    from ecospace._version import __version__
-
     return __version__
 
 
@@ -479,8 +479,6 @@ def write_outputs(
     pieces = getattr(county, "conflicts", None) or {}
     frames = getattr(result, "frames", None)
     if conflicts:
-        from ecospace.measuring.overlap import write_conflicts
-
         # the working CRS, for the "no conflicts" table of a clean check
         crs = next(
             (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None), None
@@ -488,12 +486,6 @@ def write_outputs(
         written["conflicts"] = write_conflicts(
             targets["conflicts"], pieces, overwrite=True, crs=crs
         )
-    if "map" in targets and frames:
-        try:
-            from ecospace.rendering.maps import make_map, save_map
-        except ImportError:  # maps not installed in this build: reports without a map
-            log.warning("ecospace.rendering.maps is not available: no map written")
-            frames = None
     if "map" in targets and frames:
         name = _plan_attr(result, "name", None)
         m = make_map(frames, conflicts=pieces, title=name, method=result.method)

@@ -1,6 +1,6 @@
-"""The conflicts GeoPackage: one layer per conflict type, naming the source features (private).
+"""The conflicts GeoPackage: one layer per conflict type, naming the source features.
 
-:func:`write_conflicts` is public as :func:`ecospace.measuring.overlap.write_conflicts`.
+:func:`write_conflicts` is public as :func:`ecospace.write_conflicts`.
 """
 
 from __future__ import annotations
