@@ -55,6 +55,11 @@ _RATIO_AFTER = re.compile(
     r"(?P<gap>[^\d,。;:、()%*]{0,8}?)(?P<op>" + OPWORD + r")?(?:基于)?[^,;。\d]{0,20}?的" + NUM
     + "(?P<unit>倍)" + SUFFIX
 )  # fmt: skip
+# 城镇开发边界扩展倍数不超过1.29: a multiple needs no 倍
+_BARE_RATIO = re.compile(
+    r"(?P<gap>[^\d,。;:、()%*]{0,8}?)(?P<op>" + OPWORD + r")?" + _BASED_ON + NUM
+    + r"(?P<unit>)(?![\d.%万亿平公亩倍])" + SUFFIX
+)  # fmt: skip
 # 耕地保有量和永久基本农田保护面积分别不低于368.52万亩和312.40万亩
 _VALUE_UNIT = re.compile(r"(?P<num>\d+(?:\.\d+)?)(?P<unit>" + UNIT_PATTERN + ")")
 _RESPECTIVELY = re.compile(
@@ -156,6 +161,8 @@ class _Sentence:
 
 def _share_of_total(sm: re.Match) -> bool:
     """True when 占…的 divides by the total area, not by another figure (占耕地保护目标的)."""
+    if re.search(r"海域|海洋", sm.group("den")):
+        return False  # 占全省管辖海域面积的: a share of the sea, not of the region
     den = KEYWORD.search(sm.group("den"))
     return den is None or den.lastgroup == "total_area"
 
@@ -211,6 +218,11 @@ def _prose_sentence(s: _Sentence) -> list[Extracted]:
         if parent and re.search(r"其中|\(含|\(包括", between) and not re.search(r"[;。]", between):
             if parent[0].subject == "total_area" or (parent[0].subject, subject) in _PARTS:
                 sub_of = parent[0].subject
+            elif sub := _SUB.match(clauses[ci][1].strip()):
+                # 红线其中自然保护地核心保护区…: a part of the parent the keyword only names
+                part = _part(s, parent[0], sub, ci, s.target)
+                found += [part] if part else []
+                continue
         tail = sentence[km.end() :]
         year = year_of(sentence[: km.start()])
         past = _is_past(sentence, km.start(), c_start, year)
@@ -229,6 +241,8 @@ def _prose_sentence(s: _Sentence) -> list[Extracted]:
             found += _from_to(s, subject, ft, ci)
             continue
         m = _AFTER_KEYWORD.match(tail)
+        if subject == "urban_expansion" and m is None:
+            m = _BARE_RATIO.match(tail)  # 扩展倍数不超过1.29
         if subject == "urban_boundary" and (m is None or m.group("unit") == "倍"):
             m = _RATIO_AFTER.match(tail)  # 控制在现状城镇建设用地规模的1.3倍以内
             subject = "urban_expansion" if m else subject

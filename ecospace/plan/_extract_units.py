@@ -39,7 +39,7 @@ _EXACT = {
     "亿平方米": ("km2", Decimal("1e2")),
     "亿m2": ("km2", Decimal("1e2")),
 }
-_OTHER = {"%": "%", "倍": "ratio"}
+_OTHER = {"%": "%", "倍": "ratio", "": "ratio"}  # a bare multiple (扩展倍数1.29) is a ratio
 
 #: The unit after a number, longest spellings first (km2 before m2, 平方公里 before 公顷).
 UNIT_PATTERN = (
