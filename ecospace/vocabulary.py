@@ -22,6 +22,7 @@ __all__ = [
     "CLASS_SETS",
     "CONTROL_LINES",
     "DENOMINATORS",
+    "DPI_RANGE",
     "FIGURE_COLUMNS",
     "FIGURE_ONLY_ROLES",
     "MEASURES",
@@ -29,6 +30,8 @@ __all__ = [
     "METHOD_LABELS",
     "METHOD_SHORT",
     "OPS",
+    "ORIENTATIONS",
+    "PAPER_SIZES",
     "ROLES",
     "ROLE_LABELS",
     "STATUSES",
@@ -142,3 +145,14 @@ CLASS_LABELS: dict[str, dict[str, str]] = {
     "wetland": {"zh": "湿地", "en": "wetland"},
     "cropland": {"zh": "耕地", "en": "cropland"},
 }
+
+#: Paper sizes of the map annex in inches, portrait (ISO 216: A4 210 × 297 mm, A3 297 × 420 mm).
+PAPER_SIZES: dict[str, tuple[float, float]] = {
+    "A4": (210 / 25.4, 297 / 25.4),
+    "A3": (297 / 25.4, 420 / 25.4),
+}
+#: Page orientations of the map annex (``auto`` turns the page to the county's shape).
+ORIENTATIONS: tuple[str, ...] = ("auto", "portrait", "landscape")
+#: Resolutions (dots per inch) accepted for annex pages: screen to fine print; an A3 page
+#: at 1200 dpi is already ~280 megapixels.
+DPI_RANGE: tuple[int, int] = (50, 1200)
