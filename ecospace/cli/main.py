@@ -688,7 +688,7 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
         click.echo(draft_text(plan), nl=False)
         click.echo(f"drafted {n} figure(s) from {text_file}; review each one", err=True)
         return
-    output.write_text(draft_text(plan), encoding="utf-8")
+    draft_text(plan, output)
     click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
 
 

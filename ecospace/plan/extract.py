@@ -30,6 +30,7 @@ import os
 import re
 from pathlib import Path
 
+from ecospace._output import write_text
 from ecospace.plan._extract_prose import continues, prose_figures
 from ecospace.plan._extract_tables import cell_table_figures, tab_row_figures
 from ecospace.plan._extract_vocab import (
@@ -248,7 +249,7 @@ def _roles_needed(plan: Plan) -> list[str]:
     return [r for r in ROLES if r in needed]
 
 
-def draft_text(plan: Plan) -> str:
+def draft_text(plan: Plan, path: str | os.PathLike | None = None) -> str:
     """A drafted plan as the text of a plan file, with what the text could not say as comments.
 
     The plan file of :func:`~ecospace.plan.dump_plan`, plus: a commented ``layers:``
@@ -260,6 +261,10 @@ def draft_text(plan: Plan) -> str:
     ----------
     plan : Plan
         Usually the result of :func:`extract_figures`.
+    path : str or path-like, optional
+        Where to write it (atomically: a temporary file renamed when complete; an existing
+        file is replaced, so refuse it first when the user did not ask); the text is
+        returned either way.
 
     Returns
     -------
@@ -292,7 +297,10 @@ def draft_text(plan: Plan) -> str:
             out.append('# region: {name: XX县, code: "XXXXXX"}    # region, 行政区划代码: fill in')
         if line.startswith("  name:") and plan.region and not plan.code:
             out.append('  # code: "XXXXXX"    # 行政区划代码 (6 digits): fill in')
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    if path is not None:
+        write_text(path, text, overwrite=True)
+    return text
 
 
 def _layers_skeleton(plan: Plan) -> list[str]:
