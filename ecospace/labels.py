@@ -44,6 +44,7 @@ _ROLES = {
     "urban_boundary": ("城镇开发边界", "urban development boundary"),
     "protected_area": ("自然保护地", "protected areas"),
     "land_use": ("地类图斑", "land-use parcels"),
+    "marine_red_line": ("海洋生态保护红线", "marine red line"),
 }
 
 _DENOMINATORS = {

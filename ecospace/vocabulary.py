@@ -24,6 +24,7 @@ __all__ = [
     "DENOMINATORS",
     "DPI_RANGE",
     "FIGURE_COLUMNS",
+    "FIGURE_ONLY_ROLES",
     "ID_FIELDS",
     "MEASURES",
     "METHODS",
@@ -49,6 +50,10 @@ ROLES: tuple[str, ...] = (
     "protected_area",
     "land_use",
 )
+#: Roles a plan figure may name although no layer of a county carries them: the marine
+#: red line (海洋生态保护红线) lies at sea, beyond the land layers; `check` reports its
+#: figures as not measurable from the layers.  A layer is never given one of these.
+FIGURE_ONLY_ROLES: tuple[str, ...] = ("marine_red_line",)
 #: The three control lines (三条控制线): "不交叉、不重叠、不冲突".
 CONTROL_LINES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary")
 ROLE_LABELS: dict[str, dict[str, str]] = {
@@ -59,6 +64,7 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
     "urban_boundary": {"zh": "城镇开发边界", "en": "urban development boundary"},
     "protected_area": {"zh": "自然保护地", "en": "protected areas"},
     "land_use": {"zh": "地类图斑", "en": "land-use parcels"},
+    "marine_red_line": {"zh": "海洋生态保护红线", "en": "marine ecological protection red line"},
 }
 
 #: Area methods (DOMAIN.md §3): the official 2008 series, GeographicLib, planar.

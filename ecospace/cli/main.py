@@ -713,8 +713,7 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     """Draft a plan file from a plan's text (UTF-8), for a person to review."""
     import os
 
-    from ecospace.plan.extract import extract_figures
-    from ecospace.plan.model import dump_plan
+    from ecospace.plan.extract import draft_text, extract_figures
 
     if output is not None:
         refuse_outputs([output], inputs=[text_file], overwrite=overwrite)
@@ -726,10 +725,10 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     plan = extract_figures(text, source=os.path.relpath(text_file.resolve(), base))
     n = len(plan.figures) + (plan.total_area is not None)
     if output is None:
-        click.echo(dump_plan(plan), nl=False)
+        click.echo(draft_text(plan), nl=False)
         click.echo(f"drafted {n} figure(s) from {text_file}; review each one", err=True)
         return
-    dump_plan(plan, output)
+    draft_text(plan, output)
     click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
 
 
