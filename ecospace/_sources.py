@@ -22,7 +22,15 @@ import shapely
 from . import _dbf
 from ._errors import LayerReadError
 
-__all__ = ["RawLayer", "check_exists", "folder_sources", "list_layers", "read_raw", "split_spec"]
+__all__ = [
+    "RawLayer",
+    "check_exists",
+    "folder_sources",
+    "list_layers",
+    "open_zip",
+    "read_raw",
+    "split_spec",
+]
 
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
@@ -75,12 +83,51 @@ def _shp_files(folder: Path) -> list[Path]:
     return sorted((f for f in folder.iterdir() if f.suffix.lower() == ".shp"), key=lambda f: f.name)
 
 
+#: the zip "language encoding" flag (general purpose bit 11): the name is UTF-8
+_UTF8_FLAG = 0x800
+
+
+def open_zip(p: Path) -> tuple[zipfile.ZipFile, str | None]:
+    """Open a zip with its member names decoded as the archiver wrote them.
+
+    A name flagged UTF-8 (general purpose bit 11) is UTF-8; an unflagged one is CP437 by
+    the zip specification, but Chinese Windows (its Explorer, WinRAR, 7-Zip there)
+    writes unflagged names in the ANSI code page, CP936.  Unflagged non-ASCII names are
+    therefore decoded as UTF-8 if they all are, else as CP936, through zipfile's own
+    ``metadata_encoding``.
+
+    Returns
+    -------
+    (ZipFile, str or None)
+        The open archive, and the encoding used for unflagged non-ASCII names
+        (``"UTF-8"``, ``"CP936"``), None when there are none.
+
+    Examples
+    --------
+    >>> open_zip(Path("no/such.zip"))
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: [Errno 2] No such file or directory: 'no/such.zip'
+    """
+    with zipfile.ZipFile(p) as z:
+        plain = [i for i in z.infolist() if not i.flag_bits & _UTF8_FLAG]
+    if all(i.filename.isascii() for i in plain):
+        return zipfile.ZipFile(p), None
+    for enc in ("UTF-8", "CP936"):
+        try:
+            return zipfile.ZipFile(p, metadata_encoding=enc), enc
+        except UnicodeDecodeError:
+            continue
+    return zipfile.ZipFile(p), "CP437"
+
+
 def _zip_shps(p: Path) -> list[str]:
     try:
-        with zipfile.ZipFile(p) as z:
-            return sorted(n for n in z.namelist() if n.lower().endswith(".shp"))
+        z, _ = open_zip(p)
     except (zipfile.BadZipFile, OSError) as exc:
         raise LayerReadError(f"{p}: not a readable zip archive ({exc}); copy it again") from exc
+    with z:
+        return sorted(n for n in z.namelist() if n.lower().endswith(".shp"))
 
 
 def _ogr_error(path, layer, exc: Exception) -> LayerReadError:
@@ -253,6 +300,18 @@ def _count_curves(path: str, layer: str) -> int:
     return int(np.isin(code % 1000, (8, 9, 10, 11, 12)).sum())
 
 
+def _user_encoding(encoding: str, label: str) -> str:
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise LayerReadError(
+            f"{label}: unknown encoding {encoding!r}; use GBK (CP936), GB18030 or UTF-8"
+        ) from None
+    return encoding.upper()
+
+
 @dataclass
 class RawLayer:
     """A layer as read, before CRS and validation: frame, encoding and reading facts.
@@ -269,8 +328,15 @@ class RawLayer:
     mojibake: list[str] = field(default_factory=list)
 
 
-def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLayer:
-    """Read layer ``name`` of source ``p`` with ``engine``: encoding, curves, damaged parts."""
+def read_raw(
+    p: Path, path: str, name: str, *, engine: str, label: str, encoding: str | None = None
+) -> RawLayer:
+    """Read layer ``name`` of source ``p`` with ``engine``: encoding, curves, damaged parts.
+
+    ``encoding`` (a plan's ``encoding:``) overrides a shapefile's ``.cpg`` and the
+    encoding found in its ``.dbf``; other formats store text as UTF-8 and ignore it.
+    """
+    user_encoding = encoding
     kind = _kind(p)
     with ExitStack() as stack:
         read_path, read_layer_name, encoding, enc_how = str(p), name, "UTF-8", "format"
@@ -286,7 +352,10 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
             member = next(n for n in _zip_shps(p) if Path(n).stem == name)
             stem = member[:-4]
-            with zipfile.ZipFile(p) as z:
+            z, names_enc = open_zip(p)
+            if names_enc:
+                notes.append(f"zip member names decoded as {names_enc} (no UTF-8 flag)")
+            with z:
                 for n in z.namelist():
                     if n[: len(stem)] == stem and n[len(stem) :].lower() in _SIDECARS:
                         (tmp / f"layer{n[len(stem) :].lower()}").write_bytes(z.read(n))
@@ -314,6 +383,8 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
                 encoding, enc_how = None, "no .dbf"
             else:
                 encoding, enc_how = info.encoding, info.how
+                if user_encoding is not None:
+                    encoding, enc_how = _user_encoding(user_encoding, label), "user"
                 mojibake = info.mojibake
                 if mojibake:
                     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))

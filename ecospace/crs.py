@@ -24,7 +24,7 @@ import numpy as np
 import pyproj
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from ._errors import CRSError, GeometryError
+from ._errors import CRSError, GeometryError, ZoneError
 
 __all__ = [
     "CRSResolution",
@@ -268,10 +268,10 @@ def _infer_no_prefix(b, near, label, points, swap, order) -> CRSResolution:
     x0, x1 = b[0], b[2]
     where = _near_box(near)
     if where is None:
-        raise CRSError(
+        raise ZoneError(
             f"{label}: no coordinate system, and the eastings ({_fmt(x0)}–{_fmt(x1)}) "
             f"have no zone prefix (false easting 500 000), so the zone is unknown; "
-            f"{SUPPLY_HINT_6}, or load the county boundary with it"
+            f"{SUPPLY_HINT_6}, or load it with the county boundary or another layer of the county"
         )
     if swap and points is not None:
         points = np.asarray(points, dtype=float).reshape(-1, 2)[:, ::-1]

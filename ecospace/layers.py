@@ -22,8 +22,17 @@ import numpy as np
 import pyproj
 import shapely
 
-from ._errors import EcospaceError, GeometryError, LayerNotFoundError, LayerReadError, RoleError
+from ._delivery import Found, search_folder
+from ._errors import (
+    EcospaceError,
+    GeometryError,
+    LayerNotFoundError,
+    LayerReadError,
+    RoleError,
+    ZoneError,
+)
 from ._inventory import format_details, format_inventory, inventory, inventory_records
+from ._placement import check_user_crs, county_from_townships, reference_for
 from ._roles import (  # the public role names are imported from here
     _IGNORE,
     CONTROL_LINES,
@@ -33,14 +42,15 @@ from ._roles import (  # the public role names are imported from here
     _parse_role_option,  # noqa: F401 - the CLI's --role option
     role_of,
 )
-from ._sources import check_exists, folder_sources, list_layers, read_raw, split_spec
+from ._sources import check_exists, list_layers, read_raw, split_spec
 from .crs import datum_warning, describe, resolve_crs
-from .validate import ValidationReport, validate_layer
+from .validate import ValidationReport, report_outside, validate_layer
 
 __all__ = [
     "CONTROL_LINES",
     "ROLES",
     "ROLE_LABELS",
+    "Found",
     "Layer",
     "format_details",
     "format_inventory",
@@ -51,6 +61,7 @@ __all__ = [
     "read_layer",
     "read_sources",
     "role_of",
+    "search_sources",
     "split_spec",
 ]
 
@@ -180,6 +191,7 @@ def read_layer(
     near=None,
     boundary=None,
     crs_fallback: bool = False,
+    encoding: str | None = None,
 ) -> Layer:
     """Read one layer, determine its CRS and role, validate and repair it.
 
@@ -207,6 +219,8 @@ def read_layer(
     crs_fallback : bool
         Use ``crs`` only when the file has none, or when its CRS does not fit the
         coordinates.
+    encoding : str, optional
+        Text encoding of a shapefile's attributes (``"GBK"``); overrides its ``.cpg``.
 
     Returns
     -------
@@ -232,7 +246,7 @@ def read_layer(
     names = list_layers(path)
     name = _pick_layer(path, names, layer, role, aliases)
     label = f"{path}:{name}"
-    raw = read_raw(p, path, name, engine=engine, label=label)
+    raw = read_raw(p, path, name, engine=engine, label=label, encoding=encoding)
     return _finish(
         raw.gdf,
         fids=raw.fids,
@@ -361,20 +375,69 @@ def _finish(
 # ---------------------------------------------------------------- several sources
 
 
+def search_sources(sources: Iterable[str]) -> list[Found]:
+    """What the sources hold: every file and dataset, taken as a source or skipped, and why.
+
+    A plain folder (a delivery) is searched with its sub-folders (see
+    :func:`ecospace._delivery.search_folder`): shapefiles, zips, ``.gdb`` folders,
+    GeoPackage, GeoJSON and GeoParquet are taken; documents, rasters, shapefiles without
+    ``.shx`` … are skipped with the reason.  Any other source is taken as given.
+
+    Examples
+    --------
+    >>> search_sources([])
+    []
+    """
+    out: list[Found] = []
+    for spec in sources:
+        path, layer = split_spec(spec)
+        p = check_exists(path)
+        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
+            out += search_folder(p)
+        else:
+            out.append(Found(p, True, "named", str(spec)))
+    return out
+
+
+def _expand_folder(p: Path, path: str) -> list[tuple[str, str, bool]]:
+    """(path, layer, only layer of its source) of everything taken in a delivery folder."""
+    listing = search_folder(p)
+    for f in listing:
+        what = "; ".join((f.what, *f.flags))
+        log.info("%s %s: %s", "taken" if f.taken else "skipped", f.path, what)
+    taken = [f for f in listing if f.taken]
+    if not taken:
+        seen = "; ".join(f"{f.path.name}: {f.what}" for f in listing[:5]) or "nothing"
+        raise LayerReadError(
+            f"{path}: the folder and its sub-folders hold no layers (shapefiles, zips, .gdb, "
+            f"GeoPackage, GeoJSON, GeoParquet); found {seen} — give a file or a folder of layers"
+        )
+    out: list[tuple[str, str, bool]] = []
+    shps = [f.path for f in taken if f.path.suffix.lower() == ".shp"]
+    for f in taken:
+        if f.path in shps:
+            single = sum(s.parent == f.path.parent for s in shps) == 1
+            out.append((str(f.path.parent), f.path.stem, single))
+        else:
+            out += _expand([str(f.source)])
+    return out
+
+
 def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
     """(path, layer, only layer of its source) for every layer named; repeats dropped.
 
-    A plain folder gives its shapefiles, then every GeoPackage, ``.gdb``, zip … inside it.
+    A plain folder gives every layer taken in it and its sub-folders (:func:`search_sources`).
     """
     found: list[tuple[str, str, bool]] = []
     for spec in sources:
         path, layer = split_spec(spec)
         p = check_exists(path)
+        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
+            found += _expand_folder(p, path)
+            continue
         names = list_layers(path)
         picked = [_pick_layer(path, names, layer, None, None)] if layer is not None else names
         found += [(path, name, len(names) == 1) for name in picked]
-        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
-            found += _expand([str(f) for f in folder_sources(p)])
     out, seen = [], set()
     for path, name, single in found:
         key = (str(Path(path).resolve()), name)
@@ -384,8 +447,8 @@ def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
     return out
 
 
-def _user_role(roles: Mapping[str, str | None], path: str, name: str, single: bool):
-    """Role given by the user for this layer: a role, None (ignore), or ... (not given).
+def _lookup(given: Mapping, path: str, name: str, single: bool):
+    """``(key, value)`` the user gave for this layer, or None.
 
     Keys may be ``PATH:LAYER``, the layer name, or (for a one-layer source) its path or stem.
     """
@@ -393,7 +456,7 @@ def _user_role(roles: Mapping[str, str | None], path: str, name: str, single: bo
     if single:
         keys += [path, Path(path).stem]
     resolved = str(Path(path).resolve())
-    for k, v in roles.items():
+    for k, v in given.items():
         kpath, klayer = split_spec(str(k))
         hit = any(str(k).casefold() == key.casefold() for key in keys) or (
             Path(kpath).exists()
@@ -401,10 +464,35 @@ def _user_role(roles: Mapping[str, str | None], path: str, name: str, single: bo
             and (klayer == name or (klayer is None and single))
         )
         if hit:
-            if v is None or str(v).lower() in _IGNORE:
-                return None
-            return _check_role(str(v), f"--role {k}={v}")
-    return ...
+            return k, v
+    return None
+
+
+def _user_role(roles: Mapping[str, str | None], path: str, name: str, single: bool):
+    """Role given by the user for this layer: a role, None (ignore), or ... (not given)."""
+    hit = _lookup(roles, path, name, single)
+    if hit is None:
+        return ...
+    k, v = hit
+    if v is None or str(v).lower() in _IGNORE:
+        return None
+    return _check_role(str(v), f"--role {k}={v}")
+
+
+@dataclass
+class _Planned:
+    """A layer to read, with what the user said about it."""
+
+    path: str
+    name: str
+    role: object  # a role, or ... when the user gave none
+    guess: str | None
+    crs: object = None  # this layer's own CRS (overrides its file's)
+    encoding: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}:{self.name}"
 
 
 def read_sources(
@@ -413,30 +501,42 @@ def read_sources(
     roles: Mapping[str, str | None] | None = None,
     aliases: Mapping[str, str] | None = None,
     crs=None,
+    crss: Mapping[str, object] | None = None,
+    encodings: Mapping[str, str] | None = None,
     engine: Engine = "pyogrio",
     repair: bool = True,
     only_roles: bool = False,
     errors: list[tuple[str, Exception]] | None = None,
 ) -> list[Layer]:
-    """Read every layer of several sources (the county boundary first).
+    """Read every layer of several sources, judged together (the county boundary first).
+
+    A layer whose Gauss–Krüger zone cannot be told alone (6-digit eastings, no ``.prj``)
+    is read last, placed by the county boundary or, without one, by every other layer
+    read.  A layer whose user-given CRS puts it away from all the others is an error
+    naming that layer.  A township-level ``XZQ`` with no county-level layer beside it
+    gives the county boundary too (dissolved, reported: :func:`county_from_townships`).
 
     Parameters
     ----------
     sources : iterable of str
-        ``PATH`` (every layer in it) or ``PATH:LAYER``.
+        ``PATH`` (every layer in it; a folder with its sub-folders) or ``PATH:LAYER``.
     roles : mapping, optional
         Layer name (or ``PATH:LAYER``) -> role; ``None``/``"none"`` ignores the layer.
     aliases : mapping, optional
         Extra layer names for roles (see :func:`role_of`).
     crs : CRS-like, optional
-        For layers whose file has no CRS.
+        For layers whose file has none, or one their coordinates contradict.
+    crss : mapping, optional
+        Layer name (or ``PATH:LAYER``) -> CRS of that layer; overrides its file's CRS.
+    encodings : mapping, optional
+        Layer name (or ``PATH:LAYER``) -> text encoding of that shapefile's attributes.
     engine : {"pyogrio", "fiona"}
     repair : bool
     only_roles : bool
         Skip (do not read) layers with no role.
     errors : list, optional
-        When given, a layer that cannot be read is appended as ``(label, error)`` and
-        skipped instead of raising (the inventory lists what it can).
+        When given, a layer that cannot be read (or is misplaced by its given CRS) is
+        appended as ``(label, error)`` and skipped instead of raising.
 
     Returns
     -------
@@ -448,8 +548,56 @@ def read_sources(
     >>> read_sources([])
     []
     """
-    roles = dict(roles or {})
-    plan = []
+    planned = _plan_reads(sources, roles or {}, aliases, crss or {}, encodings or {}, only_roles)
+    kwargs = {"engine": engine, "repair": repair, "aliases": aliases}
+    out: list[Layer] = []
+    deferred: list[_Planned] = []
+    county = None  # a county boundary whose place is certain (its CRS not given by the user)
+    checked: set[int] = set()  # layers read against the county
+    for item in planned:
+        try:
+            layer = _read_planned(item, crs, county, **kwargs)
+        except ZoneError:  # 6-digit eastings: read again once the others place them
+            deferred.append(item)
+            continue
+        except EcospaceError as exc:
+            if errors is None:
+                raise
+            errors.append((item.label, exc))
+            continue
+        if county is not None:
+            checked.add(id(layer))
+        elif layer.role == "boundary" and not layer.crs_how.startswith("user"):
+            county = layer
+        out.append(layer)
+    for item in deferred:
+        try:
+            out.append(_read_planned(item, crs, None, near=reference_for(out), **kwargs))
+        except EcospaceError as exc:
+            if errors is None:
+                raise
+            errors.append((item.label, exc))
+    for layer, exc in check_user_crs(out):
+        if errors is None:
+            raise exc
+        errors.append((layer.label, exc))
+        out.remove(layer)
+    if not any(lay.role == "boundary" for lay in out):
+        xzq = [lay for lay in out if lay.role == "townships" and role_of(lay.name) == "boundary"]
+        if xzq:
+            out.insert(0, county_from_townships(xzq[0]))
+    county = next((lay for lay in out if lay.role == "boundary"), None)
+    if county is not None:
+        for layer in out:
+            if layer.role != "boundary" and id(layer) not in checked:
+                report_outside(layer.gdf, layer.report, county.gdf)
+    out.sort(key=lambda lay: lay.role != "boundary")  # stable: the county first
+    return out
+
+
+def _plan_reads(sources, roles, aliases, crss, encodings, only_roles) -> list[_Planned]:
+    """What to read, in order (the county boundary first), with the user's say on each."""
+    planned = []
     for path, name, single in _expand(sources):
         user = _user_role(roles, path, name, single)
         if user is None:
@@ -459,32 +607,34 @@ def read_sources(
         if only_roles and guess is None:
             log.info("%s:%s: role not recognised, not read (use --role %s=ROLE)", path, name, name)
             continue
-        plan.append((path, name, user, guess))
-    plan.sort(key=lambda t: t[3] != "boundary")  # the county first: it locates and bounds the rest
-    out: list[Layer] = []
-    county = None
-    for path, name, user, _ in plan:
-        try:
-            layer = read_layer(
-                f"{path}:{name}",
-                role=None if user is ... else user,
-                crs=crs,
-                engine=engine,
-                repair=repair,
-                aliases=aliases,
-                near=county,
-                boundary=county,
-                crs_fallback=True,
+        crs_hit = _lookup(crss, path, name, single)
+        enc_hit = _lookup(encodings, path, name, single)
+        planned.append(
+            _Planned(
+                path,
+                name,
+                user,
+                guess,
+                crs=None if crs_hit is None else crs_hit[1],
+                encoding=None if enc_hit is None else enc_hit[1],
             )
-        except EcospaceError as exc:
-            if errors is None:
-                raise
-            errors.append((f"{path}:{name}", exc))
-            continue
-        if layer.role == "boundary" and county is None:
-            county = layer.gdf
-        out.append(layer)
-    return out
+        )
+    planned.sort(key=lambda t: t.guess != "boundary")  # the county locates and bounds the rest
+    return planned
+
+
+def _read_planned(item: _Planned, crs, county, *, near=None, **kwargs) -> Layer:
+    own = item.crs is not None
+    return read_layer(
+        item.label,
+        role=None if item.role is ... else item.role,
+        crs=item.crs if own else crs,
+        crs_fallback=not own,
+        near=county if near is None else near,
+        boundary=county,
+        encoding=item.encoding,
+        **kwargs,
+    )
 
 
 def load_layers(
@@ -493,6 +643,8 @@ def load_layers(
     roles: Mapping[str, str | None] | None = None,
     aliases: Mapping[str, str] | None = None,
     crs=None,
+    crss: Mapping[str, object] | None = None,
+    encodings: Mapping[str, str] | None = None,
     engine: Engine = "pyogrio",
     repair: bool = True,
 ) -> dict[str, Layer]:
@@ -503,7 +655,7 @@ def load_layers(
 
     Parameters
     ----------
-    sources, roles, aliases, crs, engine, repair
+    sources, roles, aliases, crs, crss, encodings, engine, repair
         As in :func:`read_sources`.
 
     Returns
@@ -521,6 +673,8 @@ def load_layers(
         roles=roles,
         aliases=aliases,
         crs=crs,
+        crss=crss,
+        encodings=encodings,
         engine=engine,
         repair=repair,
         only_roles=True,
