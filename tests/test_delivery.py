@@ -1,0 +1,194 @@
+"""A county's delivery as a bureau receives it, generated here: folders, zips, no .prj.
+
+The county is the latitude–longitude rectangle 126.9–127.3°E × 44.8–45.1°N (near 五常市),
+in CGCS2000 3° Gauss–Krüger zone CM 126°E without zone prefix (EPSG:4551) where a layer
+is projected.  Expected areas come from the closed-form ellipsoidal zone
+(tests/_reference.py) and pyproj, never from ecospace.
+"""
+
+import json
+import warnings
+import zipfile
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import shapely
+import yaml
+from _reference import zone_area
+from click.testing import CliRunner
+from shapely.geometry import box
+
+from ecospace import CRSError, read_layer
+from ecospace.cli import cli
+from ecospace.layers import load_layers, read_sources, search_sources
+
+# the lead's cli.py calls click.get_text_stream, deprecated in click 8.3 (REQUESTS.md)
+CLI_WARNING = pytest.mark.filterwarnings("ignore:'get_text_stream':DeprecationWarning")
+# the delivery's layers carry planted facts (a GBK shapefile, CRS inferences): warnings
+QUIET = pytest.mark.filterwarnings("ignore::UserWarning")
+
+COUNTY = (126.9, 44.8, 127.3, 45.1)
+#: three townships: west to east strips of the county (codes deliberately not in name order)
+TOWNS = [
+    ("230184103", "乙镇", (126.9, 44.8, 127.0, 45.1)),
+    ("230184101", "甲镇", (127.0, 44.8, 127.15, 45.1)),
+    ("230184102", "丙乡", (127.15, 44.8, 127.3, 45.1)),
+]
+RED = [(127.02, 44.85, 127.08, 44.9), (127.2, 45.0, 127.25, 45.05)]
+PROTECTED = (127.03, 44.86, 127.06, 44.89)  # inside the first red-line patch
+GK = 4551  # CGCS2000 / 3-degree Gauss-Kruger CM 126E (no zone prefix)
+
+
+def _to_gk(geom_lonlat):
+    """A lon/lat polygon, densified every 0.001° (straight in lon/lat), in EPSG:4551."""
+    t = pyproj.Transformer.from_crs(4490, GK, always_xy=True)
+    dense = shapely.segmentize(geom_lonlat, 0.001)
+    return shapely.transform(dense, lambda c: np.column_stack(t.transform(*c.T)))
+
+
+class _CP936Name(zipfile.ZipInfo):
+    """A zip member written as Chinese Windows writes it: CP936 bytes, no UTF-8 flag."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's own name
+        return self.filename.encode("cp936"), self.flag_bits
+
+
+def _zip_cp936(zip_path, folder, stem):
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(folder.glob(f"{stem}.*")):
+            info = _CP936Name(f"自然保护地/{f.name}", date_time=(2023, 5, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, f.read_bytes())
+
+
+def make_delivery(root, *, boundary=True):
+    """The delivery folder: nested folders, a GBK 6-digit boundary without .prj, a FileGDB,
+    a CP936-named zip, a township-level XZQ in a GeoPackage, and files that are no layers."""
+    d = root / "交付成果"
+    (d / "01行政区" / "县界").mkdir(parents=True)
+    (d / "02三区三线").mkdir()
+    (d / "03自然保护地").mkdir()
+    (d / "04三调").mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # writing a layer without CRS
+        if boundary:
+            county = gpd.GeoDataFrame(
+                {"XZQDM": ["230184"], "XZQMC": ["五常市"]}, geometry=[_to_gk(box(*COUNTY))]
+            )
+            shp = d / "01行政区" / "县界" / "XZQ.shp"
+            county.to_file(shp, encoding="GBK", engine="pyogrio")
+            shp.with_suffix(".cpg").unlink()
+        red = gpd.GeoDataFrame(
+            {"BSM": ["HX001", "HX002"]}, geometry=[box(*b) for b in RED], crs=4490
+        )
+        red.to_file(
+            d / "02三区三线" / "三区三线.gdb",
+            layer="生态保护红线",
+            driver="OpenFileGDB",
+            engine="pyogrio",
+        )
+        pa_dir = root / "pa"
+        pa_dir.mkdir()
+        pa = gpd.GeoDataFrame({"MC": ["青山自然保护区"]}, geometry=[box(*PROTECTED)], crs=4490)
+        pa.to_file(pa_dir / "自然保护地.shp", encoding="GBK", engine="pyogrio")
+        _zip_cp936(d / "03自然保护地" / "自然保护地.zip", pa_dir, "自然保护地")
+        towns = gpd.GeoDataFrame(
+            {"XZQDM": [t[0] for t in TOWNS], "XZQMC": [t[1] for t in TOWNS]},
+            geometry=[box(*t[2]) for t in TOWNS],
+            crs=4490,
+        )
+        towns.to_file(d / "04三调" / "三调.gpkg", layer="XZQ", engine="pyogrio")
+    (d / "说明.docx").write_bytes(b"PK not really a document")
+    (d / "04三调" / "影像.tif").write_bytes(b"II*\x00")
+    (d / "02三区三线" / "metadata.json").write_text('{"note": "x"}', encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def delivery(tmp_path):
+    return make_delivery(tmp_path)
+
+
+def test_the_zip_is_made_as_chinese_windows_makes_it(delivery):
+    z = delivery / "03自然保护地" / "自然保护地.zip"
+    with zipfile.ZipFile(z) as plain:  # read as the zip spec says: CP437
+        infos = plain.infolist()
+    assert all(not i.flag_bits & 0x800 for i in infos)
+    raw = z.read_bytes()
+    assert "自然保护地".encode("cp936") in raw and "自然保护地".encode() not in raw
+
+
+def test_search_lists_taken_and_skipped(delivery):
+    found = {f.path.relative_to(delivery).as_posix(): f for f in search_sources([str(delivery)])}
+    taken = sorted(k for k, f in found.items() if f.taken)
+    assert taken == [
+        "01行政区/县界/XZQ.shp",
+        "02三区三线/三区三线.gdb",
+        "03自然保护地/自然保护地.zip",
+        "04三调/三调.gpkg",
+    ]
+    skipped = {k: f.what for k, f in found.items() if not f.taken}
+    assert skipped == {
+        "说明.docx": "document",
+        "04三调/影像.tif": "raster or image",
+        "02三区三线/metadata.json": "JSON without features (metadata, not a layer)",
+    }
+    assert found["03自然保护地/自然保护地.zip"].flags == (
+        "member names decoded as CP936 (no UTF-8 flag)",
+    )
+    assert found["01行政区/县界/XZQ.shp"].what == "shapefile (no .prj)"
+
+
+@QUIET
+def test_delivery_reads_with_roles_crs_and_areas(delivery):
+    layers = {lay.role: lay for lay in read_sources([str(delivery)])}
+    assert set(layers) == {"boundary", "townships", "red_line", "protected_area"}
+    # the CP936 member name gives the zipped layer its role
+    assert layers["protected_area"].name == "自然保护地"
+    assert any("CP936" in n for n in layers["protected_area"].report.notes)
+    assert layers["protected_area"].gdf["MC"].tolist() == ["青山自然保护区"]
+    # the 6-digit boundary without .prj is placed by the other layers of the delivery
+    county = layers["boundary"]
+    assert county.gdf.crs.to_epsg() == GK and county.crs_how.startswith("inferred")
+    assert county.gdf["XZQMC"].tolist() == ["五常市"]  # GBK attributes without .cpg
+    from ecospace.area import areas
+
+    assert areas(county.gdf).sum() == pytest.approx(zone_area(*COUNTY), rel=1e-6)
+    assert areas(layers["red_line"].gdf).sum() == pytest.approx(
+        sum(zone_area(*b) for b in RED), rel=1e-9
+    )
+    # nothing lies outside the county
+    assert all("outside_boundary" not in lay.report.counts for lay in layers.values())
+
+
+@QUIET
+def test_township_xzq_becomes_the_county(tmp_path):
+    d = make_delivery(tmp_path, boundary=False)
+    layers = load_layers([str(d)])
+    assert list(layers) == ["boundary", "townships", "red_line", "protected_area"]
+    county = layers["boundary"]
+    assert county.name == "XZQ (dissolved)" and county.gdf["XZQDM"].tolist() == ["230184"]
+    assert any("dissolved from the 3 township features" in n for n in county.report.notes)
+    from ecospace.area import areas
+
+    assert areas(county.gdf).sum() == pytest.approx(zone_area(*COUNTY), rel=1e-9)
+    assert len(layers["townships"].gdf) == 3
+
+
+@QUIET
+def test_wrong_user_crs_is_an_error_naming_that_layer(delivery):
+    wrong = r"县界:XZQ: the given CRS EPSG:4550 .* at 123\.90–124\.31°E, .* away from every other"
+    with pytest.raises(CRSError, match=wrong + r".* use --crs EPSG:4551$"):
+        read_sources([str(delivery)], crs="EPSG:4550")
+    # the right one is accepted, and reported as given
+    layers = {lay.role: lay for lay in read_sources([str(delivery)], crs="EPSG:4551")}
+    assert layers["boundary"].crs_how == "user"
+
+
+@QUIET
+def test_six_digit_boundary_alone_still_needs_a_crs(delivery):
+    shp = delivery / "01行政区" / "县界" / "XZQ.shp"
+    with pytest.raises(CRSError, match="no zone prefix"):
+        read_layer(str(shp))
