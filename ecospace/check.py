@@ -436,13 +436,21 @@ def _figure_row(fig: Any, m: _Measurer, *, method: str, denominator: str) -> dic
 # ----------------------------------------------------------------------------- loading
 
 
-def _load(plan: Any, layers: Any) -> dict[str, Any]:
-    """dict role → Layer (or GeoDataFrame) from the ``layers`` argument or the plan's specs."""
-    from .layers import load_layers
+def _load(
+    plan: Any, layers: Any, *, crs: Any = None, crss: Any = None, roles: Any = None
+) -> dict[str, Any]:
+    """dict role → Layer (or GeoDataFrame) from the ``layers`` argument or the plan's specs.
+
+    The plan's ``crs:``/``encoding:`` of an entry naming one layer are that layer's; of an
+    entry naming a folder or several layers, the CRS is the fallback for those that lack one.
+    """
+    from .layers import load_layers, split_spec
 
     if isinstance(layers, Mapping):
         return dict(layers)
     plan_path = getattr(plan, "path", None)
+    crss = dict(crss or {})
+    encodings: dict[str, str] = {}
     if layers is None:
         specs = plan.layer_sources() if hasattr(plan, "layer_sources") else []
         if not specs:
@@ -451,12 +459,28 @@ def _load(plan: Any, layers: Any) -> dict[str, Any]:
                 "(PATH[:LAYER] with an optional role) or pass layers=..."
             )
         sources = [src for src, _ in specs]
-        roles = {src: role for src, role in specs if role}
+        plan_roles = {src: role for src, role in specs if role}
+        for src, given in plan.layer_options().items():
+            whole = split_spec(src)[1] is None and Path(src).is_dir() and Path(src).suffix != ".gdb"
+            if "crs" in given and whole:
+                crs = crs if crs is not None else given["crs"]
+            elif "crs" in given:
+                crss.setdefault(src, given["crs"])
+            if "encoding" in given:
+                encodings[src] = given["encoding"]
     else:
         sources = [str(s) for s in ([layers] if isinstance(layers, (str, Path)) else layers)]
-        roles = {}
+        plan_roles = {}
+    roles = {**plan_roles, **dict(roles or {})}
     aliases = dict(getattr(plan, "aliases", None) or {}) or None
-    return load_layers(sources, roles=roles or None, aliases=aliases)
+    return load_layers(
+        sources,
+        roles=roles or None,
+        aliases=aliases,
+        crs=crs,
+        crss=crss or None,
+        encodings=encodings or None,
+    )
 
 
 def _inventory(loaded: Mapping[str, Any]) -> pd.DataFrame:
@@ -527,6 +551,9 @@ def check(
     method: str | None = None,
     denominator: Denominator | None = None,
     progress: bool = True,
+    crs: Any = None,
+    crss: Mapping[str, Any] | None = None,
+    roles: Mapping[str, str | None] | None = None,
 ) -> CheckResult:
     """Measure every figure of a plan on its layers and compare it with the stated value.
 
@@ -545,6 +572,13 @@ def check(
         (``boundary``).  The share under another one is reported beside it.
     progress : bool, default True
         Log progress and timings at INFO level (the CLI's ``-q`` hides them).
+    crs : CRS-like, optional
+        For layers whose file has no CRS (or one their coordinates contradict); a plan's
+        ``crs:`` of a layer wins for that layer.
+    crss : mapping, optional
+        Layer name (or ``PATH:LAYER``) -> that layer's CRS, over the plan's ``crs:``.
+    roles : mapping, optional
+        Layer name (or ``PATH:LAYER``) -> role, over the plan's roles (``None`` ignores).
 
     Returns
     -------
@@ -617,7 +651,7 @@ def check(
         )
 
     t = time.perf_counter()
-    loaded = _load(plan, layers)
+    loaded = _load(plan, layers, crs=crs, crss=crss, roles=roles)
     info("loaded %d layers (%s) in %.1f s", len(loaded), ", ".join(loaded), time.perf_counter() - t)
     work = _working(loaded)
 

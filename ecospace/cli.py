@@ -32,10 +32,19 @@ _unit_option = click.option(
     "--unit", default="ha", show_default=True, help="m2, ha, km2, mu, wanmu (or 公顷…)."
 )
 _crs_option = click.option(
-    "--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none."
+    "--crs",
+    "crs",
+    multiple=True,
+    metavar="[LAYER=]EPSG",
+    help="CRS of the layers whose file has none (or one their coordinates contradict); "
+    "LAYER=EPSG sets one layer's CRS. Repeatable.",
 )
 _role_option = click.option(
-    "--role", "roles", multiple=True, metavar="LAYER=ROLE", help="Set a layer's role (or none)."
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="LAYER=ROLE",
+    help="Set a layer's role (or none). Repeatable.",
 )
 _format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -100,6 +109,37 @@ def _log_warning(message, category, filename, lineno, file=None, line=None) -> N
     logging.getLogger("ecospace").warning("%s: %s", category.__name__, message)
 
 
+def _layer_options(crs: tuple[str, ...], roles: tuple[str, ...]) -> dict:
+    """``--crs`` and ``--role`` values as keyword arguments of the layer readers."""
+    from .crs import parse_crs_option
+    from .layers import _parse_role_option
+
+    default, per_layer = parse_crs_option(crs)
+    return {"crs": default, "crss": per_layer or None, "roles": _parse_role_option(roles) or None}
+
+
+def _single_layer_options(spec: str, crs: tuple[str, ...], roles: tuple[str, ...]):
+    """``--crs`` and ``--role`` of a command reading one layer: (CRS for all, own CRS, role).
+
+    ``--role ROLE`` alone is the layer's role; ``LAYER=…`` entries count when LAYER is the
+    layer's name, its ``PATH:LAYER`` or its path.
+    """
+    from ._roles import _check_role
+    from .crs import parse_crs_option
+    from .layers import _parse_role_option, split_spec
+
+    path, layer = split_spec(spec)
+    keys = {spec, path, Path(path).stem, *([layer] if layer else [])}
+    default, per_layer = parse_crs_option(crs)
+    own = next((v for k, v in per_layer.items() if k in keys), None)
+    bare = [r for r in roles if "=" not in r]
+    role = _check_role(bare[-1], f"--role {bare[-1]}") if bare else None
+    for k, v in _parse_role_option([r for r in roles if "=" in r]).items():
+        if k in keys:
+            role = v
+    return default, own, role
+
+
 def find_project_root(start: Path | None = None) -> Path:
     """The folder holding ``plans/demo.yaml`` and ``layers/``: the working directory or a parent."""
     here = (start or Path.cwd()).resolve()
@@ -145,10 +185,22 @@ def find_project_root(start: Path | None = None) -> Path:
     help="Shares divide by the boundary layer's computed area, the plan's stated "
     "total_area or its survey_area [default: the plan's, else boundary].",
 )
+@click.option(
+    "--layers",
+    "sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="Read these sources (a delivery folder, files, PATH:LAYER) instead of the plan's "
+    "layers: list. Repeatable.",
+)
+@_crs_option
+@_role_option
 @click.option("--no-map", is_flag=True, help="Do not draw map.html (faster).")
 @click.option("--overwrite", is_flag=True, help="Replace report files already in --out.")
 @click.pass_context
-def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, overwrite):
+def check_plan(
+    ctx, plan_file, out_dir, lang, fmt, method, denominator, sources, crs, roles, no_map, overwrite
+):
     """Check a plan's figures against its layers and write the reports.
 
     Writes report.md, report.html, report.xlsx, report.json, conflicts.gpkg and map.html.
@@ -161,7 +213,13 @@ def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, 
     out_dir = out_dir or Path("out") / plan_file.stem
     map_path = False if no_map else None
     refuse_overwrite(planned_outputs(out_dir, map_path=map_path).values(), overwrite=overwrite)
-    result = check(plan_file, method=method, denominator=denominator)
+    result = check(
+        plan_file,
+        layers=list(sources) or None,
+        method=method,
+        denominator=denominator,
+        **_layer_options(crs, roles),
+    )
     paths = write_outputs(result, out_dir, lang=lang, overwrite=True, map_path=map_path)
     if fmt == "json":
         click.echo(result.to_json())
@@ -279,22 +337,28 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     import json
     import warnings
 
+    from ._delivery import format_found
     from .layers import (
-        _parse_role_option,
         format_details,
         format_inventory,
         inventory,
         inventory_records,
         read_sources,
+        search_sources,
     )
     from .validate import ValidationWarning
 
     errors: list = []
+    options = _layer_options(crs, roles)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        found = read_sources(
-            sources, roles=_parse_role_option(roles), crs=crs, engine=engine, errors=errors
-        )
+        found = read_sources(sources, engine=engine, errors=errors, **options)
+    folders = [s for s in sources if Path(s).is_dir() and Path(s).suffix.lower() != ".gdb"]
+    if folders and fmt != "json":
+        for folder in folders:
+            click.echo(f"{folder}: searched with its sub-folders")
+            click.echo(format_found(search_sources([folder]), root=folder))
+        click.echo("")
     for w in caught:  # problems found in layers are in the table below; log anything else
         if not issubclass(w.category, ValidationWarning):
             log.warning("%s", w.message)
@@ -341,7 +405,7 @@ def overlaps_command(
     import json
 
     from .crs import to_working
-    from .layers import _parse_role_option, load_layers
+    from .layers import load_layers
     from .overlap import write_conflicts
     from .stats import format_county, measure_county
     from .units import UNITS, normalize_unit
@@ -349,7 +413,7 @@ def overlaps_command(
     unit = normalize_unit(unit)
     if conflicts_path:
         refuse_overwrite([conflicts_path], overwrite=overwrite)
-    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
+    found = load_layers(sources, engine=engine, **_layer_options(crs, roles))
     if not found:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     work = {r: g for r, g in to_working(found).items() if r != "land_use"}
@@ -434,7 +498,7 @@ def stats_command(
     import json
 
     from .crs import to_working
-    from .layers import _parse_role_option, load_layers
+    from .layers import load_layers
     from .stats import format_county, measure_county, raster_land_cover, read_class_map
     from .units import UNITS, normalize_unit
 
@@ -450,7 +514,7 @@ def stats_command(
             )
         classes_path = guess
     class_map = read_class_map(classes_path) if landcover else None  # fail before the overlays
-    found = load_layers(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
+    found = load_layers(sources, engine=engine, **_layer_options(crs, roles))
     if not found:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     work = to_working(found)
@@ -511,7 +575,15 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 @cli.command("areas", short_help="Area of a layer: union, sum, by field, vs stored field.")
 @click.argument("spec", metavar="PATH[:LAYER]")
 @_method_option
-@click.option("--crs", default=None, metavar="EPSG", help="CRS for a layer whose file has none.")
+@_crs_option
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="[LAYER=]ROLE",
+    help="The layer's role: picks it in a multi-layer source, and names features by the "
+    "role's code field when there is no BSM.",
+)
 @click.option(
     "--planar-crs", default=None, metavar="EPSG", help="Projected CRS for --method planar."
 )
@@ -553,8 +625,8 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 )
 @click.pass_context
 def areas_command(
-    ctx, spec, method, crs, planar_crs, unit, decimals, by_field, balance, fmt, compare_field,
-    field_unit, tolerance, tolerance_rel,
+    ctx, spec, method, crs, roles, planar_crs, unit, decimals, by_field, balance, fmt,
+    compare_field, field_unit, tolerance, tolerance_rel,
 ) -> None:  # fmt: skip
     """Area of the layer PATH[:LAYER]: its union, and the sum of its features if they overlap.
 
@@ -577,10 +649,11 @@ def areas_command(
         if method != "planar":
             raise click.BadParameter("only with --method planar", param_hint="--planar-crs")
         planar_crs = parse_crs(planar_crs, what="--planar-crs")
-    layer = read_layer(spec, crs=crs, crs_fallback=True)
+    default, own, role = _single_layer_options(spec, crs, roles)
+    layer = read_layer(spec, crs=own or default, crs_fallback=own is None, role=role)
     gdf = layer.gdf
-    if crs is not None and layer.crs_how.startswith("file"):
-        given = parse_crs(crs)
+    if own is None and default is not None and layer.crs_how.startswith("file"):
+        given = default
         if not given.equals(gdf.crs):
             log.warning(
                 "%s: --crs %s ignored: the file states %s, which is kept (--crs only fills in "
@@ -599,6 +672,7 @@ def areas_command(
             gdf, label=layer.label, crs_how=layer.crs_how, method=method, unit=unit,
             by_field=by_field, compare_field=compare_field, field_unit=field_unit,
             tolerance_m2=tolerance, tolerance_rel=tolerance_rel, planar_crs=planar_crs,
+            role=layer.role,
         )  # fmt: skip
     except MethodError as exc:
         if planar_crs is None:
@@ -656,11 +730,11 @@ def _check_suffix(output: Path, suffixes: tuple[str, ...], what: str) -> None:
         raise click.BadParameter(f"{output}: write {what}", param_hint="'-o' / '--output'")
 
 
-def _map_inputs(inputs: tuple[str, ...], crs):
+def _map_inputs(inputs: tuple[str, ...], crs: tuple[str, ...], roles: tuple[str, ...]):
     """Layers (by role) and conflicts of SOURCE... or PLAN.yaml files, for map and annex."""
     from .maps import load_inputs
 
-    data = load_inputs(inputs, crs=crs)
+    data = load_inputs(inputs, **_layer_options(crs, roles))
     if not data.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
     return data
@@ -685,8 +759,9 @@ def _map_inputs(inputs: tuple[str, ...], crs):
 @click.option("--tianditu-key", default=None, help="天地图 key [default: $TIANDITU_KEY].")
 @click.option("--land-use", is_flag=True, help="Include the land-use layer (off until ticked).")
 @_crs_option
+@_role_option
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite) -> None:
+def map_command(inputs, output, basemap, tianditu_key, land_use, crs, roles, overwrite) -> None:
     """Draw the layers of SOURCE... or PLAN.yaml files as an offline web map.
 
     Every role in its conventional colour, the conflicts (overlaps, containment failures,
@@ -696,7 +771,7 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
 
     _check_suffix(output, (".html", ".htm"), "the map as .html or .htm (one self-contained page)")
     refuse_overwrite([output], overwrite=overwrite)
-    data = _map_inputs(inputs, crs)
+    data = _map_inputs(inputs, crs, roles)
     m = make_map(
         data.layers,
         conflicts=data.conflicts,
@@ -729,8 +804,9 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
 @click.option("--title", default=None, help="Page title [default: the plan's name].")
 @click.option("--dpi", type=int, default=300, show_default=True, help="Resolution of PNG pages.")
 @_crs_option
+@_role_option
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
-def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite) -> None:
+def annex_command(inputs, output, paper, orientation, title, dpi, crs, roles, overwrite) -> None:
     """Print map annexes (附图) of SOURCE... or PLAN.yaml files as PDF or PNG pages.
 
     Pages: the three control lines, protected areas against the red line, the conflicts;
@@ -739,7 +815,7 @@ def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite
     from .annex import make_annex
 
     _check_suffix(output, (".pdf", ".png"), "the annex as .pdf (one file) or .png (one per page)")
-    data = _map_inputs(inputs, crs)
+    data = _map_inputs(inputs, crs, roles)
     paths = make_annex(
         data.layers,
         output,

@@ -262,7 +262,14 @@ class MapInputs:
     sources: list[str]
 
 
-def load_inputs(inputs: Sequence[str], *, method: str | None = None, crs: Any = None) -> MapInputs:
+def load_inputs(
+    inputs: Sequence[str],
+    *,
+    method: str | None = None,
+    crs: Any = None,
+    crss: Mapping[str, Any] | None = None,
+    roles: Mapping[str, str | None] | None = None,
+) -> MapInputs:
     """Read layers from sources and/or plan files and measure their conflicts.
 
     Parameters
@@ -273,7 +280,11 @@ def load_inputs(inputs: Sequence[str], *, method: str | None = None, crs: Any = 
     method
         Area method (default: the plan's, else ``"ellipsoid"``).
     crs
-        CRS for layers whose file has none.
+        CRS for layers whose file has none (a plan's ``crs:`` of a layer wins for it).
+    crss
+        Layer name (or ``PATH:LAYER``) -> that layer's CRS, over the plans' ``crs:``.
+    roles
+        Layer name (or ``PATH:LAYER``) -> role, over the plans' roles.
 
     Returns
     -------
@@ -290,7 +301,9 @@ def load_inputs(inputs: Sequence[str], *, method: str | None = None, crs: Any = 
     from .stats import measure_county
 
     sources: list[str] = []
-    roles: dict[str, str] = {}
+    given_roles, roles = dict(roles or {}), {}
+    given_crss, crss = dict(crss or {}), {}
+    encodings: dict[str, str] = {}
     aliases: dict[str, str] = {}
     title = None
     for item in inputs:
@@ -303,10 +316,24 @@ def load_inputs(inputs: Sequence[str], *, method: str | None = None, crs: Any = 
                 sources.append(src)
                 if role:
                     roles[src] = role
+            for src, given in plan.layer_options().items():
+                if "crs" in given:
+                    crss[src] = given["crs"]
+                if "encoding" in given:
+                    encodings[src] = given["encoding"]
         else:
             sources.append(str(item))
     method = method or "ellipsoid"
-    layers = load_layers(sources, roles=roles or None, aliases=aliases or None, crs=crs)
+    roles.update(given_roles)
+    crss.update(given_crss)
+    layers = load_layers(
+        sources,
+        roles=roles or None,
+        aliases=aliases or None,
+        crs=crs,
+        crss=crss or None,
+        encodings=encodings or None,
+    )
     conflicts: dict[str, gpd.GeoDataFrame] = {}
     work = {r: g for r, g in to_working(layers).items() if r != "land_use"} if layers else {}
     if len(work) > 1 or (work and "boundary" not in work):

@@ -136,6 +136,11 @@ def township_table(
     >>> tt[["name", "red_line_m2", "red_line_share"]].values.tolist()[:2]
     [['甲', 1.0, 0.25], ['乙', 1.0, 0.25]]
     """
+    code = next((c for c in townships.columns if str(c).upper() == "XZQDM"), None)
+    if code is not None:  # townships in the order of their codes, as statistics list them
+        townships = townships.iloc[
+            np.argsort(townships[code].astype(str).to_numpy(), kind="stable")
+        ]
     named = {"townships": townships, **layers}
     if boundary is not None:
         named["boundary"] = boundary
