@@ -51,7 +51,7 @@ def _to_gk(geom_lonlat):
 class _CP936Name(zipfile.ZipInfo):
     """A zip member written as Chinese Windows writes it: CP936 bytes, no UTF-8 flag."""
 
-    def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's own name
+    def _encodeFilenameFlags(self):
         return self.filename.encode("cp936"), self.flag_bits
 
 
@@ -192,3 +192,107 @@ def test_six_digit_boundary_alone_still_needs_a_crs(delivery):
     shp = delivery / "01行政区" / "县界" / "XZQ.shp"
     with pytest.raises(CRSError, match="no zone prefix"):
         read_layer(str(shp))
+
+
+# ---------------------------------------------------------------- the commands on the delivery
+
+RED_HA = sum(zone_area(*b) for b in RED) / 1e4
+COUNTY_HA = zone_area(*COUNTY) / 1e4
+
+
+def _plan(path, layers, *, red_ha=RED_HA):
+    """A plan stating the red line's area and share as the layers hold them (2 decimals)."""
+    doc = {
+        "plan": "五常市国土空间总体规划（测试）",
+        "region": {"name": "五常市", "code": "230184"},
+        "layers": layers,
+        "figures": [
+            {"id": "red_area", "measure": "area", "role": "red_line", "op": ">=",
+             "value": round(red_ha, 2) - 0.01, "unit": "ha"},
+            {"id": "red_share", "measure": "share", "role": "red_line", "op": ">=",
+             "value": round(100 * RED_HA / COUNTY_HA, 2) - 0.01, "unit": "%"},
+            {"id": "pa_in_red", "measure": "outside", "role": "protected_area",
+             "within": "red_line", "op": "=", "value": 0, "unit": "ha"},
+        ],
+    }  # fmt: skip
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@CLI_WARNING
+@QUIET
+def test_cli_layers_lists_the_delivery(delivery):
+    res = CliRunner().invoke(cli, ["layers", str(delivery)])
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert (
+        "taken    03自然保护地/自然保护地.zip: zip of 1 shapefile; member names decoded as CP936"
+        in out
+    )
+    assert "skipped  04三调/影像.tif: raster or image" in out
+    assert "skipped  说明.docx: document" in out
+    assert "自然保护地.zip:自然保护地" in out and "protected_area" in out
+    assert "inferred: 6-digit easting" in out and "EPSG:4551" in out
+
+
+@CLI_WARNING
+@QUIET
+def test_cli_wrong_crs_names_the_layer_it_misplaces(delivery):
+    res = CliRunner().invoke(cli, ["layers", str(delivery), "--crs", "XZQ=EPSG:4550"])
+    assert res.exit_code == 2
+    assert "县界:XZQ: the given CRS EPSG:4550" in res.output
+    assert "use --crs EPSG:4551" in res.output
+    assert "outside county" not in res.output  # the other layers are not blamed
+
+
+@CLI_WARNING
+@QUIET
+def test_check_on_the_delivery_folder_named_once(delivery, tmp_path):
+    plan = _plan(tmp_path / "plan.yaml", [{"path": str(delivery)}])
+    res = CliRunner().invoke(cli, ["check", str(plan), "--out", str(tmp_path / "out"), "--no-map",
+                                   "--format", "json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    figs = {f["id"]: f for f in doc["figures"]}
+    assert figs["red_area"]["measured"] == pytest.approx(RED_HA, rel=1e-9)
+    assert figs["red_share"]["measured"] == pytest.approx(100 * RED_HA / COUNTY_HA, rel=1e-6)
+    assert {f["status"] for f in figs.values()} == {"pass"}
+
+
+@CLI_WARNING
+@QUIET
+def test_check_with_plan_crs_and_cli_options(delivery, tmp_path):
+    shp = delivery / "01行政区" / "县界" / "XZQ.shp"
+    others = [str(delivery / d) for d in ("02三区三线", "03自然保护地", "04三调")]
+    # the plan gives the boundary's CRS and encoding
+    plan = _plan(
+        tmp_path / "plan.yaml",
+        [{"path": str(shp), "crs": "EPSG:4551", "encoding": "GBK"}, *({"path": o} for o in others)],
+    )
+    res = CliRunner().invoke(cli, ["check", str(plan), "--out", str(tmp_path / "a"), "--no-map"])
+    assert res.exit_code == 0, res.output
+    # a wrong zone in the plan is an error naming the boundary
+    plan = _plan(tmp_path / "wrong.yaml", [{"path": str(shp), "crs": "EPSG:4550"},
+                                          *({"path": o} for o in others)])  # fmt: skip
+    res = CliRunner().invoke(cli, ["check", str(plan), "--out", str(tmp_path / "b"), "--no-map"])
+    assert res.exit_code == 2 and "XZQ.shp:XZQ: the given CRS EPSG:4550" in res.output
+    # --layers replaces the plan's list; --role ignores a layer
+    res = CliRunner().invoke(
+        cli,
+        ["check", str(plan), "--layers", str(delivery), "--role", "自然保护地=none",
+         "--out", str(tmp_path / "c"), "--no-map", "--format", "json"],
+    )  # fmt: skip
+    assert res.exit_code == 1, res.output  # pa_in_red cannot be measured without the layer
+    figs = {f["id"]: f["status"] for f in json.loads(res.stdout)["figures"]}
+    assert figs == {"red_area": "pass", "red_share": "pass", "pa_in_red": "not measured"}
+
+
+@CLI_WARNING
+@QUIET
+def test_areas_of_the_six_digit_boundary_with_crs(delivery):
+    shp = delivery / "01行政区" / "县界" / "XZQ.shp"
+    res = CliRunner().invoke(cli, ["areas", str(shp), "--crs", "EPSG:4551", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["crs"]["id"] == "EPSG:4551" and doc["crs"]["how"] == "user"
+    assert doc["union"] == pytest.approx(COUNTY_HA, rel=1e-6)
