@@ -402,10 +402,17 @@ def search_sources(sources: Iterable[str]) -> list[Found]:
 def _expand_folder(p: Path, path: str) -> list[tuple[str, str, bool]]:
     """(path, layer, only layer of its source) of everything taken in a delivery folder."""
     listing = search_folder(p)
-    for f in listing:
-        what = "; ".join((f.what, *f.flags))
-        log.info("%s %s: %s", "taken" if f.taken else "skipped", f.path, what)
     taken = [f for f in listing if f.taken]
+    skipped = [f"{f.path.relative_to(p)}: {f.what}" for f in listing if not f.taken]
+    log.info(
+        "%s: searched with its sub-folders: %d source(s) taken, %d skipped%s",
+        path,
+        len(taken),
+        len(skipped),
+        f" ({'; '.join(skipped)})" if skipped else "",
+    )
+    for f in listing:
+        log.debug("%s %s: %s", "taken" if f.taken else "skipped", f.path, "; ".join(f.flags))
     if not taken:
         seen = "; ".join(f"{f.path.name}: {f.what}" for f in listing[:5]) or "nothing"
         raise LayerReadError(

@@ -136,11 +136,6 @@ def township_table(
     >>> tt[["name", "red_line_m2", "red_line_share"]].values.tolist()[:2]
     [['甲', 1.0, 0.25], ['乙', 1.0, 0.25]]
     """
-    code = next((c for c in townships.columns if str(c).upper() == "XZQDM"), None)
-    if code is not None:  # townships in the order of their codes, as statistics list them
-        townships = townships.iloc[
-            np.argsort(townships[code].astype(str).to_numpy(), kind="stable")
-        ]
     named = {"townships": townships, **layers}
     if boundary is not None:
         named["boundary"] = boundary
@@ -250,8 +245,18 @@ def township_table(
             )
         if dbl > _NOTE_M2:
             notes.append(f"{role}: {dbl / 1e4:.4f} ha lies in two townships at once")
+    df = _in_code_order(df, townships, nt)
     df.attrs.update(notes=notes, method=method, unit=unit)
     return df
+
+
+def _in_code_order(df: pd.DataFrame, townships: gpd.GeoDataFrame, nt: int) -> pd.DataFrame:
+    """Township rows in the order of their codes (XZQDM), as statistics list them."""
+    code = next((c for c in townships.columns if str(c).upper() == "XZQDM"), None)
+    if code is None:
+        return df
+    order = np.argsort(townships[code].astype(str).to_numpy(), kind="stable")
+    return pd.concat([df.iloc[order], df.iloc[nt:]]).reset_index(drop=True)
 
 
 def _balanced(values: np.ndarray, decimals: int) -> np.ndarray:

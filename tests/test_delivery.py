@@ -296,3 +296,16 @@ def test_areas_of_the_six_digit_boundary_with_crs(delivery):
     doc = json.loads(res.output)
     assert doc["crs"]["id"] == "EPSG:4551" and doc["crs"]["how"] == "user"
     assert doc["union"] == pytest.approx(COUNTY_HA, rel=1e-6)
+
+
+@CLI_WARNING
+@QUIET
+def test_stats_township_table_of_a_township_xzq_in_code_order(tmp_path):
+    d = make_delivery(tmp_path, boundary=False)
+    res = CliRunner().invoke(cli, ["stats", str(d), "--by-township", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = [r for r in json.loads(res.stdout)["townships"] if r["kind"] == "township"]
+    by_code = sorted(TOWNS)  # 101 甲镇, 102 丙乡, 103 乙镇: not the names' code-point order
+    assert [r["name"] for r in rows] == [name for _, name, _ in by_code]
+    for row, (_, _, b) in zip(rows, by_code, strict=True):
+        assert row["area_m2"] == pytest.approx(zone_area(*b), rel=1e-9)
