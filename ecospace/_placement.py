@@ -69,18 +69,23 @@ def _boxes_frame(layers: Sequence[Layer]) -> gpd.GeoDataFrame | None:
 
 
 def reference_for(layers: Sequence[Layer]) -> gpd.GeoDataFrame | None:
-    """What locates a layer without CRS: the county boundary, else all layers read.
+    """What locates a layer without CRS: the county boundary, else the townships, else all.
 
-    Returns a GeoDataFrame in EPSG:4490 (the boundary's features, or one box per layer),
-    or None when nothing has been read yet.
+    Returns a GeoDataFrame in EPSG:4490 (one box per layer), or None when nothing has
+    been read yet.  The county and its townships cover the county and no more; other
+    layers may reach beyond it (a farmland layer of the neighbour county), so they count
+    only when neither was delivered.
 
     Examples
     --------
     >>> reference_for([]) is None
     True
     """
-    county = [lay for lay in layers if lay.role == "boundary"]
-    return _boxes_frame(county or list(layers))
+    for role in ("boundary", "townships"):
+        found = [lay for lay in layers if lay.role == role]
+        if found:
+            return _boxes_frame(found)
+    return _boxes_frame(list(layers))
 
 
 def _apart(a: np.ndarray, b: np.ndarray, margin: float = COUNTY_MARGIN) -> bool:

@@ -309,3 +309,16 @@ def test_stats_township_table_of_a_township_xzq_in_code_order(tmp_path):
     assert [r["name"] for r in rows] == [name for _, name, _ in by_code]
     for row, (_, _, b) in zip(rows, by_code, strict=True):
         assert row["area_m2"] == pytest.approx(zone_area(*b), rel=1e-9)
+
+
+@QUIET
+def test_a_layer_outside_the_late_placed_county_is_reported(delivery):
+    # farmland of the neighbour county, 0.5° east: the county is placed after it was read
+    far = gpd.GeoDataFrame(geometry=[box(127.8, 44.9, 127.9, 45.0)], crs=4490)
+    far.to_file(delivery / "02三区三线" / "JBNTBHTB.gpkg", layer="JBNTBHTB", engine="pyogrio")
+    layers = {lay.role: lay for lay in read_sources([str(delivery)])}
+    assert layers["boundary"].gdf.crs.to_epsg() == GK  # still placed by the townships
+    farm = layers["basic_farmland"].report
+    assert farm.counts["outside_boundary"] == 1
+    assert farm.areas_m2["outside_boundary"] == pytest.approx(zone_area(127.8, 44.9, 127.9, 45.0))
+    assert "the whole layer lies outside the county boundary: check its CRS" in farm.notes
