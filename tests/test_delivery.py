@@ -322,3 +322,62 @@ def test_a_layer_outside_the_late_placed_county_is_reported(delivery):
     assert farm.counts["outside_boundary"] == 1
     assert farm.areas_m2["outside_boundary"] == pytest.approx(zone_area(127.8, 44.9, 127.9, 45.0))
     assert "the whole layer lies outside the county boundary: check its CRS" in farm.notes
+
+
+@QUIET
+def test_map_popups_give_the_fid_qgis_shows(delivery):
+    import folium
+
+    from ecospace.maps import make_map
+
+    layers = load_layers([str(delivery)])
+    m = make_map(layers)
+    data = {c.layer_name: c.data for c in m._children.values() if isinstance(c, folium.GeoJson)}
+    red = next(d for name, d in data.items() if name.startswith("生态保护红线"))
+    # a FileGDB numbers its features from 1, as QGIS shows them
+    assert sorted(f["properties"]["fid"] for f in red["features"]) == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"path": "x.shp", "crs": "4551"}, r"field 'layers\.0\.crs': got '4551'; must match"),
+        ({"path": "x.shp", "encoding": "GBKK"}, r"unknown encoding 'GBKK'"),
+        ({"path": "x.shp", "prj": "EPSG:4551"}, r"unknown field\(s\) 'prj'"),
+    ],
+)
+def test_plan_layer_entries_are_checked(tmp_path, entry, message):
+    from ecospace import PlanError
+    from ecospace.plan import load_plan
+
+    plan = _plan(tmp_path / "p.yaml", [entry])
+    with pytest.raises(PlanError, match=message):
+        load_plan(plan)
+
+
+def test_plan_layer_crs_and_encoding_round_trip(tmp_path):
+    from ecospace.plan import dump_plan, load_plan
+
+    entry = {"path": "县界/XZQ.shp", "role": "boundary", "crs": 4551, "encoding": "GBK"}
+    plan = load_plan(_plan(tmp_path / "p.yaml", [entry]))
+    (spec,) = plan.layers
+    assert (spec.crs, spec.encoding) == ("EPSG:4551", "GBK")
+    assert plan.layer_options() == {
+        str((tmp_path / "县界/XZQ.shp").resolve()): {"crs": "EPSG:4551", "encoding": "GBK"}
+    }
+    dump_plan(plan, tmp_path / "again.yaml")
+    assert load_plan(tmp_path / "again.yaml").layers == plan.layers
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (["EPSG:4490", "EPSG:4551"], r"--crs EPSG:4551: a CRS for every layer is already given"),
+        (["XZQ=EPSG:0"], r"--crs XZQ=EPSG:0: 'EPSG:0' is not a coordinate reference system"),
+    ],
+)
+def test_crs_option_mistakes(values, message):
+    from ecospace.crs import parse_crs_option
+
+    with pytest.raises(CRSError, match=message):
+        parse_crs_option(values)
