@@ -381,3 +381,23 @@ def test_crs_option_mistakes(values, message):
 
     with pytest.raises(CRSError, match=message):
         parse_crs_option(values)
+
+
+@CLI_WARNING
+@QUIET
+def test_layers_details_name_problem_features_by_src_fid_and_bsm(tmp_path):
+    patch = box(*RED[0])
+    red = gpd.GeoDataFrame({"BSM": ["HX001", "HX002"]}, geometry=[patch, patch], crs=4490)
+    red.to_file(tmp_path / "hx.gpkg", layer="STBHHX", engine="pyogrio")
+    res = CliRunner().invoke(cli, ["layers", str(tmp_path / "hx.gpkg"), "--details"])
+    assert res.exit_code == 0, res.output
+    header, row = [line.split() for line in res.stdout.splitlines() if "duplicates" in line or
+                   line.strip().startswith("src_fid")][-2:]  # fmt: skip
+    assert header[:3] == ["src_fid", "BSM", "fid"]
+    # the second feature: GeoPackage FID 2, row 1
+    assert row[:4] == ["2", "HX002", "1", "duplicates"]
+    doc = json.loads(
+        CliRunner().invoke(cli, ["layers", str(tmp_path / "hx.gpkg"), "--format", "json"]).stdout
+    )
+    (feature,) = doc[0]["problems"]["features"]
+    assert doc[0]["id_field"] == "BSM" and (feature["src_fid"], feature["id"]) == (2, "HX002")
