@@ -128,14 +128,15 @@ class Layer:
 
 
 def _township_like(gdf: gpd.GeoDataFrame) -> bool:
-    """An XZQ layer at township level: several features, or 9+ digit XZQDM codes."""
-    if len(gdf) > 1:
-        return True
+    """An XZQ layer at township level: 9+ digit XZQDM codes; without XZQDM, several features.
+
+    A county stored as several features (an exclave) keeps its one 6-digit code.
+    """
     for col in gdf.columns:
         if str(col).upper() == "XZQDM":
             codes = gdf[col].astype(str).str.strip()
             return bool(codes.str.fullmatch(r"\d{9,}").any())
-    return False
+    return len(gdf) > 1
 
 
 def _bounds(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray | None, np.ndarray]:

@@ -401,3 +401,19 @@ def test_layers_details_name_problem_features_by_src_fid_and_bsm(tmp_path):
     )
     (feature,) = doc[0]["problems"]["features"]
     assert doc[0]["id_field"] == "BSM" and (feature["src_fid"], feature["id"]) == (2, "HX002")
+
+
+@pytest.mark.parametrize(
+    ("codes", "role"),
+    [
+        (["230184", "230184"], "boundary"),  # a county with an exclave: two features, one code
+        (["230184100", "230184101"], "townships"),
+        (["230184100001", "230184101001"], "townships"),  # 12-digit township codes (三调)
+    ],
+)
+def test_xzq_level_from_its_codes(tmp_path, codes, role):
+    g = gpd.GeoDataFrame(
+        {"XZQDM": codes}, geometry=[box(*TOWNS[0][2]), box(*TOWNS[1][2])], crs=4490
+    )
+    g.to_file(tmp_path / "x.gpkg", layer="XZQ", engine="pyogrio")
+    assert read_layer(str(tmp_path / "x.gpkg")).role == role
