@@ -197,12 +197,11 @@ def county_from_townships(townships: Layer) -> Layer:
     out = gpd.GeoDataFrame(attrs, geometry=[shape], crs=gdf.crs)
     name = f"{townships.name} (dissolved)"
     report = ValidationReport(f"{townships.source}:{name}", features_in=len(gdf), features_out=1)
-    what = f"county {county_code}" if county_code else "county"
+    what = f"county boundary ({county_code})" if county_code else "county boundary"
     note = (
-        f"{what} boundary dissolved from the {len(gdf)} township features of "
-        f"{townships.label} (no county-level feature was delivered); its src_fid -1 is "
-        f"not in the source"
+        f"{what} dissolved from the {len(gdf)} township features of {townships.label}: "
+        f"no county-level layer was delivered (src_fid -1: not in the source)"
     )
     report.notes.append(note)
-    log.warning("%s: %s", townships.label, note)
+    log.warning("%s: %s", report.layer, note)
     return dataclasses.replace(townships, gdf=out, name=name, role="boundary", report=report)

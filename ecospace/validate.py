@@ -444,11 +444,12 @@ def report_outside(gdf, report: ValidationReport, boundary, *, warn: bool = True
     --------
     >>> import geopandas as gpd
     >>> from shapely import box
-    >>> g = gpd.GeoDataFrame({"fid": [0, 1]}, geometry=[box(0, 0, 1, 1), box(5, 5, 6, 6)],
-    ...                      crs=4529)
+    >>> x, y = 41_500_000, 5_000_000  # zone 41, on its central meridian
+    >>> g = gpd.GeoDataFrame({"fid": [0, 1]}, crs=4529, geometry=[
+    ...     box(x, y, x + 100, y + 100), box(x + 500, y, x + 600, y + 100)])
     >>> rep = ValidationReport("a.gpkg:STBHHX")
-    >>> report_outside(g, rep, box(0, 0, 2, 2), warn=False)
-    >>> rep.counts["outside_boundary"], rep.areas_m2["outside_boundary"]
+    >>> report_outside(g, rep, box(x, y, x + 200, y + 200), warn=False)
+    >>> rep.counts["outside_boundary"], round(rep.areas_m2["outside_boundary"] / 1e4, 2)
     (1, 1.0)
     """
     before = report.counts.get("outside_boundary", 0)
