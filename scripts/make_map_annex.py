@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from ecospace import EcospaceError
-from ecospace.annex import make_annex
-from ecospace.maps import load_inputs, make_map, save_map
+from ecospace.rendering.annex import make_annex
+from ecospace.rendering.maps import load_inputs, make_map, save_map
 
 log = logging.getLogger("ecospace")
 

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 from ecospace import CRSError, read_layer
-from ecospace.cli import cli
-from ecospace.layers import load_layers, read_sources, search_sources
+from ecospace.cli.main import cli
+from ecospace.loading.layers import load_layers, read_sources, search_sources
 
 # the lead's cli.py calls click.get_text_stream, deprecated in click 8.3 (REQUESTS.md)
 CLI_WARNING = pytest.mark.filterwarnings("ignore:'get_text_stream':DeprecationWarning")
@@ -153,7 +153,7 @@ def test_delivery_reads_with_roles_crs_and_areas(delivery):
     county = layers["boundary"]
     assert county.gdf.crs.to_epsg() == GK and county.crs_how.startswith("inferred")
     assert county.gdf["XZQMC"].tolist() == ["五常市"]  # GBK attributes without .cpg
-    from ecospace.area import areas
+    from ecospace.geometry.area import areas
 
     assert areas(county.gdf).sum() == pytest.approx(zone_area(*COUNTY), rel=1e-6)
     assert areas(layers["red_line"].gdf).sum() == pytest.approx(
@@ -171,7 +171,7 @@ def test_township_xzq_becomes_the_county(tmp_path):
     county = layers["boundary"]
     assert county.name == "XZQ (dissolved)" and county.gdf["XZQDM"].tolist() == ["230184"]
     assert any("dissolved from the 3 township features" in n for n in county.report.notes)
-    from ecospace.area import areas
+    from ecospace.geometry.area import areas
 
     assert areas(county.gdf).sum() == pytest.approx(zone_area(*COUNTY), rel=1e-9)
     assert len(layers["townships"].gdf) == 3
@@ -328,7 +328,7 @@ def test_a_layer_outside_the_late_placed_county_is_reported(delivery):
 def test_map_popups_give_the_fid_qgis_shows(delivery):
     import folium
 
-    from ecospace.maps import make_map
+    from ecospace.rendering.maps import make_map
 
     layers = load_layers([str(delivery)])
     m = make_map(layers)
@@ -377,7 +377,7 @@ def test_plan_layer_crs_and_encoding_round_trip(tmp_path):
     ],
 )
 def test_crs_option_mistakes(values, message):
-    from ecospace.crs import parse_crs_option
+    from ecospace.geometry.crs import parse_crs_option
 
     with pytest.raises(CRSError, match=message):
         parse_crs_option(values)

@@ -21,7 +21,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 from shapely import box
 
-from ecospace.maps import load_inputs, make_map, save_map
+from ecospace.rendering.maps import load_inputs, make_map, save_map
 
 pytestmark = pytest.mark.browser
 
