@@ -417,3 +417,31 @@ def test_xzq_level_from_its_codes(tmp_path, codes, role):
     )
     g.to_file(tmp_path / "x.gpkg", layer="XZQ", engine="pyogrio")
     assert read_layer(str(tmp_path / "x.gpkg")).role == role
+
+
+@CLI_WARNING
+@QUIET
+def test_map_takes_crs_and_role(delivery, tmp_path):
+    out = tmp_path / "m.html"
+    shp = delivery / "01行政区" / "县界" / "XZQ.shp"
+    pa = "\\u9752\\u5c71"  # 青山(自然保护区), the protected area's name in the page's JSON
+    res = CliRunner().invoke(
+        cli, ["map", str(delivery), "-o", str(out), "--crs", f"{shp}=EPSG:4551"]
+    )
+    assert res.exit_code == 0, res.output
+    assert pa in out.read_text(encoding="utf-8")
+    res = CliRunner().invoke(
+        cli,
+        ["map", str(delivery), "-o", str(out), "--overwrite", "--role", "自然保护地=none"],
+    )
+    assert res.exit_code == 0, res.output
+    assert pa not in out.read_text(encoding="utf-8")
+    # "XZQ" names both XZQ layers: the townships' own EPSG:4490 is overridden, and refused
+    res = CliRunner().invoke(
+        cli, ["map", str(delivery), "-o", str(out), "--overwrite", "--crs", "XZQ=EPSG:4551"]
+    )
+    assert res.exit_code == 2
+    assert (
+        "三调.gpkg:XZQ: the given CRS EPSG:4551" in res.output
+        and "use --crs EPSG:4490" in res.output
+    )

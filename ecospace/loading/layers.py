@@ -469,12 +469,16 @@ def _lookup(given: Mapping, path: str, name: str, single: bool):
     if single:
         keys += [path, Path(path).stem]
     resolved = str(Path(path).resolve())
+    # a shapefile read from its folder is also named by its own path
+    shp = Path(path) / f"{name}.shp" if Path(path).is_dir() else None
+    shp_resolved = str(shp.resolve()) if shp is not None and shp.exists() else None
     for k, v in given.items():
         kpath, klayer = split_spec(str(k))
-        hit = any(str(k).casefold() == key.casefold() for key in keys) or (
-            Path(kpath).exists()
-            and str(Path(kpath).resolve()) == resolved
-            and (klayer == name or (klayer is None and single))
+        here = Path(kpath).exists() and str(Path(kpath).resolve())
+        hit = (
+            any(str(k).casefold() == key.casefold() for key in keys)
+            or (here == resolved and (klayer == name or (klayer is None and single)))
+            or (here and here == shp_resolved and klayer in (None, name))
         )
         if hit:
             return k, v
