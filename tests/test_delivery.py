@@ -142,8 +142,9 @@ def test_search_lists_taken_and_skipped(delivery):
 
 
 @QUIET
-def test_delivery_reads_with_roles_crs_and_areas(delivery):
-    layers = {lay.role: lay for lay in read_sources([str(delivery)])}
+@pytest.mark.parametrize("engine", ["pyogrio", "fiona"])
+def test_delivery_reads_with_roles_crs_and_areas(delivery, engine):
+    layers = {lay.role: lay for lay in read_sources([str(delivery)], engine=engine)}
     assert set(layers) == {"boundary", "townships", "red_line", "protected_area"}
     # the CP936 member name gives the zipped layer its role
     assert layers["protected_area"].name == "自然保护地"
