@@ -1,23 +1,27 @@
-"""A delivery folder as it arrives: which files are layers, which are not, and why (private).
+"""A delivery as it arrives: which files are layers, which are not and why, what to read (private).
 
 Bureaus hand over folders of folders: shapefiles beside their sidecars, zips made on
 Chinese Windows, FileGDBs, GeoPackages, and Word files, rasters and lock files among
 them.  :func:`search_folder` walks such a folder recursively and returns one
 :class:`Found` per file or dataset, taken or skipped with the reason, so that the
-inventory can say what it read and what it left out.  Used by :mod:`ecospace.loading.layers`.
+inventory can say what it read and what it left out.  :func:`plan_reads` turns the
+sources given into the layers to read, each with what the user said about it (role,
+CRS, encoding), the county boundary first.  Used by :mod:`ecospace.loading.layers`.
 """
 
 from __future__ import annotations
 
 import logging
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecospace.loading._sources import open_zip
+from ecospace.errors import LayerReadError
+from ecospace.loading._roles import _IGNORE, _check_role, role_of
+from ecospace.loading._sources import check_exists, list_layers, open_zip, pick_layer, split_spec
 
-__all__ = ["Found", "format_found", "search_folder"]
+__all__ = ["Found", "Planned", "format_found", "plan_reads", "search_folder", "search_sources"]
 
 log = logging.getLogger("ecospace")
 
@@ -187,3 +191,195 @@ def format_found(found: Iterable[Found], root: str | Path | None = None) -> str:
         what = "; ".join((f.what, *f.flags))
         lines.append(f"  {'taken  ' if f.taken else 'skipped'}  {shown}: {what}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- what to read
+
+
+def search_sources(sources: Iterable[str]) -> list[Found]:
+    """What the sources hold: every file and dataset, taken as a source or skipped, and why.
+
+    A plain folder (a delivery) is searched with its sub-folders (see
+    :func:`search_folder`): shapefiles, zips, ``.gdb`` folders,
+    GeoPackage, GeoJSON and GeoParquet are taken; documents, rasters, shapefiles without
+    ``.shx`` … are skipped with the reason.  Any other source is taken as given.
+
+    Examples
+    --------
+    >>> search_sources([])
+    []
+    """
+    out: list[Found] = []
+    for spec in sources:
+        path, layer = split_spec(spec)
+        p = check_exists(path)
+        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
+            out += search_folder(p)
+        else:
+            out.append(Found(p, True, "named", str(spec)))
+    return out
+
+
+def _expand_folder(p: Path, path: str) -> list[tuple[str, str, bool]]:
+    """(path, layer, only layer of its source) of everything taken in a delivery folder."""
+    listing = search_folder(p)
+    taken = [f for f in listing if f.taken]
+    skipped = [f"{f.path.relative_to(p)}: {f.what}" for f in listing if not f.taken]
+    log.info(
+        "%s: searched with its sub-folders: %d source(s) taken, %d skipped%s",
+        path,
+        len(taken),
+        len(skipped),
+        f" ({'; '.join(skipped)})" if skipped else "",
+    )
+    for f in listing:
+        log.debug("%s %s: %s", "taken" if f.taken else "skipped", f.path, "; ".join(f.flags))
+    if not taken:
+        seen = "; ".join(f"{f.path.name}: {f.what}" for f in listing[:5]) or "nothing"
+        raise LayerReadError(
+            f"{path}: the folder and its sub-folders hold no layers (shapefiles, zips, .gdb, "
+            f"GeoPackage, GeoJSON, GeoParquet); found {seen} — give a file or a folder of layers"
+        )
+    out: list[tuple[str, str, bool]] = []
+    shps = [f.path for f in taken if f.path.suffix.lower() == ".shp"]
+    for f in taken:
+        if f.path in shps:
+            single = sum(s.parent == f.path.parent for s in shps) == 1
+            out.append((str(f.path.parent), f.path.stem, single))
+        else:
+            out += _expand([str(f.source)])
+    return out
+
+
+def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
+    """(path, layer, only layer of its source) for every layer named; repeats dropped.
+
+    A plain folder gives every layer taken in it and its sub-folders (:func:`search_sources`).
+    """
+    found: list[tuple[str, str, bool]] = []
+    for spec in sources:
+        path, layer = split_spec(spec)
+        p = check_exists(path)
+        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
+            found += _expand_folder(p, path)
+            continue
+        names = list_layers(path)
+        picked = [pick_layer(path, names, layer, None, None)] if layer is not None else names
+        found += [(path, name, len(names) == 1) for name in picked]
+    out, seen = [], set()
+    for path, name, single in found:
+        key = (str(Path(path).resolve()), name)
+        if key not in seen:
+            seen.add(key)
+            out.append((path, name, single))
+    return out
+
+
+def _lookup(given: Mapping, path: str, name: str, single: bool):
+    """``(key, value)`` the user gave for this layer, or None.
+
+    Keys may be ``PATH:LAYER``, the layer name, or (for a one-layer source) its path or stem.
+    """
+    keys = [f"{path}:{name}", name]
+    if single:
+        keys += [path, Path(path).stem]
+    resolved = str(Path(path).resolve())
+    # a shapefile read from its folder is also named by its own path
+    shp = Path(path) / f"{name}.shp" if Path(path).is_dir() else None
+    shp_resolved = str(shp.resolve()) if shp is not None and shp.exists() else None
+    for k, v in given.items():
+        kpath, klayer = split_spec(str(k))
+        here = Path(kpath).exists() and str(Path(kpath).resolve())
+        hit = (
+            any(str(k).casefold() == key.casefold() for key in keys)
+            or (here == resolved and (klayer == name or (klayer is None and single)))
+            or (here and here == shp_resolved and klayer in (None, name))
+        )
+        if hit:
+            return k, v
+    return None
+
+
+def _user_role(roles: Mapping[str, str | None], path: str, name: str, single: bool):
+    """Role given by the user for this layer: a role, None (ignore), or ... (not given)."""
+    hit = _lookup(roles, path, name, single)
+    if hit is None:
+        return ...
+    k, v = hit
+    if v is None or str(v).lower() in _IGNORE:
+        return None
+    return _check_role(str(v), f"--role {k}={v}")
+
+
+@dataclass
+class Planned:
+    """A layer to read, with what the user said about it."""
+
+    path: str
+    name: str
+    role: object  # a role, or ... when the user gave none
+    guess: str | None
+    crs: object = None  # this layer's own CRS (overrides its file's)
+    encoding: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}:{self.name}"
+
+
+def plan_reads(
+    sources: Iterable[str],
+    *,
+    roles: Mapping[str, str | None],
+    aliases: Mapping[str, str] | None,
+    crss: Mapping[str, object],
+    encodings: Mapping[str, str],
+    only_roles: bool = False,
+) -> list[Planned]:
+    """What to read, in order (the county boundary first), with the user's say on each.
+
+    Parameters
+    ----------
+    sources : iterable of str
+        ``PATH`` (a folder with its sub-folders, or every layer of a file) or ``PATH:LAYER``.
+    roles, crss, encodings : mapping
+        Keyed by layer name, ``PATH:LAYER``, a one-layer source's path or stem, or a
+        shapefile's path: the layer's role (``None``/``"none"``: not read), CRS, encoding.
+    aliases : mapping, optional
+        Extra layer names for roles.
+    only_roles : bool
+        Leave out layers whose role is not recognised.
+
+    Returns
+    -------
+    list of Planned
+
+    Examples
+    --------
+    >>> plan_reads([], roles={}, aliases=None, crss={}, encodings={})
+    []
+    """
+    planned = []
+    for path, name, single in _expand(sources):
+        user = _user_role(roles, path, name, single)
+        if user is None:
+            log.info("%s:%s ignored (role none)", path, name)
+            continue
+        guess = user if user is not ... else role_of(name, aliases)
+        if only_roles and guess is None:
+            log.info("%s:%s: role not recognised, not read (use --role %s=ROLE)", path, name, name)
+            continue
+        crs_hit = _lookup(crss, path, name, single)
+        enc_hit = _lookup(encodings, path, name, single)
+        planned.append(
+            Planned(
+                path,
+                name,
+                user,
+                guess,
+                crs=None if crs_hit is None else crs_hit[1],
+                encoding=None if enc_hit is None else enc_hit[1],
+            )
+        )
+    planned.sort(key=lambda t: t.guess != "boundary")  # the county locates and bounds the rest
+    return planned

@@ -19,8 +19,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ecospace.errors import LayerReadError
+from ecospace.errors import LayerNotFoundError, LayerReadError
 from ecospace.loading import _dbf
+from ecospace.loading._roles import role_of
 
 __all__ = [
     "RawLayer",
@@ -186,6 +187,28 @@ def list_layers(source: str) -> list[str]:
             return [str(n) for n in pyogrio.list_layers(open_path)[:, 0]]
     except Exception as exc:  # any GDAL failure becomes a message a person can act on
         raise _ogr_error(source, None, exc) from exc
+
+
+def pick_layer(source: str, names: list[str], layer: str | None, role: str | None, aliases):
+    """The layer of ``names`` to read: the one named, the only one, or the one ``role`` names."""
+    if layer is not None:
+        if layer in names:
+            return layer
+        folded = {n.casefold(): n for n in names}
+        if layer.casefold() in folded:
+            return folded[layer.casefold()]
+        raise LayerNotFoundError(
+            f"{source}: no layer {layer!r}; the source holds: {', '.join(names) or 'nothing'}"
+        )
+    if len(names) == 1:
+        return names[0]
+    if role is not None:
+        hits = [n for n in names if role_of(n, aliases) == role]
+        if len(hits) == 1:
+            return hits[0]
+    raise LayerReadError(
+        f"{source}: holds {len(names)} layers ({', '.join(names)}); name one as {source}:LAYER"
+    )
 
 
 #: degrees of arc per vertex when GDAL linearises curves (GDAL's default 4° loses 0.08 %

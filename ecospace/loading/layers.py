@@ -14,7 +14,6 @@ import logging
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -25,13 +24,12 @@ import shapely
 from ecospace.errors import (
     EcospaceError,
     GeometryError,
-    LayerNotFoundError,
     LayerReadError,
     RoleError,
     ZoneError,
 )
 from ecospace.geometry.crs import datum_warning, describe, resolve_crs
-from ecospace.loading._delivery import Found, search_folder
+from ecospace.loading._delivery import Found, Planned, plan_reads, search_sources
 from ecospace.loading._inventory import (
     format_details,
     format_inventory,
@@ -40,7 +38,6 @@ from ecospace.loading._inventory import (
 )
 from ecospace.loading._placement import check_user_crs, county_from_townships, reference_for
 from ecospace.loading._roles import (  # the public role names are imported from here
-    _IGNORE,
     CONTROL_LINES,
     ROLE_LABELS,
     ROLES,
@@ -48,7 +45,7 @@ from ecospace.loading._roles import (  # the public role names are imported from
     _parse_role_option,  # noqa: F401 - the CLI's --role option
     role_of,
 )
-from ecospace.loading._sources import check_exists, list_layers, read_raw, split_spec
+from ecospace.loading._sources import check_exists, list_layers, pick_layer, read_raw, split_spec
 from ecospace.loading.validate import ValidationReport, report_outside, validate_layer
 
 __all__ = [
@@ -165,27 +162,6 @@ def _centres(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2])
 
 
-def _pick_layer(source: str, names: list[str], layer: str | None, role: str | None, aliases):
-    if layer is not None:
-        if layer in names:
-            return layer
-        folded = {n.casefold(): n for n in names}
-        if layer.casefold() in folded:
-            return folded[layer.casefold()]
-        raise LayerNotFoundError(
-            f"{source}: no layer {layer!r}; the source holds: {', '.join(names) or 'nothing'}"
-        )
-    if len(names) == 1:
-        return names[0]
-    if role is not None:
-        hits = [n for n in names if role_of(n, aliases) == role]
-        if len(hits) == 1:
-            return hits[0]
-    raise LayerReadError(
-        f"{source}: holds {len(names)} layers ({', '.join(names)}); name one as {source}:LAYER"
-    )
-
-
 def read_layer(
     spec: str,
     *,
@@ -250,7 +226,7 @@ def read_layer(
     path, layer = split_spec(spec)
     p = check_exists(spec if layer is None else path)
     names = list_layers(path)
-    name = _pick_layer(path, names, layer, role, aliases)
+    name = pick_layer(path, names, layer, role, aliases)
     label = f"{path}:{name}"
     raw = read_raw(p, path, name, engine=engine, label=label, encoding=encoding)
     return _finish(
@@ -381,137 +357,6 @@ def _finish(
 # ---------------------------------------------------------------- several sources
 
 
-def search_sources(sources: Iterable[str]) -> list[Found]:
-    """What the sources hold: every file and dataset, taken as a source or skipped, and why.
-
-    A plain folder (a delivery) is searched with its sub-folders (see
-    :func:`ecospace.loading._delivery.search_folder`): shapefiles, zips, ``.gdb`` folders,
-    GeoPackage, GeoJSON and GeoParquet are taken; documents, rasters, shapefiles without
-    ``.shx`` … are skipped with the reason.  Any other source is taken as given.
-
-    Examples
-    --------
-    >>> search_sources([])
-    []
-    """
-    out: list[Found] = []
-    for spec in sources:
-        path, layer = split_spec(spec)
-        p = check_exists(path)
-        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
-            out += search_folder(p)
-        else:
-            out.append(Found(p, True, "named", str(spec)))
-    return out
-
-
-def _expand_folder(p: Path, path: str) -> list[tuple[str, str, bool]]:
-    """(path, layer, only layer of its source) of everything taken in a delivery folder."""
-    listing = search_folder(p)
-    taken = [f for f in listing if f.taken]
-    skipped = [f"{f.path.relative_to(p)}: {f.what}" for f in listing if not f.taken]
-    log.info(
-        "%s: searched with its sub-folders: %d source(s) taken, %d skipped%s",
-        path,
-        len(taken),
-        len(skipped),
-        f" ({'; '.join(skipped)})" if skipped else "",
-    )
-    for f in listing:
-        log.debug("%s %s: %s", "taken" if f.taken else "skipped", f.path, "; ".join(f.flags))
-    if not taken:
-        seen = "; ".join(f"{f.path.name}: {f.what}" for f in listing[:5]) or "nothing"
-        raise LayerReadError(
-            f"{path}: the folder and its sub-folders hold no layers (shapefiles, zips, .gdb, "
-            f"GeoPackage, GeoJSON, GeoParquet); found {seen} — give a file or a folder of layers"
-        )
-    out: list[tuple[str, str, bool]] = []
-    shps = [f.path for f in taken if f.path.suffix.lower() == ".shp"]
-    for f in taken:
-        if f.path in shps:
-            single = sum(s.parent == f.path.parent for s in shps) == 1
-            out.append((str(f.path.parent), f.path.stem, single))
-        else:
-            out += _expand([str(f.source)])
-    return out
-
-
-def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
-    """(path, layer, only layer of its source) for every layer named; repeats dropped.
-
-    A plain folder gives every layer taken in it and its sub-folders (:func:`search_sources`).
-    """
-    found: list[tuple[str, str, bool]] = []
-    for spec in sources:
-        path, layer = split_spec(spec)
-        p = check_exists(path)
-        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
-            found += _expand_folder(p, path)
-            continue
-        names = list_layers(path)
-        picked = [_pick_layer(path, names, layer, None, None)] if layer is not None else names
-        found += [(path, name, len(names) == 1) for name in picked]
-    out, seen = [], set()
-    for path, name, single in found:
-        key = (str(Path(path).resolve()), name)
-        if key not in seen:
-            seen.add(key)
-            out.append((path, name, single))
-    return out
-
-
-def _lookup(given: Mapping, path: str, name: str, single: bool):
-    """``(key, value)`` the user gave for this layer, or None.
-
-    Keys may be ``PATH:LAYER``, the layer name, or (for a one-layer source) its path or stem.
-    """
-    keys = [f"{path}:{name}", name]
-    if single:
-        keys += [path, Path(path).stem]
-    resolved = str(Path(path).resolve())
-    # a shapefile read from its folder is also named by its own path
-    shp = Path(path) / f"{name}.shp" if Path(path).is_dir() else None
-    shp_resolved = str(shp.resolve()) if shp is not None and shp.exists() else None
-    for k, v in given.items():
-        kpath, klayer = split_spec(str(k))
-        here = Path(kpath).exists() and str(Path(kpath).resolve())
-        hit = (
-            any(str(k).casefold() == key.casefold() for key in keys)
-            or (here == resolved and (klayer == name or (klayer is None and single)))
-            or (here and here == shp_resolved and klayer in (None, name))
-        )
-        if hit:
-            return k, v
-    return None
-
-
-def _user_role(roles: Mapping[str, str | None], path: str, name: str, single: bool):
-    """Role given by the user for this layer: a role, None (ignore), or ... (not given)."""
-    hit = _lookup(roles, path, name, single)
-    if hit is None:
-        return ...
-    k, v = hit
-    if v is None or str(v).lower() in _IGNORE:
-        return None
-    return _check_role(str(v), f"--role {k}={v}")
-
-
-@dataclass
-class _Planned:
-    """A layer to read, with what the user said about it."""
-
-    path: str
-    name: str
-    role: object  # a role, or ... when the user gave none
-    guess: str | None
-    crs: object = None  # this layer's own CRS (overrides its file's)
-    encoding: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.path}:{self.name}"
-
-
 def read_sources(
     sources: Iterable[str],
     *,
@@ -565,10 +410,17 @@ def read_sources(
     >>> read_sources([])
     []
     """
-    planned = _plan_reads(sources, roles or {}, aliases, crss or {}, encodings or {}, only_roles)
+    planned = plan_reads(
+        sources,
+        roles=roles or {},
+        aliases=aliases,
+        crss=crss or {},
+        encodings=encodings or {},
+        only_roles=only_roles,
+    )
     kwargs = {"engine": engine, "repair": repair, "aliases": aliases}
     out: list[Layer] = []
-    deferred: list[_Planned] = []
+    deferred: list[Planned] = []
     county = None  # a county boundary whose place is certain (its CRS not given by the user)
     checked: set[int] = set()  # layers read against the county
     for item in planned:
@@ -612,35 +464,7 @@ def read_sources(
     return out
 
 
-def _plan_reads(sources, roles, aliases, crss, encodings, only_roles) -> list[_Planned]:
-    """What to read, in order (the county boundary first), with the user's say on each."""
-    planned = []
-    for path, name, single in _expand(sources):
-        user = _user_role(roles, path, name, single)
-        if user is None:
-            log.info("%s:%s ignored (role none)", path, name)
-            continue
-        guess = user if user is not ... else role_of(name, aliases)
-        if only_roles and guess is None:
-            log.info("%s:%s: role not recognised, not read (use --role %s=ROLE)", path, name, name)
-            continue
-        crs_hit = _lookup(crss, path, name, single)
-        enc_hit = _lookup(encodings, path, name, single)
-        planned.append(
-            _Planned(
-                path,
-                name,
-                user,
-                guess,
-                crs=None if crs_hit is None else crs_hit[1],
-                encoding=None if enc_hit is None else enc_hit[1],
-            )
-        )
-    planned.sort(key=lambda t: t.guess != "boundary")  # the county locates and bounds the rest
-    return planned
-
-
-def _read_planned(item: _Planned, crs, county, *, near=None, **kwargs) -> Layer:
+def _read_planned(item: Planned, crs, county, *, near=None, **kwargs) -> Layer:
     own = item.crs is not None
     return read_layer(
         item.label,
