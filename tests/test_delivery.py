@@ -446,3 +446,22 @@ def test_map_takes_crs_and_role(delivery, tmp_path):
         "三调.gpkg:XZQ: the given CRS EPSG:4551" in res.output
         and "use --crs EPSG:4490" in res.output
     )
+
+
+@QUIET
+def test_a_zipped_filegdb_with_a_cp936_folder_name(delivery, tmp_path):
+    gdb = delivery / "02三区三线" / "三区三线.gdb"
+    (tmp_path / "zipped").mkdir()
+    z = tmp_path / "zipped" / "三区三线成果.zip"
+    with zipfile.ZipFile(z, "w") as out:
+        for f in sorted(gdb.iterdir()):
+            out.writestr(_CP936Name(f"成果/三区三线.gdb/{f.name}"), f.read_bytes())
+    (found,) = search_sources([str(tmp_path / "zipped")])
+    assert found.taken and found.what == "zip of a FileGDB or GeoPackage"
+    assert found.flags == ("member names decoded as CP936 (no UTF-8 flag)",)
+    (red,) = read_sources([str(z)])
+    assert (red.name, red.role) == ("生态保护红线", "red_line")
+    assert sorted(red.gdf["BSM"]) == ["HX001", "HX002"]
+    from ecospace.geometry.area import areas
+
+    assert areas(red.gdf).sum() == pytest.approx(sum(zone_area(*b) for b in RED), rel=1e-9)

@@ -122,6 +122,37 @@ def open_zip(p: Path) -> tuple[zipfile.ZipFile, str | None]:
     return zipfile.ZipFile(p), "CP437"
 
 
+#: datasets a zip may hold instead of shapefiles (a FileGDB is a folder ending in .gdb)
+_ZIPPED_DATASETS = (".gpkg", ".geojson", ".fgb", ".parquet", ".geoparquet")
+
+
+@contextmanager
+def _unzipped(p: Path):
+    """The path of the dataset in a zip without shapefiles, unpacked to a temporary folder.
+
+    GDAL's ``/vsizip/`` opens a zipped FileGDB only when the path names the ``.gdb``
+    folder inside, in the encoding GDAL assumes for the member names (CP437); unpacking
+    with the names :func:`open_zip` decoded (CP936 from Chinese Windows) avoids both.
+    Without a ``.gdb`` folder or a GeoPackage …, the zip itself is given to GDAL.
+    """
+    try:
+        z, _ = open_zip(p)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LayerReadError(f"{p}: not a readable zip archive ({exc}); copy it again") from exc
+    with z, tempfile.TemporaryDirectory(prefix="ecospace-") as tmp:
+        names = z.namelist()
+        gdbs = sorted({n[: n.lower().index(".gdb/") + 4] for n in names if ".gdb/" in n.lower()})
+        files = sorted(n for n in names if n.lower().endswith(_ZIPPED_DATASETS))
+        inner = (gdbs or files or [None])[0]
+        if inner is None:
+            yield f"/vsizip/{p.resolve()}"
+            return
+        for info in z.infolist():
+            if info.filename == inner or info.filename.startswith(inner.rstrip("/") + "/"):
+                z.extract(info, tmp)  # zipfile drops absolute paths and ".." parts
+        yield str(Path(tmp) / inner)
+
+
 def _zip_shps(p: Path) -> list[str]:
     try:
         z, _ = open_zip(p)
@@ -180,13 +211,14 @@ def list_layers(source: str) -> list[str]:
         shps = _zip_shps(p)
         if shps:
             return [Path(n).stem for n in shps]
-    open_path = f"/vsizip/{p.resolve()}" if kind == "zip" else str(p)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return [str(n) for n in pyogrio.list_layers(open_path)[:, 0]]
-    except Exception as exc:  # any GDAL failure becomes a message a person can act on
-        raise _ogr_error(source, None, exc) from exc
+    with ExitStack() as stack:
+        open_path = stack.enter_context(_unzipped(p)) if kind == "zip" else str(p)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return [str(n) for n in pyogrio.list_layers(open_path)[:, 0]]
+        except Exception as exc:  # any GDAL failure becomes a message a person can act on
+            raise _ogr_error(source, None, exc) from exc
 
 
 def pick_layer(source: str, names: list[str], layer: str | None, role: str | None, aliases):
@@ -384,7 +416,7 @@ def read_raw(
                         (tmp / f"layer{n[len(stem) :].lower()}").write_bytes(z.read(n))
             shp = tmp / "layer.shp"
         elif kind == "zip":
-            read_path = f"/vsizip/{p.resolve()}"
+            read_path = stack.enter_context(_unzipped(p))
         if shp is not None:
             read_layer_name = None
             if (
