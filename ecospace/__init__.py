@@ -30,6 +30,7 @@ from ecospace.errors import (
     LayerNotFoundError,
     LayerReadError,
     MethodError,
+    OutputError,
     OutputExistsError,
     PlanError,
     RoleError,
@@ -67,6 +68,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(
         [
             "CLASS_SETS",
+            "County",
             "CountyFigures",
             "land_cover",
             "measure_county",
@@ -75,6 +77,7 @@ _LAZY: dict[str, str] = {
         ],
         "ecospace.measuring.stats",
     ),
+    "County": "ecospace.measuring.county",
     **dict.fromkeys(["CheckResult", "check"], "ecospace.checking.check"),
     **dict.fromkeys(["make_map", "save_map"], "ecospace.rendering.maps"),
     "make_annex": "ecospace.rendering.annex",
@@ -127,6 +130,7 @@ __all__ = [
     "LayerNotFoundError",
     "LayerReadError",
     "MethodError",
+    "OutputError",
     "OutputExistsError",
     "Plan",
     "PlanError",

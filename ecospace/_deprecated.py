@@ -55,7 +55,8 @@ def install(package: str, moved: Mapping[str, str]) -> None:
 
     Examples
     --------
-    >>> import warnings
+    >>> import sys, warnings
+    >>> _ = sys.modules.pop("ecospace.area", None)  # imported before? then import it anew
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     from ecospace.area import total_area

@@ -18,14 +18,19 @@ from typing import Literal
 
 __all__ = [
     "AREA_UNITS",
+    "CLASS_LABELS",
+    "CLASS_SETS",
     "CONTROL_LINES",
     "DENOMINATORS",
+    "DPI_RANGE",
     "FIGURE_COLUMNS",
     "MEASURES",
     "METHODS",
     "METHOD_LABELS",
     "METHOD_SHORT",
     "OPS",
+    "ORIENTATIONS",
+    "PAPER_SIZES",
     "ROLES",
     "ROLE_LABELS",
     "STATUSES",
@@ -119,3 +124,29 @@ FIGURE_COLUMNS: tuple[str, ...] = (
     "quote",
     "line",
 )
+
+#: Default land-cover class sets: 三调 DLBM codes (DOMAIN.md §1); a plan may override them.
+CLASS_SETS: dict[str, list[str]] = {
+    "forest": ["0301", "0302", "0305", "0307"],
+    "forest_grass": ["0301", "0302", "0305", "0307", "04"],
+    "wetland": ["0303", "0304", "0306", "0402", "0603", "1105", "1106", "1108"],
+    "cropland": ["0101", "0102", "0103"],
+}
+
+CLASS_LABELS: dict[str, dict[str, str]] = {
+    "forest": {"zh": "森林覆盖率", "en": "forest cover"},
+    "forest_grass": {"zh": "林草覆盖率", "en": "forest and grass cover"},
+    "wetland": {"zh": "湿地", "en": "wetland"},
+    "cropland": {"zh": "耕地", "en": "cropland"},
+}
+
+#: Paper sizes of the map annex in inches, portrait (ISO 216: A4 210 × 297 mm, A3 297 × 420 mm).
+PAPER_SIZES: dict[str, tuple[float, float]] = {
+    "A4": (210 / 25.4, 297 / 25.4),
+    "A3": (297 / 25.4, 420 / 25.4),
+}
+#: Page orientations of the map annex (``auto`` turns the page to the county's shape).
+ORIENTATIONS: tuple[str, ...] = ("auto", "portrait", "landscape")
+#: Resolutions (dots per inch) accepted for annex pages: screen to fine print; an A3 page
+#: at 1200 dpi is already ~280 megapixels.
+DPI_RANGE: tuple[int, int] = (50, 1200)

@@ -15,11 +15,12 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "ecospace"
 
 #: The stage folders in import order; modules directly in ecospace/ come first.  Data flows
-#: loading → measuring → checking → rendering, but a check result renders itself
-#: (``result.to_html()``, ``_repr_html_`` in Jupyter) by importing its formatters at the top,
-#: as xarray's Dataset does: rendering comes before checking here and never imports it back
-#: (it takes results duck-typed).
-STAGES = ["plan", "geometry", "loading", "measuring", "rendering", "checking", "cli"]
+#: loading → measuring → checking → rendering.  Rendering holds formatters and drawers that
+#: take what they draw duck-typed and never import the objects they render; those objects
+#: import their formatters (a County draws itself with ``county.explore()``, a check result
+#: renders itself in Jupyter), as xarray's Dataset imports its HTML formatting.  So in import
+#: order rendering comes right after loading.
+STAGES = ["plan", "geometry", "loading", "rendering", "measuring", "checking", "cli"]
 
 
 def _module_name(path: Path) -> str:

@@ -471,7 +471,8 @@ def test_a_zipped_filegdb_with_a_cp936_folder_name(delivery, tmp_path):
 def test_map_conflict_popups_give_both_fids_qgis_shows(delivery):
     import folium
 
-    from ecospace.rendering.maps import load_inputs, make_map
+    from ecospace.measuring.county import County
+    from ecospace.rendering.maps import make_map
 
     # farmland over the second red-line patch (FileGDB FID 2); the farmland is GeoPackage FID 1
     farm = gpd.GeoDataFrame({"YJJBNTTBBH": ["F1"]}, geometry=[box(127.22, 45.0, 127.3, 45.05)],
@@ -479,8 +480,8 @@ def test_map_conflict_popups_give_both_fids_qgis_shows(delivery):
     farm.to_file(
         delivery / "02三区三线" / "永久基本农田.gpkg", layer="YJJBNTBHTB", engine="pyogrio"
     )
-    data = load_inputs([str(delivery)])
-    m = make_map(data.layers, conflicts=data.conflicts)
+    county = County.from_inputs([str(delivery)])
+    m = make_map(county.layers, conflicts=county.conflicts)
     layers = {c.layer_name: c.data for c in m._children.values() if isinstance(c, folium.GeoJson)}
     (name,) = [n for n in layers if "生态保护红线与永久基本农田" in n]
     (feature,) = layers[name]["features"]

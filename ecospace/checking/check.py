@@ -25,7 +25,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ecospace.errors import EcospaceError, PlanError
+from ecospace.errors import MethodError, PlanError, RoleError
+from ecospace.measuring.county import County
+from ecospace.plan.audit import audit_plan
+from ecospace.plan.model import compare, load_plan, precision_of
 from ecospace.rendering.report import (
     repr_html,
     summary,
@@ -38,7 +41,7 @@ from ecospace.rendering.report import (
     write_reports,
 )
 from ecospace.units import UNITS, convert
-from ecospace.vocabulary import FIGURE_COLUMNS
+from ecospace.vocabulary import FIGURE_COLUMNS, METHODS
 
 __all__ = ["FIGURE_COLUMNS", "CheckResult", "check"]
 
@@ -219,111 +222,50 @@ def _roles_text(fig: Any) -> str:
 
 
 class _Measurer:
-    """Measures figures on working-CRS layers, reusing the county tables where it can."""
+    """A figure's quantity from the county's figures, in m² and then in the figure's unit."""
 
-    def __init__(self, work, county, *, method, classes, den_m2, alt_m2):
-        self.work = work
+    def __init__(self, county: County, *, den_m2: float, alt_m2: float) -> None:
         self.county = county
-        self.method = method
-        self.classes = classes
         self.den_m2 = den_m2
         self.alt_m2 = alt_m2
-        self._union: dict[str, float] = {}
 
-    def _layer(self, role: str):
-        if role not in self.work:
-            raise _Missing(f"no {role} layer")
-        return self.work[role]
-
-    def union(self, role: str) -> float:
-        if role not in self._union:
-            cov = getattr(self.county, "coverage", None)
-            row = cov[cov["role"] == role] if isinstance(cov, pd.DataFrame) else None
-            if row is not None and len(row) and "union_m2" in row:
-                self._union[role] = float(row["union_m2"].iloc[0])
-            else:
-                from ecospace.measuring.overlap import union_area
-
-                self._union[role] = union_area(self._layer(role), method=self.method)
-        return self._union[role]
-
-    def inside(self, role: str) -> float:
-        """m² of the role's union inside the county boundary: a share of the county counts
-        only that part; the whole union when there is no boundary layer (NaN inside)."""
-        cov = getattr(self.county, "coverage", None)
-        if isinstance(cov, pd.DataFrame) and "inside_m2" in cov:
-            row = cov[cov["role"] == role]
-            if len(row) and not math.isnan(float(row["inside_m2"].iloc[0])):
-                return float(row["inside_m2"].iloc[0])
-        return self.union(role)
-
-    def overlap(self, a: str, b: str) -> float:
-        m = getattr(self.county, "overlaps", None)
-        if isinstance(m, pd.DataFrame) and len(m):
-            hit = m[
-                ((m["role_a"] == a) & (m["role_b"] == b))
-                | ((m["role_a"] == b) & (m["role_b"] == a))
-            ]
-            if len(hit):
-                return float(hit["area_m2"].iloc[0])
-        from ecospace.measuring.overlap import overlap_area
-
-        return overlap_area(self._layer(a), self._layer(b), method=self.method)
-
-    def outside(self, inner: str, outer: str) -> float:
-        self._layer(inner), self._layer(outer)
-        c = getattr(self.county, "containment", None)
-        if isinstance(c, pd.DataFrame) and len(c) and "outside_m2" in c:
-            hit = c[(c["inner"] == inner) & (c["outer"] == outer)]
-            if len(hit):
-                return float(hit["outside_m2"].iloc[0])
-        # |A \ B| = |A| − |A ∩ B| over the unions, so overlapping inner features count once
-        return max(0.0, self.union(inner) - self.overlap(inner, outer))
-
-    def land_cover(self, classes: Any) -> float:
-        if isinstance(classes, str) and classes not in self.classes and not classes.isdigit():
-            raise _Missing(
-                f"unknown land-cover class set {classes!r}; "
-                f"known: {', '.join(sorted(self.classes))}"
-            )
-        if not classes:
-            raise _Missing("no land-cover classes given")
-        land_use = self._layer("land_use")
-        table = getattr(self.county, "land_cover", None)
-        if isinstance(classes, str) and isinstance(table, pd.DataFrame) and "class" in table:
-            hit = table[table["class"] == classes]["area_m2"]
-            if len(hit):  # measured already with the same class sets
-                return float(hit.iloc[0])
-        from ecospace.measuring.stats import land_cover_area
-
-        return float(
-            land_cover_area(land_use, classes, method=self.method, class_sets=self.classes)
-        )
-
-    def area_m2(self, fig: Any) -> float:
-        """The figure's quantity in m² (or a count for ``measure: count``)."""
-        measure = _val(fig, "measure")
-        roles = _roles_of(fig)
+    def _quantity(self, measure: str, roles: list[str], fig: Any) -> float:
+        c = self.county
         if measure == "share" or (measure == "area" and _val(fig, "unit") == "%"):
-            return self.inside(roles[0])
+            return c.inside_m2(roles[0])
         if measure == "area":
-            return self.union(roles[0])
+            return c.union_m2(roles[0])
         if measure == "overlap":
-            for r in roles:
-                self._layer(r)
-            return self.overlap(*roles)
+            return c.overlap_m2(*roles)
         if measure == "outside":
-            return self.outside(*roles)
+            return c.outside_m2(*roles)
         if measure == "land_cover":
-            return self.land_cover(_val(fig, "classes"))
+            classes = _val(fig, "classes")
+            if not classes:
+                raise _Missing("no land-cover classes given")
+            if isinstance(classes, str) and classes not in c.classes and not classes.isdigit():
+                raise _Missing(
+                    f"unknown land-cover class set {classes!r}; "
+                    f"known: {', '.join(sorted(c.classes))}"
+                )
+            return c.land_cover_m2(classes)
         if measure == "count":
-            return float(len(self._layer(roles[0])))
+            return float(c.count(roles[0]))
         if measure == "stated":
             raise _Missing("stated only: no layer measures this figure")
         raise PlanError(
             f"figure {fig.id!r}: unknown measure {measure!r}; use area, share, overlap, "
             "outside, land_cover or count"
         )
+
+    def area_m2(self, fig: Any) -> float:
+        """The figure's quantity in m² (or a count for ``measure: count``)."""
+        measure = _val(fig, "measure")
+        roles = _roles_of(fig)
+        try:
+            return self._quantity(measure, roles, fig)
+        except RoleError as exc:  # a layer the figure needs is missing
+            raise _Missing(str(exc)) from None
 
     def in_unit(self, fig: Any, m2: float) -> tuple[float, float]:
         """(measured, measured under the other denominator) in the figure's unit."""
@@ -348,8 +290,6 @@ def _precision(fig: Any) -> float:
     p = getattr(fig, "precision_value", None)
     if p is not None:
         return float(p)
-    from ecospace.plan.model import precision_of
-
     return precision_of(fig.precision if fig.precision is not None else repr(float(fig.value)))
 
 
@@ -393,102 +333,38 @@ def _figure_row(fig: Any, m: _Measurer, *, method: str, denominator: str) -> dic
     stated = row["stated"]
     row["difference"] = measured - stated
     row["difference_pct"] = (measured - stated) / abs(stated) * 100 if stated else math.nan
-    from ecospace.plan.model import compare
-
     row["status"] = compare(row["op"], stated, measured, precision)
     return row
 
 
-# ----------------------------------------------------------------------------- loading
+# ----------------------------------------------------------------------------- the county
 
 
-def _load(
-    plan: Any, layers: Any, *, crs: Any = None, crss: Any = None, roles: Any = None
-) -> dict[str, Any]:
-    """dict role → Layer (or GeoDataFrame) from the ``layers`` argument or the plan's specs.
+def _county(
+    plan: Any,
+    layers: Any,
+    *,
+    crs: Any = None,
+    crss: Mapping[str, Any] | None = None,
+    roles: Mapping[str, str | None] | None = None,
+    **options: Any,
+) -> County:
+    """The County to measure: ``layers`` given (roles → layers, or sources), else the plan's.
 
-    The plan's ``crs:``/``encoding:`` of an entry naming one layer are that layer's; of an
-    entry naming a folder or several layers, the CRS is the fallback for those that lack one.
+    ``crs``, ``crss`` and ``roles`` (the command line's) go over the plan's own.
     """
-    from ecospace.loading.layers import load_layers, split_spec
-
     if isinstance(layers, Mapping):
-        return dict(layers)
-    plan_path = getattr(plan, "path", None)
-    crss = dict(crss or {})
-    encodings: dict[str, str] = {}
+        return County(layers, **options)
     if layers is None:
-        specs = plan.layer_sources() if hasattr(plan, "layer_sources") else []
-        if not specs:
+        if not (plan.layer_sources() if hasattr(plan, "layer_sources") else []):
             raise PlanError(
-                f"{plan_path or 'plan'}: no layers to check; add a 'layers:' list to the plan "
-                "(PATH[:LAYER] with an optional role) or pass layers=..."
+                f"{getattr(plan, 'path', None) or 'plan'}: no layers to check; add a 'layers:' "
+                "list to the plan (PATH[:LAYER] with an optional role) or pass layers=..."
             )
-        sources = [src for src, _ in specs]
-        plan_roles = {src: role for src, role in specs if role}
-        for src, given in plan.layer_options().items():
-            whole = split_spec(src)[1] is None and Path(src).is_dir() and Path(src).suffix != ".gdb"
-            if "crs" in given and whole:
-                crs = crs if crs is not None else given["crs"]
-            elif "crs" in given:
-                crss.setdefault(src, given["crs"])
-            if "encoding" in given:
-                encodings[src] = given["encoding"]
-    else:
-        sources = [str(s) for s in ([layers] if isinstance(layers, (str, Path)) else layers)]
-        plan_roles = {}
-    roles = {**plan_roles, **dict(roles or {})}
+        return County.from_plan(plan, crs=crs, crss=crss, roles=roles, **options)
+    sources = [str(x) for x in ([layers] if isinstance(layers, (str, Path)) else layers)]
     aliases = dict(getattr(plan, "aliases", None) or {}) or None
-    return load_layers(
-        sources,
-        roles=roles or None,
-        aliases=aliases,
-        crs=crs,
-        crss=crss or None,
-        encodings=encodings or None,
-    )
-
-
-def _inventory(loaded: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per layer used: source, layer, role, features, CRS, how the CRS was found."""
-    if loaded and all(hasattr(v, "gdf") for v in loaded.values()):
-        from ecospace.loading.layers import inventory
-
-        return inventory(loaded)
-    rows = []
-    for role, gdf in loaded.items():
-        crs = gdf.crs
-        rows.append(
-            {
-                "source": "(GeoDataFrame)",
-                "layer": role,
-                "role": role,
-                "features": len(gdf),
-                "epsg": crs.to_epsg() if crs is not None else None,
-                "crs_name": crs.name if crs is not None else None,
-            }
-        )
-    return pd.DataFrame(rows, columns=["source", "layer", "role", "features", "epsg", "crs_name"])
-
-
-def _working(loaded: Mapping[str, Any]) -> dict[str, Any]:
-    """dict role → GeoDataFrame in one projected CRS."""
-    if all(hasattr(v, "gdf") for v in loaded.values()):
-        from ecospace.geometry.crs import to_working
-
-        return dict(to_working(dict(loaded)))
-    # plain GeoDataFrames (tests, notebooks): bring all to the first one's CRS
-    frames = dict(loaded)
-    if not frames:
-        return {}
-    first = next(iter(frames.values())).crs
-    if first is None:
-        raise EcospaceError("a layer has no CRS; set one before checking")
-    if first.is_geographic:
-        from ecospace.geometry.crs import working_crs
-
-        first = working_crs(list(frames.values()))
-    return {k: (g if g.crs == first else g.to_crs(first)) for k, g in frames.items()}
+    return County.open(sources, aliases=aliases, crs=crs, crss=crss, roles=roles, **options)
 
 
 def _area_m2(q: Any) -> float:
@@ -496,18 +372,6 @@ def _area_m2(q: Any) -> float:
     if q is None or getattr(q, "unit", None) not in UNITS:
         return math.nan
     return float(convert(float(q.value), q.unit, "m2"))
-
-
-def _class_sets(plan: Any) -> dict[str, list[str]]:
-    sets: dict[str, list[str]] = {}
-    try:
-        from ecospace.measuring.stats import CLASS_SETS
-
-        sets.update({k: list(v) for k, v in CLASS_SETS.items()})
-    except ImportError:
-        pass
-    sets.update({k: list(v) for k, v in (getattr(plan, "land_cover_classes", None) or {}).items()})
-    return sets
 
 
 def check(
@@ -556,9 +420,10 @@ def check(
     :math:`m` (same unit), ``difference = m − v`` and ``difference_pct = (m − v)/|v| × 100``.
     Shares are :math:`100 \\cdot |\\bigcup A \\cap K| / D`, with :math:`K` the county
     boundary (a layer reaching beyond the county adds nothing to its share; without a
-    boundary layer :math:`|\\bigcup A| / D`); areas are :math:`|\\bigcup A|`; ``outside`` is
-    :math:`|\\bigcup A| - |\\bigcup A \\cap \\bigcup B|`; overlaps count an area once even where
-    a layer overlaps itself.  The pass / fail / within-precision decision is
+    boundary layer :math:`|\\bigcup A| / D`); areas are :math:`|\\bigcup A|`; ``outside`` is the
+    area of the geometric difference :math:`|\\bigcup A \\setminus \\bigcup B|`
+    (:meth:`~ecospace.measuring.county.County.outside_m2`); overlaps count an area once even
+    where a layer overlaps itself.  The pass / fail / within-precision decision is
     :func:`ecospace.plan.compare`.
 
     Examples
@@ -584,15 +449,9 @@ def check(
     t0 = time.perf_counter()
     info = log.info if progress else log.debug
     if isinstance(plan, (str, Path)):
-        from ecospace.plan.model import load_plan
-
         plan = load_plan(plan)
     method = method or getattr(plan, "method", None) or "ellipsoid"
-    from ecospace.geometry.area import METHODS
-
     if method not in METHODS:
-        from ecospace.errors import MethodError
-
         raise MethodError(f"unknown area method {method!r}; use one of {', '.join(METHODS)}")
     denominator = denominator or getattr(plan, "denominator", None) or "boundary"
     if denominator not in ("boundary", "stated", "survey"):
@@ -617,25 +476,28 @@ def check(
         )
 
     t = time.perf_counter()
-    loaded = _load(plan, layers, crs=crs, crss=crss, roles=roles)
-    info("loaded %d layers (%s) in %.1f s", len(loaded), ", ".join(loaded), time.perf_counter() - t)
-    work = _working(loaded)
-
-    t = time.perf_counter()
-    info("measuring %d layers (%s area)…", len(work), method)
-    from ecospace.measuring.stats import measure_county
-
-    county = measure_county(
-        work,
+    county = _county(
+        plan,
+        layers,
+        crs=crs,
+        crss=crss,
+        roles=roles,
         method=method,
         denominator_m2={"stated": stated_m2, "survey": survey_m2}.get(denominator),
         denominator_source=denominator,
         classes=getattr(plan, "land_cover_classes", None) or None,
+        name=getattr(plan, "name", None),
     )
+    work = county.working
+    info("loaded %d layers (%s) in %.1f s", len(work), ", ".join(work), time.perf_counter() - t)
+
+    t = time.perf_counter()
+    info("measuring %d layers (%s area)…", len(work), method)
+    figures_ = county.figures
     info(
         "measured coverage, overlaps, containment and townships in %.1f s", time.perf_counter() - t
     )
-    cov = county.coverage
+    cov = figures_.coverage
     hit = cov[cov["role"] == "boundary"]["union_m2"]
     boundary_m2 = float(hit.iloc[0]) if len(hit) else math.nan
     if denominator == "boundary" and math.isnan(boundary_m2):
@@ -649,14 +511,10 @@ def check(
 
     t = time.perf_counter()
     figures = list(getattr(plan, "figures", None) or [])
-    m = _Measurer(
-        work, county, method=method, classes=_class_sets(plan), den_m2=den_m2, alt_m2=alt_m2
-    )
+    m = _Measurer(county, den_m2=den_m2, alt_m2=alt_m2)
     rows = [_figure_row(f, m, method=method, denominator=denominator) for f in figures]
     frame = pd.DataFrame(rows, columns=list(FIGURE_COLUMNS))
     info("compared %d figures in %.1f s", len(rows), time.perf_counter() - t)
-
-    from ecospace.plan.audit import audit_plan
 
     findings = list(audit_plan(plan))
     result = CheckResult(
@@ -664,7 +522,7 @@ def check(
         figures=frame,
         county=county,
         audit=findings,
-        layers=_inventory(loaded),
+        layers=county.inventory,
         method=method,
         denominator=denominator,
         denominator_m2=den_m2,

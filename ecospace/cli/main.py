@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 import warnings
 from pathlib import Path
 
 import click
 
-from ecospace._output import refuse_overwrite
+from ecospace._escape import terminal_text
+from ecospace._output import refuse_outputs
 from ecospace._version import __version__
-from ecospace.errors import EcospaceError
+from ecospace.cli._boundary import (
+    NonNegativeFinite,
+    PositiveFinite,
+    clean_terminal,
+    error_message,
+    input_paths,
+)
+from ecospace.vocabulary import DENOMINATORS, DPI_RANGE, METHODS, ORIENTATIONS, PAPER_SIZES
 
 log = logging.getLogger("ecospace")
 
@@ -23,7 +32,7 @@ log = logging.getLogger("ecospace")
 # Options shared by several subcommands, defined once.
 _method_option = click.option(
     "--method",
-    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
+    type=click.Choice(list(METHODS)),
     default="ellipsoid",
     show_default=True,
     help="Area method (ellipsoid = the official 2008 survey formula).",
@@ -66,13 +75,31 @@ _engine_option = click.option(
 
 
 class _EcospaceGroup(click.Group):
-    """A click group that turns :class:`EcospaceError` into a usage error (exit 2)."""
+    """The boundary: every failure of a command becomes one ``Error: …`` line, exit 2.
+
+    ecospace's own errors, ``OSError``, ``MemoryError``, ``RecursionError`` and any other
+    library exception are reported by :func:`ecospace._boundary.error_message` (the
+    traceback too with ``-v``); Ctrl-C prints one line and exits with 130, the writers
+    having removed their unfinished files.  Everything printed meanwhile is stripped of
+    control characters (:func:`ecospace._boundary.clean_terminal`).
+    """
+
+    def main(self, *args, **kwargs):
+        with clean_terminal():  # click's own messages too (a file name with ESC in it)
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except EcospaceError as exc:
-            raise click.UsageError(str(exc), ctx=None) from exc
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted (Ctrl-C): stopped; no partial output file was left.", err=True)
+            raise click.exceptions.Exit(130) from None
+        except Exception as exc:  # OSError, MemoryError, RecursionError, any library's error
+            if ctx.params.get("verbose"):
+                click.echo(terminal_text(traceback.format_exc()), err=True, nl=False)
+            raise click.UsageError(error_message(exc), ctx=None) from None
 
 
 @click.group(cls=_EcospaceGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -176,12 +203,12 @@ def find_project_root(start: Path | None = None) -> Path:
 )
 @click.option(
     "--method",
-    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
+    type=click.Choice(list(METHODS)),
     help="Area method [default: the plan's, else ellipsoid 椭球面积].",
 )
 @click.option(
     "--denominator",
-    type=click.Choice(["boundary", "stated", "survey"]),
+    type=click.Choice(list(DENOMINATORS)),
     help="Shares divide by the boundary layer's computed area, the plan's stated "
     "total_area or its survey_area [default: the plan's, else boundary].",
 )
@@ -212,7 +239,11 @@ def check_plan(
 
     out_dir = out_dir or Path("out") / plan_file.stem
     map_path = False if no_map else None
-    refuse_overwrite(planned_outputs(out_dir, map_path=map_path).values(), overwrite=overwrite)
+    refuse_outputs(
+        planned_outputs(out_dir, map_path=map_path).values(),
+        inputs=input_paths([plan_file]),
+        overwrite=overwrite,
+    )
     result = check(
         plan_file,
         layers=list(sources) or None,
@@ -220,7 +251,7 @@ def check_plan(
         denominator=denominator,
         **_layer_options(crs, roles),
     )
-    paths = write_outputs(result, out_dir, lang=lang, overwrite=True, map_path=map_path)
+    paths = write_outputs(result, out_dir, lang=lang, overwrite=overwrite, map_path=map_path)
     if fmt == "json":
         click.echo(result.to_json())
     else:
@@ -381,7 +412,12 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
 @_crs_option
 @_engine_option
 @_role_option
-@click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
+@click.option(
+    "--denominator",
+    type=PositiveFinite("a stated total area > 0 in --unit, e.g. 751200"),
+    default=None,
+    help="Stated total area, in --unit (a positive number).",
+)
 @_format_option
 @click.option(
     "--conflicts",
@@ -404,25 +440,24 @@ def overlaps_command(
     """
     import json
 
-    from ecospace.geometry.crs import to_working
-    from ecospace.loading.layers import load_layers
-    from ecospace.measuring.overlap import write_conflicts
-    from ecospace.measuring.stats import format_county, measure_county
+    from ecospace.measuring.county import County
+    from ecospace.measuring.stats import format_county
+    from ecospace.rendering.conflicts import write_conflicts
     from ecospace.units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
     if conflicts_path:
-        refuse_overwrite([conflicts_path], overwrite=overwrite)
-    found = load_layers(sources, engine=engine, **_layer_options(crs, roles))
-    if not found:
+        refuse_outputs([conflicts_path], inputs=input_paths(sources), overwrite=overwrite)
+    opened = County.open(sources, engine=engine, **_layer_options(crs, roles))
+    if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
-    work = {r: g for r, g in to_working(found).items() if r != "land_use"}
-    figures = measure_county(
-        work,
+    county = County(
+        {r: layer for r, layer in opened.layers.items() if r != "land_use"},
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
         by_township=False,
     )
+    figures = county.figures
     if conflicts_path:
         # the frames carry each layer's src_fid (read_layer): no second read of the sources
         write_conflicts(conflicts_path, figures.conflicts, overwrite=overwrite)
@@ -457,7 +492,12 @@ def overlaps_command(
 @_crs_option
 @_engine_option
 @_role_option
-@click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
+@click.option(
+    "--denominator",
+    type=PositiveFinite("a stated total area > 0 in --unit, e.g. 751200"),
+    default=None,
+    help="Stated total area, in --unit (a positive number).",
+)
 @click.option(
     "--landcover",
     "landcover",
@@ -497,14 +537,8 @@ def stats_command(
     """
     import json
 
-    from ecospace.geometry.crs import to_working
-    from ecospace.loading.layers import load_layers
-    from ecospace.measuring.stats import (
-        format_county,
-        measure_county,
-        raster_land_cover,
-        read_class_map,
-    )
+    from ecospace.measuring.county import County
+    from ecospace.measuring.stats import format_county, raster_land_cover, read_class_map
     from ecospace.units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
@@ -519,17 +553,15 @@ def stats_command(
             )
         classes_path = guess
     class_map = read_class_map(classes_path) if landcover else None  # fail before the overlays
-    found = load_layers(sources, engine=engine, **_layer_options(crs, roles))
-    if not found:
+    opened = County.open(sources, engine=engine, **_layer_options(crs, roles))
+    if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
-    work = to_working(found)
-    if not by_township:
-        work.pop("townships", None)
-    figures = measure_county(
-        work,
+    county = County(
+        {r: layer for r, layer in opened.layers.items() if by_township or r != "townships"},
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
     )
+    figures, work = county.figures, county.working
     if landcover:
         figures.land_cover_raster = raster_land_cover(
             landcover,
@@ -619,11 +651,15 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 )
 @click.option("--field-unit", default="m2", show_default=True, help="Unit of --compare-field.")
 @click.option(
-    "--tolerance", type=float, default=1.0, show_default=True, help="Allowed difference, m²."
+    "--tolerance",
+    type=NonNegativeFinite("an allowed difference >= 0, in m²"),
+    default=1.0,
+    show_default=True,
+    help="Allowed difference, m².",
 )
 @click.option(
     "--tolerance-rel",
-    type=float,
+    type=NonNegativeFinite("an allowed relative difference >= 0, e.g. 1e-4"),
     default=1e-4,
     show_default=True,
     help="Allowed relative difference (the larger allowance wins).",
@@ -713,7 +749,7 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     from ecospace.plan.model import dump_plan
 
     if output is not None:
-        refuse_overwrite([output], overwrite=overwrite)
+        refuse_outputs([output], inputs=[text_file], overwrite=overwrite)
     try:
         text = text_file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -736,13 +772,13 @@ def _check_suffix(output: Path, suffixes: tuple[str, ...], what: str) -> None:
 
 
 def _map_inputs(inputs: tuple[str, ...], crs: tuple[str, ...], roles: tuple[str, ...]):
-    """Layers (by role) and conflicts of SOURCE... or PLAN.yaml files, for map and annex."""
-    from ecospace.rendering.maps import load_inputs
+    """The county of SOURCE... or PLAN.yaml files, for map and annex."""
+    from ecospace.measuring.county import County
 
-    data = load_inputs(inputs, **_layer_options(crs, roles))
-    if not data.layers:
+    county = County.from_inputs(inputs, **_layer_options(crs, roles))
+    if not county.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
-    return data
+    return county
 
 
 @cli.command("map", short_help="Offline interactive map (one HTML file).")
@@ -775,7 +811,7 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, roles, ove
     from ecospace.rendering.maps import make_map, save_map
 
     _check_suffix(output, (".html", ".htm"), "the map as .html or .htm (one self-contained page)")
-    refuse_overwrite([output], overwrite=overwrite)
+    refuse_outputs([output], inputs=input_paths(inputs), overwrite=overwrite)
     data = _map_inputs(inputs, crs, roles)
     m = make_map(
         data.layers,
@@ -799,15 +835,21 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, roles, ove
     required=True,
     help="maps/annex.pdf (one multi-page PDF) or maps/annex.png (annex-1.png, …).",
 )
-@click.option("--paper", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
+@click.option("--paper", type=click.Choice(list(PAPER_SIZES)), default="A4", show_default=True)
 @click.option(
     "--orientation",
-    type=click.Choice(["auto", "portrait", "landscape"]),
+    type=click.Choice(list(ORIENTATIONS)),
     default="auto",
     show_default=True,
 )
 @click.option("--title", default=None, help="Page title [default: the plan's name].")
-@click.option("--dpi", type=int, default=300, show_default=True, help="Resolution of PNG pages.")
+@click.option(
+    "--dpi",
+    type=click.IntRange(*DPI_RANGE),
+    default=300,
+    show_default=True,
+    help=f"Resolution of PNG pages ({DPI_RANGE[0]}-{DPI_RANGE[1]}).",
+)
 @_crs_option
 @_role_option
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
@@ -817,9 +859,12 @@ def annex_command(inputs, output, paper, orientation, title, dpi, crs, roles, ov
     Pages: the three control lines, protected areas against the red line, the conflicts;
     each with legend, scale bar, north arrow, coordinate grid and source note.
     """
-    from ecospace.rendering.annex import make_annex
+    from ecospace.rendering.annex import THEMES, make_annex
 
     _check_suffix(output, (".pdf", ".png"), "the annex as .pdf (one file) or .png (one per page)")
+    pages = [output.with_name(f"{output.stem}-{i}.png") for i in range(1, len(THEMES) + 1)]
+    targets = [output] if output.suffix.lower() == ".pdf" else pages
+    refuse_outputs(targets, inputs=input_paths(inputs), overwrite=overwrite)
     data = _map_inputs(inputs, crs, roles)
     paths = make_annex(
         data.layers,

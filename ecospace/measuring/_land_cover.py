@@ -22,6 +22,7 @@ from ecospace.geometry.area import Method, areas
 from ecospace.loading._raster import as_class_map, count_pixels, cover_values, read_class_map
 from ecospace.measuring._pairs import _clean, _subset_union_area
 from ecospace.measuring.overlap import check_same_crs
+from ecospace.vocabulary import CLASS_LABELS, CLASS_SETS
 
 __all__ = [
     "CLASS_LABELS",
@@ -33,6 +34,7 @@ __all__ = [
     "read_class_map",
 ]
 
+
 #: Default land-use classes (三调 codes, GB/T 21010-2017 work classification) of each
 #: cover figure.  A code matches every ``DLBM`` that starts with it, so ``"03"`` is all of
 #: 林地 and ``"0301"`` also matches ``"0301K"``.
@@ -42,21 +44,6 @@ __all__ = [
 #: they count as forest is a local choice (pass ``classes={"forest": ["03"]}`` to include them).
 #: ``forest_grass`` (林草覆盖率) = forest + every 04 草地 class; ``wetland`` (湿地) is the
 #: cross-cutting 三调 class list; ``cropland`` = 01 耕地.
-CLASS_SETS: dict[str, list[str]] = {
-    "forest": ["0301", "0302", "0305", "0307"],
-    "forest_grass": ["0301", "0302", "0305", "0307", "04"],
-    "wetland": ["0303", "0304", "0306", "0402", "0603", "1105", "1106", "1108"],
-    "cropland": ["0101", "0102", "0103"],
-}
-
-CLASS_LABELS: dict[str, dict[str, str]] = {
-    "forest": {"zh": "森林覆盖率", "en": "forest cover"},
-    "forest_grass": {"zh": "林草覆盖率", "en": "forest and grass cover"},
-    "wetland": {"zh": "湿地", "en": "wetland"},
-    "cropland": {"zh": "耕地", "en": "cropland"},
-}
-
-
 # ----------------------------------------------------------------------------- land cover
 def _codes(codes: str | Iterable[str], class_sets: Mapping[str, Sequence[str]]) -> list[str]:
     if isinstance(codes, str):

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ecospace._text_table import text_table
+from ecospace.geometry.area import METHOD_LABELS
 from ecospace.measuring._land_cover import CLASS_LABELS
 from ecospace.measuring.overlap import ID_FIELDS, OVERLAP_TOLERANCE_M2
 from ecospace.units import UNITS, normalize_unit
@@ -67,8 +69,6 @@ def _cell(v: Any, decimals: int) -> str:
 
 def _table(df: pd.DataFrame, decimals: int) -> str:
     """``df`` as a text table aligned for Chinese text; numbers right-aligned."""
-    from ecospace._text_table import text_table
-
     numeric = [
         pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
         for c in df.columns
@@ -160,8 +160,6 @@ def format_county(
     >>> print(text.splitlines()[1])
     CRS (overlay): EPSG:4529 CGCS2000 / 3-degree Gauss-Kruger zone 41
     """
-    from ecospace.geometry.area import METHOD_LABELS
-
     unit = normalize_unit(unit)
     sections = tuple(sections)
     den = figures.denominator_m2

@@ -26,7 +26,6 @@ import shapely
 from ecospace.errors import CRSError, GeometryError
 from ecospace.geometry.area import Method
 from ecospace.loading.layers import CONTROL_LINES
-from ecospace.measuring._conflicts import ROW_COLUMNS, SRC_FID_COLUMNS, write_conflicts  # noqa: F401 - re-exported
 from ecospace.measuring._pairs import (
     NOISE_WIDTH_M,  # noqa: F401 - re-exported: the width below which pieces are noise
     _areas,
@@ -38,6 +37,7 @@ from ecospace.measuring._pairs import (
     _pieces,
     _polygonal,
 )
+from ecospace.rendering.conflicts import ROW_COLUMNS, SRC_FID_COLUMNS, write_conflicts  # noqa: F401 - re-exported
 
 __all__ = [
     "CONTAINMENT",

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ecospace.errors import PlanError, UnitError
 from ecospace.units import normalize_unit
-from ecospace.vocabulary import AREA_UNITS, DENOMINATORS, MEASURES, METHODS, OPS, ROLES
+from ecospace.vocabulary import AREA_UNITS, CLASS_SETS, DENOMINATORS, MEASURES, METHODS, OPS, ROLES
 
 Op = Literal[">=", "<=", "=", ">", "<"]
 Status = Literal["pass", "fail", "within precision"]
@@ -30,7 +30,7 @@ OP_ALIASES: dict[str, str] = {
     "<": "<", "＜": "<", "低于": "<", "少于": "<", "小于": "<",
 }  # fmt: skip
 #: Land-cover class sets a plan may name (codes in ecospace.measuring.stats.CLASS_SETS).
-CLASS_SET_NAMES: tuple[str, ...] = ("forest", "forest_grass", "wetland", "cropland")
+CLASS_SET_NAMES: tuple[str, ...] = tuple(CLASS_SETS)
 #: Units of a figure: the area units, ``%`` (share of the total), ``count`` (features)
 #: and ``ratio`` (a dimensionless multiple such as 扩展倍数 1.21倍; ``stated`` figures only).
 PLAN_UNITS: tuple[str, ...] = (*AREA_UNITS, "%", "count", "ratio")

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from ecospace.errors import EcospaceError
-from ecospace.geometry.area import METHOD_LABELS
-from ecospace.geometry.area import METHOD_SHORT as _AREA_METHOD_SHORT
 from ecospace.units import UNIT_LABELS
+from ecospace.vocabulary import CLASS_LABELS, METHOD_LABELS
+from ecospace.vocabulary import METHOD_SHORT as _AREA_METHOD_SHORT
 
 Lang = Literal["zh", "en"]
 
@@ -49,7 +49,7 @@ _DENOMINATORS = {
     "survey": ("调查面积", "survey area"),
 }
 
-# method names come from the single source in ecospace.geometry.area
+# method names come from the single source, ecospace.vocabulary
 _METHODS = {m: (names["zh"], names["en"]) for m, names in METHOD_LABELS.items()}
 
 #: Short method names for table cells (the header gives the full name and its source).
@@ -189,12 +189,10 @@ def role_label(role: str, lang: Lang = "zh") -> str:
 
 
 def method_label(method: str, lang: Lang = "zh") -> str:
-    """Printable name of an area method, from :mod:`ecospace.area` when it defines one."""
+    """Printable name of an area method (:data:`ecospace.vocabulary.METHOD_LABELS`)."""
     try:
-        from ecospace.geometry.area import METHOD_LABELS  # type: ignore[attr-defined]
-
         return METHOD_LABELS[method][lang]
-    except (ImportError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return _lookup(_METHODS, method, lang)
 
 
@@ -245,10 +243,8 @@ def township_kind(name: Any, lang: Lang = "zh") -> str:
 
 def _class_label(name: Any, lang: str) -> Any:
     try:
-        from ecospace.measuring.stats import CLASS_LABELS
-
         return CLASS_LABELS[name][lang]
-    except (ImportError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return name
 
 

@@ -24,8 +24,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -36,13 +35,12 @@ import numpy as np
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from ecospace._output import refuse_overwrite
+from ecospace._output import final_path, refuse_overwrite, write_text
 from ecospace.errors import EcospaceError, MethodError, RoleError
 from ecospace.geometry.area import METHODS
 from ecospace.rendering._display import (
     _FIELD_ALIASES,
     _GRID_CELLS,
-    _NAME_FIELDS,
     _NEVER_GROUPED,
     _as_gdf,
     _conflict_copy,
@@ -51,7 +49,6 @@ from ecospace.rendering._display import (
     _feature_collection,
     _fit_displays,
     _grouped_copy,
-    _pick,
 )
 from ecospace.rendering.styles import (
     CONFLICT_STYLE,
@@ -65,9 +62,7 @@ __all__ = [
     "CONFLICT_STYLE",
     "NOT_CONFLICTS",
     "ROLE_STYLES",
-    "MapInputs",
     "conflict_label",
-    "load_inputs",
     "make_map",
     "save_map",
 ]
@@ -251,100 +246,6 @@ def make_map(
     return m
 
 
-@dataclass
-class MapInputs:
-    """Layers and conflicts of one county, loaded for :func:`make_map` and the annex."""
-
-    layers: dict[str, Any]  # role -> ecospace.loading.layers.Layer
-    conflicts: dict[str, gpd.GeoDataFrame]
-    title: str | None
-    method: str
-    sources: list[str]
-
-
-def load_inputs(
-    inputs: Sequence[str],
-    *,
-    method: str | None = None,
-    crs: Any = None,
-    crss: Mapping[str, Any] | None = None,
-    roles: Mapping[str, str | None] | None = None,
-) -> MapInputs:
-    """Read layers from sources and/or plan files and measure their conflicts.
-
-    Parameters
-    ----------
-    inputs
-        ``PATH[:LAYER]`` sources and ``*.yaml`` plan files (a plan contributes its
-        ``layers:``, roles, aliases, name and area method).
-    method
-        Area method (default: the plan's, else ``"ellipsoid"``).
-    crs
-        CRS for layers whose file has none (a plan's ``crs:`` of a layer wins for it).
-    crss
-        Layer name (or ``PATH:LAYER``) -> that layer's CRS, over the plans' ``crs:``.
-    roles
-        Layer name (or ``PATH:LAYER``) -> role, over the plans' roles.
-
-    Returns
-    -------
-    MapInputs
-
-    Examples
-    --------
-    >>> load_inputs([]).layers
-    {}
-    """
-    from ecospace.geometry.crs import to_working
-    from ecospace.loading.layers import load_layers
-    from ecospace.measuring.stats import measure_county
-    from ecospace.plan.model import load_plan
-
-    sources: list[str] = []
-    given_roles, roles = dict(roles or {}), {}
-    given_crss, crss = dict(crss or {}), {}
-    encodings: dict[str, str] = {}
-    aliases: dict[str, str] = {}
-    title = None
-    for item in inputs:
-        if str(item).lower().endswith((".yaml", ".yml")):
-            plan = load_plan(item)
-            title = title or plan.name
-            method = method or plan.method
-            aliases.update(plan.aliases or {})
-            for src, role in plan.layer_sources():
-                sources.append(src)
-                if role:
-                    roles[src] = role
-            for src, given in plan.layer_options().items():
-                if "crs" in given:
-                    crss[src] = given["crs"]
-                if "encoding" in given:
-                    encodings[src] = given["encoding"]
-        else:
-            sources.append(str(item))
-    method = method or "ellipsoid"
-    roles.update(given_roles)
-    crss.update(given_crss)
-    layers = load_layers(
-        sources,
-        roles=roles or None,
-        aliases=aliases or None,
-        crs=crs,
-        crss=crss or None,
-        encodings=encodings or None,
-    )
-    conflicts: dict[str, gpd.GeoDataFrame] = {}
-    work = {r: g for r, g in to_working(layers).items() if r != "land_use"} if layers else {}
-    if len(work) > 1 or (work and "boundary" not in work):
-        conflicts = dict(measure_county(work, method=method).conflicts)
-    if title is None and "boundary" in layers:
-        names = _pick(layers["boundary"].gdf, _NAME_FIELDS["boundary"])
-        if names is not None and len(names):
-            title = f"{names.iloc[0]} 三区三线核查图"
-    return MapInputs(layers, conflicts, title, method, [Path(s).name for s in sources])
-
-
 def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write the map as one self-contained HTML file.
 
@@ -373,10 +274,9 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     """
     path = Path(path)
     refuse_overwrite([path], overwrite=overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
     page = m.get_root().render()
-    path.write_text(page, encoding="utf-8")
-    log.info("map written: %s (%.1f MB)", path, len(page.encode()) / 1e6)
+    write_text(path, page, overwrite=overwrite)  # a temporary file, renamed when complete
+    log.info("map written: %s (%.1f MB)", final_path(path), len(page.encode()) / 1e6)
     return path
 
 

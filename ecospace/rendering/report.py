@@ -29,8 +29,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ecospace._output import refuse_overwrite
+from ecospace._escape import markdown_text
+from ecospace._output import OutputSet, refuse_overwrite, write_text
 from ecospace._text_table import display_width, text_table  # noqa: F401 - display_width re-exported
+from ecospace._version import __version__
 from ecospace.errors import EcospaceError
 from ecospace.rendering._cells import (
     _TABLE_COLS,
@@ -47,7 +49,10 @@ from ecospace.rendering._cells import (
     summary,
 )
 from ecospace.rendering._html import repr_html, to_html  # noqa: F401 - repr_html re-exported
+from ecospace.rendering._xlsx import write_excel
+from ecospace.rendering.conflicts import write_conflicts
 from ecospace.rendering.labels import _COLUMNS, Lang, _col_label, _i, _lookup, _t, method_label
+from ecospace.rendering.maps import make_map, save_map
 
 log = logging.getLogger("ecospace")
 
@@ -109,7 +114,7 @@ def to_table(result: Any, lang: Lang = "zh") -> str:
 
 
 def _md_escape(s: str) -> str:
-    return str(s).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(str(s))
 
 
 def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -137,7 +142,7 @@ def to_markdown(result: Any, lang: Lang = "zh") -> str:
     """
     _i(lang)
     out = [f"# {_t('title', lang)}", ""]
-    out += [f"- **{label}**: {text}" for label, text in _header(result, lang)]
+    out += [f"- **{_md_escape(k)}**: {_md_escape(v)}" for k, v in _header(result, lang)]
     for key, zh, en in SECTIONS:
         title = zh if lang == "zh" else en
         if key == "figures":
@@ -183,8 +188,6 @@ def to_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
     [['ID', 'Figure', 'Measured', 'Difference'], ['red_share', 'red_share', 30, 0],
      ['red_area', 'red_area', 30, -5]]
     """
-    from ecospace.rendering._xlsx import write_excel
-
     return write_excel(result, path, lang)
 
 
@@ -322,14 +325,11 @@ def to_json(result: Any, path: str | Path | None = None, *, indent: int = 2) -> 
     """
     text = json.dumps(to_dict(result), ensure_ascii=False, indent=indent, allow_nan=False)
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text + "\n", encoding="utf-8")
+        write_text(path, text + "\n", overwrite=True)
     return text
 
 
 def _version() -> str:
-    from ecospace._version import __version__
-
     return __version__
 
 
@@ -364,6 +364,10 @@ def write_reports(
 ) -> dict[str, Path]:
     """Write ``report.md``, ``report.html``, ``report.xlsx`` and ``report.json`` into ``out_dir``.
 
+    The files are written as one set (:class:`ecospace._output.OutputSet`): staged beside
+    their targets and renamed into place together, so an error or Ctrl-C leaves the
+    previous reports, never some of each run.
+
     Raises
     ------
     EcospaceError
@@ -386,20 +390,26 @@ def write_reports(
     """
     out = Path(out_dir)
     paths = {fmt: out / f"report.{fmt}" for fmt in formats}
+    unknown = [fmt for fmt in formats if fmt not in ("md", "html", "xlsx", "json")]
+    if unknown:
+        raise EcospaceError(f"unknown report format {unknown[0]!r}; use md, html, xlsx or json")
     refuse_overwrite(paths.values(), overwrite=overwrite)
-    out.mkdir(parents=True, exist_ok=True)
-    for fmt, p in paths.items():
-        if fmt == "md":
-            p.write_text(to_markdown(result, lang), encoding="utf-8")
-        elif fmt == "html":
-            p.write_text(to_html(result, lang, map_path=map_path), encoding="utf-8")
-        elif fmt == "xlsx":
-            to_excel(result, p, lang)
-        elif fmt == "json":
-            to_json(result, p)
-        else:
-            raise EcospaceError(f"unknown report format {fmt!r}; use md, html, xlsx or json")
+    with OutputSet(overwrite=overwrite) as staged:  # all four from this run, or none
+        for fmt, target in paths.items():
+            _write_report(result, fmt, staged.path(target), lang, map_path)
     return paths
+
+
+def _write_report(result: Any, fmt: str, p: Path, lang: Lang, map_path: Any) -> None:
+    """Write one report file at ``p`` (a staging path of :func:`write_reports`)."""
+    if fmt == "md":
+        p.write_text(to_markdown(result, lang), encoding="utf-8")
+    elif fmt == "html":
+        p.write_text(to_html(result, lang, map_path=map_path), encoding="utf-8")
+    elif fmt == "xlsx":
+        to_excel(result, p, lang)
+    else:
+        to_json(result, p)
 
 
 def section_text(result: Any, key: str, lang: Lang = "zh") -> str:
@@ -452,6 +462,11 @@ def write_outputs(
 ) -> dict[str, Path]:
     """Write every output of a check: reports, conflicts GeoPackage and offline map.
 
+    The outputs are one set: each is staged beside its target and all are renamed into
+    place together at the end (:class:`ecospace._output.OutputSet`), so an error or Ctrl-C
+    leaves the previous outputs untouched and a concurrent run into the same folder cannot
+    mix its files with these.
+
     Parameters
     ----------
     result : CheckResult
@@ -460,9 +475,11 @@ def write_outputs(
     lang : {"zh", "en"}
     overwrite : bool, default False
         Replace existing files; otherwise an existing file is an :class:`EcospaceError`
-        raised before anything is written.
+        raised before anything is written.  With ``overwrite``, the ``conflicts.gpkg`` or
+        ``map.html`` of an earlier run that this one does not write (``conflicts=False``,
+        ``map_path=False``) is deleted with the commit, so the folder holds one run only.
     conflicts : bool, default True
-        Write the conflict pieces (:func:`ecospace.measuring.overlap.write_conflicts`).
+        Write the conflict pieces (:func:`ecospace.rendering.conflicts.write_conflicts`).
     map_path : path or False, optional
         Where the map goes (default ``out_dir/map.html``); ``False`` for no map.  The map is
         made with :func:`ecospace.rendering.maps.make_map` and embedded in the HTML report.
@@ -474,34 +491,34 @@ def write_outputs(
     """
     targets = planned_outputs(out_dir, conflicts=conflicts, map_path=map_path)
     refuse_overwrite(targets.values(), overwrite=overwrite)
-    written: dict[str, Path] = {}
     county = getattr(result, "county", None)
     pieces = getattr(county, "conflicts", None) or {}
     frames = getattr(result, "frames", None)
-    if conflicts:
-        from ecospace.measuring.overlap import write_conflicts
-
-        # the working CRS, for the "no conflicts" table of a clean check
-        crs = next(
-            (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None), None
-        )
-        written["conflicts"] = write_conflicts(
-            targets["conflicts"], pieces, overwrite=True, crs=crs
-        )
-    if "map" in targets and frames:
-        try:
-            from ecospace.rendering.maps import make_map, save_map
-        except ImportError:  # maps not installed in this build: reports without a map
-            log.warning("ecospace.rendering.maps is not available: no map written")
-            frames = None
-    if "map" in targets and frames:
-        name = _plan_attr(result, "name", None)
-        m = make_map(frames, conflicts=pieces, title=name, method=result.method)
-        written["map"] = save_map(m, targets["map"], overwrite=True)
+    written: dict[str, Path] = {}
+    with OutputSet(overwrite=overwrite) as staged:  # every output of this run, or none
+        if overwrite:  # a conflicts.gpkg or map.html of an earlier run must not stay beside
+            for kind, old in planned_outputs(out_dir).items():
+                if kind not in targets and old.is_file():
+                    staged.remove(old)
+        if conflicts:
+            # the working CRS, for the "no conflicts" table of a clean check
+            crs = next(
+                (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None),
+                None,
+            )
+            write_conflicts(staged.path(targets["conflicts"]), pieces, overwrite=True, crs=crs)
+            written["conflicts"] = targets["conflicts"]
+        map_staged = None
+        if "map" in targets and frames:
+            name = _plan_attr(result, "name", None)
+            m = make_map(frames, conflicts=pieces, title=name, method=result.method)
+            map_staged = save_map(m, staged.path(targets["map"]), overwrite=True)
+            written["map"] = targets["map"]
+        reports = {fmt: Path(out_dir) / f"report.{fmt}" for fmt in ("md", "html", "xlsx", "json")}
+        embed = map_staged or getattr(result, "map_path", None)
+        for fmt, target in reports.items():
+            _write_report(result, fmt, staged.path(target), lang, embed)
+        written.update(reports)
+    if "map" in written:
         result.map_path = written["map"]
-    written.update(
-        write_reports(
-            result, out_dir, lang=lang, overwrite=True, map_path=getattr(result, "map_path", None)
-        )
-    )
     return written

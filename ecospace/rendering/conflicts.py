@@ -1,6 +1,6 @@
-"""The conflicts GeoPackage: one layer per conflict type, naming the source features (private).
+"""The conflicts GeoPackage: one layer per conflict type, naming the source features.
 
-:func:`write_conflicts` is public as :func:`ecospace.measuring.overlap.write_conflicts`.
+:func:`write_conflicts` is public as :func:`ecospace.write_conflicts`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ecospace._output import refuse_overwrite
+from ecospace._output import atomic_output, final_path, refuse_overwrite
 
 log = logging.getLogger("ecospace")
 
@@ -129,12 +129,16 @@ def write_conflicts(
     >>> back[["a_row", "a_src_fid", "b_row", "method"]].values.tolist()
     [[4, 5, 0, 'ellipsoid']]
     """
-    path = Path(path)
-    refuse_overwrite([path], overwrite=overwrite)
-    if path.exists():
-        path.unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fids = dict(fids or {})
+    target = Path(path)
+    refuse_overwrite([target], overwrite=overwrite)
+    with atomic_output(target, overwrite=overwrite) as path:  # renamed when every layer is in
+        written = _write_layers(path, conflicts, dict(fids or {}), method, crs)
+    log.info("wrote %d conflict layers to %s", written, final_path(target))
+    return target
+
+
+def _write_layers(path: Path, conflicts, fids: dict, method, crs) -> int:
+    """Write the conflict layers into the new GeoPackage ``path``; returns how many."""
     written = 0
     for name, gdf in conflicts.items():
         if gdf is None or len(gdf) == 0:
@@ -191,8 +195,7 @@ def write_conflicts(
             # a table without geometry has nothing to project: no CRS is no loss here
             warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
             note.to_file(path, layer="no_conflicts", driver="GPKG", engine="pyogrio")
-    log.info("wrote %d conflict layers to %s", written, path)
-    return path
+    return written
 
 
 _CONFLICT_NOTE = (
