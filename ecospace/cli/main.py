@@ -241,7 +241,7 @@ def check_plan(
     map_path = False if no_map else None
     refuse_outputs(
         planned_outputs(out_dir, map_path=map_path).values(),
-        inputs=input_paths([plan_file]),
+        inputs=input_paths([plan_file, *sources]),
         overwrite=overwrite,
     )
     result = check(
