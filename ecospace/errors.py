@@ -22,6 +22,7 @@ __all__ = [
     "PlanError",
     "RoleError",
     "UnitError",
+    "ZoneError",
 ]
 
 
@@ -46,6 +47,15 @@ class FieldError(EcospaceError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0]) if self.args else ""
+
+
+class ZoneError(CRSError):
+    """Eastings without zone prefix, and nothing yet to tell the Gauss–Krüger zone by.
+
+    Raised when no other layer (county boundary, townships, red line …) locates the
+    data; :func:`ecospace.loading.layers.read_sources` reads such a layer again once the others
+    are read.
+    """
 
 
 class GeometryError(EcospaceError, ValueError):

@@ -142,8 +142,56 @@ def test_compare_field_csv(gpkg):
     res = run(f"{gpkg}:DLTB", "--method", "planar", "--compare-field", "TBMJ", "--format", "csv")
     assert res.exit_code == 1
     header, first = res.output.splitlines()[:2]
-    assert header.startswith("fid,stored,stored_m2,computed_m2,difference_m2")
-    assert first.startswith("2,39000.0,39000.0,40000.0,-1000.0")
+    assert header.startswith("src_fid,fid,stored,stored_m2,computed_m2,difference_m2")
+    # the third parcel: GeoPackage FID 3 (as QGIS shows it, from 1), row 2
+    assert first.startswith("3,2,39000.0,39000.0,40000.0,-1000.0")
+
+
+def test_compare_field_names_features_as_qgis_does(tmp_path):
+    # 140 parcels as a GeoPackage numbers them (FID 1…140); the last one's MJ is wrong
+    n = 140
+    gdf = gpd.GeoDataFrame(
+        {"BSM": [f"HX{i:05d}" for i in range(1, n + 1)], "MJ": [1.0] * (n - 1) + [2.0]},
+        geometry=[square(200 * i, 0, 100) for i in range(n)],
+        crs=4529,
+    )
+    gdf.to_file(tmp_path / "hx.gpkg", layer="STBHHX")
+    res = run(tmp_path / "hx.gpkg", "--method", "planar", "--compare-field", "MJ",
+              "--field-unit", "ha")  # fmt: skip
+    assert res.exit_code == 1
+    header, row = res.output.splitlines()[-2:]
+    assert header.split()[:2] == ["src_fid", "BSM"] and row.split()[:2] == ["140", "HX00140"]
+    doc = json.loads(
+        run(tmp_path / "hx.gpkg", "--method", "planar", "--compare-field", "MJ",
+            "--field-unit", "ha", "--format", "json").output
+    )  # fmt: skip
+    (diff,) = doc["compare"]["differing"]
+    assert (diff["src_fid"], diff["fid"], diff["BSM"]) == (140, 139, "HX00140")
+
+
+def test_stored_area_in_square_degrees_is_refused(tmp_path):
+    cell = box(126.0, 45.0, 126.01, 45.01)
+    gpd.GeoDataFrame({"Shape_Area": [cell.area], "MJ": [1e-4]}, geometry=[cell], crs=4490).to_file(
+        tmp_path / "geo.gpkg", layer="STBHHX"
+    )
+    res = run(tmp_path / "geo.gpkg", "--compare-field", "Shape_Area")
+    assert res.exit_code == 2
+    assert "field 'Shape_Area' holds areas in square degrees" in res.output
+    # a field of another name holding degrees² is refused too
+    res = run(tmp_path / "geo.gpkg", "--compare-field", "MJ")
+    assert res.exit_code == 2 and "field 'MJ' holds areas in square degrees" in res.output
+
+
+def test_by_name_field_in_code_order(tmp_path):
+    # names in code-point order would be 丙 (4E19) < 乙 (4E59) < 甲 (7532); codes say 甲 乙 丙
+    gdf = gpd.GeoDataFrame(
+        {"XZQDM": ["230184102", "230184100", "230184101"], "XZQMC": ["丙乡", "甲镇", "乙镇"]},
+        geometry=[square(0, 0, 100), square(200, 0, 100), square(400, 0, 100)],
+        crs=4529,
+    )
+    gdf.to_file(tmp_path / "t.gpkg", layer="DLTB")
+    doc = json.loads(run(tmp_path / "t.gpkg", "--by", "XZQMC", "--format", "json").output)
+    assert [g["value"] for g in doc["groups"]] == ["甲镇", "乙镇", "丙乡"]
 
 
 @pytest.fixture

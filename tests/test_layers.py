@@ -271,13 +271,14 @@ def test_load_layers_plan_style_specs(tmp_path, engine):
 
 
 def test_delivery_folder_expands_to_its_sources(tmp_path, engine):
-    src = county_source(tmp_path)  # d.gpkg, towns/ (a sub-folder: not entered)
+    src = county_source(tmp_path)  # d.gpkg, towns/XZQ.gpkg (a sub-folder: searched too)
     farm = gpd.GeoDataFrame(geometry=[box(124.1, 45.0, 124.11, 45.01)], crs=4490)
     farm.to_file(src / "JBNTBHTB.shp", engine="pyogrio")
     (src / "说明.json").write_text('{"note": "metadata, not a layer"}', encoding="utf-8")
     found = read_sources([str(src)], engine=engine)
     assert [(Path(lay.source).name, lay.name, lay.role) for lay in found] == [
         ("d.gpkg", "XZQ", "boundary"),
+        ("XZQ.gpkg", "XZQ", "townships"),
         (src.name, "JBNTBHTB", "basic_farmland"),
         ("d.gpkg", "STBHHX", "red_line"),
         ("d.gpkg", "道路面", None),

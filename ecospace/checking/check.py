@@ -348,8 +348,19 @@ def _figure_row(fig: Any, m: _Measurer, *, method: str, denominator: str) -> dic
 # ----------------------------------------------------------------------------- the county
 
 
-def _county(plan: Any, layers: Any, **options: Any) -> County:
-    """The County to measure: ``layers`` given (roles → layers, or sources), else the plan's."""
+def _county(
+    plan: Any,
+    layers: Any,
+    *,
+    crs: Any = None,
+    crss: Mapping[str, Any] | None = None,
+    roles: Mapping[str, str | None] | None = None,
+    **options: Any,
+) -> County:
+    """The County to measure: ``layers`` given (roles → layers, or sources), else the plan's.
+
+    ``crs``, ``crss`` and ``roles`` (the command line's) go over the plan's own.
+    """
     if isinstance(layers, Mapping):
         return County(layers, **options)
     if layers is None:
@@ -358,10 +369,10 @@ def _county(plan: Any, layers: Any, **options: Any) -> County:
                 f"{getattr(plan, 'path', None) or 'plan'}: no layers to check; add a 'layers:' "
                 "list to the plan (PATH[:LAYER] with an optional role) or pass layers=..."
             )
-        return County.from_plan(plan, **options)
+        return County.from_plan(plan, crs=crs, crss=crss, roles=roles, **options)
     sources = [str(x) for x in ([layers] if isinstance(layers, (str, Path)) else layers)]
     aliases = dict(getattr(plan, "aliases", None) or {}) or None
-    return County.open(sources, aliases=aliases, **options)
+    return County.open(sources, aliases=aliases, crs=crs, crss=crss, roles=roles, **options)
 
 
 def _area_m2(q: Any) -> float:
@@ -378,6 +389,9 @@ def check(
     method: str | None = None,
     denominator: Denominator | None = None,
     progress: bool = True,
+    crs: Any = None,
+    crss: Mapping[str, Any] | None = None,
+    roles: Mapping[str, str | None] | None = None,
 ) -> CheckResult:
     """Measure every figure of a plan on its layers and compare it with the stated value.
 
@@ -396,6 +410,13 @@ def check(
         (``boundary``).  The share under another one is reported beside it.
     progress : bool, default True
         Log progress and timings at INFO level (the CLI's ``-q`` hides them).
+    crs : CRS-like, optional
+        For layers whose file has no CRS (or one their coordinates contradict); a plan's
+        ``crs:`` of a layer wins for that layer.
+    crss : mapping, optional
+        Layer name (or ``PATH:LAYER``) -> that layer's CRS, over the plan's ``crs:``.
+    roles : mapping, optional
+        Layer name (or ``PATH:LAYER``) -> role, over the plan's roles (``None`` ignores).
 
     Returns
     -------
@@ -466,6 +487,9 @@ def check(
     county = _county(
         plan,
         layers,
+        crs=crs,
+        crss=crss,
+        roles=roles,
         method=method,
         denominator_m2={"stated": stated_m2, "survey": survey_m2}.get(denominator),
         denominator_source=denominator,

@@ -41,10 +41,19 @@ _unit_option = click.option(
     "--unit", default="ha", show_default=True, help="m2, ha, km2, mu, wanmu (or 公顷…)."
 )
 _crs_option = click.option(
-    "--crs", default=None, metavar="EPSG", help="CRS for layers whose file has none."
+    "--crs",
+    "crs",
+    multiple=True,
+    metavar="[LAYER=]EPSG",
+    help="CRS of the layers whose file has none (or one their coordinates contradict); "
+    "LAYER=EPSG sets one layer's CRS. Repeatable.",
 )
 _role_option = click.option(
-    "--role", "roles", multiple=True, metavar="LAYER=ROLE", help="Set a layer's role (or none)."
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="LAYER=ROLE",
+    help="Set a layer's role (or none). Repeatable.",
 )
 _format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -127,6 +136,37 @@ def _log_warning(message, category, filename, lineno, file=None, line=None) -> N
     logging.getLogger("ecospace").warning("%s: %s", category.__name__, message)
 
 
+def _layer_options(crs: tuple[str, ...], roles: tuple[str, ...]) -> dict:
+    """``--crs`` and ``--role`` values as keyword arguments of the layer readers."""
+    from ecospace.geometry.crs import parse_crs_option
+    from ecospace.loading.layers import _parse_role_option
+
+    default, per_layer = parse_crs_option(crs)
+    return {"crs": default, "crss": per_layer or None, "roles": _parse_role_option(roles) or None}
+
+
+def _single_layer_options(spec: str, crs: tuple[str, ...], roles: tuple[str, ...]):
+    """``--crs`` and ``--role`` of a command reading one layer: (CRS for all, own CRS, role).
+
+    ``--role ROLE`` alone is the layer's role; ``LAYER=…`` entries count when LAYER is the
+    layer's name, its ``PATH:LAYER`` or its path.
+    """
+    from ecospace.geometry.crs import parse_crs_option
+    from ecospace.loading._roles import _check_role
+    from ecospace.loading.layers import _parse_role_option, split_spec
+
+    path, layer = split_spec(spec)
+    keys = {spec, path, Path(path).stem, *([layer] if layer else [])}
+    default, per_layer = parse_crs_option(crs)
+    own = next((v for k, v in per_layer.items() if k in keys), None)
+    bare = [r for r in roles if "=" not in r]
+    role = _check_role(bare[-1], f"--role {bare[-1]}") if bare else None
+    for k, v in _parse_role_option([r for r in roles if "=" in r]).items():
+        if k in keys:
+            role = v
+    return default, own, role
+
+
 def find_project_root(start: Path | None = None) -> Path:
     """The folder holding ``plans/demo.yaml`` and ``layers/``: the working directory or a parent."""
     here = (start or Path.cwd()).resolve()
@@ -173,11 +213,23 @@ def find_project_root(start: Path | None = None) -> Path:
     "total_area or its survey_area [default: the plan's, else boundary].",
 )
 @click.option(
+    "--layers",
+    "sources",
+    multiple=True,
+    metavar="SOURCE",
+    help="Read these sources (a delivery folder, files, PATH:LAYER) instead of the plan's "
+    "layers: list. Repeatable.",
+)
+@_crs_option
+@_role_option
+@click.option(
     "--no-map", is_flag=True, help="Do not draw map.html nor the Word report's annex (faster)."
 )
 @click.option("--overwrite", is_flag=True, help="Replace report files already in --out.")
 @click.pass_context
-def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, overwrite):
+def check_plan(
+    ctx, plan_file, out_dir, lang, fmt, method, denominator, sources, crs, roles, no_map, overwrite
+):
     """Check a plan's figures against its layers and write the reports.
 
     Writes report.md, .html, .xlsx, .json and .docx (the Word 核查表, with the annex maps
@@ -193,10 +245,16 @@ def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, 
     map_path = False if no_map else None
     refuse_outputs(
         planned_outputs(out_dir, map_path=map_path).values(),
-        inputs=input_paths([plan_file]),
+        inputs=input_paths([plan_file, *sources]),
         overwrite=overwrite,
     )
-    result = check(plan_file, method=method, denominator=denominator)
+    result = check(
+        plan_file,
+        layers=list(sources) or None,
+        method=method,
+        denominator=denominator,
+        **_layer_options(crs, roles),
+    )
     paths = write_outputs(result, out_dir, lang=lang, overwrite=overwrite, map_path=map_path)
     if fmt == "json":
         click.echo(result.to_json())
@@ -319,22 +377,28 @@ def layers_command(sources, crs, engine, roles, fmt, details, lang) -> None:
     import warnings
 
     from ecospace.labels import term
+    from ecospace.loading._delivery import format_found
     from ecospace.loading.layers import (
-        _parse_role_option,
         format_details,
         format_inventory,
         inventory,
         inventory_records,
         read_sources,
+        search_sources,
     )
     from ecospace.loading.validate import ValidationWarning
 
     errors: list = []
+    options = _layer_options(crs, roles)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        found = read_sources(
-            sources, roles=_parse_role_option(roles), crs=crs, engine=engine, errors=errors
-        )
+        found = read_sources(sources, engine=engine, errors=errors, **options)
+    folders = [s for s in sources if Path(s).is_dir() and Path(s).suffix.lower() != ".gdb"]
+    if folders and fmt != "json":
+        for folder in folders:
+            click.echo(f"{folder}: searched with its sub-folders")
+            click.echo(format_found(search_sources([folder]), root=folder))
+        click.echo("")
     for w in caught:  # problems found in layers are in the table below; log anything else
         if not issubclass(w.category, ValidationWarning):
             log.warning("%s", w.message)
@@ -387,7 +451,6 @@ def overlaps_command(
     """
     import json
 
-    from ecospace.loading.layers import _parse_role_option
     from ecospace.measuring.county import County
     from ecospace.measuring.stats import format_county
     from ecospace.rendering.conflicts import write_conflicts
@@ -396,7 +459,7 @@ def overlaps_command(
     unit = normalize_unit(unit)
     if conflicts_path:
         refuse_outputs([conflicts_path], inputs=input_paths(sources), overwrite=overwrite)
-    opened = County.open(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
+    opened = County.open(sources, engine=engine, **_layer_options(crs, roles))
     if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     county = County(
@@ -490,7 +553,6 @@ def stats_command(
     """
     import json
 
-    from ecospace.loading.layers import _parse_role_option
     from ecospace.measuring.county import County
     from ecospace.measuring.stats import format_county, raster_land_cover, read_class_map
     from ecospace.units import UNITS, normalize_unit
@@ -507,7 +569,7 @@ def stats_command(
             )
         classes_path = guess
     class_map = read_class_map(classes_path) if landcover else None  # fail before the overlays
-    opened = County.open(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
+    opened = County.open(sources, engine=engine, **_layer_options(crs, roles))
     if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     county = County(
@@ -566,7 +628,15 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 @cli.command("areas", short_help="Area of a layer: union, sum, by field, vs stored field.")
 @click.argument("spec", metavar="PATH[:LAYER]")
 @_method_option
-@click.option("--crs", default=None, metavar="EPSG", help="CRS for a layer whose file has none.")
+@_crs_option
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="[LAYER=]ROLE",
+    help="The layer's role: picks it in a multi-layer source, and names features by the "
+    "role's code field when there is no BSM.",
+)
 @click.option(
     "--planar-crs", default=None, metavar="EPSG", help="Projected CRS for --method planar."
 )
@@ -623,8 +693,8 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 @_lang_option
 @click.pass_context
 def areas_command(
-    ctx, spec, method, crs, planar_crs, unit, decimals, by_field, balance, fmt, compare_field,
-    field_unit, tolerance, tolerance_rel, differing_path, overwrite, lang,
+    ctx, spec, method, crs, roles, planar_crs, unit, decimals, by_field, balance, fmt,
+    compare_field, field_unit, tolerance, tolerance_rel, differing_path, overwrite, lang,
 ) -> None:  # fmt: skip
     """Area of the layer PATH[:LAYER]: its union, and the sum of its features if they overlap.
 
@@ -654,10 +724,11 @@ def areas_command(
         if method != "planar":
             raise click.BadParameter("only with --method planar", param_hint="--planar-crs")
         planar_crs = parse_crs(planar_crs, what="--planar-crs")
-    layer = read_layer(spec, crs=crs, crs_fallback=True)
+    default, own, role = _single_layer_options(spec, crs, roles)
+    layer = read_layer(spec, crs=own or default, crs_fallback=own is None, role=role)
     gdf = layer.gdf
-    if crs is not None and layer.crs_how.startswith("file"):
-        given = parse_crs(crs)
+    if own is None and default is not None and layer.crs_how.startswith("file"):
+        given = default
         if not given.equals(gdf.crs):
             log.warning(
                 "%s: --crs %s ignored: the file states %s, which is kept (--crs only fills in "
@@ -676,6 +747,7 @@ def areas_command(
             gdf, label=layer.label, crs_how=layer.crs_how, method=method, unit=unit,
             by_field=by_field, compare_field=compare_field, field_unit=field_unit,
             tolerance_m2=tolerance, tolerance_rel=tolerance_rel, planar_crs=planar_crs,
+            role=layer.role,
         )  # fmt: skip
     except MethodError as exc:
         if planar_crs is None:
@@ -738,11 +810,11 @@ def _check_suffix(output: Path, suffixes: tuple[str, ...], what: str) -> None:
         raise click.BadParameter(f"{output}: write {what}", param_hint="'-o' / '--output'")
 
 
-def _map_inputs(inputs: tuple[str, ...], crs):
+def _map_inputs(inputs: tuple[str, ...], crs: tuple[str, ...], roles: tuple[str, ...]):
     """The county of SOURCE... or PLAN.yaml files, for map and annex."""
     from ecospace.measuring.county import County
 
-    county = County.from_inputs(inputs, crs=crs)
+    county = County.from_inputs(inputs, **_layer_options(crs, roles))
     if not county.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
     return county
@@ -767,8 +839,9 @@ def _map_inputs(inputs: tuple[str, ...], crs):
 @click.option("--tianditu-key", default=None, help="天地图 key [default: $TIANDITU_KEY].")
 @click.option("--land-use", is_flag=True, help="Include the land-use layer (off until ticked).")
 @_crs_option
+@_role_option
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite) -> None:
+def map_command(inputs, output, basemap, tianditu_key, land_use, crs, roles, overwrite) -> None:
     """Draw the layers of SOURCE... or PLAN.yaml files as an offline web map.
 
     Every role in its conventional colour, the conflicts (overlaps, containment failures,
@@ -778,7 +851,7 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
 
     _check_suffix(output, (".html", ".htm"), "the map as .html or .htm (one self-contained page)")
     refuse_outputs([output], inputs=input_paths(inputs), overwrite=overwrite)
-    data = _map_inputs(inputs, crs)
+    data = _map_inputs(inputs, crs, roles)
     m = make_map(
         data.layers,
         conflicts=data.conflicts,
@@ -817,8 +890,9 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
     help=f"Resolution of PNG pages ({DPI_RANGE[0]}-{DPI_RANGE[1]}).",
 )
 @_crs_option
+@_role_option
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
-def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite) -> None:
+def annex_command(inputs, output, paper, orientation, title, dpi, crs, roles, overwrite) -> None:
     """Print map annexes (附图) of SOURCE... or PLAN.yaml files as PDF or PNG pages.
 
     Pages: the three control lines, protected areas against the red line, the conflicts;
@@ -830,7 +904,7 @@ def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite
     pages = [output.with_name(f"{output.stem}-{i}.png") for i in range(1, len(THEMES) + 1)]
     targets = [output] if output.suffix.lower() == ".pdf" else pages
     refuse_outputs(targets, inputs=input_paths(inputs), overwrite=overwrite)
-    data = _map_inputs(inputs, crs)
+    data = _map_inputs(inputs, crs, roles)
     paths = make_annex(
         data.layers,
         output,

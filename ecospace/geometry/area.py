@@ -663,6 +663,33 @@ def _numeric_field(gdf: Any, field: str) -> np.ndarray:
     return stored
 
 
+#: ArcGIS's own geometry fields: area and length in the units of the layer's CRS
+_ARCGIS_AREA_FIELDS = ("shape_area", "shape.area", "st_area(shape)")
+
+
+def _refuse_degree_areas(gdf: Any, field: str, stored: np.ndarray) -> None:
+    """Refuse a stored area of a geographic layer that is in square degrees.
+
+    ArcGIS keeps ``Shape_Area`` in the units of the layer's CRS: in EPSG:4490 that is
+    degrees², some 1e-10 of the area in m².  Refused by its name, and for any field whose
+    values are the features' planar areas in degrees (within 1 %).
+    """
+    crs = gdf.crs
+    if crs is None or not pyproj.CRS.from_user_input(crs).is_geographic:
+        return
+    deg2 = shapely.area(np.asarray(gdf.geometry.values, dtype=object))
+    ok = np.isfinite(stored) & (deg2 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.median(stored[ok] / deg2[ok]) if ok.any() else np.nan
+    if str(field).lower() in _ARCGIS_AREA_FIELDS or abs(ratio - 1) < 0.01:
+        raise FieldError(
+            f"field {field!r} holds areas in square degrees (the layer's CRS "
+            f"{pyproj.CRS.from_user_input(crs).name} is geographic, and ArcGIS stores "
+            f"{field} in its units), not m² or ha; compare a surveyed area field (TBMJ, MJ …) "
+            f"instead"
+        )
+
+
 def compare_area_field(
     gdf: Any,
     field: str,
@@ -694,15 +721,17 @@ def compare_area_field(
     Raises
     ------
     FieldError
-        ``field`` is not in the layer, or holds text that is not numbers (a name field).
+        ``field`` is not in the layer, holds text that is not numbers (a name field), or
+        holds areas in square degrees (``Shape_Area`` of a geographic layer).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``gdf``, one row per listed feature, with columns ``fid`` (when
-        ``gdf`` has one), ``stored`` (as written, in ``unit``), ``stored_m2``,
-        ``computed_m2``, ``difference_m2`` (stored − computed), ``difference_rel``
-        (difference / computed) and ``problem`` (``"differs"`` or ``"missing"``).
+        Indexed like ``gdf``, one row per listed feature, with columns ``src_fid`` (the
+        source's feature id QGIS shows) and ``fid`` (when ``gdf`` has them), ``stored``
+        (as written, in ``unit``), ``stored_m2``, ``computed_m2``, ``difference_m2``
+        (stored − computed), ``difference_rel`` (difference / computed) and ``problem``
+        (``"differs"`` or ``"missing"``).
 
     Examples
     --------
@@ -719,6 +748,7 @@ def compare_area_field(
         raise FieldError(f"no field {field!r} in the layer; its fields are: {fields}")
     factor = UNITS[normalize_unit(unit)]
     stored = _numeric_field(gdf, field)
+    _refuse_degree_areas(gdf, field, stored)
     computed = areas(gdf.geometry, method=method, planar_crs=planar_crs)
     stored_m2 = stored * factor
     diff = stored_m2 - computed
@@ -740,6 +770,8 @@ def compare_area_field(
     )
     if "fid" in gdf.columns:
         out.insert(0, "fid", gdf["fid"].to_numpy())
+    if "src_fid" in gdf.columns:
+        out.insert(0, "src_fid", gdf["src_fid"].to_numpy())
     out = out[listed]
     if len(out):
         log.debug("%d of %d features: %s differs from the computed area", len(out), len(gdf), field)

@@ -24,7 +24,7 @@ import numpy as np
 import pyproj
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from ecospace.errors import CRSError, GeometryError
+from ecospace.errors import CRSError, GeometryError, ZoneError
 
 __all__ = [
     "CRSResolution",
@@ -34,6 +34,7 @@ __all__ = [
     "gk_zone_epsg",
     "infer_crs",
     "parse_crs",
+    "parse_crs_option",
     "resolve_crs",
     "to_working",
     "working_crs",
@@ -90,6 +91,34 @@ def parse_crs(value, *, what: str = "--crs") -> pyproj.CRS:
             f"{what}: {value!r} is not a coordinate reference system; "
             f"give an EPSG code such as EPSG:4490 (CGCS2000 degrees) or EPSG:4529 (3° zone 41)"
         ) from exc
+
+
+def parse_crs_option(values: Iterable[str]) -> tuple[pyproj.CRS | None, dict[str, pyproj.CRS]]:
+    """``--crs`` values: a CRS for every layer lacking one, and ``LAYER=CRS`` for one layer.
+
+    ``LAYER`` is a layer name or ``PATH:LAYER`` (as for ``--role``); a PROJ string
+    (``+proj=…``) is a CRS, not a ``LAYER=CRS`` pair.
+
+    Examples
+    --------
+    >>> default, per_layer = parse_crs_option(["EPSG:4490", "XZQ=EPSG:4551"])
+    >>> default.to_epsg(), {k: v.to_epsg() for k, v in per_layer.items()}
+    (4490, {'XZQ': 4551})
+    """
+    default, per_layer = None, {}
+    for value in values:
+        value = str(value).strip()
+        layer, sep, crs = value.partition("=")
+        if sep and layer and not layer.lstrip().startswith("+"):
+            per_layer[layer.strip()] = parse_crs(crs.strip(), what=f"--crs {value}")
+        elif default is not None:
+            raise CRSError(
+                f"--crs {value}: a CRS for every layer is already given ({describe(default)}); "
+                "give one --crs EPSG, and LAYER=EPSG for single layers"
+            )
+        else:
+            default = parse_crs(value)
+    return default, per_layer
 
 
 def describe(crs) -> str:
@@ -268,10 +297,10 @@ def _infer_no_prefix(b, near, label, points, swap, order) -> CRSResolution:
     x0, x1 = b[0], b[2]
     where = _near_box(near)
     if where is None:
-        raise CRSError(
+        raise ZoneError(
             f"{label}: no coordinate system, and the eastings ({_fmt(x0)}–{_fmt(x1)}) "
             f"have no zone prefix (false easting 500 000), so the zone is unknown; "
-            f"{SUPPLY_HINT_6}, or load the county boundary with it"
+            f"{SUPPLY_HINT_6}, or load it with the county boundary or another layer of the county"
         )
     if swap and points is not None:
         points = np.asarray(points, dtype=float).reshape(-1, 2)[:, ::-1]

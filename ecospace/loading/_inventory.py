@@ -17,6 +17,7 @@ import pyproj
 
 from ecospace._text_table import text_table
 from ecospace.labels import Lang, crs_how_label, problem_label, role_label, term, term_or
+from ecospace.loading._roles import identifier_field
 from ecospace.loading.validate import _REPAIRS, fmt_area
 
 if TYPE_CHECKING:
@@ -115,21 +116,31 @@ def _clean(value):
 
 
 def _feature_rows(layer: Layer) -> list[dict[str, Any]]:
+    """One dict per problem feature; ``id`` is its identifier (BSM …) when it was kept."""
     t = layer.report.table
     cols = ["src_fid", "fid", "problem", "area_change_m2", "detail"]
-    return [
+    rows = [
         {c: _clean(r[c]) if c != "detail" else str(r[c]) for c in cols}
         for r in t.reindex(columns=cols).to_dict("records")
     ]
+    field = identifier_field(layer.gdf.columns, layer.role)
+    if field is not None and rows:
+        ids = pd.Series(layer.gdf[field].to_numpy(), index=layer.gdf["fid"].to_numpy())
+        ids = ids[~ids.index.duplicated()]
+        for row in rows:
+            row["id"] = _clean(ids.get(row["fid"]))
+    return rows
 
 
 def inventory_records(layers: Iterable[Layer] | Mapping[str, Layer]) -> list[dict[str, Any]]:
     """The inventory as JSON-ready records, problems structured.
 
-    Each record holds the inventory columns, ``encoding_how``, ``features_read``, and
+    Each record holds the inventory columns, ``encoding_how``, ``id_field`` (the field
+    naming features: BSM, or the role's code field; None), ``features_read``, and
     ``problems``: ``summary`` (the short strings), ``counts`` and ``areas_m2`` (problem
     name -> number of features / m²), ``features`` (one row per problem feature:
-    ``src_fid, fid, problem, area_change_m2, detail``) and ``notes``.
+    ``src_fid, fid, problem, area_change_m2, detail``, and ``id``, the feature's
+    ``id_field`` value, with an ``id_field``) and ``notes``.
 
     Examples
     --------
@@ -142,6 +153,7 @@ def inventory_records(layers: Iterable[Layer] | Mapping[str, Layer]) -> list[dic
         rep = layer.report
         row = {k: _clean(v) for k, v in _crs_row(layer).items()}
         row["encoding_how"] = layer.encoding_how
+        row["id_field"] = identifier_field(layer.gdf.columns, layer.role)
         row["features_read"] = rep.features_in
         row["problems"] = {
             "summary": problems,
@@ -204,9 +216,10 @@ def _short(text: str) -> str:
 
 
 def format_details(layers: Iterable[Layer] | Mapping[str, Layer], lang: Lang = "zh") -> str:
-    """Every layer's problem features (``src_fid``, ``fid``, problem, area) and notes.
+    """Every layer's problem features (``src_fid``, identifier, ``fid``, problem, area), notes.
 
-    ``src_fid`` is the feature id QGIS and ArcGIS show; ``fid`` the 0-based row as read.
+    ``src_fid`` is the feature id QGIS and ArcGIS show; the identifier the value of the
+    layer's ``BSM`` (or its role's code field) when it has one; ``fid`` the 0-based row.
     The area is the signed change a repair made (``+2.00 ha``), or the area of a
     duplicate, of an overlap, or of a feature outside the county.
 
@@ -225,13 +238,16 @@ def format_details(layers: Iterable[Layer] | Mapping[str, Layer], lang: Lang = "
             term("read_kept", lang, label=layer.label, n=rep.features_in, kept=rep.features_out)
         ]
         rows = []
+        field = identifier_field(layer.gdf.columns, layer.role)
         for r in _feature_rows(layer):
             a = r["area_change_m2"]
             if a is not None and abs(a) < 0.05:
                 a = 0.0  # no "-0.0 m²"
+            ident = () if field is None else ("-" if r["id"] is None else str(r["id"]),)
             rows.append(
                 (
                     "-" if r["src_fid"] is None else str(r["src_fid"]),
+                    *ident,
                     str(r["fid"]),
                     term_or(r["problem"], lang),
                     "" if a is None else fmt_area(a, signed=r["problem"] in _REPAIRS),
@@ -239,12 +255,15 @@ def format_details(layers: Iterable[Layer] | Mapping[str, Layer], lang: Lang = "
                 )
             )
         if rows:
+            ident = () if field is None else (str(field),)
             headers = (
                 "src_fid",
+                *ident,
                 "fid",
                 *(term(k, lang) for k in ("problem", "area_change", "detail")),
             )
-            table = text_table(headers, rows, ("right", "right", "left", "right", "left"))
+            align = ("right", *("left" for _ in ident), "right", "left", "right", "left")
+            table = text_table(headers, rows, align)
             lines += ["  " + line for line in table.splitlines()]
         else:
             lines.append("  " + term("no_problem_features", lang))

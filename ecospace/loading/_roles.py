@@ -56,6 +56,49 @@ _ZH: tuple[tuple[str, str | None], ...] = (
     ("地类图斑", "land_use"),
 )
 _IGNORE = {"none", "ignore", "-", ""}
+#: fields that number a role's features (编号/代码), after BSM (标识码), which every
+#: standard layer carries
+_ID_FIELDS = {
+    "boundary": ("XZQDM",),
+    "townships": ("XZQDM",),
+    "red_line": ("HXBH", "BH"),
+    "basic_farmland": ("YJJBNTTBBH", "JBNTTBBH", "TBBH"),
+    "urban_boundary": ("GHFQDM",),
+    "protected_area": ("ZRBHDDM", "BHDDM", "ZRBHDBH"),
+    "land_use": ("TBBH",),
+}
+#: a name field and the code field beside it (行政区名称 → 行政区代码 …)
+_CODE_OF_NAME = {"XZQMC": "XZQDM", "ZLDWMC": "ZLDWDM", "QSDWMC": "QSDWDM", "GHFQMC": "GHFQDM"}
+
+
+def identifier_field(columns, role: str | None = None) -> str | None:
+    """The field that identifies a feature to GIS staff: ``BSM``, else the role's code field.
+
+    Examples
+    --------
+    >>> identifier_field(["HXMC", "BSM"], "red_line"), identifier_field(["TBBH"], "land_use")
+    ('BSM', 'TBBH')
+    >>> identifier_field(["MJ"]) is None
+    True
+    """
+    by_upper = {str(c).upper(): c for c in columns}
+    candidates = ("BSM", *_ID_FIELDS.get(role or "", ()))
+    if role is None:
+        candidates += tuple(f for fields in _ID_FIELDS.values() for f in fields)
+    return next((by_upper[c] for c in candidates if c in by_upper), None)
+
+
+def code_field_of(columns, name_field: str) -> str | None:
+    """The code field beside a name field (``XZQMC`` → ``XZQDM``), when the layer has it.
+
+    Examples
+    --------
+    >>> code_field_of(["XZQDM", "XZQMC"], "XZQMC"), code_field_of(["DLMC"], "DLMC")
+    ('XZQDM', None)
+    """
+    code = _CODE_OF_NAME.get(str(name_field).upper())
+    by_upper = {str(c).upper(): c for c in columns}
+    return by_upper.get(code) if code else None
 
 
 def _check_role(role: str, what: str) -> str:

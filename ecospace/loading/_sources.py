@@ -19,10 +19,19 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ecospace.errors import LayerReadError
+from ecospace.errors import LayerNotFoundError, LayerReadError
 from ecospace.loading import _dbf
+from ecospace.loading._roles import role_of
 
-__all__ = ["RawLayer", "check_exists", "folder_sources", "list_layers", "read_raw", "split_spec"]
+__all__ = [
+    "RawLayer",
+    "check_exists",
+    "folder_sources",
+    "list_layers",
+    "open_zip",
+    "read_raw",
+    "split_spec",
+]
 
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
@@ -75,12 +84,82 @@ def _shp_files(folder: Path) -> list[Path]:
     return sorted((f for f in folder.iterdir() if f.suffix.lower() == ".shp"), key=lambda f: f.name)
 
 
-def _zip_shps(p: Path) -> list[str]:
+#: the zip "language encoding" flag (general purpose bit 11): the name is UTF-8
+_UTF8_FLAG = 0x800
+
+
+def open_zip(p: Path) -> tuple[zipfile.ZipFile, str | None]:
+    """Open a zip with its member names decoded as the archiver wrote them.
+
+    A name flagged UTF-8 (general purpose bit 11) is UTF-8; an unflagged one is CP437 by
+    the zip specification, but Chinese Windows (its Explorer, WinRAR, 7-Zip there)
+    writes unflagged names in the ANSI code page, CP936.  Unflagged non-ASCII names are
+    therefore decoded as UTF-8 if they all are, else as CP936, through zipfile's own
+    ``metadata_encoding``.
+
+    Returns
+    -------
+    (ZipFile, str or None)
+        The open archive, and the encoding used for unflagged non-ASCII names
+        (``"UTF-8"``, ``"CP936"``), None when there are none.
+
+    Examples
+    --------
+    >>> open_zip(Path("no/such.zip"))
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: [Errno 2] No such file or directory: 'no/such.zip'
+    """
+    with zipfile.ZipFile(p) as z:
+        plain = [i for i in z.infolist() if not i.flag_bits & _UTF8_FLAG]
+    if all(i.filename.isascii() for i in plain):
+        return zipfile.ZipFile(p), None
+    for enc in ("UTF-8", "CP936"):
+        try:
+            return zipfile.ZipFile(p, metadata_encoding=enc), enc
+        except UnicodeDecodeError:
+            continue
+    return zipfile.ZipFile(p), "CP437"
+
+
+#: datasets a zip may hold instead of shapefiles (a FileGDB is a folder ending in .gdb)
+_ZIPPED_DATASETS = (".gpkg", ".geojson", ".fgb", ".parquet", ".geoparquet")
+
+
+@contextmanager
+def _unzipped(p: Path):
+    """The path of the dataset in a zip without shapefiles, unpacked to a temporary folder.
+
+    GDAL's ``/vsizip/`` opens a zipped FileGDB only when the path names the ``.gdb``
+    folder inside, in the encoding GDAL assumes for the member names (CP437); unpacking
+    with the names :func:`open_zip` decoded (CP936 from Chinese Windows) avoids both.
+    Without a ``.gdb`` folder or a GeoPackage …, the zip itself is given to GDAL.
+    """
     try:
-        with zipfile.ZipFile(p) as z:
-            return sorted(n for n in z.namelist() if n.lower().endswith(".shp"))
+        z, _ = open_zip(p)
     except (zipfile.BadZipFile, OSError) as exc:
         raise LayerReadError(f"{p}: not a readable zip archive ({exc}); copy it again") from exc
+    with z, tempfile.TemporaryDirectory(prefix="ecospace-") as tmp:
+        names = z.namelist()
+        gdbs = sorted({n[: n.lower().index(".gdb/") + 4] for n in names if ".gdb/" in n.lower()})
+        files = sorted(n for n in names if n.lower().endswith(_ZIPPED_DATASETS))
+        inner = (gdbs or files or [None])[0]
+        if inner is None:
+            yield f"/vsizip/{p.resolve()}"
+            return
+        for info in z.infolist():
+            if info.filename == inner or info.filename.startswith(inner.rstrip("/") + "/"):
+                z.extract(info, tmp)  # zipfile drops absolute paths and ".." parts
+        yield str(Path(tmp) / inner)
+
+
+def _zip_shps(p: Path) -> list[str]:
+    try:
+        z, _ = open_zip(p)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LayerReadError(f"{p}: not a readable zip archive ({exc}); copy it again") from exc
+    with z:
+        return sorted(n for n in z.namelist() if n.lower().endswith(".shp"))
 
 
 def _ogr_error(path, layer, exc: Exception) -> LayerReadError:
@@ -132,13 +211,36 @@ def list_layers(source: str) -> list[str]:
         shps = _zip_shps(p)
         if shps:
             return [Path(n).stem for n in shps]
-    open_path = f"/vsizip/{p.resolve()}" if kind == "zip" else str(p)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return [str(n) for n in pyogrio.list_layers(open_path)[:, 0]]
-    except Exception as exc:  # any GDAL failure becomes a message a person can act on
-        raise _ogr_error(source, None, exc) from exc
+    with ExitStack() as stack:
+        open_path = stack.enter_context(_unzipped(p)) if kind == "zip" else str(p)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return [str(n) for n in pyogrio.list_layers(open_path)[:, 0]]
+        except Exception as exc:  # any GDAL failure becomes a message a person can act on
+            raise _ogr_error(source, None, exc) from exc
+
+
+def pick_layer(source: str, names: list[str], layer: str | None, role: str | None, aliases):
+    """The layer of ``names`` to read: the one named, the only one, or the one ``role`` names."""
+    if layer is not None:
+        if layer in names:
+            return layer
+        folded = {n.casefold(): n for n in names}
+        if layer.casefold() in folded:
+            return folded[layer.casefold()]
+        raise LayerNotFoundError(
+            f"{source}: no layer {layer!r}; the source holds: {', '.join(names) or 'nothing'}"
+        )
+    if len(names) == 1:
+        return names[0]
+    if role is not None:
+        hits = [n for n in names if role_of(n, aliases) == role]
+        if len(hits) == 1:
+            return hits[0]
+    raise LayerReadError(
+        f"{source}: holds {len(names)} layers ({', '.join(names)}); name one as {source}:LAYER"
+    )
 
 
 #: degrees of arc per vertex when GDAL linearises curves (GDAL's default 4° loses 0.08 %
@@ -253,6 +355,18 @@ def _count_curves(path: str, layer: str) -> int:
     return int(np.isin(code % 1000, (8, 9, 10, 11, 12)).sum())
 
 
+def _user_encoding(encoding: str, label: str) -> str:
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise LayerReadError(
+            f"{label}: unknown encoding {encoding!r}; use GBK (CP936), GB18030 or UTF-8"
+        ) from None
+    return encoding.upper()
+
+
 @dataclass
 class RawLayer:
     """A layer as read, before CRS and validation: frame, encoding and reading facts.
@@ -269,8 +383,15 @@ class RawLayer:
     mojibake: list[str] = field(default_factory=list)
 
 
-def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLayer:
-    """Read layer ``name`` of source ``p`` with ``engine``: encoding, curves, damaged parts."""
+def read_raw(
+    p: Path, path: str, name: str, *, engine: str, label: str, encoding: str | None = None
+) -> RawLayer:
+    """Read layer ``name`` of source ``p`` with ``engine``: encoding, curves, damaged parts.
+
+    ``encoding`` (a plan's ``encoding:``) overrides a shapefile's ``.cpg`` and the
+    encoding found in its ``.dbf``; other formats store text as UTF-8 and ignore it.
+    """
+    user_encoding = encoding
     kind = _kind(p)
     with ExitStack() as stack:
         read_path, read_layer_name, encoding, enc_how = str(p), name, "UTF-8", "format"
@@ -286,13 +407,16 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
             member = next(n for n in _zip_shps(p) if Path(n).stem == name)
             stem = member[:-4]
-            with zipfile.ZipFile(p) as z:
+            z, names_enc = open_zip(p)
+            if names_enc:
+                notes.append(f"zip member names decoded as {names_enc} (no UTF-8 flag)")
+            with z:
                 for n in z.namelist():
                     if n[: len(stem)] == stem and n[len(stem) :].lower() in _SIDECARS:
                         (tmp / f"layer{n[len(stem) :].lower()}").write_bytes(z.read(n))
             shp = tmp / "layer.shp"
         elif kind == "zip":
-            read_path = f"/vsizip/{p.resolve()}"
+            read_path = stack.enter_context(_unzipped(p))
         if shp is not None:
             read_layer_name = None
             if (
@@ -314,6 +438,8 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
                 encoding, enc_how = None, "no .dbf"
             else:
                 encoding, enc_how = info.encoding, info.how
+                if user_encoding is not None:
+                    encoding, enc_how = _user_encoding(user_encoding, label), "user"
                 mojibake = info.mojibake
                 if mojibake:
                     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))

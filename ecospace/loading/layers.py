@@ -14,7 +14,6 @@ import logging
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -25,19 +24,20 @@ import shapely
 from ecospace.errors import (
     EcospaceError,
     GeometryError,
-    LayerNotFoundError,
     LayerReadError,
     RoleError,
+    ZoneError,
 )
 from ecospace.geometry.crs import datum_warning, describe, resolve_crs
+from ecospace.loading._delivery import Found, Planned, plan_reads, search_sources
 from ecospace.loading._inventory import (
     format_details,
     format_inventory,
     inventory,
     inventory_records,
 )
+from ecospace.loading._placement import check_user_crs, county_from_townships, reference_for
 from ecospace.loading._roles import (  # the public role names are imported from here
-    _IGNORE,
     CONTROL_LINES,
     ROLE_LABELS,
     ROLES,
@@ -45,19 +45,14 @@ from ecospace.loading._roles import (  # the public role names are imported from
     _parse_role_option,  # noqa: F401 - the CLI's --role option
     role_of,
 )
-from ecospace.loading._sources import (
-    check_exists,
-    folder_sources,
-    list_layers,
-    read_raw,
-    split_spec,
-)
-from ecospace.loading.validate import ValidationReport, validate_layer
+from ecospace.loading._sources import check_exists, list_layers, pick_layer, read_raw, split_spec
+from ecospace.loading.validate import ValidationReport, report_outside, validate_layer
 
 __all__ = [
     "CONTROL_LINES",
     "ROLES",
     "ROLE_LABELS",
+    "Found",
     "Layer",
     "format_details",
     "format_inventory",
@@ -68,6 +63,7 @@ __all__ = [
     "read_layer",
     "read_sources",
     "role_of",
+    "search_sources",
     "split_spec",
 ]
 
@@ -134,14 +130,15 @@ class Layer:
 
 
 def _township_like(gdf: gpd.GeoDataFrame) -> bool:
-    """An XZQ layer at township level: several features, or 9+ digit XZQDM codes."""
-    if len(gdf) > 1:
-        return True
+    """An XZQ layer at township level: 9+ digit XZQDM codes; without XZQDM, several features.
+
+    A county stored as several features (an exclave) keeps its one 6-digit code.
+    """
     for col in gdf.columns:
         if str(col).upper() == "XZQDM":
             codes = gdf[col].astype(str).str.strip()
             return bool(codes.str.fullmatch(r"\d{9,}").any())
-    return False
+    return len(gdf) > 1
 
 
 def _bounds(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray | None, np.ndarray]:
@@ -165,27 +162,6 @@ def _centres(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2])
 
 
-def _pick_layer(source: str, names: list[str], layer: str | None, role: str | None, aliases):
-    if layer is not None:
-        if layer in names:
-            return layer
-        folded = {n.casefold(): n for n in names}
-        if layer.casefold() in folded:
-            return folded[layer.casefold()]
-        raise LayerNotFoundError(
-            f"{source}: no layer {layer!r}; the source holds: {', '.join(names) or 'nothing'}"
-        )
-    if len(names) == 1:
-        return names[0]
-    if role is not None:
-        hits = [n for n in names if role_of(n, aliases) == role]
-        if len(hits) == 1:
-            return hits[0]
-    raise LayerReadError(
-        f"{source}: holds {len(names)} layers ({', '.join(names)}); name one as {source}:LAYER"
-    )
-
-
 def read_layer(
     spec: str,
     *,
@@ -197,6 +173,7 @@ def read_layer(
     near=None,
     boundary=None,
     crs_fallback: bool = False,
+    encoding: str | None = None,
 ) -> Layer:
     """Read one layer, determine its CRS and role, validate and repair it.
 
@@ -224,6 +201,8 @@ def read_layer(
     crs_fallback : bool
         Use ``crs`` only when the file has none, or when its CRS does not fit the
         coordinates.
+    encoding : str, optional
+        Text encoding of a shapefile's attributes (``"GBK"``); overrides its ``.cpg``.
 
     Returns
     -------
@@ -247,9 +226,9 @@ def read_layer(
     path, layer = split_spec(spec)
     p = check_exists(spec if layer is None else path)
     names = list_layers(path)
-    name = _pick_layer(path, names, layer, role, aliases)
+    name = pick_layer(path, names, layer, role, aliases)
     label = f"{path}:{name}"
-    raw = read_raw(p, path, name, engine=engine, label=label)
+    raw = read_raw(p, path, name, engine=engine, label=label, encoding=encoding)
     return _finish(
         raw.gdf,
         fids=raw.fids,
@@ -378,82 +357,48 @@ def _finish(
 # ---------------------------------------------------------------- several sources
 
 
-def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
-    """(path, layer, only layer of its source) for every layer named; repeats dropped.
-
-    A plain folder gives its shapefiles, then every GeoPackage, ``.gdb``, zip … inside it.
-    """
-    found: list[tuple[str, str, bool]] = []
-    for spec in sources:
-        path, layer = split_spec(spec)
-        p = check_exists(path)
-        names = list_layers(path)
-        picked = [_pick_layer(path, names, layer, None, None)] if layer is not None else names
-        found += [(path, name, len(names) == 1) for name in picked]
-        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
-            found += _expand([str(f) for f in folder_sources(p)])
-    out, seen = [], set()
-    for path, name, single in found:
-        key = (str(Path(path).resolve()), name)
-        if key not in seen:
-            seen.add(key)
-            out.append((path, name, single))
-    return out
-
-
-def _user_role(roles: Mapping[str, str | None], path: str, name: str, single: bool):
-    """Role given by the user for this layer: a role, None (ignore), or ... (not given).
-
-    Keys may be ``PATH:LAYER``, the layer name, or (for a one-layer source) its path or stem.
-    """
-    keys = [f"{path}:{name}", name]
-    if single:
-        keys += [path, Path(path).stem]
-    resolved = str(Path(path).resolve())
-    for k, v in roles.items():
-        kpath, klayer = split_spec(str(k))
-        hit = any(str(k).casefold() == key.casefold() for key in keys) or (
-            Path(kpath).exists()
-            and str(Path(kpath).resolve()) == resolved
-            and (klayer == name or (klayer is None and single))
-        )
-        if hit:
-            if v is None or str(v).lower() in _IGNORE:
-                return None
-            return _check_role(str(v), f"--role {k}={v}")
-    return ...
-
-
 def read_sources(
     sources: Iterable[str],
     *,
     roles: Mapping[str, str | None] | None = None,
     aliases: Mapping[str, str] | None = None,
     crs=None,
+    crss: Mapping[str, object] | None = None,
+    encodings: Mapping[str, str] | None = None,
     engine: Engine = "pyogrio",
     repair: bool = True,
     only_roles: bool = False,
     errors: list[tuple[str, Exception]] | None = None,
 ) -> list[Layer]:
-    """Read every layer of several sources (the county boundary first).
+    """Read every layer of several sources, judged together (the county boundary first).
+
+    A layer whose Gauss–Krüger zone cannot be told alone (6-digit eastings, no ``.prj``)
+    is read last, placed by the county boundary or, without one, by every other layer
+    read.  A layer whose user-given CRS puts it away from all the others is an error
+    naming that layer.  A township-level ``XZQ`` with no county-level layer beside it
+    gives the county boundary too (dissolved, reported: :func:`county_from_townships`).
 
     Parameters
     ----------
     sources : iterable of str
-        ``PATH`` (every layer in it) or ``PATH:LAYER``.
+        ``PATH`` (every layer in it; a folder with its sub-folders) or ``PATH:LAYER``.
     roles : mapping, optional
         Layer name (or ``PATH:LAYER``) -> role; ``None``/``"none"`` ignores the layer.
     aliases : mapping, optional
         Extra layer names for roles (see :func:`role_of`).
     crs : CRS-like, optional
-        For layers whose file has no CRS.
+        For layers whose file has none, or one their coordinates contradict.
+    crss : mapping, optional
+        Layer name (or ``PATH:LAYER``) -> CRS of that layer; overrides its file's CRS.
+    encodings : mapping, optional
+        Layer name (or ``PATH:LAYER``) -> text encoding of that shapefile's attributes.
     engine : {"pyogrio", "fiona"}
     repair : bool
     only_roles : bool
         Skip (do not read) layers with no role.
     errors : list, optional
-        When given, a layer that cannot be read is appended as ``(label, error)`` and
-        skipped instead of raising (the inventory lists what it can).
+        When given, a layer that cannot be read (or is misplaced by its given CRS) is
+        appended as ``(label, error)`` and skipped instead of raising.
 
     Returns
     -------
@@ -465,43 +410,72 @@ def read_sources(
     >>> read_sources([])
     []
     """
-    roles = dict(roles or {})
-    plan = []
-    for path, name, single in _expand(sources):
-        user = _user_role(roles, path, name, single)
-        if user is None:
-            log.info("%s:%s ignored (role none)", path, name)
-            continue
-        guess = user if user is not ... else role_of(name, aliases)
-        if only_roles and guess is None:
-            log.info("%s:%s: role not recognised, not read (use --role %s=ROLE)", path, name, name)
-            continue
-        plan.append((path, name, user, guess))
-    plan.sort(key=lambda t: t[3] != "boundary")  # the county first: it locates and bounds the rest
+    planned = plan_reads(
+        sources,
+        roles=roles or {},
+        aliases=aliases,
+        crss=crss or {},
+        encodings=encodings or {},
+        only_roles=only_roles,
+    )
+    kwargs = {"engine": engine, "repair": repair, "aliases": aliases}
     out: list[Layer] = []
-    county = None
-    for path, name, user, _ in plan:
+    deferred: list[Planned] = []
+    county = None  # a county boundary whose place is certain (its CRS not given by the user)
+    checked: set[int] = set()  # layers read against the county
+    for item in planned:
         try:
-            layer = read_layer(
-                f"{path}:{name}",
-                role=None if user is ... else user,
-                crs=crs,
-                engine=engine,
-                repair=repair,
-                aliases=aliases,
-                near=county,
-                boundary=county,
-                crs_fallback=True,
-            )
+            layer = _read_planned(item, crs, county, **kwargs)
+        except ZoneError:  # 6-digit eastings: read again once the others place them
+            deferred.append(item)
+            continue
         except EcospaceError as exc:
             if errors is None:
                 raise
-            errors.append((f"{path}:{name}", exc))
+            errors.append((item.label, exc))
             continue
-        if layer.role == "boundary" and county is None:
-            county = layer.gdf
+        if county is not None:
+            checked.add(id(layer))
+        elif layer.role == "boundary" and not layer.crs_how.startswith("user"):
+            county = layer
         out.append(layer)
+    for item in deferred:
+        try:
+            out.append(_read_planned(item, crs, None, near=reference_for(out), **kwargs))
+        except EcospaceError as exc:
+            if errors is None:
+                raise
+            errors.append((item.label, exc))
+    for layer, exc in check_user_crs(out):
+        if errors is None:
+            raise exc
+        errors.append((layer.label, exc))
+        out.remove(layer)
+    if not any(lay.role == "boundary" for lay in out):
+        xzq = [lay for lay in out if lay.role == "townships" and role_of(lay.name) == "boundary"]
+        if xzq:
+            out.insert(0, county_from_townships(xzq[0]))
+    county = next((lay for lay in out if lay.role == "boundary"), None)
+    if county is not None:
+        for layer in out:
+            if layer.role != "boundary" and id(layer) not in checked:
+                report_outside(layer.gdf, layer.report, county.gdf)
+    out.sort(key=lambda lay: lay.role != "boundary")  # stable: the county first
     return out
+
+
+def _read_planned(item: Planned, crs, county, *, near=None, **kwargs) -> Layer:
+    own = item.crs is not None
+    return read_layer(
+        item.label,
+        role=None if item.role is ... else item.role,
+        crs=item.crs if own else crs,
+        crs_fallback=not own,
+        near=county if near is None else near,
+        boundary=county,
+        encoding=item.encoding,
+        **kwargs,
+    )
 
 
 def load_layers(
@@ -510,6 +484,8 @@ def load_layers(
     roles: Mapping[str, str | None] | None = None,
     aliases: Mapping[str, str] | None = None,
     crs=None,
+    crss: Mapping[str, object] | None = None,
+    encodings: Mapping[str, str] | None = None,
     engine: Engine = "pyogrio",
     repair: bool = True,
 ) -> dict[str, Layer]:
@@ -520,7 +496,7 @@ def load_layers(
 
     Parameters
     ----------
-    sources, roles, aliases, crs, engine, repair
+    sources, roles, aliases, crs, crss, encodings, engine, repair
         As in :func:`read_sources`.
 
     Returns
@@ -538,6 +514,8 @@ def load_layers(
         roles=roles,
         aliases=aliases,
         crs=crs,
+        crss=crss,
+        encodings=encodings,
         engine=engine,
         repair=repair,
         only_roles=True,

@@ -21,7 +21,13 @@ import shapely
 from ecospace.errors import GeometryError
 from ecospace.geometry.area import areas
 
-__all__ = ["RepairWarning", "ValidationReport", "ValidationWarning", "validate_layer"]
+__all__ = [
+    "RepairWarning",
+    "ValidationReport",
+    "ValidationWarning",
+    "report_outside",
+    "validate_layer",
+]
 
 #: intersections smaller than this (m²) are digitising noise, not overlaps
 MIN_OVERLAP_M2 = 0.01
@@ -425,6 +431,36 @@ def _find_outside(out, rep, crs, boundary) -> None:
         rep.areas_m2["outside_boundary"] = float(a.sum())
         if outside.all():
             rep.notes.append("the whole layer lies outside the county boundary: check its CRS")
+
+
+def report_outside(gdf, report: ValidationReport, boundary, *, warn: bool = True) -> None:
+    """Add the features of ``gdf`` lying wholly outside ``boundary`` to ``report``.
+
+    The check :func:`validate_layer` makes with ``boundary=``, for a layer read before
+    the county was known (a boundary placed by the other layers, or dissolved from
+    townships).  Warns a :class:`ValidationWarning` naming the layer when any are found.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> x, y = 41_500_000, 5_000_000  # zone 41, on its central meridian
+    >>> g = gpd.GeoDataFrame({"fid": [0, 1]}, crs=4529, geometry=[
+    ...     box(x, y, x + 100, y + 100), box(x + 500, y, x + 600, y + 100)])
+    >>> rep = ValidationReport("a.gpkg:STBHHX")
+    >>> report_outside(g, rep, box(x, y, x + 200, y + 200), warn=False)
+    >>> rep.counts["outside_boundary"], round(rep.areas_m2["outside_boundary"] / 1e4, 2)
+    (1, 1.0)
+    """
+    before = report.counts.get("outside_boundary", 0)
+    _find_outside(gdf, report, pyproj.CRS.from_user_input(gdf.crs), boundary)
+    _fill_src_fids(report, gdf)
+    rep_count = report.counts.get("outside_boundary", 0)
+    if warn and rep_count > before:
+        text = f"outside county {rep_count} ({fmt_area(report.areas_m2['outside_boundary'])})"
+        if any("outside the county" in n for n in report.notes):
+            text += "; the whole layer lies outside the county boundary: check its CRS"
+        warnings.warn(f"{report.layer}: {text}", ValidationWarning, stacklevel=2)
 
 
 def _warn(rep: ValidationReport) -> None:

@@ -28,6 +28,7 @@ from ecospace.geometry.area import (
     method_label,
 )
 from ecospace.labels import Lang, crs_how_label, term, term_or, unit_label
+from ecospace.loading._roles import code_field_of, identifier_field
 from ecospace.measuring.overlap import union_area
 from ecospace.units import UNITS, normalize_unit, round_balanced
 
@@ -54,6 +55,8 @@ class AreaSummary:
     compared: pd.DataFrame | None = None
     #: projected CRS of planar areas when not the layer's own (``--planar-crs``)
     planar_crs: pyproj.CRS | None = None
+    #: the field naming features beside their ``src_fid`` (BSM, or the role's code field)
+    id_field: str | None = None
 
     @property
     def overlapping(self) -> bool:
@@ -87,12 +90,16 @@ def area_summary(
     tolerance_m2: float = 1.0,
     tolerance_rel: float = 1e-4,
     planar_crs: pyproj.CRS | None = None,
+    role: str | None = None,
 ) -> AreaSummary:
     """Measure a layer: union and sum of its features, per-value rows, stored-area check.
 
     With ``method="planar"`` and a ``planar_crs`` other than the layer's, feature areas
     are taken in ``planar_crs`` (see :func:`ecospace.geometry.area.areas`) and unions are formed on
-    a copy reprojected to it; ``gdf`` itself is not changed.
+    a copy reprojected to it; ``gdf`` itself is not changed.  Rows per value of a name
+    field come in the order of the code field beside it (``XZQMC`` by ``XZQDM``), else
+    of the values.  Differing features are named by ``src_fid`` (the FID QGIS shows) and
+    the layer's identifier field (``BSM``, or the code field of ``role``).
     """
     if method != "planar" or (planar_crs is not None and planar_crs.equals(gdf.crs)):
         planar_crs = None
@@ -123,12 +130,17 @@ def area_summary(
                 }
             )
         groups = pd.DataFrame(rows, columns=["value", "features", "sum", "union"])
+        groups = _by_code(groups, gdf, by_field, labels)
+    id_field = identifier_field(gdf.columns, role)
     compared = None
     if compare_field is not None:
         compared = compare_area_field(
             gdf, compare_field, method=method, unit=field_unit,
             tolerance_m2=tolerance_m2, tolerance_rel=tolerance_rel, planar_crs=planar_crs,
         )  # fmt: skip
+        if id_field is not None and id_field != compare_field:
+            at = 1 + ("fid" in compared.columns)
+            compared.insert(at, id_field, gdf.loc[compared.index, id_field].to_numpy())
     return AreaSummary(
         label=label,
         crs_how=crs_how,
@@ -145,6 +157,22 @@ def area_summary(
         tolerance_rel=tolerance_rel,
         compared=compared,
         planar_crs=planar_crs,
+        id_field=id_field,
+    )
+
+
+def _by_code(groups: pd.DataFrame, gdf, by_field: str, labels: pd.Series) -> pd.DataFrame:
+    """Rows of a name field in the order of the code beside it (townships by XZQDM)."""
+    code = code_field_of(gdf.columns, by_field)
+    if code is None or len(groups) < 2:
+        return groups
+    codes = gdf[code].astype(str).groupby(labels.to_numpy()).min()
+    order = groups["value"].map(codes).fillna("~")  # values without a code last
+    return (
+        groups.assign(_code=order.to_numpy())
+        .sort_values(["_code", "value"], kind="stable")
+        .drop(columns="_code")
+        .reset_index(drop=True)
     )
 
 
@@ -322,8 +350,9 @@ def _compared_text(s: AreaSummary, shown_rows: int = 20, *, lang: Lang = "zh") -
             term("problem", lang): [term_or(p, lang) for p in shown["problem"]],
         }
     )
-    if "fid" in shown.columns:
-        view.insert(0, "fid", shown["fid"])
+    for col in ("fid", s.id_field, "src_fid"):  # src_fid first: the FID QGIS shows
+        if col is not None and col in shown.columns:
+            view.insert(0, col, shown[col])
     lines.append(view.to_string(index=False))
     if len(compared) > shown_rows:
         lines.append(term("more_rows", lang, n=len(compared) - shown_rows))

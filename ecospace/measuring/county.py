@@ -113,9 +113,11 @@ class County:
         cls,
         sources: str | Path | Iterable[str | Path],
         *,
-        roles: Mapping[str, str] | None = None,
+        roles: Mapping[str, str | None] | None = None,
         aliases: Mapping[str, str] | None = None,
         crs: Any = None,
+        crss: Mapping[str, Any] | None = None,
+        encodings: Mapping[str, str] | None = None,
         engine: str | None = None,
         **options: Any,
     ) -> County:
@@ -124,8 +126,9 @@ class County:
         Parameters
         ----------
         sources : path or paths
-            GeoPackages, FileGDB folders, shapefiles, zips, GeoJSON, GeoParquet, folders.
-        roles, aliases, crs, engine
+            GeoPackages, FileGDB folders, shapefiles, zips, GeoJSON, GeoParquet, folders
+            (a delivery: searched with its sub-folders).
+        roles, aliases, crs, crss, encodings, engine
             As :func:`ecospace.loading.layers.load_layers`.
         **options
             Passed to :class:`County` (``method``, ``denominator_m2`` …).
@@ -140,7 +143,13 @@ class County:
         items = [sources] if isinstance(sources, (str, Path)) else list(sources)
         loader = {"engine": engine} if engine else {}
         layers = load_layers(
-            [str(s) for s in items], roles=roles, aliases=aliases, crs=crs, **loader
+            [str(s) for s in items],
+            roles=roles,
+            aliases=aliases,
+            crs=crs,
+            crss=crss,
+            encodings=encodings,
+            **loader,
         )
         return cls(layers, **options)
 
@@ -151,6 +160,8 @@ class County:
         *,
         sources: Iterable[str | Path] = (),
         crs: Any = None,
+        crss: Mapping[str, Any] | None = None,
+        roles: Mapping[str, str | None] | None = None,
         engine: str | None = None,
         **options: Any,
     ) -> County:
@@ -162,8 +173,9 @@ class County:
             A loaded plan (:func:`ecospace.plan.load_plan`).
         sources : paths, optional
             More ``PATH[:LAYER]`` sources beside the plan's own.
-        crs, engine
-            As :meth:`open`.
+        crs, crss, roles, engine
+            As :meth:`open`; ``crss`` and ``roles`` go over the plan's ``crs:`` and
+            ``role:``, ``crs`` is for layers neither gives a CRS.
         **options
             Passed to :class:`County`; ``method`` defaults to the plan's.
         """
@@ -179,20 +191,26 @@ class County:
         options.setdefault("name", getattr(plan, "name", None))
         return cls.open(
             paths,
-            roles={src: role for src, role in specs if role} or None,
             aliases=dict(getattr(plan, "aliases", None) or {}) or None,
-            crs=crs,
             engine=engine,
+            **_layer_options([plan], crs=crs, crss=crss, roles=roles),
             **options,
         )
 
     @classmethod
     def from_inputs(
-        cls, inputs: Iterable[str | Path], *, crs: Any = None, method: Method | None = None
+        cls,
+        inputs: Iterable[str | Path],
+        *,
+        crs: Any = None,
+        crss: Mapping[str, Any] | None = None,
+        roles: Mapping[str, str | None] | None = None,
+        method: Method | None = None,
     ) -> County:
         """A county from ``PATH[:LAYER]`` sources and/or ``*.yaml`` plan files, mixed.
 
-        A plan contributes its ``layers:`` (with roles), aliases, name and area method.
+        A plan contributes its ``layers:`` (with roles, ``crs:``, ``encoding:``), aliases,
+        name and area method; ``crs``, ``crss`` and ``roles`` are as for :meth:`from_plan`.
 
         Examples
         --------
@@ -206,15 +224,14 @@ class County:
         if not from_plans:
             if not sources:
                 return cls({}, method=method or "ellipsoid")
-            return cls.open(sources, crs=crs, method=method or "ellipsoid")
+            return cls.open(sources, crs=crs, crss=crss, roles=roles, method=method or "ellipsoid")
         plans = [load_plan(p) for p in from_plans]
         specs = [spec for plan in plans for spec in plan.layer_sources()]
         aliases = {k: v for plan in plans for k, v in (plan.aliases or {}).items()}
         return cls.open(
             [src for src, _ in specs] + [str(s) for s in sources],
-            roles={src: role for src, role in specs if role} or None,
             aliases=aliases or None,
-            crs=crs,
+            **_layer_options(plans, crs=crs, crss=crss, roles=roles),
             method=method or plans[0].method or "ellipsoid",
             classes=plans[0].land_cover_classes or None,
             name=plans[0].name,
@@ -397,3 +414,32 @@ class County:
             f"<div><b>{title}</b><table><tr><th>role 角色</th><th>layer 图层</th>"
             f"<th>features 要素</th><th>CRS</th></tr>{rows}</table></div>"
         )
+
+
+def _layer_options(plans, *, crs=None, crss=None, roles=None) -> dict[str, Any]:
+    """``roles``, ``crs``, ``crss`` and ``encodings`` for :meth:`County.open` from plans.
+
+    A ``layers:`` entry's ``role:``, ``crs:`` and ``encoding:`` belong to the layer it
+    names; the ``crs:`` of an entry naming a folder (a delivery) is the CRS of the layers
+    in it that lack one.  ``roles`` and ``crss`` given here go over the plans'; ``crs`` over
+    a folder's.
+    """
+    plan_roles: dict[str, Any] = {}
+    plan_crss: dict[str, Any] = {}
+    encodings: dict[str, str] = {}
+    for plan in plans:
+        plan_roles.update({src: role for src, role in plan.layer_sources() if role})
+        for src, given in plan.layer_options().items():
+            folder = Path(src).is_dir() and Path(src).suffix.lower() != ".gdb"
+            if "crs" in given and folder:
+                crs = crs if crs is not None else given["crs"]
+            elif "crs" in given:
+                plan_crss[src] = given["crs"]
+            if "encoding" in given:
+                encodings[src] = given["encoding"]
+    return {
+        "roles": {**plan_roles, **dict(roles or {})} or None,
+        "crs": crs,
+        "crss": {**plan_crss, **dict(crss or {})} or None,
+        "encodings": encodings or None,
+    }

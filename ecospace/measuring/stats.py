@@ -253,8 +253,18 @@ def township_table(
             )
         if dbl > _NOTE_M2:
             notes.append(f"{role}: {dbl / 1e4:.4f} ha lies in two townships at once")
+    df = _in_code_order(df, townships, nt)
     df.attrs.update(notes=notes, method=method, unit=unit)
     return df
+
+
+def _in_code_order(df: pd.DataFrame, townships: gpd.GeoDataFrame, nt: int) -> pd.DataFrame:
+    """Township rows in the order of their codes (XZQDM), as statistics list them."""
+    code = next((c for c in townships.columns if str(c).upper() == "XZQDM"), None)
+    if code is None:
+        return df
+    order = np.argsort(townships[code].astype(str).to_numpy(), kind="stable")
+    return pd.concat([df.iloc[order], df.iloc[nt:]]).reset_index(drop=True)
 
 
 def _balanced(values: np.ndarray, decimals: int) -> np.ndarray:

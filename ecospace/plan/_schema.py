@@ -7,6 +7,7 @@ figure (id and position) and the field, echoing the bad value and saying what is
 
 from __future__ import annotations
 
+import codecs
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -113,6 +114,15 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "path": {"type": "string", "minLength": 1, "description": "PATH[:LAYER]"},
                     "role": {"type": "string"},
+                    "crs": {
+                        "type": ["string", "integer"],
+                        "pattern": r"^(EPSG|epsg):[0-9]{4,5}$",
+                        "description": "the layer's CRS, EPSG:xxxx; overrides its file's",
+                    },
+                    "encoding": {
+                        "type": "string",
+                        "description": "text encoding of a shapefile's attributes (GBK, UTF-8)",
+                    },
                 },
             },
         },
@@ -352,8 +362,18 @@ def _check_role(role: Any, loc: list, problems: _Problems, *, figure: bool = Fal
 def _check_semantics(data: dict, problems: _Problems) -> None:
     class_sets = set(CLASS_SET_NAMES) | set(data.get("land_cover_classes") or {})
     for i, spec in enumerate(data.get("layers") or []):
+        if not isinstance(spec, dict):
+            continue  # the schema reported it
         if spec.get("role") is not None:
             _check_role(spec["role"], ["layers", i, "role"], problems)
+        if isinstance(spec.get("encoding"), str):
+            try:
+                codecs.lookup(spec["encoding"])
+            except LookupError:
+                problems.add(
+                    ["layers", i, "encoding"],
+                    f"unknown encoding {spec['encoding']!r}; use GBK (CP936), GB18030 or UTF-8",
+                )
     for name, role in (data.get("aliases") or {}).items():
         _check_role(role, ["aliases", name], problems)
     total = data.get("total_area")

@@ -203,10 +203,16 @@ class Quantity:
 
 @dataclass
 class LayerSpec:
-    """Where one layer comes from: ``PATH[:LAYER]`` relative to the plan file, and its role."""
+    """Where one layer comes from: ``PATH[:LAYER]`` relative to the plan file, and its role.
+
+    ``crs`` (``"EPSG:4551"``) overrides the CRS the layer's file states or lacks;
+    ``encoding`` (``"GBK"``) the text encoding of a shapefile's attributes.
+    """
 
     path: str
     role: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
 
 
 @dataclass
@@ -312,6 +318,21 @@ class Plan:
         if p.is_absolute() or self.path is None:
             return p
         return (Path(self.path).parent / p).resolve()
+
+    def layer_options(self) -> dict[str, dict[str, str]]:
+        """``PATH[:LAYER]`` (resolved) -> the ``crs`` and ``encoding`` the plan gives it.
+
+        Examples
+        --------
+        >>> Plan("p", [], layers=[LayerSpec("a.shp", crs="EPSG:4551")]).layer_options()
+        {'a.shp': {'crs': 'EPSG:4551'}}
+        """
+        out = {}
+        for (src, _), spec in zip(self.layer_sources(), self.layers, strict=True):
+            given = {k: getattr(spec, k) for k in ("crs", "encoding") if getattr(spec, k)}
+            if given:
+                out[src] = given
+        return out
 
     def layer_sources(self) -> list[tuple[str, str | None]]:
         """``(PATH[:LAYER], role)`` of each layer, the path resolved against the plan file."""
@@ -476,7 +497,15 @@ def _build(data: dict, path: Path | None) -> Plan:
         source_text=data.get("source_text"),
         denominator=data.get("denominator", "boundary"),
         method=data.get("method", "ellipsoid"),
-        layers=[LayerSpec(s["path"], s.get("role")) for s in data.get("layers") or []],
+        layers=[
+            LayerSpec(
+                s["path"],
+                s.get("role"),
+                None if s.get("crs") is None else f"EPSG:{str(s['crs']).split(':')[-1]}",
+                s.get("encoding"),
+            )
+            for s in data.get("layers") or []
+        ],
         aliases=dict(data.get("aliases") or {}),
         land_cover_classes={k: list(v) for k, v in (data.get("land_cover_classes") or {}).items()},
         path=path,
@@ -616,7 +645,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     out["method"] = plan.method
     if plan.layers:
         out["layers"] = [
-            {"path": s.path, **({"role": s.role} if s.role else {})} for s in plan.layers
+            {"path": s.path}
+            | {k: getattr(s, k) for k in ("role", "crs", "encoding") if getattr(s, k)}
+            for s in plan.layers
         ]
     if plan.aliases:
         out["aliases"] = dict(plan.aliases)

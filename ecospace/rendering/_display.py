@@ -138,7 +138,9 @@ def _display_copy(gdf: gpd.GeoDataFrame, role: str, method: str) -> _Display:
     """One popup row per feature (escaped) with its full-geometry area; geometry in EPSG:4326."""
     n = len(gdf)
     area_m2 = areas(gdf.geometry, gdf.crs, method=method)  # full resolution, original CRS
-    fid = gdf["fid"].to_numpy() if "fid" in gdf.columns else np.arange(n)
+    # the FID QGIS shows (src_fid, as read_layer keeps it), else the row
+    ids = next((c for c in ("src_fid", "fid") if c in gdf.columns), None)
+    fid = gdf[ids].to_numpy() if ids else np.arange(n)
     cols = {
         "layer": ROLE_STYLES[role]["zh"],
         "name": _text(_pick(gdf, _NAME_FIELDS[role] + _GENERIC_NAME), n),
@@ -261,7 +263,14 @@ def _conflict_copy(gdf: gpd.GeoDataFrame, name: str, method: str) -> _Display:
     zh, _ = conflict_label(name)
     area_m2 = areas(gdf.geometry, gdf.crs, method=method)
     ids = []
-    for cols in (("a_fid", "b_fid"), ("fid_a", "fid_b"), ("fid",)):
+    for cols in (
+        ("a_src_fid", "b_src_fid"),
+        ("src_fid_a", "src_fid_b"),
+        ("src_fid",),
+        ("a_fid", "b_fid"),
+        ("fid_a", "fid_b"),
+        ("fid",),
+    ):
         if all(c in gdf.columns for c in cols):
             ids = [gdf[c].astype(str).to_numpy() for c in cols]
             break
