@@ -24,6 +24,7 @@ import shapely
 
 from ._errors import EcospaceError, GeometryError, LayerNotFoundError, LayerReadError, RoleError
 from ._inventory import format_details, format_inventory, inventory, inventory_records
+from ._postgis import is_database
 from ._roles import (  # the public role names are imported from here
     _IGNORE,
     CONTROL_LINES,
@@ -227,6 +228,17 @@ def read_layer(
         raise LayerReadError(f"engine {engine!r} is not available; use one of {ENGINES}")
     if role is not None:
         _check_role(role, f"{spec}")
+    if is_database(spec):
+        return _read_database(
+            spec,
+            role=role,
+            crs=crs,
+            crs_fallback=crs_fallback,
+            near=near,
+            boundary=boundary,
+            repair=repair,
+            aliases=aliases,
+        )
     path, layer = split_spec(spec)
     p = check_exists(spec if layer is None else path)
     names = list_layers(path)
@@ -253,6 +265,47 @@ def read_layer(
         mojibake=raw.mojibake,
         geojson=p.suffix.lower() in (".geojson", ".json"),
     )
+
+
+def _read_database(spec: str, *, role, crs, crs_fallback, near, boundary, repair, aliases):
+    """A PostGIS table as a Layer: the table its spec names, or the one with ``role``."""
+    from . import _postgis
+
+    src = _postgis.parse_source(spec)
+    if src.table is None:
+        names = _postgis.list_tables(src)
+        src = src.with_table(_pick_layer(src.label, names, None, role, aliases))
+    table, table_crs = _postgis.describe_table(src)
+    name = f"{table.schema}.{table.name}"
+    gdf, fids = _postgis.read_table(src, table, table_crs)
+    notes = []
+    if _postgis.laundered(gdf):
+        gdf = gdf.rename(columns=_postgis.upper_fields(gdf))
+        notes.append("field names upper-cased (ogr2ogr and shp2pgsql write them in lower case)")
+    layer = _finish(
+        gdf,
+        fids=fids,
+        path=src.label,
+        name=name,
+        label=f"{src.label}:{name}",
+        role=role,
+        crs=crs,
+        crs_fallback=crs_fallback,
+        near=near,
+        boundary=boundary,
+        repair=repair,
+        aliases=aliases,
+        encoding="UTF-8",
+        enc_how="PostgreSQL",
+        counts={},
+        notes=notes,
+        mojibake=[],
+        geojson=False,
+    )
+    if layer.crs_how == "file":
+        layer.crs_how = f"PostGIS SRID {table.srid}"
+        layer.report.notes[0] = layer.report.notes[0].replace("(file)", f"({layer.crs_how})")
+    return layer
 
 
 def _finish(
@@ -368,6 +421,9 @@ def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
     """
     found: list[tuple[str, str, bool]] = []
     for spec in sources:
+        if is_database(spec):
+            found += _expand_database(spec)
+            continue
         path, layer = split_spec(spec)
         p = check_exists(path)
         names = list_layers(path)
@@ -384,12 +440,26 @@ def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
     return out
 
 
+def _expand_database(spec: str) -> list[tuple[str, str, bool]]:
+    """(label, schema.table, only table) for a database source: its table or every one."""
+    from . import _postgis
+
+    src = _postgis.parse_source(spec)
+    if src.table is not None:
+        table, _ = _postgis.describe_table(src)
+        return [(src.label, f"{table.schema}.{table.name}", True)]
+    names = _postgis.list_tables(src)
+    return [(src.label, n, len(names) == 1) for n in names]
+
+
 def _user_role(roles: Mapping[str, str | None], path: str, name: str, single: bool):
     """Role given by the user for this layer: a role, None (ignore), or ... (not given).
 
     Keys may be ``PATH:LAYER``, the layer name, or (for a one-layer source) its path or stem.
     """
     keys = [f"{path}:{name}", name]
+    if is_database(path):  # a table answers to schema.name and to its bare name
+        keys.append(name.rpartition(".")[2])
     if single:
         keys += [path, Path(path).stem]
     resolved = str(Path(path).resolve())

@@ -1,0 +1,169 @@
+"""PostGIS as a source, against a real server (the ``pg_server`` fixture in conftest.py).
+
+Expected values come from the demo GeoPackage read as a file — the server holds the same
+layers, loaded with psycopg independently of ecospace's reader — and from pyproj.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from _pgserver import PASSWORD, USER, free_port
+from click.testing import CliRunner
+from shapely.geometry import box
+
+from ecospace.cli import cli
+from ecospace.layers import LayerNotFoundError, LayerReadError, read_layer, read_sources
+
+DEMO = "layers/demo.gpkg"
+
+pytestmark = [
+    # the demo's planted defects, reported by the reader (tested in test_layers*)
+    pytest.mark.filterwarnings("ignore::ecospace.validate.RepairWarning"),
+    pytest.mark.filterwarnings("ignore::ecospace.validate.ValidationWarning"),
+]
+
+
+def _run(args):
+    r = CliRunner().invoke(cli, args)
+    return r
+
+
+def _json(args):
+    r = _run(args)
+    assert r.exit_code == 0, r.output
+    start = r.output.index("{")
+    return json.loads(r.output[start:])
+
+
+def _areas(obj, path=""):
+    """Every numeric ``*_m2`` figure of a JSON report, by its path."""
+    out = {}
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out.update(_areas(v, f"{path}/{k}"))
+            if k.endswith("_m2") and isinstance(v, int | float):
+                out[f"{path}/{k}"] = float(v)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            key = v.get("role") or v.get("name") or i if isinstance(v, dict) else i
+            if isinstance(v, dict) and "role_a" in v:
+                key = f"{v['role_a']}|{v['role_b']}"
+            out.update(_areas(v, f"{path}[{key}]"))
+    return out
+
+
+@pytest.mark.parametrize("command", ["stats", "overlaps"])
+def test_demo_county_from_postgis_equals_the_geopackage(pg_server, command):
+    args = [command, "--format", "json"] + (["--by-township"] if command == "stats" else [])
+    from_file = _areas(_json([*args[:1], DEMO, *args[1:]]))
+    from_db = _areas(_json([*args[:1], pg_server.url, *args[1:]]))
+    assert len(from_file) > 20
+    assert set(from_db) == set(from_file)
+    far = {k: (from_file[k], from_db[k]) for k in from_file if abs(from_file[k] - from_db[k]) > 100}
+    assert not far, far  # every figure to 0.01 ha (100 m²)
+
+
+def test_feature_ids_are_the_source_fids(pg_server):
+    db = read_layer(f"{pg_server.url}?table=public.yjjbntbhtb")
+    gpkg = read_layer(f"{DEMO}:YJJBNTBHTB")
+    assert db.role == gpkg.role == "basic_farmland"
+    np.testing.assert_array_equal(db.gdf["src_fid"].to_numpy(), gpkg.gdf["src_fid"].to_numpy())
+    assert db.gdf["src_fid"].min() == 1
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    ["?table=public.stbhhx", ":public.stbhhx", ":STBHHX", "?table=public.STBHHX"],
+)
+def test_one_table_by_url_any_case(pg_server, suffix):
+    layer = read_layer(pg_server.url + suffix)
+    assert layer.name == "public.stbhhx"
+    assert layer.role == "red_line"
+    assert layer.crs.to_epsg() == 4490  # the table's SRID
+    assert layer.crs_how == "PostGIS SRID 4490"
+    assert len(layer.gdf) == len(gpd.read_file(DEMO, layer="STBHHX"))
+
+
+def test_gdal_pg_string(pg_server):
+    spec = (
+        f"PG:dbname=province host={pg_server.folder} port={pg_server.port} user=postgres "
+        "tables=public.zrbhd"
+    )
+    layer = read_layer(spec)
+    assert layer.role == "protected_area"
+    host = str(pg_server.folder).replace("/", "%2F")
+    assert layer.source == f"postgresql://postgres@{host}:{pg_server.port}/province"
+
+
+def test_password_from_pgpassword(pg_server, monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    layers = read_sources([f"{pg_server.url_nopw}:public.czkfbj"])
+    assert [x.role for x in layers] == ["urban_boundary"]
+
+
+def test_srid_wins_over_what_a_file_reader_would_infer(pg_server, tmp_path):
+    """Degree-range coordinates with SRID 4326: a file without CRS would be taken as CGCS2000."""
+    gdf = gpd.GeoDataFrame(
+        {"name": ["甲"]}, geometry=[box(126.5, 45.0, 126.51, 45.01)], crs="EPSG:4326"
+    )
+    pg_server.load(gdf, "wgs.stbhhx_wgs84", srid=4326)
+    db = read_layer(f"{pg_server.url}?table=wgs.stbhhx_wgs84")
+    assert db.crs.to_epsg() == 4326
+    assert db.crs_how == "PostGIS SRID 4326"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+        gdf.set_crs(None, allow_override=True).to_file(tmp_path / "nocrs.shp", engine="pyogrio")
+    shp = read_layer(str(tmp_path / "nocrs.shp"))  # logs the inference
+    assert shp.crs.to_epsg() == 4490 and shp.crs_how.startswith("inferred")
+
+
+def _error_line(args):
+    r = _run(args)
+    assert r.exit_code == 2, r.output
+    errors = [line for line in r.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, r.output
+    assert PASSWORD not in r.output
+    return errors[0]
+
+
+def test_bad_url(pg_server):
+    line = _error_line(["layers", f"postgresql://{USER}:{PASSWORD}@127.0.0.1:notaport/province"])
+    assert "not a usable PostgreSQL URL" in line and "***" in line
+
+
+def test_refused_connection():
+    port = free_port()
+    line = _error_line(["layers", f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/province"])
+    assert f"postgresql://{USER}@127.0.0.1:{port}/province: cannot connect" in line
+    assert "is the server running" in line
+
+
+def test_missing_table(pg_server):
+    line = _error_line(["stats", f"{pg_server.url}?table=public.no_such_table"])
+    assert "no geometry table 'public.no_such_table'" in line
+    assert "public.stbhhx" in line  # what the database holds
+
+
+def test_wrong_credentials(pg_server):
+    url = pg_server.url.replace(PASSWORD, "wrong-" + PASSWORD[::-1])
+    line = _error_line(["layers", url])
+    assert "check the user and password" in line
+    assert "wrong-" not in line
+
+
+def test_no_password_in_a_report(pg_server):
+    r = _run(["layers", pg_server.url, "--details"])
+    assert r.exit_code == 0, r.output
+    assert "public.stbhhx" in r.output and PASSWORD not in r.output
+
+
+def test_errors_are_ecospace_errors(pg_server):
+    with pytest.raises(LayerNotFoundError, match=r"no geometry table 'public\.nope'"):
+        read_layer(f"{pg_server.url}:public.nope")
+    with pytest.raises(LayerReadError, match="name one as"):
+        read_layer(pg_server.url)
