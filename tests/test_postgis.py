@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -16,10 +17,12 @@ from _pgserver import PASSWORD, USER, free_port
 from click.testing import CliRunner
 from shapely.geometry import box
 
+from ecospace import _postgis
 from ecospace.cli import cli
 from ecospace.layers import LayerNotFoundError, LayerReadError, read_layer, read_sources
 
-DEMO = "layers/demo.gpkg"
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = str(ROOT / "layers" / "demo.gpkg")
 
 pytestmark = [
     # the demo's planted defects, reported by the reader (tested in test_layers*)
@@ -33,11 +36,11 @@ def _run(args):
     return r
 
 
-def _json(args):
+def _json(args, exit_code=0):
     r = _run(args)
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == exit_code, r.output
     start = r.output.index("{")
-    return json.loads(r.output[start:])
+    return json.JSONDecoder().raw_decode(r.output[start:])[0]
 
 
 def _areas(obj, path=""):
@@ -101,6 +104,9 @@ def test_gdal_pg_string(pg_server):
 
 
 def test_password_from_pgpassword(pg_server, monkeypatch):
+    monkeypatch.setattr(_postgis, "_PASSWORDS", {})  # forget the URLs of earlier tests
+    with pytest.raises(LayerReadError, match="check the user and password"):
+        read_sources([f"{pg_server.url_nopw}:public.czkfbj"])
     monkeypatch.setenv("PGPASSWORD", PASSWORD)
     layers = read_sources([f"{pg_server.url_nopw}:public.czkfbj"])
     assert [x.role for x in layers] == ["urban_boundary"]
@@ -167,3 +173,46 @@ def test_errors_are_ecospace_errors(pg_server):
         read_layer(f"{pg_server.url}:public.nope")
     with pytest.raises(LayerReadError, match="name one as"):
         read_layer(pg_server.url)
+
+
+def test_a_plan_file_may_name_postgis_tables(pg_server, tmp_path, monkeypatch):
+    plan = (ROOT / "plans" / "demo.yaml").read_text(encoding="utf-8")
+    assert "  - {path: ../layers/demo.gpkg}\n" in plan
+    db = f"{pg_server.url_nopw}"
+    plan = plan.replace(
+        "  - {path: ../layers/demo.gpkg}\n",
+        f"  - {{path: '{db}'}}\n",
+    )
+    (tmp_path / "db.yaml").write_text(plan, encoding="utf-8")
+    monkeypatch.setattr(_postgis, "_PASSWORDS", {})  # forget the URLs of earlier tests
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)  # the plan file holds no password
+    by_db = _json(
+        [
+            "check",
+            str(tmp_path / "db.yaml"),
+            "--format",
+            "json",
+            "--no-map",
+            "--out",
+            str(tmp_path / "db"),
+        ],
+        exit_code=1,  # the demo's planted defects fail five figures
+    )
+    by_file = _json(
+        [
+            "check",
+            str(ROOT / "plans" / "demo.yaml"),
+            "--format",
+            "json",
+            "--no-map",
+            "--out",
+            str(tmp_path / "file"),
+        ],
+        exit_code=1,
+    )
+    statuses = {f["id"]: f["status"] for f in by_file["figures"]}
+    assert {f["id"]: f["status"] for f in by_db["figures"]} == statuses
+    for a, b in zip(by_file["figures"], by_db["figures"], strict=True):
+        if a["measured"] is not None:
+            assert b["measured"] == pytest.approx(a["measured"], abs=0.01)
+    assert "public.stbhhx" in json.dumps(by_db["layers"], ensure_ascii=False)
