@@ -61,6 +61,8 @@ def check_exists(path: str) -> Path:
 def _kind(p: Path) -> str:
     suffix = p.suffix.lower()
     if p.is_dir():
+        if suffix in (".parquet", ".geoparquet"):  # a partitioned dataset (ecospace convert)
+            return "parquet"
         return "gdb" if suffix == ".gdb" else "shpdir"
     if suffix == ".shp":
         return "shp"
@@ -320,12 +322,19 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
                     shp = _dbf.fixed_copy(shp, info, tmp)
             read_path = str(shp)
         if kind == "parquet":
-            try:
-                gdf = gpd.read_parquet(p)
-            except Exception as exc:
-                raise _ogr_error(path, None, exc) from exc
-            gdf = gdf.reset_index(drop=True)
-            fids = np.arange(len(gdf), dtype=np.int64)  # as GDAL's Parquet driver numbers rows
+            if p.is_dir():  # the original source's feature ids travel in src_fid
+                from .tiled_sources import GeoParquetDataset
+
+                gdf = GeoParquetDataset(str(p)).read()
+                gdf = gdf.sort_values("src_fid", kind="stable").reset_index(drop=True)
+                fids = gdf.pop("src_fid").to_numpy(dtype=np.int64)  # the source's order
+            else:
+                try:
+                    gdf = gpd.read_parquet(p)
+                except Exception as exc:
+                    raise _ogr_error(path, None, exc) from exc
+                gdf = gdf.reset_index(drop=True)
+                fids = np.arange(len(gdf), dtype=np.int64)  # as GDAL's Parquet driver numbers rows
         else:
             gdf, fids, gdal_notes, unreadable = _read_frame(
                 read_path, read_layer_name, engine, encoding, label

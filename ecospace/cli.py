@@ -485,6 +485,39 @@ def stats_command(
         click.echo(format_county(figures, unit=unit, sections=sections))
 
 
+@cli.command("convert", short_help="Sources to sorted, partitioned GeoParquet (one per layer).")
+@click.argument("args", nargs=-1, required=True, metavar="SOURCE... OUT_DIR")
+@_crs_option
+@_engine_option
+@click.option("--rows-per-file", type=click.IntRange(1), default=200_000, show_default=True)
+@click.option("--row-group-size", type=click.IntRange(1), default=20_000, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace datasets already in OUT_DIR.")
+def convert_command(args, crs, engine, rows_per_file, row_group_size, overwrite) -> None:
+    """Write every layer of SOURCE... as OUT_DIR/<layer>.parquet/part-NNNNN.parquet.
+
+    Features are sorted along a Hilbert curve and carry GeoParquet 1.1 bbox columns, so a
+    county's box reads only the files and row groups near it; CRS, attributes (GBK text
+    decoded) and the source's feature ids (src_fid) are kept.  SOURCE may be anything
+    `ecospace layers` reads, PostGIS included; OUT_DIR is then a SOURCE itself.
+    """
+    from .convert import convert
+
+    if len(args) < 2:
+        raise click.UsageError("give at least one SOURCE and the OUT_DIR to write to")
+    *sources, out_dir = args
+    written = convert(
+        sources,
+        out_dir,
+        crs=crs,
+        engine=engine,
+        rows_per_file=rows_per_file,
+        row_group_size=row_group_size,
+        overwrite=overwrite,
+    )
+    for label, files in written.items():
+        click.echo(f"{label} -> {files[0].parent} ({len(files)} file(s))")
+
+
 @cli.command("audit", short_help="Check a plan's own figures against each other.")
 @click.argument(
     "plan_file", metavar="PLAN.yaml", type=click.Path(exists=True, dir_okay=False, path_type=Path)

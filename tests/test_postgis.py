@@ -12,7 +12,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import pytest
+import shapely
 from _pgserver import PASSWORD, USER, free_port
 from click.testing import CliRunner
 from shapely.geometry import box
@@ -20,6 +22,7 @@ from shapely.geometry import box
 from ecospace import _postgis
 from ecospace.cli import cli
 from ecospace.layers import LayerNotFoundError, LayerReadError, read_layer, read_sources
+from ecospace.tiled_sources import GeoParquetDataset, PostGISTable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = str(ROOT / "layers" / "demo.gpkg")
@@ -216,3 +219,33 @@ def test_a_plan_file_may_name_postgis_tables(pg_server, tmp_path, monkeypatch):
         if a["measured"] is not None:
             assert b["measured"] == pytest.approx(a["measured"], abs=0.01)
     assert "public.stbhhx" in json.dumps(by_db["layers"], ensure_ascii=False)
+
+
+def test_tiled_table_reads_one_box_in_another_process(pg_server):
+    import pickle
+
+    src = pyogrio.read_dataframe(DEMO, layer="YJJBNTBHTB", fid_as_index=True)
+    x0, y0, x1, y1 = src.total_bounds
+    q = (x0, y0, x0 + 0.2 * (x1 - x0), y0 + 0.3 * (y1 - y0))
+    b = shapely.bounds(src.geometry.values)
+    meets = ~((b[:, 0] > q[2]) | (b[:, 2] < q[0]) | (b[:, 1] > q[3]) | (b[:, 3] < q[1]))
+    table = PostGISTable(f"{pg_server.url}:public.YJJBNTBHTB")
+    assert PASSWORD not in repr(table) and PASSWORD not in table.label
+    again = pickle.loads(pickle.dumps(table))  # what a Dask worker receives
+    got = again.read_bbox(*q)
+    assert sorted(got["src_fid"]) == sorted(src.index[meets])
+    assert again.crs.to_epsg() == 4529 and again.role == "basic_farmland"
+    assert "DLBM" in got.columns  # laundered names restored to upper case
+    assert again.total_bounds() == pytest.approx(tuple(src.total_bounds))
+
+
+def test_convert_a_postgis_table(pg_server, tmp_path):
+    r = _run(["convert", f"{pg_server.url}:public.stbhhx", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert PASSWORD not in r.output
+    src = pyogrio.read_dataframe(DEMO, layer="STBHHX", fid_as_index=True)
+    got = GeoParquetDataset(str(tmp_path / "public.stbhhx.parquet")).read()
+    got = got.sort_values("src_fid").reset_index(drop=True)
+    assert got.crs.to_epsg() == 4490
+    np.testing.assert_array_equal(got["src_fid"], src.index)
+    assert shapely.equals_exact(got.geometry.values, src.geometry.values, tolerance=0).all()
