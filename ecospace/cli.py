@@ -411,6 +411,20 @@ def overlaps_command(
     help="Class map of --landcover [default: TIF's stem + _classes.yaml beside it].",
 )
 @_format_option
+@click.option(
+    "--units",
+    "units_spec",
+    default=None,
+    metavar="PATH[:LAYER]",
+    help="Units (counties) to tabulate each role per unit, plus the province's sums.",
+)
+@click.option("--unit-field", default=None, metavar="FIELD", help="Name field of --units (XZQMC).")
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="With --units: run one task per unit on this dask.distributed scheduler.",
+)
 def stats_command(
     sources,
     by_township,
@@ -423,6 +437,9 @@ def stats_command(
     landcover,
     classes_path,
     fmt,
+    units_spec,
+    unit_field,
+    scheduler,
 ) -> None:
     """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table.
 
@@ -439,6 +456,11 @@ def stats_command(
     from .units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
+    if scheduler and not units_spec:
+        raise click.BadParameter("needs --units (one task per unit)", param_hint="--scheduler")
+    if units_spec:
+        _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt)
+        return
     if classes_path and not landcover:
         raise click.BadParameter("needs --landcover TIF", param_hint="--classes")
     if landcover and not classes_path:
@@ -483,6 +505,47 @@ def stats_command(
         if by_township:
             sections += ("townships",)
         click.echo(format_county(figures, unit=unit, sections=sections))
+
+
+def _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt) -> None:
+    """``stats --units``: every role per unit from tiled sources, on a cluster if asked."""
+    import json
+
+    from .layers import _parse_role_option, read_layer
+    from .province import format_province, measure_units
+    from .tiled_sources import open_tiled
+
+    units = read_layer(units_spec).gdf
+    tiled = open_tiled(sources, roles=_parse_role_option(roles))
+    client = _dask_client(scheduler) if scheduler else None
+    try:
+        p = measure_units(tiled, units, unit_field=unit_field, method=method, client=client)
+    finally:
+        if client is not None:
+            client.close()
+    if fmt == "json":
+        click.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_province(p, unit=unit))
+
+
+def _dask_client(address: str):
+    """A ``distributed.Client`` on ``address``; a usage error naming it when it cannot connect."""
+    from distributed import Client
+
+    if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise click.BadParameter(
+            f"{address!r}: write the scheduler's address as tcp://HOST:PORT",
+            param_hint="--scheduler",
+        )
+    try:
+        return Client(address, timeout=10)
+    except (OSError, TimeoutError) as exc:
+        raise click.BadParameter(
+            f"{address}: no dask scheduler answers there ({type(exc).__name__}); start one "
+            "(dask scheduler) or check the address",
+            param_hint="--scheduler",
+        ) from None
 
 
 @cli.command("convert", short_help="Sources to sorted, partitioned GeoParquet (one per layer).")
