@@ -99,7 +99,8 @@ class PgSource:
         import psycopg
 
         try:
-            return psycopg.connect(**self.params, autocommit=True, connect_timeout=10)
+            params = {"connect_timeout": "10", **self.params}
+            return psycopg.connect(**params, autocommit=True)
         except psycopg.Error as exc:
             raise _connect_error(self, exc) from None
 
@@ -280,20 +281,21 @@ def list_tables(src: PgSource) -> list[str]:
 
 
 def _find(conn, src: PgSource) -> _Table:
+    """The table ``src`` names: exactly, else the one whose name matches whatever the case."""
     tables = _catalogue(conn, src)
     schema, name = src.table
-    for want in ((schema, name), (schema.casefold(), name.casefold())):
-        for t in tables:
-            got = (
-                (t.schema, t.name)
-                if want == (schema, name)
-                else (t.schema.casefold(), t.name.casefold())
-            )
-            if got == want:
-                return t
+    exact = [t for t in tables if (t.schema, t.name) == (schema, name)]
+    folded = [
+        t
+        for t in tables
+        if (t.schema.casefold(), t.name.casefold()) == (schema.casefold(), name.casefold())
+    ]
+    if exact or len(folded) == 1:
+        return (exact or folded)[0]
     listed = ", ".join(f"{t.schema}.{t.name}" for t in tables) or "none"
+    what = "several tables match" if folded else "no geometry table"
     raise LayerNotFoundError(
-        f"{src.label}: no geometry table {src.table_name!r}; the database holds: {listed}"
+        f"{src.label}: {what} {src.table_name!r}; the database holds: {listed}"
     )
 
 

@@ -11,8 +11,8 @@ into a neighbour), all in EPSG:4529.  The layers are written
 * into a throwaway PostgreSQL + PostGIS server (tests/_pgserver.py; GiST indexes),
 
 and the counties layer as a GeoPackage.  Each run is its own subprocess, timed on the
-wall clock, with the peak RSS (``ru_maxrss``) of the client process, of every Dask
-worker, and (PostGIS) of every server process (``VmHWM``):
+wall clock, with the peak RSS (``VmHWM``) of the client process, of every Dask worker,
+and (PostGIS) of every server process:
 
 * ``local``: :func:`ecospace.province.measure_units` in one process (GeoParquet);
 * ``cluster-parquet`` / ``cluster-postgis``: the same on a ``distributed.LocalCluster``
@@ -131,6 +131,10 @@ def write_samples(frames: dict, folder: Path, sample: list[int]) -> None:
 
 
 def _maxrss_mb() -> float:
+    """Peak RSS of this process: VmHWM (ru_maxrss would carry the forking parent's peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -259,8 +263,11 @@ def run_child(kind, folder, url, workers, sample) -> dict:
         str(out),
     ]
     env = dict(os.environ, **({"ECOSPACE_BENCH_URL": url} if url else {}))
+    load_before = os.getloadavg()[0]
     subprocess.run(cmd, check=True, env=env)
-    return json.loads(out.read_text())
+    res = json.loads(out.read_text())
+    res["load"] = (load_before, os.getloadavg()[0])  # other jobs on the shared machine
+    return res
 
 
 # ------------------------------------------------------------------ report
@@ -314,17 +321,19 @@ def section(n, counts, gen_s, load_s, runs, alone, worst, workers, pg_mb) -> str
         f"{gen_s:.0f} s, loaded into PostGIS (COPY + GiST index) in {load_s:.0f} s.",
         "",
         "| run | source | wall (s) | per county (s) | client peak RSS (MB) | "
-        "worker peak RSS (MB) |",
-        "|---|---|---:|---:|---:|---|",
+        "worker peak RSS (MB) | load average (before, after) |",
+        "|---|---|---:|---:|---:|---|---|",
     ]
     for kind, src, r in runs:
         lines.append(
             f"| {kind} | {src} | {r['wall_s']:.1f} | {r['wall_s'] / n:.2f} | "
-            f"{r['client_mb']:.0f} | {', '.join(f'{m:.0f}' for m in r['workers_mb']) or '—'} |"
+            f"{r['client_mb']:.0f} | {', '.join(f'{m:.0f}' for m in r['workers_mb']) or '—'} | "
+            f"{r['load'][0]:.1f}, {r['load'][1]:.1f} |"
         )
     lines += [
         f"| one by one ({len(alone['wall_s'])} counties, each its own GeoPackage) | GeoPackage | "
-        f"{sum(alone['wall_s']):.1f} | {per_alone:.2f} | {alone['client_mb']:.0f} | — |",
+        f"{sum(alone['wall_s']):.1f} | {per_alone:.2f} | {alone['client_mb']:.0f} | — | "
+        f"{alone['load'][0]:.1f}, {alone['load'][1]:.1f} |",
         "",
         f"PostgreSQL server: {len(pg_mb)} processes seen (postmaster, background workers, one "
         f"backend per read), largest peak RSS {max(pg_mb, default=0):.0f} MB.",

@@ -120,8 +120,11 @@ def test_srid_wins_over_what_a_file_reader_would_infer(pg_server, tmp_path):
     gdf = gpd.GeoDataFrame(
         {"name": ["甲"]}, geometry=[box(126.5, 45.0, 126.51, 45.01)], crs="EPSG:4326"
     )
-    pg_server.load(gdf, "wgs.stbhhx_wgs84", srid=4326)
-    db = read_layer(f"{pg_server.url}?table=wgs.stbhhx_wgs84")
+    pg_server.load(gdf, "wgs.lonlat", srid=4326)
+    try:
+        db = read_layer(f"{pg_server.url}?table=wgs.lonlat")
+    finally:  # the other tests see the demo's tables only
+        pg_server.sql("DROP SCHEMA wgs CASCADE")
     assert db.crs.to_epsg() == 4326
     assert db.crs_how == "PostGIS SRID 4326"
     with warnings.catch_warnings():
@@ -249,3 +252,14 @@ def test_convert_a_postgis_table(pg_server, tmp_path):
     assert got.crs.to_epsg() == 4490
     np.testing.assert_array_equal(got["src_fid"], src.index)
     assert shapely.equals_exact(got.geometry.values, src.geometry.values, tolerance=0).all()
+
+
+def test_map_of_postgis_tables(pg_server, tmp_path):
+    out = tmp_path / "m.html"
+    r = _run(
+        ["map", f"{pg_server.url}:public.xzq", f"{pg_server.url}:public.zrbhd", "-o", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert json.dumps("自然保护地")[1:-1] in html  # the layer, as folium escapes it
+    assert PASSWORD not in html and PASSWORD not in r.output
