@@ -6,7 +6,7 @@ of its boundary, red line, basic farmland, urban boundary and protected areas, e
 moved onto its own cell of a grid (10 km apart, so that no county's stray features fall
 into a neighbour), all in EPSG:4529.  The layers are written
 
-* as partitioned GeoParquet (``ecospace.convert.write_dataset``: Hilbert order, bbox
+* as partitioned GeoParquet (``ecospace.loading.convert.write_dataset``: Hilbert order, bbox
   covering columns), and
 * into a throwaway PostgreSQL + PostGIS server (tests/_pgserver.py; GiST indexes),
 
@@ -14,7 +14,7 @@ and the counties layer as a GeoPackage.  Each run is its own subprocess, timed o
 wall clock, with the peak RSS (``VmHWM``) of the client process, of every Dask worker,
 and (PostGIS) of every server process:
 
-* ``local``: :func:`ecospace.province.measure_units` in one process (GeoParquet);
+* ``local``: :func:`ecospace.measuring.province.measure_units` in one process (GeoParquet);
 * ``cluster-parquet`` / ``cluster-postgis``: the same on a ``distributed.LocalCluster``
   of ``--workers`` worker processes on 127.0.0.1, one task per county;
 * ``one-by-one``: ``--sample`` counties measured the ordinary way, each from its own
@@ -72,7 +72,7 @@ def generate(n: int, folder: Path) -> dict:
     import pyogrio
     import shapely
 
-    from ecospace.convert import write_dataset
+    from ecospace.loading.convert import write_dataset
 
     demo = ROOT / "layers" / "demo.gpkg"
     county = pyogrio.read_dataframe(demo, layer="XZQ")
@@ -140,9 +140,9 @@ def _maxrss_mb() -> float:
 
 def child(kind: str, folder: Path, url: str | None, workers: int, sample: list[int]) -> dict:
     warnings.simplefilter("ignore")
-    from ecospace.layers import read_layer
-    from ecospace.province import measure_units
-    from ecospace.tiled_sources import open_tiled
+    from ecospace.loading.layers import read_layer
+    from ecospace.loading.tiled_sources import open_tiled
+    from ecospace.measuring.province import measure_units
 
     units = read_layer(str(folder / "counties.gpkg")).gdf
     if kind == "one-by-one":
@@ -185,9 +185,9 @@ def child(kind: str, folder: Path, url: str | None, workers: int, sample: list[i
 
 
 def one_by_one(folder: Path, sample: list[int]) -> dict:
-    from ecospace.crs import to_working
-    from ecospace.layers import load_layers
-    from ecospace.stats import measure_county
+    from ecospace.geometry.crs import to_working
+    from ecospace.loading.layers import load_layers
+    from ecospace.measuring.stats import measure_county
 
     res = {"wall_s": [], "rows": {}}
     for k in sample:

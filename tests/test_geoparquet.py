@@ -20,17 +20,17 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 from ecospace.cli import cli
-from ecospace.convert import convert, write_dataset
-from ecospace.layers import read_layer
-from ecospace.tiled_sources import GeoParquetDataset, open_tiled
+from ecospace.loading.convert import convert, write_dataset
+from ecospace.loading.layers import read_layer
+from ecospace.loading.tiled_sources import GeoParquetDataset, open_tiled
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "layers" / "demo.gpkg"
 
 pytestmark = [
     # the demo's planted defects, reported by the reader (tested in test_layers*)
-    pytest.mark.filterwarnings("ignore::ecospace.validate.RepairWarning"),
-    pytest.mark.filterwarnings("ignore::ecospace.validate.ValidationWarning"),
+    pytest.mark.filterwarnings("ignore::ecospace.loading.validate.RepairWarning"),
+    pytest.mark.filterwarnings("ignore::ecospace.loading.validate.ValidationWarning"),
 ]
 
 

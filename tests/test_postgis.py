@@ -19,18 +19,18 @@ from _pgserver import PASSWORD, USER, free_port
 from click.testing import CliRunner
 from shapely.geometry import box
 
-from ecospace import _postgis
 from ecospace.cli import cli
-from ecospace.layers import LayerNotFoundError, LayerReadError, read_layer, read_sources
-from ecospace.tiled_sources import GeoParquetDataset, PostGISTable
+from ecospace.loading import _postgis
+from ecospace.loading.layers import LayerNotFoundError, LayerReadError, read_layer, read_sources
+from ecospace.loading.tiled_sources import GeoParquetDataset, PostGISTable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = str(ROOT / "layers" / "demo.gpkg")
 
 pytestmark = [
     # the demo's planted defects, reported by the reader (tested in test_layers*)
-    pytest.mark.filterwarnings("ignore::ecospace.validate.RepairWarning"),
-    pytest.mark.filterwarnings("ignore::ecospace.validate.ValidationWarning"),
+    pytest.mark.filterwarnings("ignore::ecospace.loading.validate.RepairWarning"),
+    pytest.mark.filterwarnings("ignore::ecospace.loading.validate.ValidationWarning"),
 ]
 
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from ecospace.cli import cli
-from ecospace.convert import convert
+from ecospace.loading.convert import convert
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = str(ROOT / "layers" / "demo.gpkg")
@@ -23,8 +23,8 @@ UNITS = f"{DEMO}:XZQ_XZ"
 ROLES = ("red_line", "basic_farmland", "urban_boundary", "protected_area")
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::ecospace.validate.RepairWarning"),
-    pytest.mark.filterwarnings("ignore::ecospace.validate.ValidationWarning"),
+    pytest.mark.filterwarnings("ignore::ecospace.loading.validate.RepairWarning"),
+    pytest.mark.filterwarnings("ignore::ecospace.loading.validate.ValidationWarning"),
 ]
 
 
@@ -118,9 +118,9 @@ def test_a_dask_cluster_gives_the_local_figures(local, cluster):
 def test_each_unit_is_a_task_on_a_worker_process(local, cluster):
     from distributed import Client, get_task_stream
 
-    from ecospace.layers import read_layer
-    from ecospace.province import measure_units
-    from ecospace.tiled_sources import open_tiled
+    from ecospace.loading.layers import read_layer
+    from ecospace.loading.tiled_sources import open_tiled
+    from ecospace.measuring.province import measure_units
 
     units = read_layer(UNITS).gdf
     with Client(cluster.scheduler_address) as client, get_task_stream(client) as ts:
