@@ -138,6 +138,7 @@ def test_each_unit_is_a_task_on_a_worker_process(local, cluster):
         (["--scheduler", "tcp://127.0.0.1:9"], "no dask scheduler answers there"),
         (["--scheduler", "127.0.0.1:9"], "write the scheduler's address as tcp://HOST:PORT"),
         (["--unit-field", "NOPE"], "--unit-field 'NOPE' is not a field of the units"),
+        (["--denominator", "100"], "cannot be combined with --denominator"),
     ],
 )
 def test_usage_errors(args, fragment):

@@ -500,6 +500,21 @@ def stats_command(
     if scheduler and not units_spec:
         raise click.BadParameter("needs --units (one task per unit)", param_hint="--scheduler")
     if units_spec:
+        other = [
+            name
+            for name, given in (
+                ("--by-township", by_township),
+                ("--landcover", landcover),
+                ("--denominator", denominator is not None),
+            )
+            if given
+        ]
+        if other:
+            raise click.BadParameter(
+                f"cannot be combined with {', '.join(other)} (each unit's shares divide by "
+                "the unit's own area); run stats without --units for those",
+                param_hint="--units",
+            )
         _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt)
         return
     if classes_path and not landcover:
