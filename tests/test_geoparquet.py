@@ -127,6 +127,15 @@ def test_converted_folder_is_a_source_with_the_same_figures(demo_dataset):
     assert layer.role == "basic_farmland" and layer.gdf["src_fid"].min() == 1
 
 
+def test_a_converted_folder_lists_each_layer_once(demo_dataset):
+    r = CliRunner().invoke(cli, ["layers", str(demo_dataset), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.JSONDecoder().raw_decode(r.output[r.output.index("[") :])[0]
+    assert sorted(row["layer"] for row in rows) == sorted(
+        ["XZQ", "XZQ_XZ", "STBHHX", "YJJBNTBHTB", "CZKFBJ", "ZRBHD", "DLTB"]
+    )
+
+
 def test_open_tiled_finds_every_dataset(demo_dataset):
     tiles = open_tiled([str(demo_dataset)])
     assert {t.name: t.role for t in tiles} == {

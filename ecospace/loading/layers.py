@@ -445,7 +445,8 @@ def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
         names = list_layers(path)
         picked = [_pick_layer(path, names, layer, None, None)] if layer is not None else names
         found += [(path, name, len(names) == 1) for name in picked]
-        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
+        # a .gdb folder or a GeoParquet dataset (NAME.parquet/part-*.parquet) is one source
+        if layer is None and p.is_dir() and p.suffix.lower() not in (".gdb", ".parquet"):
             found += _expand([str(f) for f in folder_sources(p)])
     out, seen = [], set()
     for path, name, single in found:
