@@ -10,7 +10,8 @@ from ecospace.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = [
-    "annex", "areas", "audit", "check", "demo", "extract", "layers", "map", "overlaps", "stats",
+    "annex", "areas", "audit", "check", "convert", "demo", "extract", "layers", "map", "overlaps",
+    "stats",
 ]  # fmt: skip
 
 

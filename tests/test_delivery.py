@@ -223,7 +223,7 @@ def _plan(path, layers, *, red_ha=RED_HA):
 @CLI_WARNING
 @QUIET
 def test_cli_layers_lists_the_delivery(delivery):
-    res = CliRunner().invoke(cli, ["layers", str(delivery)])
+    res = CliRunner().invoke(cli, ["layers", str(delivery), "--lang", "en"])
     assert res.exit_code == 0, res.output
     out = res.output
     assert (
@@ -390,7 +390,9 @@ def test_layers_details_name_problem_features_by_src_fid_and_bsm(tmp_path):
     patch = box(*RED[0])
     red = gpd.GeoDataFrame({"BSM": ["HX001", "HX002"]}, geometry=[patch, patch], crs=4490)
     red.to_file(tmp_path / "hx.gpkg", layer="STBHHX", engine="pyogrio")
-    res = CliRunner().invoke(cli, ["layers", str(tmp_path / "hx.gpkg"), "--details"])
+    res = CliRunner().invoke(
+        cli, ["layers", str(tmp_path / "hx.gpkg"), "--details", "--lang", "en"]
+    )
     assert res.exit_code == 0, res.output
     header, row = [line.split() for line in res.stdout.splitlines() if "duplicates" in line or
                    line.strip().startswith("src_fid")][-2:]  # fmt: skip

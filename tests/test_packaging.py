@@ -10,8 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _split(requirement: str) -> tuple[str, str]:
-    """('geopandas', '>=0.14') from 'geopandas>=0.14'; names normalised as pip does."""
-    name, spec = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", requirement).groups()
+    """('geopandas', '>=0.14') from 'geopandas>=0.14'; names normalised as pip does.
+
+    pip extras (``psycopg[binary]``) are dropped: conda packages have none.
+    """
+    name, spec = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*(.*)", requirement).groups()
     return name.lower().replace("_", "-"), spec.replace(" ", "")
 
 

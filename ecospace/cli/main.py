@@ -530,6 +530,20 @@ def overlaps_command(
 )
 @_format_option
 @_lang_option
+@click.option(
+    "--units",
+    "units_spec",
+    default=None,
+    metavar="PATH[:LAYER]",
+    help="Units (counties) to tabulate each role per unit, plus the province's sums.",
+)
+@click.option("--unit-field", default=None, metavar="FIELD", help="Name field of --units (XZQMC).")
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="With --units: run one task per unit on this dask.distributed scheduler.",
+)
 def stats_command(
     sources,
     by_township,
@@ -543,6 +557,9 @@ def stats_command(
     classes_path,
     fmt,
     lang,
+    units_spec,
+    unit_field,
+    scheduler,
 ) -> None:
     """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table.
 
@@ -558,6 +575,26 @@ def stats_command(
     from ecospace.units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
+    if scheduler and not units_spec:
+        raise click.BadParameter("needs --units (one task per unit)", param_hint="--scheduler")
+    if units_spec:
+        other = [
+            name
+            for name, given in (
+                ("--by-township", by_township),
+                ("--landcover", landcover),
+                ("--denominator", denominator is not None),
+            )
+            if given
+        ]
+        if other:
+            raise click.BadParameter(
+                f"cannot be combined with {', '.join(other)} (each unit's shares divide by "
+                "the unit's own area); run stats without --units for those",
+                param_hint="--units",
+            )
+        _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt)
+        return
     if classes_path and not landcover:
         raise click.BadParameter("needs --landcover TIF", param_hint="--classes")
     if landcover and not classes_path:
@@ -600,6 +637,86 @@ def stats_command(
         if by_township:
             sections += ("townships",)
         click.echo(format_county(figures, unit=unit, sections=sections, lang=lang))
+
+
+def _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt) -> None:
+    """``stats --units``: every role per unit from tiled sources, on a cluster if asked."""
+    import json
+
+    from ecospace.loading.layers import _parse_role_option, read_layer
+    from ecospace.loading.tiled_sources import open_tiled
+    from ecospace.measuring.province import format_province, measure_units
+
+    units = read_layer(units_spec).gdf
+    tiled = open_tiled(sources, roles=_parse_role_option(roles))
+    client = _dask_client(scheduler) if scheduler else None
+    try:
+        p = measure_units(tiled, units, unit_field=unit_field, method=method, client=client)
+    finally:
+        if client is not None:
+            client.close()
+    if fmt == "json":
+        click.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_province(p, unit=unit))
+
+
+def _dask_client(address: str):
+    """A ``distributed.Client`` on ``address``; a usage error naming it when it cannot connect."""
+    from distributed import Client
+
+    if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise click.BadParameter(
+            f"{address!r}: write the scheduler's address as tcp://HOST:PORT",
+            param_hint="--scheduler",
+        )
+    try:
+        return Client(address, timeout=10)
+    except (OSError, TimeoutError) as exc:
+        raise click.BadParameter(
+            f"{address}: no dask scheduler answers there ({type(exc).__name__}); start one "
+            "(dask scheduler) or check the address",
+            param_hint="--scheduler",
+        ) from None
+
+
+@cli.command("convert", short_help="Sources to sorted, partitioned GeoParquet (one per layer).")
+@click.argument("args", nargs=-1, required=True, metavar="SOURCE... OUT_DIR")
+@_crs_option
+@_engine_option
+@click.option("--rows-per-file", type=click.IntRange(1), default=200_000, show_default=True)
+@click.option("--row-group-size", type=click.IntRange(1), default=20_000, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace datasets already in OUT_DIR.")
+def convert_command(args, crs, engine, rows_per_file, row_group_size, overwrite) -> None:
+    """Write every layer of SOURCE... as OUT_DIR/<layer>.parquet/part-NNNNN.parquet.
+
+    Features are sorted along a Hilbert curve and carry GeoParquet 1.1 bbox columns, so a
+    county's box reads only the files and row groups near it; CRS, attributes (GBK text
+    decoded) and the source's feature ids (src_fid) are kept.  SOURCE may be anything
+    `ecospace layers` reads, PostGIS included; OUT_DIR is then a SOURCE itself.
+    """
+    from ecospace.geometry.crs import parse_crs_option
+    from ecospace.loading.convert import convert
+
+    if len(args) < 2:
+        raise click.UsageError("give at least one SOURCE and the OUT_DIR to write to")
+    *sources, out_dir = args
+    default_crs, per_layer = parse_crs_option(crs)
+    if per_layer:
+        raise click.BadParameter(
+            "convert takes one CRS for all layers (--crs EPSG)", param_hint="--crs"
+        )
+    written = convert(
+        sources,
+        out_dir,
+        crs=default_crs,
+        engine=engine,
+        rows_per_file=rows_per_file,
+        row_group_size=row_group_size,
+        overwrite=overwrite,
+    )
+    for label, files in written.items():
+        click.echo(f"{label} -> {files[0].parent} ({len(files)} file(s))")
 
 
 @cli.command("audit", short_help="Check a plan's own figures against each other.")

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecospace.errors import LayerReadError
+from ecospace.loading import _postgis
+from ecospace.loading._postgis import is_database
 from ecospace.loading._roles import _IGNORE, _check_role, role_of
 from ecospace.loading._sources import check_exists, list_layers, open_zip, pick_layer, split_spec
 
@@ -138,7 +140,8 @@ def search_folder(folder: str | Path) -> list[Found]:
     """Every file and dataset in ``folder`` and its sub-folders, taken or skipped with why.
 
     Taken: shapefiles (each read with its ``.dbf``, ``.prj``, ``.cpg``), zips holding
-    shapefiles, a FileGDB or GeoPackage, ``.gdb`` folders (not entered), GeoPackages,
+    shapefiles, a FileGDB or GeoPackage, ``.gdb`` folders and partitioned GeoParquet
+    datasets (``NAME.parquet/``, not entered), GeoPackages,
     GeoJSON (``.json`` only when it holds features), GeoParquet, FlatGeobuf.  Skipped,
     each with the reason: rasters, documents, map projects, other archives, shapefiles
     without ``.shx``, lone ``.dbf`` files, hidden and system files.  Sidecar files of a
@@ -168,6 +171,8 @@ def search_folder(folder: str | Path) -> list[Found]:
             out.append(Found(p, False, "hidden or system file"))
         elif p.is_dir() and p.suffix.lower() == ".gdb":
             out.append(Found(p, True, "FileGDB", str(p)))
+        elif p.is_dir() and p.suffix.lower() == ".parquet":  # ecospace convert's datasets
+            out.append(Found(p, True, "GeoParquet dataset", str(p)))
         elif p.is_dir():
             out += search_folder(p)
         else:
@@ -211,9 +216,13 @@ def search_sources(sources: Iterable[str]) -> list[Found]:
     """
     out: list[Found] = []
     for spec in sources:
+        if is_database(spec):  # a PostGIS database or table: taken as given
+            label = _postgis.parse_source(spec).label
+            out.append(Found(Path(label), True, "database", label))
+            continue
         path, layer = split_spec(spec)
         p = check_exists(path)
-        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
+        if layer is None and p.is_dir() and p.suffix.lower() not in (".gdb", ".parquet"):
             out += search_folder(p)
         else:
             out.append(Found(p, True, "named", str(spec)))
@@ -258,9 +267,13 @@ def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
     """
     found: list[tuple[str, str, bool]] = []
     for spec in sources:
+        if is_database(spec):
+            found += _expand_database(spec)
+            continue
         path, layer = split_spec(spec)
         p = check_exists(path)
-        if layer is None and p.is_dir() and p.suffix.lower() != ".gdb":
+        # a .gdb folder or a GeoParquet dataset (NAME.parquet/part-*.parquet) is one source
+        if layer is None and p.is_dir() and p.suffix.lower() not in (".gdb", ".parquet"):
             found += _expand_folder(p, path)
             continue
         names = list_layers(path)
@@ -268,11 +281,21 @@ def _expand(sources: Iterable[str]) -> list[tuple[str, str, bool]]:
         found += [(path, name, len(names) == 1) for name in picked]
     out, seen = [], set()
     for path, name, single in found:
-        key = (str(Path(path).resolve()), name)
+        key = (path if is_database(path) else str(Path(path).resolve()), name)
         if key not in seen:
             seen.add(key)
             out.append((path, name, single))
     return out
+
+
+def _expand_database(spec: str) -> list[tuple[str, str, bool]]:
+    """(label, schema.table, only table) for a database source: its table or every one."""
+    src = _postgis.parse_source(spec)
+    if src.table is not None:
+        table, _ = _postgis.describe_table(src)
+        return [(src.label, f"{table.schema}.{table.name}", True)]
+    names = _postgis.list_tables(src)
+    return [(src.label, n, len(names) == 1) for n in names]
 
 
 def _lookup(given: Mapping, path: str, name: str, single: bool):
@@ -281,6 +304,8 @@ def _lookup(given: Mapping, path: str, name: str, single: bool):
     Keys may be ``PATH:LAYER``, the layer name, or (for a one-layer source) its path or stem.
     """
     keys = [f"{path}:{name}", name]
+    if is_database(path):  # a table answers to schema.name and to its bare name
+        keys.append(name.rpartition(".")[2])
     if single:
         keys += [path, Path(path).stem]
     resolved = str(Path(path).resolve())

@@ -124,7 +124,12 @@ def role_of(layer_name: str, aliases: Mapping[str, str] | None = None) -> str | 
     """
     name = re.sub(r"\.shp$", "", str(layer_name), flags=re.IGNORECASE)
     for key, role in (aliases or {}).items():
-        if str(key).casefold() in (name.casefold(), str(layer_name).casefold()):
+        # a PostGIS table "public.stbhhx" answers to its bare name too
+        if str(key).casefold() in (
+            name.casefold(),
+            str(layer_name).casefold(),
+            name.rpartition(".")[2].casefold(),
+        ):
             return (
                 None
                 if role is None or str(role).lower() in _IGNORE

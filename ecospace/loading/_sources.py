@@ -70,6 +70,8 @@ def check_exists(path: str) -> Path:
 def _kind(p: Path) -> str:
     suffix = p.suffix.lower()
     if p.is_dir():
+        if suffix in (".parquet", ".geoparquet"):  # a partitioned dataset (ecospace convert)
+            return "parquet"
         return "gdb" if suffix == ".gdb" else "shpdir"
     if suffix == ".shp":
         return "shp"
@@ -446,12 +448,22 @@ def read_raw(
                     shp = _dbf.fixed_copy(shp, info, tmp)
             read_path = str(shp)
         if kind == "parquet":
-            try:
-                gdf = gpd.read_parquet(p)
-            except Exception as exc:
-                raise _ogr_error(path, None, exc) from exc
-            gdf = gdf.reset_index(drop=True)
-            fids = np.arange(len(gdf), dtype=np.int64)  # as GDAL's Parquet driver numbers rows
+            if p.is_dir():  # the original source's feature ids travel in src_fid
+                try:
+                    gdf = gpd.read_parquet(p)  # every part file; the bbox column left out
+                except Exception as exc:
+                    raise _ogr_error(path, None, exc) from exc
+                if "src_fid" not in gdf.columns:
+                    gdf["src_fid"] = np.arange(len(gdf), dtype=np.int64)
+                gdf = gdf.sort_values("src_fid", kind="stable").reset_index(drop=True)
+                fids = gdf.pop("src_fid").to_numpy(dtype=np.int64)  # the source's order
+            else:
+                try:
+                    gdf = gpd.read_parquet(p)
+                except Exception as exc:
+                    raise _ogr_error(path, None, exc) from exc
+                gdf = gdf.reset_index(drop=True)
+                fids = np.arange(len(gdf), dtype=np.int64)  # as GDAL's Parquet driver numbers rows
         else:
             gdf, fids, gdal_notes, unreadable = _read_frame(
                 read_path, read_layer_name, engine, encoding, label

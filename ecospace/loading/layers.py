@@ -29,6 +29,7 @@ from ecospace.errors import (
     ZoneError,
 )
 from ecospace.geometry.crs import datum_warning, describe, resolve_crs
+from ecospace.loading import _postgis
 from ecospace.loading._delivery import Found, Planned, plan_reads, search_sources
 from ecospace.loading._inventory import (
     format_details,
@@ -37,6 +38,7 @@ from ecospace.loading._inventory import (
     inventory_records,
 )
 from ecospace.loading._placement import check_user_crs, county_from_townships, reference_for
+from ecospace.loading._postgis import is_database
 from ecospace.loading._roles import (  # the public role names are imported from here
     CONTROL_LINES,
     ROLE_LABELS,
@@ -223,6 +225,17 @@ def read_layer(
         raise LayerReadError(f"engine {engine!r} is not available; use one of {ENGINES}")
     if role is not None:
         _check_role(role, f"{spec}")
+    if is_database(spec):
+        return _read_database(
+            spec,
+            role=role,
+            crs=crs,
+            crs_fallback=crs_fallback,
+            near=near,
+            boundary=boundary,
+            repair=repair,
+            aliases=aliases,
+        )
     path, layer = split_spec(spec)
     p = check_exists(spec if layer is None else path)
     names = list_layers(path)
@@ -249,6 +262,45 @@ def read_layer(
         mojibake=raw.mojibake,
         geojson=p.suffix.lower() in (".geojson", ".json"),
     )
+
+
+def _read_database(spec: str, *, role, crs, crs_fallback, near, boundary, repair, aliases):
+    """A PostGIS table as a Layer: the table its spec names, or the one with ``role``."""
+    src = _postgis.parse_source(spec)
+    if src.table is None:
+        names = _postgis.list_tables(src)
+        src = src.with_table(pick_layer(src.label, names, None, role, aliases))
+    table, table_crs = _postgis.describe_table(src)
+    name = f"{table.schema}.{table.name}"
+    gdf, fids = _postgis.read_table(src, table, table_crs)
+    notes = []
+    if _postgis.laundered(gdf):
+        gdf = gdf.rename(columns=_postgis.upper_fields(gdf))
+        notes.append("field names upper-cased (ogr2ogr and shp2pgsql write them in lower case)")
+    layer = _finish(
+        gdf,
+        fids=fids,
+        path=src.label,
+        name=name,
+        label=f"{src.label}:{name}",
+        role=role,
+        crs=crs,
+        crs_fallback=crs_fallback,
+        near=near,
+        boundary=boundary,
+        repair=repair,
+        aliases=aliases,
+        encoding="UTF-8",
+        enc_how="PostgreSQL",
+        counts={},
+        notes=notes,
+        mojibake=[],
+        geojson=False,
+    )
+    if layer.crs_how == "file":
+        layer.crs_how = f"PostGIS SRID {table.srid}"
+        layer.report.notes[0] = layer.report.notes[0].replace("(file)", f"({layer.crs_how})")
+    return layer
 
 
 def _finish(

@@ -69,6 +69,9 @@ from ecospace.plan._schema import (
     normalize_plan_unit,
 )
 
+#: a PostGIS source in a plan's ``layers:`` (as :func:`ecospace._postgis.is_database`)
+_DATABASE = re.compile(r"^(postgres(ql)?://|PG:)", re.IGNORECASE)
+
 __all__ = [
     "AREA_UNITS",
     "CLASS_SET_NAMES",
@@ -335,9 +338,15 @@ class Plan:
         return out
 
     def layer_sources(self) -> list[tuple[str, str | None]]:
-        """``(PATH[:LAYER], role)`` of each layer, the path resolved against the plan file."""
+        """``(PATH[:LAYER], role)`` of each layer, the path resolved against the plan file.
+
+        A PostGIS source (``postgresql://…``, ``PG:…``) is passed on as written.
+        """
         out = []
         for spec in self.layers:
+            if _DATABASE.match(spec.path):  # postgresql://… or PG:…: not a file path
+                out.append((spec.path, spec.role))
+                continue
             path, sep, layer = spec.path.rpartition(":")
             # "C:/x.gpkg" or a path without ":LAYER": the whole string is the path
             if not sep or len(path) <= 1 or "/" in layer or "\\" in layer:
