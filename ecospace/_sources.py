@@ -21,6 +21,8 @@ import shapely
 
 from . import _dbf
 from ._errors import LayerReadError
+from ._limits import refuse_special_file
+from ._shp_parts import check_parts
 
 __all__ = ["RawLayer", "check_exists", "folder_sources", "list_layers", "read_raw", "split_spec"]
 
@@ -48,7 +50,9 @@ def split_spec(spec: str) -> tuple[str, str | None]:
 
 
 def check_exists(path: str) -> Path:
+    """The path of a layer source, refused when missing, empty or a FIFO/device."""
     p = Path(path)
+    refuse_special_file(p, "layer source (a file or folder)", LayerReadError)
     if not p.exists():
         raise LayerReadError(
             f"{path}: no such file or folder; check the path (a layer is addressed as PATH:LAYER)"
@@ -277,7 +281,7 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
         counts: dict[str, int] = {}
         notes: list[str] = []
         mojibake: list[str] = []
-        shp = None
+        shp, shown = None, None
         if kind == "shp":
             shp = p
         elif kind == "shpdir":
@@ -285,7 +289,7 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
         elif kind == "zip" and _zip_shps(p):
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
             member = next(n for n in _zip_shps(p) if Path(n).stem == name)
-            stem = member[:-4]
+            stem, shown = member[:-4], Path(member).stem
             with zipfile.ZipFile(p) as z:
                 for n in z.namelist():
                     if n[: len(stem)] == stem and n[len(stem) :].lower() in _SIDECARS:
@@ -303,6 +307,7 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
                     f"{label}: the shapefile index {shp.stem}.shx is missing; copy all parts of "
                     f"the shapefile together (.shp, .shx, .dbf, .prj, .cpg)"
                 )
+            check_parts(shp, label, shown)
             try:
                 info = _dbf.inspect(shp)
             except (OSError, ValueError) as exc:
