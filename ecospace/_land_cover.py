@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import EcospaceError
+from ._limits import check_denominator
 from ._pairs import _clean, _subset_union_area
 from ._raster import as_class_map, count_pixels, cover_values, read_class_map
 from .area import Method, areas
@@ -169,6 +170,7 @@ def land_cover(
     check_same_crs({"land_use": land_use})
     sets = {**CLASS_SETS, **(classes or {})}
     c = _cleaned or _clean(land_use, land_use.crs, method)
+    denominator_m2 = check_denominator(denominator_m2)
     if denominator_m2 is None:
         denominator_m2 = float(c.area.sum())
         denominator_source = "land_use"
@@ -194,6 +196,7 @@ def land_cover(
 
 
 def _denominator(boundary, denominator_m2, denominator_source, valid_area):
+    denominator_m2 = check_denominator(denominator_m2)
     if denominator_m2 is not None:
         return float(denominator_m2), denominator_source or "stated"
     if boundary is not None:

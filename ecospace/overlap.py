@@ -25,6 +25,7 @@ import shapely
 
 from ._conflicts import ROW_COLUMNS, SRC_FID_COLUMNS, write_conflicts  # noqa: F401 - re-exported
 from ._errors import CRSError, GeometryError
+from ._limits import check_denominator
 from ._pairs import (
     NOISE_WIDTH_M,  # noqa: F401 - re-exported: the width below which pieces are noise
     _areas,
@@ -263,6 +264,7 @@ def coverage(
     >>> c[["union_m2", "inside_m2", "outside_m2", "share"]].values.tolist()
     [[7.0, 5.0, 2.0, 0.35714285714285715]]
     """
+    denominator_m2 = check_denominator(denominator_m2)
     named = dict(layers)
     if boundary is not None:
         named["boundary"] = boundary
@@ -438,6 +440,7 @@ def overlap_matrix(
     ...                tolerance_m2=1)["status"].tolist()
     ['violated']
     """
+    denominator_m2 = check_denominator(denominator_m2)
     crs = check_same_crs(layers)
     if roles is None:
         roles = tuple(r for r in OVERLAP_ROLES if r in layers) or tuple(layers)

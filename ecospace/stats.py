@@ -34,6 +34,7 @@ from ._land_cover import (  # noqa: F401 - the land-cover API is imported from h
     raster_land_cover,
     read_class_map,
 )
+from ._limits import check_denominator
 from ._pairs import _areas, _clean, _outside_geoms, _pieces, _polygonal, _source_pieces
 from ._stats_text import LIST_OUTSIDE, SECTIONS, format_county  # noqa: F401 - re-exported
 from .area import Method
@@ -419,6 +420,7 @@ def measure_county(
             f"denominator_source={denominator_source!r} needs denominator_m2, the area "
             "itself; pass it, or denominator_source='boundary' to use the boundary layer"
         )
+    denominator_m2 = check_denominator(denominator_m2)
     crs = check_same_crs(layers)
     cleaned = {role: _clean(gdf, crs, method) for role, gdf in layers.items()}
     if denominator_m2 is not None:

@@ -11,17 +11,18 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ecospace"
 #: public module it serves.  A module may import only modules of its own level or lower.
 LEVELS = {
     # foundations
-    "_errors": 0, "units": 0, "_text_table": 0, "_output": 0,
+    "_errors": 0, "units": 0, "_text_table": 0, "_output": 0, "_limits": 0,
     # geometry and coordinate systems
     "area": 1, "crs": 1,
     # loading
-    "_dbf": 2, "_roles": 2, "_sources": 2, "_inventory": 2, "validate": 2, "layers": 2,
+    "_dbf": 2, "_shp_parts": 2, "_roles": 2, "_sources": 2, "_inventory": 2, "validate": 2,
+    "layers": 2,
     # measuring, and the plan model
     "_pairs": 3, "_conflicts": 3, "_raster": 3, "_land_cover": 3, "_stats_text": 3,
     "overlap": 3, "stats": 3, "_area_report": 3,
     "_plan_schema": 3, "plan": 3, "audit": 3, "extract": 3,
     # comparing
-    "check": 4,
+    "check": 4, "_verdicts": 4,
     # output
     "_report_labels": 5, "_report_cells": 5, "_report_html": 5, "_report_xlsx": 5, "report": 5,
     "_examples": 5,
