@@ -179,12 +179,13 @@ def _read_frame(path: str, layer: str | None, engine: str, encoding: str | None,
 
     A geometry GEOS cannot build (a ring of NaN) fails the whole read in both engines;
     then the layer is read again feature by feature and such geometries come back as
-    None, their fids returned as unreadable.
+    None, their fids returned as unreadable; rings that are not closed are closed, their
+    rows returned as closed.
     """
     kwargs = {} if encoding is None else {"encoding": encoding}
     if layer is not None:
         kwargs["layer"] = layer
-    unreadable = np.empty(0, dtype=np.int64)
+    unreadable = closed = np.empty(0, dtype=np.int64)
     with warnings.catch_warnings(record=True) as caught, _arc_step(engine):
         warnings.simplefilter("always")
         try:
@@ -195,11 +196,11 @@ def _read_frame(path: str, layer: str | None, engine: str, encoding: str | None,
                 gdf = gpd.read_file(path, engine=engine, **kwargs)
                 fids = _fiona_fids(path, kwargs, len(gdf))
         except shapely.errors.ShapelyError:
-            gdf, fids, unreadable = _read_tolerant(path, kwargs, label)
+            gdf, fids, unreadable, closed = _read_tolerant(path, kwargs, label)
         except Exception as exc:  # pyogrio/fiona/GDAL errors of every kind
             raise _ogr_error(label.rsplit(":", 1)[0], layer, exc) from exc
     notes = sorted({str(w.message)[:200] for w in caught if issubclass(w.category, RuntimeWarning)})
-    return gdf.reset_index(drop=True), fids, notes, unreadable
+    return gdf.reset_index(drop=True), fids, notes, unreadable, closed
 
 
 def _fiona_fids(path: str, kwargs: dict, n: int) -> np.ndarray:
@@ -223,11 +224,18 @@ def _read_tolerant(path: str, kwargs: dict, label: str):
         meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], **kwargs)
     except Exception as exc:
         raise _ogr_error(label.rsplit(":", 1)[0], kwargs.get("layer"), exc) from exc
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
-    unreadable = np.flatnonzero(shapely.is_missing(geoms) & (wkb != None))  # noqa: E711
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        failed = np.flatnonzero(shapely.is_missing(geoms) & (wkb != None))  # noqa: E711
+        # a ring whose last vertex is not its first (GDAL accepts it from GeoJSON): closed
+        fixed = shapely.from_wkb(wkb[failed], on_invalid="fix")
+    closed = failed[~shapely.is_missing(fixed)]
+    geoms[closed] = fixed[~shapely.is_missing(fixed)]
+    unreadable = failed[shapely.is_missing(fixed)]
     fids = attrs.index.to_numpy(dtype=np.int64)
     gdf = gpd.GeoDataFrame(attrs.reset_index(drop=True), geometry=geoms, crs=meta["crs"])
-    return gdf, fids, unreadable
+    return gdf, fids, unreadable, closed
 
 
 def _count_curves(path: str, layer: str) -> int:
@@ -261,7 +269,8 @@ def _count_curves(path: str, layer: str) -> int:
 class RawLayer:
     """A layer as read, before CRS and validation: frame, encoding and reading facts.
 
-    ``fids`` holds the native feature id of each row (GeoParquet: the 0-based row).
+    ``fids`` holds the native feature id of each row (GeoParquet: the 0-based row);
+    ``unclosed`` the rows whose rings were not closed in the file (closed when read).
     """
 
     gdf: gpd.GeoDataFrame
@@ -271,6 +280,7 @@ class RawLayer:
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     mojibake: list[str] = field(default_factory=list)
+    unclosed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLayer:
@@ -281,6 +291,7 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
         counts: dict[str, int] = {}
         notes: list[str] = []
         mojibake: list[str] = []
+        unclosed = np.empty(0, dtype=np.int64)
         shp, shown = None, None
         if kind == "shp":
             shp = p
@@ -332,7 +343,7 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
             gdf = gdf.reset_index(drop=True)
             fids = np.arange(len(gdf), dtype=np.int64)  # as GDAL's Parquet driver numbers rows
         else:
-            gdf, fids, gdal_notes, unreadable = _read_frame(
+            gdf, fids, gdal_notes, unreadable, unclosed = _read_frame(
                 read_path, read_layer_name, engine, encoding, label
             )
             if len(unreadable):
@@ -340,4 +351,4 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
             notes.extend(f"reader: {n}" for n in gdal_notes)
         if kind == "gdb" or (kind == "zip" and shp is None):
             counts["curved"] = _count_curves(read_path, name)
-    return RawLayer(gdf, fids, encoding, enc_how, counts, notes, mojibake)
+    return RawLayer(gdf, fids, encoding, enc_how, counts, notes, mojibake, unclosed)

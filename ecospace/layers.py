@@ -35,7 +35,7 @@ from ._roles import (  # the public role names are imported from here
 )
 from ._sources import check_exists, folder_sources, list_layers, read_raw, split_spec
 from .crs import datum_warning, describe, resolve_crs
-from .validate import ValidationReport, validate_layer
+from .validate import ValidationReport, report_closed_rings, validate_layer
 
 __all__ = [
     "CONTROL_LINES",
@@ -252,6 +252,7 @@ def read_layer(
         notes=raw.notes,
         mojibake=raw.mojibake,
         geojson=p.suffix.lower() in (".geojson", ".json"),
+        unclosed=raw.unclosed,
     )
 
 
@@ -275,6 +276,7 @@ def _finish(
     notes,
     mojibake,
     geojson,
+    unclosed=(),
 ) -> Layer:
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise GeometryError(
@@ -348,6 +350,7 @@ def _finish(
     if old_datum:
         notes.append(old_datum.split(": ", 1)[1])
     report.notes.extend(notes)
+    report_closed_rings(report, gdf, unclosed)
     bnd = getattr(boundary, "gdf", boundary)
     gdf, report = validate_layer(gdf, layer_label=label, boundary=bnd, repair=repair, report=report)
 
