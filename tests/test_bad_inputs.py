@@ -345,7 +345,8 @@ def test_nan_and_inf_coordinates_dropped(tmp_path, engine):
         wkb_polygon([(nan, nan), (126.01, nan), (126.01, 45.01), (nan, nan)]),
     ]
     gpkg = write_wkb(tmp_path / "n.gpkg", "STBHHX", wkbs)
-    with pytest.warns(RepairWarning, match=r"dropped 3 \(1 empty/null, 2 NaN/inf coordinates 0\.0 m²\)"):
+    dropped = r"dropped 3 \(1 empty/null, 2 NaN/inf coordinates 0\.0 m²\)"
+    with pytest.warns(RepairWarning, match=dropped):
         layer = read_layer(str(gpkg), engine=engine)
     assert layer.gdf["fid"].tolist() == [0]
     assert layer.report.counts["unreadable"] == 1
