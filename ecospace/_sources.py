@@ -8,6 +8,7 @@ turned into a :class:`~ecospace.LayerReadError` that names the file and says wha
 
 from __future__ import annotations
 
+import os
 import tempfile
 import warnings
 import zipfile
@@ -24,7 +25,16 @@ from ._errors import LayerReadError
 from ._limits import refuse_special_file
 from ._shp_parts import check_parts
 
-__all__ = ["RawLayer", "check_exists", "folder_sources", "list_layers", "read_raw", "split_spec"]
+__all__ = [
+    "RawLayer",
+    "check_exists",
+    "display_path",
+    "folder_sources",
+    "gdal_path",
+    "list_layers",
+    "read_raw",
+    "split_spec",
+]
 
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
@@ -87,6 +97,59 @@ def _zip_shps(p: Path) -> list[str]:
         raise LayerReadError(f"{p}: not a readable zip archive ({exc}); copy it again") from exc
 
 
+def display_path(path: str) -> str:
+    """A path as a person reads it: a name in GBK bytes (surrogate-escaped by Python on a
+    UTF-8 system) decoded as GBK, other undecodable bytes as ``\\xNN``.
+
+    Examples
+    --------
+    >>> display_path("layers/demo.gpkg")
+    'layers/demo.gpkg'
+    >>> display_path(os.fsdecode("红线.gpkg".encode("gbk")))
+    '红线.gpkg'
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        raw = os.fsencode(path)
+    try:
+        return raw.decode("gbk")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="backslashreplace")
+
+
+def gdal_path(p: Path, stack: ExitStack) -> Path:
+    """``p``, or an ASCII-named link to it when its name is not UTF-8 text.
+
+    GDAL opens UTF-8 paths only; a file named in GBK bytes on Linux (copied from a
+    Windows share) arrives in Python with surrogate escapes and could not be opened at
+    all.  The link lives in a temporary folder closed with ``stack``; a shapefile's parts
+    (same stem) are linked beside it.
+
+    Examples
+    --------
+    >>> with ExitStack() as stack:
+    ...     gdal_path(Path("layers/demo.gpkg"), stack)
+    PosixPath('layers/demo.gpkg')
+    """
+    try:
+        str(p).encode("utf-8")
+        return p
+    except UnicodeEncodeError:
+        pass
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
+    target = p.absolute()
+    parts = [target]
+    if target.suffix.lower() == ".shp":
+        parts = [f for f in target.parent.iterdir() if f.stem == target.stem]
+    for part in parts:
+        suffix = part.suffix if part.suffix.isascii() else ""
+        (tmp / f"source{suffix}").symlink_to(part, target_is_directory=part.is_dir())
+    suffix = target.suffix if target.suffix.isascii() else ""
+    return tmp / f"source{suffix}"
+
+
 def _ogr_error(path, layer, exc: Exception) -> LayerReadError:
     what = f"{path}:{layer}" if layer else str(path)
     msg = str(exc).split("\n")[0][:300]
@@ -136,13 +199,15 @@ def list_layers(source: str) -> list[str]:
         shps = _zip_shps(p)
         if shps:
             return [Path(n).stem for n in shps]
-    open_path = f"/vsizip/{p.resolve()}" if kind == "zip" else str(p)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return [str(n) for n in pyogrio.list_layers(open_path)[:, 0]]
-    except Exception as exc:  # any GDAL failure becomes a message a person can act on
-        raise _ogr_error(source, None, exc) from exc
+    with ExitStack() as stack:
+        gp = gdal_path(p, stack)
+        open_path = f"/vsizip/{gp.absolute()}" if kind == "zip" else str(gp)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return [str(n) for n in pyogrio.list_layers(open_path)[:, 0]]
+        except Exception as exc:  # any GDAL failure becomes a message a person can act on
+            raise _ogr_error(source, None, exc) from exc
 
 
 #: degrees of arc per vertex when GDAL linearises curves (GDAL's default 4° loses 0.08 %
@@ -287,7 +352,8 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
     """Read layer ``name`` of source ``p`` with ``engine``: encoding, curves, damaged parts."""
     kind = _kind(p)
     with ExitStack() as stack:
-        read_path, read_layer_name, encoding, enc_how = str(p), name, "UTF-8", "format"
+        gp = gdal_path(p, stack)
+        read_path, read_layer_name, encoding, enc_how = str(gp), name, "UTF-8", "format"
         counts: dict[str, int] = {}
         notes: list[str] = []
         mojibake: list[str] = []
@@ -307,7 +373,7 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
                         (tmp / f"layer{n[len(stem) :].lower()}").write_bytes(z.read(n))
             shp = tmp / "layer.shp"
         elif kind == "zip":
-            read_path = f"/vsizip/{p.resolve()}"
+            read_path = f"/vsizip/{gp.absolute()}"
         if shp is not None:
             read_layer_name = None
             if (
@@ -334,10 +400,10 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
                 if mojibake:
                     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
                     shp = _dbf.fixed_copy(shp, info, tmp)
-            read_path = str(shp)
+            read_path = str(gdal_path(shp, stack))
         if kind == "parquet":
             try:
-                gdf = gpd.read_parquet(p)
+                gdf = gpd.read_parquet(gp)
             except Exception as exc:
                 raise _ogr_error(path, None, exc) from exc
             gdf = gdf.reset_index(drop=True)

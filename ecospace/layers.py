@@ -33,7 +33,14 @@ from ._roles import (  # the public role names are imported from here
     _parse_role_option,  # noqa: F401 - the CLI's --role option
     role_of,
 )
-from ._sources import check_exists, folder_sources, list_layers, read_raw, split_spec
+from ._sources import (
+    check_exists,
+    display_path,
+    folder_sources,
+    list_layers,
+    read_raw,
+    split_spec,
+)
 from .crs import datum_warning, describe, resolve_crs
 from .validate import ValidationReport, report_closed_rings, validate_layer
 
@@ -231,12 +238,12 @@ def read_layer(
     p = check_exists(spec if layer is None else path)
     names = list_layers(path)
     name = _pick_layer(path, names, layer, role, aliases)
-    label = f"{path}:{name}"
+    label = f"{display_path(path)}:{name}"
     raw = read_raw(p, path, name, engine=engine, label=label)
     return _finish(
         raw.gdf,
         fids=raw.fids,
-        path=path,
+        path=display_path(path),
         name=name,
         label=label,
         role=role,
