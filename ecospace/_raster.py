@@ -40,6 +40,7 @@ import numpy as np
 import shapely
 
 from ._errors import CRSError, LayerReadError, PlanError
+from ._limits import refuse_special_file
 from .area import areas
 
 #: Columns sampled per row when measuring pixel areas; values in between are interpolated
@@ -101,6 +102,7 @@ def read_class_map(path: str | Path) -> ClassMap:
     import yaml
 
     p = Path(path)
+    refuse_special_file(p, "class map", LayerReadError)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
@@ -330,6 +332,7 @@ def count_pixels(
     from rasterio.features import geometry_mask
     from rasterio.windows import Window, from_bounds
 
+    refuse_special_file(path, "raster", LayerReadError)
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:

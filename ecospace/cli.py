@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from ._errors import EcospaceError
+from ._errors import EcospaceError, PlanError
+from ._limits import refuse_special_file
 from ._output import refuse_overwrite
 
 log = logging.getLogger("ecospace")
@@ -635,6 +636,7 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
 
     if output is not None:
         refuse_overwrite([output], overwrite=overwrite)
+    refuse_special_file(text_file, "plan text", PlanError)
     try:
         text = text_file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
