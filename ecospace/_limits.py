@@ -21,15 +21,19 @@ import os
 import stat
 from typing import Any
 
+import yaml
+
 from ._errors import EcospaceError, ValueRangeError
 
 __all__ = [
     "MAX_ALIAS_NODES",
     "MAX_PLAN_BYTES",
     "MAX_YAML_DEPTH",
+    "BoundedLoader",
     "check_denominator",
     "check_yaml_node",
     "clip",
+    "load_yaml",
     "refuse_special_file",
 ]
 
@@ -198,3 +202,53 @@ def _children(node: Any) -> list[Any]:
     for item in value:
         out.extend(item if isinstance(item, tuple) else (item,))
     return out
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses nesting deeper than :data:`MAX_YAML_DEPTH` while composing.
+
+    PyYAML composes recursively: 10 000 ``[`` would end in a RecursionError.  ``error``
+    is the exception raised (a subclass sets its own, e.g. ``PlanError``).
+    """
+
+    error: type[EcospaceError] = ValueRangeError
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark
+                raise self.error(
+                    f"line {mark.line + 1}: values nested deeper than {MAX_YAML_DEPTH} levels"
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def load_yaml(text: str, where: str, loader: type[BoundedLoader] = BoundedLoader) -> Any:
+    """Parse YAML with the depth bound of ``loader`` and the alias bound of
+    :func:`check_yaml_node`; None for an empty document.
+
+    Examples
+    --------
+    >>> load_yaml("a: [1, 2]", "x.yaml")
+    {'a': [1, 2]}
+    >>> load_yaml("[" * 100 + "]" * 100, "x.yaml")
+    Traceback (most recent call last):
+    ...
+    ecospace._errors.ValueRangeError: line 1: values nested deeper than 64 levels
+    """
+    ldr = loader(text)
+    try:
+        node = ldr.get_single_node()
+        if node is None:
+            return None
+        check_yaml_node(node, where, loader.error)
+        return ldr.construct_document(node)
+    finally:
+        ldr.dispose()

@@ -39,8 +39,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ._errors import CRSError, LayerReadError, PlanError
-from ._limits import refuse_special_file
+from ._errors import CRSError, LayerReadError, PlanError, ValueRangeError
+from ._limits import load_yaml, refuse_special_file
 from .area import areas
 
 #: Columns sampled per row when measuring pixel areas; values in between are interpolated
@@ -108,9 +108,11 @@ def read_class_map(path: str | Path) -> ClassMap:
     except OSError as exc:
         raise LayerReadError(f"cannot read class map {p}: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, f"class map {p}")
     except yaml.YAMLError as exc:
         raise PlanError(f"class map {p}: not valid YAML ({exc})") from exc
+    except ValueRangeError as exc:
+        raise PlanError(f"class map {p}: {exc}") from None
     return parse_class_map(data, source=str(p))
 
 

@@ -48,7 +48,7 @@ from typing import Any
 import yaml
 
 from ._errors import PlanError
-from ._limits import MAX_PLAN_BYTES, MAX_YAML_DEPTH, check_yaml_node, clip, refuse_special_file
+from ._limits import MAX_PLAN_BYTES, BoundedLoader, check_yaml_node, clip, refuse_special_file
 from ._plan_schema import (
     _FIGURE_KEYS,
     AREA_UNITS,
@@ -354,31 +354,15 @@ class _Int(int):
         return obj
 
 
-class _PlanLoader(yaml.SafeLoader):
-    """SafeLoader that keeps number literals, refuses duplicate keys and notes mapping lines.
+class _PlanLoader(BoundedLoader):
+    """Bounded SafeLoader that keeps number literals, refuses duplicate keys and notes
+    mapping lines; nesting and aliases are bounded (:mod:`ecospace._limits`)."""
 
-    Nesting deeper than :data:`~ecospace._limits.MAX_YAML_DEPTH` is refused while the
-    document is composed (PyYAML composes recursively: 10 000 ``[`` would end in a
-    RecursionError).
-    """
+    error = PlanError
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self.mapping_lines: dict[int, int] = {}
-        self._depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        try:
-            if self._depth > MAX_YAML_DEPTH:
-                mark = self.peek_event().start_mark
-                raise PlanError(
-                    f"line {mark.line + 1}: values nested deeper than {MAX_YAML_DEPTH} levels; "
-                    f"a plan file needs 4 (figures → figure → roles → role)"
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
 
 
 def _construct_float(loader: _PlanLoader, node: yaml.ScalarNode) -> Any:
