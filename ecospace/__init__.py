@@ -27,6 +27,7 @@ from ._errors import (
     PlanError,
     RoleError,
     UnitError,
+    ValueRangeError,
 )
 from .area import AreaDistortionWarning, areas, compare_area_field, method_label, total_area
 from .audit import Finding, audit_plan
@@ -93,6 +94,7 @@ __all__ = [
     "RoleError",
     "UnitError",
     "ValidationWarning",
+    "ValueRangeError",
     "__version__",
     "areas",
     "audit_plan",
