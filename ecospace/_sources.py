@@ -24,6 +24,7 @@ from . import _dbf
 from ._errors import LayerReadError
 from ._limits import refuse_special_file
 from ._shp_parts import check_parts
+from ._wkb import finite_polygon
 
 __all__ = [
     "RawLayer",
@@ -300,6 +301,8 @@ def _read_tolerant(path: str, kwargs: dict, label: str):
     unreadable = failed[shapely.is_missing(fixed)]
     fids = attrs.index.to_numpy(dtype=np.int64)
     gdf = gpd.GeoDataFrame(attrs.reset_index(drop=True), geometry=geoms, crs=meta["crs"])
+    # what an unreadable feature covered, from its finite vertices (reported when dropped)
+    gdf.attrs["unreadable_finite"] = {int(r): finite_polygon(wkb[r]) for r in unreadable}
     return gdf, fids, unreadable, closed
 
 
@@ -335,7 +338,9 @@ class RawLayer:
     """A layer as read, before CRS and validation: frame, encoding and reading facts.
 
     ``fids`` holds the native feature id of each row (GeoParquet: the 0-based row);
-    ``unclosed`` the rows whose rings were not closed in the file (closed when read).
+    ``unclosed`` the rows whose rings were not closed in the file (closed when read);
+    ``unreadable`` maps each row GEOS could not build (None in ``gdf``) to the polygon of
+    its finite vertices, or None.
     """
 
     gdf: gpd.GeoDataFrame
@@ -346,6 +351,7 @@ class RawLayer:
     notes: list[str] = field(default_factory=list)
     mojibake: list[str] = field(default_factory=list)
     unclosed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    unreadable: dict[int, object] = field(default_factory=dict)
 
 
 def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLayer:
@@ -358,6 +364,7 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
         notes: list[str] = []
         mojibake: list[str] = []
         unclosed = np.empty(0, dtype=np.int64)
+        salvaged: dict[int, object] = {}
         shp, shown = None, None
         if kind == "shp":
             shp = p
@@ -414,7 +421,8 @@ def read_raw(p: Path, path: str, name: str, *, engine: str, label: str) -> RawLa
             )
             if len(unreadable):
                 counts["unreadable"] = len(unreadable)
+                salvaged = gdf.attrs.pop("unreadable_finite", {})
             notes.extend(f"reader: {n}" for n in gdal_notes)
         if kind == "gdb" or (kind == "zip" and shp is None):
             counts["curved"] = _count_curves(read_path, name)
-    return RawLayer(gdf, fids, encoding, enc_how, counts, notes, mojibake, unclosed)
+    return RawLayer(gdf, fids, encoding, enc_how, counts, notes, mojibake, unclosed, salvaged)

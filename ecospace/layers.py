@@ -42,7 +42,7 @@ from ._sources import (
     split_spec,
 )
 from .crs import datum_warning, describe, resolve_crs
-from .validate import ValidationReport, report_closed_rings, validate_layer
+from .validate import ValidationReport, report_closed_rings, report_unreadable, validate_layer
 
 __all__ = [
     "CONTROL_LINES",
@@ -260,6 +260,7 @@ def read_layer(
         mojibake=raw.mojibake,
         geojson=p.suffix.lower() in (".geojson", ".json"),
         unclosed=raw.unclosed,
+        unreadable=raw.unreadable,
     )
 
 
@@ -284,6 +285,7 @@ def _finish(
     mojibake,
     geojson,
     unclosed=(),
+    unreadable=None,
 ) -> Layer:
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise GeometryError(
@@ -347,7 +349,7 @@ def _finish(
         log.warning("%s", old_datum)
 
     report = ValidationReport(label)
-    report.counts.update({k: v for k, v in counts.items() if v})
+    report.counts.update({k: v for k, v in counts.items() if v and k != "unreadable"})
     if mojibake:
         report.counts["mojibake_field_names"] = len(mojibake)
         notes.append(f"mojibake field names (cut mid-character at 10 bytes): {', '.join(mojibake)}")
@@ -358,6 +360,7 @@ def _finish(
         notes.append(old_datum.split(": ", 1)[1])
     report.notes.extend(notes)
     report_closed_rings(report, gdf, unclosed)
+    report_unreadable(report, unreadable or {}, gdf.crs)
     bnd = getattr(boundary, "gdf", boundary)
     gdf, report = validate_layer(gdf, layer_label=label, boundary=bnd, repair=repair, report=report)
 

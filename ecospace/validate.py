@@ -26,6 +26,7 @@ __all__ = [
     "ValidationReport",
     "ValidationWarning",
     "report_closed_rings",
+    "report_unreadable",
     "validate_layer",
 ]
 
@@ -144,7 +145,7 @@ class ValidationReport:
         ):
             if c.get(key):
                 out.append(f"{label} {c[key]} ({fmt_area(a.get(key, 0.0))})")
-        for key in ("unreadable", "mojibake_field_names", "swapped_xy", "no_attributes"):
+        for key in ("mojibake_field_names", "swapped_xy", "no_attributes"):
             if c.get(key):
                 out.append(_LABELS[key])
         return out
@@ -163,11 +164,11 @@ class ValidationReport:
         return self.summary()
 
 
-_DROPS = ("empty", "non_finite", "non_polygonal", "invalid_dropped")
+_DROPS = ("empty", "unreadable", "non_finite", "non_polygonal", "invalid_dropped")
 _REPAIRS = (*_DROPS, "collection", "invalid_repaired", "z_m_flattened", "curved", "swapped_xy",
             "unclosed_ring")  # fmt: skip
 _LABELS = {
-    "unreadable": "unreadable geometries (NaN rings) dropped, area unknown",
+    "unreadable": "unreadable (NaN rings; area of their finite vertices where known)",
     "empty": "empty/null",
     "non_finite": "NaN/inf coordinates",
     "non_polygonal": "points/lines",
@@ -250,6 +251,27 @@ def report_closed_rings(rep: ValidationReport, gdf, rows) -> None:
     rep.areas_m2["unclosed_ring_features"] = float(a.sum())
 
 
+def report_unreadable(rep: ValidationReport, salvaged: dict, crs) -> None:
+    """Record features GEOS could not build (a ring of NaN) as dropped, with the area of
+    their finite vertices (``salvaged``: row → polygon or None) where there is one."""
+    if not salvaged:
+        return
+    rows = np.fromiter(salvaged, dtype=np.int64)
+    geoms = np.array([salvaged[r] for r in rows], dtype=object)
+    lost = np.full(len(rows), np.nan)
+    ok = ~shapely.is_missing(geoms)
+    if ok.any():
+        lost[ok] = -_ellipsoid(_polygonal_parts(geoms[ok]), pyproj.CRS.from_user_input(crs))
+    detail = np.where(
+        ok,
+        "NaN/inf coordinates GEOS cannot build; area from its finite vertices",
+        "NaN/inf coordinates GEOS cannot build; area unknown (fewer than 3 finite vertices)",
+    )
+    rep.add("unreadable", rows, lost, detail)
+    if ok.any():
+        rep.areas_m2["unreadable"] = float(np.nansum(lost))
+
+
 def _ellipsoid(geoms, crs) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -325,7 +347,9 @@ def validate_layer(
     found_types = _type_counts(gdf.geometry.geom_type)
 
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    rep.add("empty", fid[empty], detail="null or empty geometry")
+    # features the reader could not build are reported already (as unreadable, with area)
+    known = rep.table.loc[rep.table["problem"] == "unreadable", "fid"].to_numpy()
+    rep.add("empty", fid[empty & ~np.isin(fid, known)], detail="null or empty geometry")
     keep = ~empty
 
     with np.errstate(invalid="ignore"), warnings.catch_warnings():

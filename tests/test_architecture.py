@@ -15,7 +15,8 @@ LEVELS = {
     # geometry and coordinate systems
     "area": 1, "crs": 1,
     # loading
-    "_dbf": 2, "_shp_parts": 2, "_roles": 2, "_sources": 2, "_inventory": 2, "validate": 2,
+    "_dbf": 2, "_shp_parts": 2, "_wkb": 2, "_roles": 2, "_sources": 2, "_inventory": 2,
+    "validate": 2,
     "layers": 2,
     # measuring, and the plan model
     "_pairs": 3, "_conflicts": 3, "_raster": 3, "_land_cover": 3, "_stats_text": 3,
