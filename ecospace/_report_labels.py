@@ -156,7 +156,7 @@ _TEXT = {
     "none": ("（无）", "(none)"),
     "method_flip": (
         "（结论因面积算法而异：按{method}为{status}）",
-        " (verdict depends on the method: {status} by {method} area)",
+        " (verdict depends on the method: {status} by {method})",
     ),
     "not_given": ("未给出", "not given"),
     "binding": ("约束性", "binding"),
