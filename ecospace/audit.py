@@ -273,10 +273,11 @@ def _share_findings(plan: Plan, table: pd.DataFrame) -> list[Finding]:
     total = plan.total_area
     if total is None:
         return out
+    by_id = {f.id: f for f in plan.figures}  # plan.figure() scans: quadratic over rows
     for row in table.itertuples():
         if row.share_consistent:
             continue
-        a, s = plan.figure(row.area_id), plan.figure(row.share_id)
+        a, s = by_id[row.area_id], by_id[row.share_id]
         zh = (
             f"{_name(a, 'zh')}：{_written(a, 'zh')} ÷ 总面积{_written(total, 'zh')} = "
             f"{row.share_of_stated_pct:.2f}%，与所述{_written(s, 'zh')}{_where(s, 'zh')}不符"
@@ -829,12 +830,13 @@ def format_audit(
             title = "Total area implied by area and share"
             headers = ["area", "share", "area as written", "share", "implied total (ha)",
                        "interval (ha)", "stated total inside"]  # fmt: skip
+        by_id = {f.id: f for f in plan.figures}
         rows = [
             [
                 r.area_id,
                 r.share_id,
-                _written(plan.figure(r.area_id), lang),
-                _written(plan.figure(r.share_id), lang),
+                _written(by_id[r.area_id], lang),
+                _written(by_id[r.share_id], lang),
                 f"{r.implied_total_ha:,.1f}",
                 f"{r.implied_low_ha:,.0f}–{r.implied_high_ha:,.0f}",
                 _yes_no(r.stated_total_in_interval, lang),
