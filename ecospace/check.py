@@ -475,7 +475,11 @@ def _cross_check(rows: list[dict], figures: list, m: _Measurer, den_source: str)
         m2, measured = row["measured_m2"], row["measured"]
         # one m² in the figure's unit (for a share: in % of the denominator)
         one_m2 = abs(measured / m2) if m2 else _in_unit_or_zero(1.0, row["unit"])
-        margin = _verdicts.verdict_margin(row["op"], row["stated"], measured, row["precision"])
+        op, stated = row["op"], row["stated"]
+        if _verdicts.zero_overlap_rule(row["measure"], _val(fig, "roles"), op, stated):
+            margin = abs(measured - row["precision"])  # violated from the tolerance on
+        else:
+            margin = _verdicts.verdict_margin(op, stated, measured, row["precision"])
         if _verdicts.needs_cross_check(margin, measured, one_m2):
             todo.append((row, fig))
     if not todo:
