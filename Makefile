@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint bench layers clean system-deps
 .DELETE_ON_ERROR:
 
-# a half-made .venv (python3 without the venv module leaves one behind) is removed and retried
+# a bare Debian's python3 lacks the venv module: the system-deps script installs python3-venv
+# (sudo when not root) or says in one line what to install
 $(BIN)/python:
 	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
-	  echo "python3 cannot create a virtual environment: on Debian/Ubuntu run 'apt install python3-venv'"; \
-	  exit 1; }
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || bash scripts/install-system-deps.sh --venv-only
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml

@@ -1,20 +1,27 @@
 """ecospace: check spatial-planning layers (三区三线) against the figures written in plans.
 
-Data flows ``layers → area / overlap / stats → check → report / maps``:
+The package is laid out in the order data flows, one folder a stage:
+
+``loading`` (sources, CRS, validation, roles) → ``measuring`` (coverage, overlaps,
+townships, land cover; areas from ``geometry``) → ``checking`` (against a ``plan``) →
+``rendering`` (reports, maps, annexes); ``cli`` wires them together.
 
 >>> import ecospace
 >>> ecospace.convert(1, "ha", "mu")
 15.0
 
-The map and annex functions (:func:`make_map`, :func:`make_annex`) are imported on first
-use, so that ``import ecospace`` does not pay for folium and matplotlib.
+Names are imported on first use, so ``import ecospace`` pulls in no GIS library and the
+plan stage (``ecospace.plan``) works without geopandas, shapely or pyproj.
 """
 
+from __future__ import annotations
+
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from ._errors import (
+from ecospace._deprecated import install
+from ecospace._version import __version__
+from ecospace.errors import (
     CRSError,
     EcospaceError,
     FieldError,
@@ -29,45 +36,81 @@ from ._errors import (
     UnitError,
     ValueRangeError,
 )
-from .area import AreaDistortionWarning, areas, compare_area_field, method_label, total_area
-from .audit import Finding, audit_plan
-from .check import CheckResult, check
-from .extract import extract_figures
-from .layers import ROLES, Layer, inventory, list_layers, load_layers, read_layer
-from .overlap import (
-    coverage,
-    outside_pieces,
-    overlap_area,
-    overlap_matrix,
-    overlap_pieces,
-    self_overlaps,
-    union_area,
-    write_conflicts,
-)
-from .plan import Figure, Plan, dump_plan, load_plan
-from .stats import (
-    CLASS_SETS,
-    CountyFigures,
-    land_cover,
-    measure_county,
-    raster_land_cover,
-    township_table,
-)
-from .units import convert, round_balanced
-from .validate import RepairWarning, ValidationWarning
 
-try:
-    __version__ = version("ecospace")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+#: public name -> the module that defines it
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(["convert", "round_balanced"], "ecospace.units"),
+    **dict.fromkeys(
+        ["AreaDistortionWarning", "areas", "compare_area_field", "method_label", "total_area"],
+        "ecospace.geometry.area",
+    ),
+    **dict.fromkeys(["Figure", "Plan", "dump_plan", "load_plan"], "ecospace.plan.model"),
+    **dict.fromkeys(["Finding", "audit_plan"], "ecospace.plan.audit"),
+    "extract_figures": "ecospace.plan.extract",
+    **dict.fromkeys(
+        ["ROLES", "Layer", "inventory", "list_layers", "load_layers", "read_layer"],
+        "ecospace.loading.layers",
+    ),
+    **dict.fromkeys(["RepairWarning", "ValidationWarning"], "ecospace.loading.validate"),
+    **dict.fromkeys(
+        [
+            "coverage",
+            "outside_pieces",
+            "overlap_area",
+            "overlap_matrix",
+            "overlap_pieces",
+            "self_overlaps",
+            "union_area",
+            "write_conflicts",
+        ],
+        "ecospace.measuring.overlap",
+    ),
+    **dict.fromkeys(
+        [
+            "CLASS_SETS",
+            "County",
+            "CountyFigures",
+            "land_cover",
+            "measure_county",
+            "raster_land_cover",
+            "township_table",
+        ],
+        "ecospace.measuring.stats",
+    ),
+    "County": "ecospace.measuring.county",
+    **dict.fromkeys(["CheckResult", "check"], "ecospace.checking.check"),
+    **dict.fromkeys(["make_map", "save_map"], "ecospace.rendering.maps"),
+    "make_annex": "ecospace.rendering.annex",
+}
 
-_LAZY = {"make_map": "maps", "save_map": "maps", "make_annex": "annex"}
+#: old module paths (before the stage folders), kept one release with a DeprecationWarning
+_MOVED: dict[str, str] = {
+    "area": "ecospace.geometry.area",
+    "crs": "ecospace.geometry.crs",
+    "layers": "ecospace.loading.layers",
+    "validate": "ecospace.loading.validate",
+    "overlap": "ecospace.measuring.overlap",
+    "stats": "ecospace.measuring.stats",
+    "audit": "ecospace.plan.audit",
+    "extract": "ecospace.plan.extract",
+    "report": "ecospace.rendering.report",
+    "maps": "ecospace.rendering.maps",
+    "annex": "ecospace.rendering.annex",
+    "check": "ecospace.checking.check",
+}
+install(__name__, _MOVED)
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'ecospace' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ._errors import EcospaceError, ValueRangeError
+from ecospace.errors import EcospaceError, ValueRangeError
 
 __all__ = [
     "MAX_ALIAS_NODES",
@@ -91,7 +91,7 @@ def refuse_special_file(
     >>> refuse_special_file("/dev/null", "plan file")
     Traceback (most recent call last):
     ...
-    ecospace._errors.EcospaceError: /dev/null: is a character device, not a plan file; ...
+    ecospace.errors.EcospaceError: /dev/null: is a character device, not a plan file; ...
     """
     try:
         mode = os.stat(path).st_mode
@@ -121,7 +121,7 @@ def check_denominator(value: float | None, what: str = "denominator_m2") -> floa
     >>> check_denominator(-5)
     Traceback (most recent call last):
     ...
-    ecospace._errors.ValueRangeError: denominator_m2 must be a positive finite area, got -5; ...
+    ecospace.errors.ValueRangeError: denominator_m2 must be a positive finite area, got -5; ...
     """
     if value is None:
         return None
@@ -159,7 +159,7 @@ def check_yaml_node(node: Any, where: str, error: type[EcospaceError] = ValueRan
     >>> check_yaml_node(yaml.compose(bomb), "bomb.yaml")
     Traceback (most recent call last):
     ...
-    ecospace._errors.ValueRangeError: bomb.yaml: aliases (*name) expand this plan file to ...
+    ecospace.errors.ValueRangeError: bomb.yaml: aliases (*name) expand this plan file to ...
     """
     expanded: dict[int, int] = {}
     written: set[int] = set()
@@ -241,7 +241,7 @@ def load_yaml(text: str, where: str, loader: type[BoundedLoader] = BoundedLoader
     >>> load_yaml("[" * 100 + "]" * 100, "x.yaml")
     Traceback (most recent call last):
     ...
-    ecospace._errors.ValueRangeError: line 1: values nested deeper than 64 levels
+    ecospace.errors.ValueRangeError: line 1: values nested deeper than 64 levels
     """
     ldr = loader(text)
     try:

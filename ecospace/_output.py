@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
 
-from ._errors import OutputExistsError
+from ecospace.errors import OutputExistsError
 
 
 def refuse_overwrite(paths: Iterable[str | PathLike], *, overwrite: bool) -> None:

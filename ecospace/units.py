@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._errors import UnitError
+from ecospace.errors import UnitError
 
 __all__ = ["UNITS", "UNIT_LABELS", "convert", "normalize_unit", "round_balanced"]
 

@@ -1,7 +1,7 @@
 """Benchmark: the vectorised ``ellipsoid`` area against a per-feature pyproj.Geod loop.
 
 Generates GK-projected parcels (EPSG:4529, CGCS2000 3° zone 41) in memory with a fixed
-seed, times ``ecospace.area.areas(method="ellipsoid")`` (inverse projection included)
+seed, times ``ecospace.geometry.area.areas(method="ellipsoid")`` (inverse projection included)
 and the loop a user would write with pyproj (transform each feature, then
 ``Geod.geometry_area_perimeter``) on the same data in the same run, checks that they
 agree, and writes the result between the ``bench_area`` markers of BENCHMARKS.md.
@@ -25,7 +25,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from ecospace.area import areas
+from ecospace.geometry.area import areas
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- bench_area -->", "<!-- /bench_area -->"

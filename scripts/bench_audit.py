@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ecospace.audit import audit_plan
 from ecospace.plan import validate_plan_data
+from ecospace.plan.audit import audit_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark ecospace.stats.measure_county against the straightforward geopandas pipeline.
+"""Benchmark ecospace.measuring.stats.measure_county against the straightforward geopandas pipeline.
 
 A county at realistic size is generated with ``scripts/make_demo_layers.py --scale 5``
 (≥ 50 000 farmland patches, ~120 000 land-use parcels; the red line is split along a
@@ -7,11 +7,11 @@ A county at realistic size is generated with ``scripts/make_demo_layers.py --sca
 compute the same figures from the same repaired layers in EPSG:4529, each in its own
 subprocess (wall time of the computation, peak RSS of the process):
 
-* ``ecospace``: :func:`ecospace.stats.measure_county` (coverage, overlap matrix,
+* ``ecospace``: :func:`ecospace.measuring.stats.measure_county` (coverage, overlap matrix,
   containment, within-layer overlaps, township table, land cover, conflict features);
 * ``geopandas``: ``dissolve`` + ``overlay`` + area, the way one would write it by hand.
 
-Both measure with ``ecospace.area.areas(method="ellipsoid")``; the figures must agree to
+Both measure with ``ecospace.geometry.area.areas(method="ellipsoid")``; the figures must agree to
 0.01 ha.  The result replaces the ``bench_overlap`` section of BENCHMARKS.md.
 
 Usage::
@@ -106,7 +106,7 @@ def load(folder: Path) -> dict:
 
 # ----------------------------------------------------------------------------- pipelines
 def run_ecospace(layers: dict) -> dict:
-    from ecospace.stats import measure_county
+    from ecospace.measuring.stats import measure_county
 
     f = measure_county(layers, method="ellipsoid")
     t = f.townships
@@ -147,9 +147,9 @@ def run_geopandas(layers: dict) -> dict:
     import geopandas as gpd
     import numpy as np
 
-    from ecospace.area import areas
-    from ecospace.overlap import CONTAINMENT, OVERLAP_ROLES
-    from ecospace.stats import CLASS_SETS, _select
+    from ecospace.geometry.area import areas
+    from ecospace.measuring.overlap import CONTAINMENT, OVERLAP_ROLES
+    from ecospace.measuring.stats import CLASS_SETS, _select
 
     def area(g) -> float:
         g = g[~g.geometry.is_empty & g.geometry.notna()]
@@ -212,8 +212,8 @@ def child(pipeline: str, folder: str, out: str) -> None:
     """Run one pipeline in this (fresh) process and write its figures and costs."""
     layers = load(Path(folder))
     # imports happen here so that their cost stays outside the timing
-    import ecospace.area
-    import ecospace.stats  # noqa: F401
+    import ecospace.geometry.area
+    import ecospace.measuring.stats  # noqa: F401
 
     base = _rss_now_mb()
     t0 = time.perf_counter()
@@ -308,7 +308,7 @@ def section(counts: dict, eco: dict, gpd_: dict, bad: list[str], gen_s: float) -
         "",
         "Figures: coverage (union and sum) of 7 layers, 6-pair overlap matrix, 6 containment "
         "checks, within-layer overlaps of 7 layers, township table (12 townships × 4 roles), "
-        '4 land-cover classes; all areas `ecospace.area.areas(method="ellipsoid")`. '
+        '4 land-cover classes; all areas `ecospace.geometry.area.areas(method="ellipsoid")`. '
         "Each pipeline runs once, in its own process, on a machine shared with other jobs "
         "(times vary by ±30 %); time excludes reading the layers.",
         "",

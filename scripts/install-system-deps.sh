@@ -3,7 +3,8 @@
 # `.ci/run` both call it. It installs only what is missing, says what it installs, uses sudo
 # when not root, and when it cannot install stops with one line naming the packages (exit 2).
 #
-#   make, python3-venv         build the .venv (a bare Debian with python3 lacks both)
+#   make, python3-venv         build the .venv (a bare Debian with python3 lacks both);
+#                              `--venv-only` installs just these (what `make demo` needs)
 #   chromium                   the browser the map tests drive through Playwright (never
 #                              `playwright install`: nothing may download at run time)
 #   poppler-utils              pdffonts / pdftotext read the annex PDFs in the tests
@@ -18,12 +19,15 @@ have_postgis() {
         && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
 }
 
+# `--venv-only`: just what creating .venv needs (make demo); default: everything the tests need
 need=()
 command -v make >/dev/null 2>&1 || need+=(make)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
-have_postgis || need+=(postgresql-15 postgresql-15-postgis-3)
+if [ "${1:-}" != "--venv-only" ]; then
+    command -v chromium >/dev/null 2>&1 || need+=(chromium)
+    command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
+    have_postgis || need+=(postgresql-15 postgresql-15-postgis-3)
+fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

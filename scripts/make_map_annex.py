@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 from ecospace import EcospaceError
-from ecospace.annex import make_annex
-from ecospace.maps import load_inputs, make_map, save_map
+from ecospace.measuring.county import County
+from ecospace.rendering.annex import make_annex
+from ecospace.rendering.maps import make_map, save_map
 
 log = logging.getLogger("ecospace")
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.inputs:
         stem = Path(item.split(":")[0] if not Path(item).exists() else item).stem
         try:
-            data = load_inputs([item])
+            data = County.from_inputs([item])
             if not data.layers:
                 raise EcospaceError(f"{item}: no layer with a known role")
             m = make_map(

@@ -6,19 +6,23 @@ these tests: every Chinese character was found in the font.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import geopandas as gpd
+import matplotlib
 import numpy as np
 import pytest
-from matplotlib import font_manager
 from PIL import Image
 from shapely import box
 
 from ecospace import EcospaceError, FontError, OutputExistsError, RoleError
-from ecospace import annex as annex_mod
-from ecospace.annex import find_cjk_font, make_annex
+from ecospace.rendering import _fonts as fonts_mod
+from ecospace.rendering.annex import find_cjk_font, make_annex
 
 GK = "EPSG:4530"
 X0, Y0 = 42_500_000.0, 5_000_000.0
@@ -180,25 +184,93 @@ def test_never_overwrites_silently(tmp_path, layers):
     make_annex(layers, tmp_path / "a.pdf", themes=["conflicts"], overwrite=True)
 
 
-def test_no_cjk_font_is_a_clear_error(monkeypatch):
+def test_no_cjk_font_at_all_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("ECOSPACE_CJK_FONT", raising=False)
-    monkeypatch.setattr(annex_mod, "CJK_FAMILIES", ("No Such Font Family 123",))
+    monkeypatch.setattr(fonts_mod, "CJK_FAMILIES", ("No Such Font Family 123",))
+    monkeypatch.setattr(fonts_mod, "BUNDLED_FONT", None)
     with pytest.raises(
-        FontError, match=r"install fonts-noto-cjk \(Debian\) or set ECOSPACE_CJK_FONT"
+        FontError,
+        match=r"reinstall ecospace \('pip install noto-cjk-sans-otc'\) or set ECOSPACE_CJK_FONT",
     ):
         find_cjk_font()
 
 
-def test_font_from_environment(tmp_path, monkeypatch, layers):
-    serif = font_manager.findfont(
-        font_manager.FontProperties(family="Noto Serif CJK SC"), fallback_to_default=False
-    )
-    monkeypatch.setenv("ECOSPACE_CJK_FONT", serif)
-    (out,) = make_annex(layers, tmp_path / "a.pdf", themes=["control_lines"])
-    assert "NotoSerifCJK" in pdf_fonts(out)
+def test_font_from_environment_wins(monkeypatch, tmp_path):
+    # any font file proves the order; DejaVu Sans ships with matplotlib itself
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    monkeypatch.setenv("ECOSPACE_CJK_FONT", str(dejavu))
+    assert find_cjk_font().get_name() == "DejaVu Sans"
     monkeypatch.setenv("ECOSPACE_CJK_FONT", str(tmp_path / "missing.ttf"))
     with pytest.raises(FontError, match=r"missing\.ttf' is not a font file"):
         find_cjk_font()
+
+
+# Run in a fresh interpreter with a fresh MPLCONFIGDIR and HOME, so that matplotlib builds
+# its font list anew; system font folders are then hidden from it.
+_ONLY_BUNDLED = """
+import sys
+import matplotlib
+from matplotlib import font_manager as fm
+data = matplotlib.get_data_path()
+fm.fontManager.ttflist = [f for f in fm.fontManager.ttflist if f.fname.startswith(data)]
+fm.fontManager._findfont_cached.cache_clear()
+fm.findSystemFonts = lambda *a, **k: []
+import geopandas as gpd
+from shapely import box
+from ecospace.rendering.annex import make_annex
+X0, Y0 = 42_500_000.0, 5_000_000.0
+county = gpd.GeoDataFrame({"XZQMC": ["示范县"]}, geometry=[box(X0, Y0, X0 + 4000, Y0 + 3000)],
+                          crs="EPSG:4530")
+red = gpd.GeoDataFrame({"HXMC": ["红线"]}, geometry=[box(X0 + 500, Y0 + 500, X0 + 1500, Y0 + 1500)],
+                       crs="EPSG:4530")
+make_annex({"boundary": county, "red_line": red}, sys.argv[1], themes=["control_lines"],
+           title="示范县附图")
+"""
+
+
+def _fresh_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("ECOSPACE_CJK_FONT",)}
+    env.update(MPLCONFIGDIR=str(tmp_path / "mpl"), HOME=str(tmp_path / "home"))
+    env.pop("XDG_DATA_HOME", None)
+    return env
+
+
+def test_annex_with_only_the_pip_installed_font(tmp_path):
+    out = tmp_path / "annex.pdf"
+    subprocess.run(
+        [sys.executable, "-c", _ONLY_BUNDLED, str(out)],
+        env=_fresh_env(tmp_path),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    fonts = pdf_fonts(out)
+    assert "NotoSansCJK" in fonts, fonts
+    text = pdf_text(out)
+    assert "示范县附图" in text and "三条控制线" in text
+
+
+_AFTER_CACHE = """
+import sys
+from matplotlib import font_manager as fm
+import ecospace.rendering._fonts as f
+f.BUNDLED_FONT = None  # only the font installed after the cache may be found
+print(fm.findfont(f.find_cjk_font(), fallback_to_default=False))
+"""
+
+
+def test_font_installed_after_matplotlib_cached_its_list_is_found(tmp_path):
+    env = _fresh_env(tmp_path)
+    # matplotlib builds and saves its font list in the fresh MPLCONFIGDIR, without the font
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=True)
+    assert list((tmp_path / "mpl").glob("fontlist-*.json"))
+    user_fonts = tmp_path / "home" / ".local" / "share" / "fonts"
+    user_fonts.mkdir(parents=True)
+    shutil.copy(fonts_mod.BUNDLED_FONT, user_fonts / "NotoSansCJK-Regular.ttc")
+    found = subprocess.run(
+        [sys.executable, "-c", _AFTER_CACHE], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert found == str(user_fonts / "NotoSansCJK-Regular.ttc")
 
 
 def test_bad_arguments(tmp_path, layers):
@@ -215,7 +287,7 @@ def test_bad_arguments(tmp_path, layers):
 def test_cli_annex(tmp_path, layers):
     from click.testing import CliRunner
 
-    from ecospace.cli import cli
+    from ecospace.cli.main import cli
 
     path = tmp_path / "county.gpkg"
     for role, code in (
@@ -263,7 +335,7 @@ def test_protected_areas_stay_green_over_the_red_line(tmp_path, layers):
 def test_cli_annex_rejects_other_suffixes_before_reading(tmp_path, name):
     from click.testing import CliRunner
 
-    from ecospace.cli import cli
+    from ecospace.cli.main import cli
 
     # the source does not exist: the suffix is refused before any layer is read
     args = ["annex", str(tmp_path / "none.gpkg"), "-o", str(tmp_path / name)]

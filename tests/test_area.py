@@ -1,4 +1,4 @@
-"""Tests of ecospace.area against independent references.
+"""Tests of ecospace.geometry.area against independent references.
 
 References: the closed-form area of an ellipsoidal zone (lat-lon rectangles), GeographicLib
 (pyproj.Geod) on densified parcels, the literal per-edge trapezoid formula of
@@ -17,7 +17,7 @@ from _reference import CGCS2000, IAG75, KRASSOWSKY, zone_area
 from shapely import MultiPolygon, Point, Polygon, box
 
 from ecospace import CRSError, EcospaceError, FieldError, GeometryError, MethodError
-from ecospace.area import (
+from ecospace.geometry.area import (
     METHOD_LABELS,
     METHOD_SHORT,
     METHODS,

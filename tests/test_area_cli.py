@@ -15,13 +15,13 @@ import shapely
 from click.testing import CliRunner
 from shapely import box
 
-from ecospace.area import AreaDistortionWarning
-from ecospace.cli import cli
+from ecospace.cli.main import cli
+from ecospace.geometry.area import AreaDistortionWarning
 
 pytestmark = [
     # the fixture's planted overlap, reported by read_layer (tested in test_layers*)
     pytest.mark.filterwarnings(
-        r"ignore:.*overlaps 1 \(2,500.0 m²\):ecospace.validate.ValidationWarning"
+        r"ignore:.*overlaps 1 \(2,500.0 m²\):ecospace.loading.validate.ValidationWarning"
     ),
 ]
 
@@ -184,7 +184,7 @@ def test_planar_in_named_crs(geo_gpkg):
     assert "10,000.00 m2" in res.output
 
 
-@pytest.mark.filterwarnings("always::ecospace.area.AreaDistortionWarning")
+@pytest.mark.filterwarnings("always::ecospace.geometry.area.AreaDistortionWarning")
 def test_planar_crs_outside_its_zone_warns(geo_gpkg):
     # the square lies at 123°E: 3° from the central meridian of zone 42 (126°E)
     res = run(geo_gpkg, "--method", "planar", "--planar-crs", "4530")

@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from shapely import Polygon, box
 
-from ecospace.area import areas
+from ecospace.geometry.area import areas
 
 settings.register_profile("ecospace_area", max_examples=60, deadline=None)
 settings.load_profile("ecospace_area")

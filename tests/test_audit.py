@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ecospace.audit import audit_plan, implied_totals
-from ecospace.cli import cli
+from ecospace.cli.main import cli
 from ecospace.plan import Figure, Plan, Quantity, load_plan
+from ecospace.plan.audit import audit_plan, implied_totals
 
 ROOT = Path(__file__).resolve().parents[1]
 WUCHANG = ROOT / "plans" / "wuchang.yaml"

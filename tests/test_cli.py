@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ecospace.cli import cli
+from ecospace.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = [

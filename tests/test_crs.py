@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import box
 
 from ecospace import CRSError, GeometryError
-from ecospace.crs import (
+from ecospace.geometry.crs import (
     describe,
     gk_cm_epsg,
     gk_zone_epsg,
@@ -206,7 +206,7 @@ def test_infer_6_digit_zone_ambiguous_for_a_wide_area():
 
 
 def test_cm_candidates_include_6_degree_zones():
-    from ecospace.crs import _cm_candidates
+    from ecospace.geometry.crs import _cm_candidates
 
     # 121.2°E: 3° zones CM 120E (118.5–121.5); 6° zone CM 123E (120–126) reaches it too
     got = _cm_candidates((121.2, 30.0, 121.3, 30.1))
@@ -299,7 +299,7 @@ def test_resolve_misfit_suggests_the_code_it_looks_like():
     ],
 )
 def test_datum_warning_for_old_datums(crs, datum):
-    from ecospace.crs import datum_warning
+    from ecospace.geometry.crs import datum_warning
 
     text = datum_warning(crs, "x.shp:XZQ")
     assert text.startswith("x.shp:XZQ: ") and f"is on the {datum} datum, not CGCS2000" in text
@@ -308,7 +308,7 @@ def test_datum_warning_for_old_datums(crs, datum):
 
 @pytest.mark.parametrize("crs", [4490, 4529, 4550, 4326])
 def test_no_datum_warning_for_cgcs2000(crs):
-    from ecospace.crs import datum_warning
+    from ecospace.geometry.crs import datum_warning
 
     assert datum_warning(crs) is None
 

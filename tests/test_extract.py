@@ -15,10 +15,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ecospace.audit import audit_plan
-from ecospace.cli import cli
-from ecospace.extract import extract_figures, find_figures
+from ecospace.cli.main import cli
 from ecospace.plan import dump_plan, load_plan
+from ecospace.plan.audit import audit_plan
+from ecospace.plan.extract import extract_figures, find_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "plans" / "texts"  # copies of the shared seed plans

@@ -400,8 +400,8 @@ def test_hostile_input_replayed_against_the_cli(tmp_path, name):
 @pytest.mark.parametrize("value", [0, -5, math.nan, math.inf, -math.inf])
 def test_library_refuses_a_meaningless_denominator(value):
     from ecospace import EcospaceError
-    from ecospace.overlap import coverage
-    from ecospace.stats import measure_county
+    from ecospace.measuring.overlap import coverage
+    from ecospace.measuring.stats import measure_county
 
     layers = {"red_line": gpd.GeoDataFrame(geometry=[gk(0, 0, 10, 10)], crs=4529)}
     for call in (coverage, measure_county):
@@ -443,7 +443,7 @@ def _frame(geoms, **cols):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layouts())
 def test_union_at_most_sum_shares_in_range_townships_add_up(layout):
-    from ecospace.stats import measure_county
+    from ecospace.measuring.stats import measure_county
 
     w, towns, roles = layout
     county = gk(0, 0, w, w)

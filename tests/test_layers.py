@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from shapely.geometry import Point, box
 
 from ecospace import LayerReadError, RoleError
-from ecospace.cli import cli
-from ecospace.layers import (
+from ecospace.cli.main import cli
+from ecospace.loading.layers import (
     ROLES,
     format_inventory,
     inventory,
@@ -34,7 +34,7 @@ from ecospace.layers import (
     role_of,
     split_spec,
 )
-from ecospace.validate import ValidationWarning, validate_layer
+from ecospace.loading.validate import ValidationWarning, validate_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "layers" / "demo.gpkg"
@@ -621,7 +621,7 @@ def test_cli_wrong_prj_corrected_with_crs(tmp_path, engine_name):
 
 
 def test_mojibake_names_shown_in_the_inventory(tmp_path):
-    from ecospace.layers import format_details
+    from ecospace.loading.layers import format_details
 
     shp = tmp_path / "STBHHX.shp"
     attrs = {"生态保护红线名称": ["一号"]}

@@ -16,7 +16,7 @@ import shapely
 from shapely import box
 
 from ecospace import EcospaceError, MethodError, OutputExistsError, RoleError
-from ecospace.maps import CONFLICT_STYLE, ROLE_STYLES, make_map, save_map
+from ecospace.rendering.maps import CONFLICT_STYLE, ROLE_STYLES, make_map, save_map
 
 XSS = "<img src=x onerror=alert(1)>"
 GK = "EPSG:4530"  # CGCS2000 3° Gauss–Krüger zone 42 (CM 126°E), easting with zone prefix
@@ -475,7 +475,7 @@ def gpkg(tmp_path, county):
 def test_cli_map(tmp_path, gpkg):
     from click.testing import CliRunner
 
-    from ecospace.cli import cli
+    from ecospace.cli.main import cli
 
     out = tmp_path / "maps" / "county.html"
     result = CliRunner().invoke(cli, ["map", str(gpkg), "-o", str(out)])
@@ -499,7 +499,7 @@ def test_cli_map(tmp_path, gpkg):
 def test_cli_map_rejects_other_suffixes_before_reading(tmp_path, name):
     from click.testing import CliRunner
 
-    from ecospace.cli import cli
+    from ecospace.cli.main import cli
 
     # the source does not exist: the suffix is refused before any layer is read
     result = CliRunner().invoke(

@@ -21,7 +21,8 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 from shapely import box
 
-from ecospace.maps import load_inputs, make_map, save_map
+from ecospace.measuring.county import County
+from ecospace.rendering.maps import make_map, save_map
 
 pytestmark = pytest.mark.browser
 
@@ -363,8 +364,8 @@ def test_50000_patches_open(open_offline, tmp_path):
 def test_demo_map_shows_every_farmland_patch(open_offline, tmp_path):
     with warnings.catch_warnings():  # the demo county carries planted defects
         warnings.simplefilter("ignore")
-        data = load_inputs([str(ROOT / "plans" / "demo.yaml")])
-    m = make_map(data.layers, conflicts=data.conflicts, title=data.title, method=data.method)
+        data = County.from_inputs([str(ROOT / "plans" / "demo.yaml")])
+        m = make_map(data.layers, conflicts=data.conflicts, title=data.title, method=data.method)
     path = save_map(m, tmp_path / "demo.html")
     assert path.stat().st_size < 15_000_000
     farm = pyogrio.read_dataframe(ROOT / "layers" / "demo.gpkg", layer="YJJBNTBHTB")

@@ -1,4 +1,4 @@
-"""Tests of ecospace.overlap on tiny shapes of known area.
+"""Tests of ecospace.measuring.overlap on tiny shapes of known area.
 
 Planar expectations are hand-computed box areas (method="planar" in EPSG:4529, a
 Gauss–Krüger zone); ellipsoidal ones come from pyproj.Geod on the same shapes.
@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import box
 
-from ecospace._errors import CRSError, OutputExistsError
-from ecospace.area import areas
-from ecospace.overlap import (
+from ecospace.errors import CRSError, OutputExistsError
+from ecospace.geometry.area import areas
+from ecospace.measuring.overlap import (
     coverage,
     dissolve_overlaps,
     outside_pieces,
@@ -99,7 +99,7 @@ def test_union_area_geodesic_matches_geod():
 
 
 def test_union_area_ellipsoid_is_area_of_the_union():
-    # the union is built by shapely here; its area by ecospace.area (the official series)
+    # the union is built by shapely here; its area by ecospace.geometry.area (the official series)
     shapes = [b(0, 0, 1000, 800), b(500, 200, 1600, 1200), b(5000, 5000, 5300, 5100)]
     u = gpd.GeoSeries([shapely.union_all(shapes)], crs=CRS)
     expected = float(areas(u, method="ellipsoid")[0])
@@ -300,7 +300,7 @@ def small_gpkg(tmp_path):
 def test_cli_overlaps_table_and_conflicts(small_gpkg, tmp_path):
     from click.testing import CliRunner
 
-    from ecospace.cli import cli
+    from ecospace.cli.main import cli
 
     out = tmp_path / "conflicts.gpkg"
     args = ["overlaps", str(small_gpkg), "--method", "planar", "--conflicts", str(out)]
@@ -340,7 +340,7 @@ def test_cli_overlaps_json(small_gpkg):
 
     from click.testing import CliRunner
 
-    from ecospace.cli import cli
+    from ecospace.cli.main import cli
 
     r = CliRunner().invoke(
         cli, ["overlaps", str(small_gpkg), "--method", "planar", "--format", "json"]

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from ecospace.crs import to_working
-from ecospace.layers import load_layers
-from ecospace.stats import measure_county
-from ecospace.validate import RepairWarning, ValidationWarning
+from ecospace.geometry.crs import to_working
+from ecospace.loading.layers import load_layers
+from ecospace.loading.validate import RepairWarning, ValidationWarning
+from ecospace.measuring.stats import measure_county
 
 ROOT = Path(__file__).resolve().parents[1]
 TOL_HA = 0.01
@@ -178,7 +178,7 @@ def test_conflict_file_names_the_features_qgis_shows(figures_ellipsoid, tmp_path
     """
     import pyogrio
 
-    from ecospace.overlap import write_conflicts
+    from ecospace.measuring.overlap import write_conflicts
 
     src = ROOT / "layers" / "demo.gpkg"
     path = write_conflicts(tmp_path / "c.gpkg", figures_ellipsoid.conflicts)

@@ -23,8 +23,11 @@ def _pip() -> dict[str, str]:
 
 def _conda() -> dict[str, str]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    deps = dict(_split(d) for d in env["dependencies"] if isinstance(d, str))
+    listed = [d for d in env["dependencies"] if isinstance(d, str)]
+    listed += [p for d in env["dependencies"] if isinstance(d, dict) for p in d.get("pip", [])]
+    deps = dict(_split(d) for d in listed)
     deps.pop("python")
+    deps.pop("pip")  # conda's pip, for the packages conda-forge does not carry
     return deps
 
 

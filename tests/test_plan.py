@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ecospace import PlanError, UnitError
-from ecospace.area import METHODS as AREA_METHODS
-from ecospace.layers import ROLES as LAYER_ROLES
+from ecospace.geometry.area import METHODS as AREA_METHODS
+from ecospace.loading.layers import ROLES as LAYER_ROLES
 from ecospace.plan import (
     METHODS,
     OPS,

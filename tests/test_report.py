@@ -28,8 +28,8 @@ from test_check import (
 )
 
 from ecospace import EcospaceError
-from ecospace.check import check
-from ecospace.report import (
+from ecospace.checking.check import check
+from ecospace.rendering.report import (
     display_width,
     report_schema,
     text_table,
@@ -364,7 +364,7 @@ def test_township_kinds_residue_and_containment_headings(result):
     ],
 )
 def test_township_kind_from_the_name(name, zh, en):
-    from ecospace.report import display_frame
+    from ecospace.rendering.report import display_frame
 
     df = display_frame(pd.DataFrame({"name": [name, "合计"], "kind": ["township", "total"]}))
     assert df["kind"].tolist() == [zh, "合计"]

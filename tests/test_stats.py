@@ -1,4 +1,4 @@
-"""Tests of ecospace.stats: township tables, land cover, raster shares, measure_county."""
+"""Tests of ecospace.measuring.stats: township tables, land cover, raster shares, measure_county."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from _reference import zone_area as _zone_area
 from affine import Affine
 from shapely import box
 
-from ecospace._errors import CRSError, EcospaceError
-from ecospace.stats import (
+from ecospace.errors import CRSError, EcospaceError
+from ecospace.measuring.stats import (
     CLASS_SETS,
     land_cover,
     land_cover_area,
@@ -362,7 +362,7 @@ def test_cli_stats_by_township(tmp_path):
 
     from click.testing import CliRunner
 
-    from ecospace.cli import cli
+    from ecospace.cli.main import cli
 
     path = tmp_path / "county.gpkg"
     layers = {

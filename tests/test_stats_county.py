@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from shapely import box
 
-from ecospace.cli import cli
-from ecospace.stats import format_county, measure_county, township_table
+from ecospace.cli.main import cli
+from ecospace.measuring.stats import format_county, measure_county, township_table
 
 # warnings about the layers (farmland outside the county, the demo's planted defects) are
 # tested with the readers; here they would only be logged or raised depending on test order
-QUIET = pytest.mark.filterwarnings("ignore::ecospace.validate.ValidationWarning")
+QUIET = pytest.mark.filterwarnings("ignore::ecospace.loading.validate.ValidationWarning")
 
 ROOT = Path(__file__).resolve().parents[1]
 CRS = "EPSG:4529"

@@ -16,9 +16,9 @@ from _reference import zone_area as _zone_area
 from affine import Affine
 from shapely import box
 
-from ecospace._errors import EcospaceError, PlanError
-from ecospace._raster import ClassMap, RasterClass, cover_values, parse_class_map
-from ecospace.stats import (
+from ecospace.errors import EcospaceError, PlanError
+from ecospace.loading._raster import ClassMap, RasterClass, cover_values, parse_class_map
+from ecospace.measuring.stats import (
     CLASS_SETS,
     raster_class_shares,
     raster_land_cover,

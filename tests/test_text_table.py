@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from shapely import box
 
 from ecospace._text_table import display_width, pad, text_table
-from ecospace.cli import cli
+from ecospace.cli.main import cli
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The checking stage: a plan's figures compared with what the layers measure."""

@@ -1,0 +1,1 @@
+"""Geometry maths: ellipsoidal, geodesic and planar areas; coordinate systems and zones."""

@@ -1,0 +1,548 @@
+"""Validate and repair a polygon layer once, up front, and report every problem in one go.
+
+Repairs (invalid polygons made valid, empty/non-polygonal/non-finite features dropped,
+Z/M flattened) change what is measured, so each is counted, its area change measured and
+announced with a :class:`RepairWarning`.  Duplicates, overlaps within the layer and
+features outside the county are *not* removed (that would be a planning decision) but
+reported with their areas, because a naive sum counts them twice.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from ecospace.errors import GeometryError
+from ecospace.geometry.area import areas
+
+__all__ = [
+    "RepairWarning",
+    "ValidationReport",
+    "ValidationWarning",
+    "report_closed_rings",
+    "report_unreadable",
+    "validate_layer",
+]
+
+#: intersections smaller than this (m²) are digitising noise, not overlaps
+MIN_OVERLAP_M2 = 0.01
+POLYGONAL = ("Polygon", "MultiPolygon")
+_COLUMNS = ["fid", "src_fid", "problem", "area_change_m2", "detail"]
+
+
+class ValidationWarning(UserWarning):
+    """A layer has problems that were reported but not changed (duplicates, overlaps …)."""
+
+
+class RepairWarning(ValidationWarning):
+    """A layer was changed before measuring (repaired, dropped or flattened features)."""
+
+
+def fmt_area(m2: float, *, signed: bool = False) -> str:
+    """``"12.5 m²"`` below one hectare, ``"3.20 ha"`` above."""
+    sign = "+" if signed and m2 > 0 else ""
+    if abs(m2) < 1e4:
+        return f"{sign}{m2:,.1f} m²"
+    return f"{sign}{m2 / 1e4:,.2f} ha"
+
+
+@dataclass
+class ValidationReport:
+    """What validation found and changed in one layer.
+
+    Attributes
+    ----------
+    layer : str
+        ``"file:layer"``.
+    features_in, features_out : int
+        Features read and kept.
+    counts : dict of str -> int
+        Problem name -> number of features (``"invalid_repaired"``, ``"empty"``,
+        ``"non_finite"``, ``"non_polygonal"``, ``"z_m_flattened"``, ``"curved"``,
+        ``"duplicates"``, ``"overlaps"`` (pairs), ``"outside_boundary"`` …).
+    areas_m2 : dict of str -> float
+        Problem name -> area in m² (repair: net area change; duplicates: area of the
+        extra copies; overlaps: sum of pairwise overlap areas; outside: their area).
+    table : pandas.DataFrame
+        One row per problem feature: ``fid, src_fid, problem, area_change_m2, detail``;
+        ``fid`` is the 0-based row as read, ``src_fid`` the source's own feature id (the
+        one QGIS shows; ``<NA>`` for a frame without a ``src_fid`` column).
+    notes : list of str
+        Facts about how the layer was read (CRS inference, encoding) for the summary.
+    """
+
+    layer: str
+    features_in: int = 0
+    features_out: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    areas_m2: dict[str, float] = field(default_factory=dict)
+    table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_COLUMNS))
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, problem: str, fids, area_change_m2=np.nan, detail="") -> None:
+        """Record ``problem`` for features ``fids`` (array-likes broadcast).
+
+        ``src_fid`` is filled in by :func:`validate_layer` from the frame's ``src_fid`` column.
+        """
+        fids = np.atleast_1d(np.asarray(fids, dtype=np.int64))
+        if len(fids) == 0:
+            return
+        src = pd.array([pd.NA] * len(fids), dtype="Int64")
+        rows = pd.DataFrame(
+            {
+                "fid": fids,
+                "src_fid": src,
+                "problem": problem,
+                "area_change_m2": np.broadcast_to(np.asarray(area_change_m2, float), fids.shape),
+                "detail": np.broadcast_to(np.asarray(detail, dtype=object), fids.shape),
+            }
+        )
+        self.table = rows if self.table.empty else pd.concat([self.table, rows], ignore_index=True)
+        self.counts[problem] = self.counts.get(problem, 0) + len(fids)
+
+    @property
+    def repaired(self) -> bool:
+        """Whether any feature was changed or dropped."""
+        return any(self.counts.get(k, 0) for k in _REPAIRS)
+
+    @property
+    def problems(self) -> list[str]:
+        """Short strings for the inventory, e.g. ``"invalid repaired 3 (+12.5 m²)"``."""
+        out = []
+        c, a = self.counts, self.areas_m2
+        if c.get("invalid_repaired"):
+            area = fmt_area(a.get("invalid_repaired", 0.0), signed=True)
+            out.append(f"invalid repaired {c['invalid_repaired']} ({area})")
+        if c.get("invalid"):
+            out.append(f"invalid NOT repaired {c['invalid']}")
+        dropped = {k: c[k] for k in _DROPS if c.get(k)}
+        if dropped:
+            parts = ", ".join(
+                f"{n} {_LABELS[k]}" + (f" {fmt_area(a[k], signed=True)}" if k in a else "")
+                for k, n in dropped.items()
+            )
+            out.append(f"dropped {sum(dropped.values())} ({parts})")
+        if c.get("z_m_flattened"):
+            out.append(f"Z/M flattened {c['z_m_flattened']}")
+        if c.get("collection"):
+            area = fmt_area(a.get("collection", 0.0), signed=True)
+            out.append(f"collections reduced to polygons {c['collection']} ({area})")
+        if c.get("unclosed_ring"):
+            area = fmt_area(a.get("unclosed_ring_features", 0.0))
+            out.append(f"unclosed rings closed {c['unclosed_ring']} ({area}, area unchanged)")
+        if c.get("curved"):
+            out.append(f"curves linearised {c['curved']}")
+        for key, label in (
+            ("duplicates", "duplicates"),
+            ("overlaps", "overlaps"),
+            ("outside_boundary", "outside county"),
+        ):
+            if c.get(key):
+                out.append(f"{label} {c[key]} ({fmt_area(a.get(key, 0.0))})")
+        for key in ("mojibake_field_names", "swapped_xy", "no_attributes"):
+            if c.get(key):
+                out.append(_LABELS[key])
+        return out
+
+    def summary(self) -> str:
+        """A few lines: features read/kept, each problem with count and area, notes."""
+        head = f"{self.layer}: {self.features_in} features read, {self.features_out} kept"
+        lines = [head, *(f"  - {p}" for p in self.problems), *(f"  · {n}" for n in self.notes)]
+        if c := self.counts.get("duplicates"):
+            lines.append(f"  ! {c} duplicated features are kept: a sum of areas counts them twice")
+        if self.counts.get("overlaps"):
+            lines.append("  ! overlapping features are kept: use the union area, not the sum")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+_DROPS = ("empty", "unreadable", "non_finite", "non_polygonal", "invalid_dropped")
+_REPAIRS = (*_DROPS, "collection", "invalid_repaired", "z_m_flattened", "curved", "swapped_xy",
+            "unclosed_ring")  # fmt: skip
+_LABELS = {
+    "unreadable": "unreadable (NaN rings; area of their finite vertices where known)",
+    "empty": "empty/null",
+    "non_finite": "NaN/inf coordinates",
+    "non_polygonal": "points/lines",
+    "invalid_dropped": "invalid, nothing polygonal left",
+    "mojibake_field_names": "mojibake field names",
+    "swapped_xy": "x/y swapped",
+    "no_attributes": "no attributes (.dbf missing)",
+}
+
+
+def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
+    """Polygonal part of each geometry (collections filtered), None when there is none."""
+    out = geoms.copy()
+    types = shapely.get_type_id(geoms)
+    coll = types == 7
+    if coll.any():
+        parts, idx = shapely.get_parts(geoms[coll], return_index=True)
+        keep = np.isin(shapely.get_type_id(parts), (3, 6))
+        merged = np.full(coll.sum(), None, dtype=object)
+        if keep.any():
+            # a polygon and a multipolygon part of one collection are merged by union
+            grouped = (
+                pd.Series(parts[keep])
+                .groupby(idx[keep])
+                .agg(lambda s: shapely.union_all(s.to_numpy()))
+            )
+            merged[grouped.index.to_numpy()] = grouped.to_numpy()
+        out[coll] = merged
+    other = ~coll & ~np.isin(types, (3, 6))
+    out[other] = None
+    return out
+
+
+def _finite_part_areas(geoms: np.ndarray, crs) -> np.ndarray:
+    """Ellipsoidal area of each geometry from its finite vertices only (NaN when no ring
+    keeps three): what a feature with NaN/inf coordinates covered, as far as can be known."""
+    out = np.full(len(geoms), np.nan)
+    for k, g in enumerate(geoms):
+        polys = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) == 3]
+        kept = []
+        for p in polys:
+            rings = [np.asarray(r.coords)[:, :2] for r in (p.exterior, *p.interiors)]
+            rings = [r[np.isfinite(r).all(axis=1)] for r in rings]
+            if len(rings[0]) >= 3:
+                holes = [r for r in rings[1:] if len(r) >= 3]
+                kept.append(shapely.make_valid(shapely.Polygon(rings[0], holes)))
+        if kept:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out[k] = float(
+                    _ellipsoid(_polygonal_parts(np.array(kept, dtype=object)), crs).sum()
+                )
+    return out
+
+
+def _collection_part_areas(colls: np.ndarray, crs) -> np.ndarray:
+    """Sum of the polygonal parts' areas of each collection, as read (overlaps twice)."""
+    parts, idx = shapely.get_parts(colls, return_index=True)
+    poly = np.isin(shapely.get_type_id(parts), (3, 6))
+    out = np.zeros(len(colls))
+    if poly.any():
+        np.add.at(out, idx[poly], _ellipsoid(parts[poly], crs))
+    return out
+
+
+def report_closed_rings(rep: ValidationReport, gdf, rows) -> None:
+    """Record features whose rings were not closed in the file and were closed when read.
+
+    Closing a ring adds no vertex, so the area the read vertices enclose is kept: the
+    change is 0 m², and each feature's area is given in the detail.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if not len(rows):
+        return
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    a = _ellipsoid(np.asarray(gdf.geometry.values, dtype=object)[rows], crs)
+    detail = [f"ring not closed in the file: closed; the feature measures {fmt_area(x)}" for x in a]
+    rep.add("unclosed_ring", rows, 0.0, detail)
+    rep.areas_m2["unclosed_ring"] = 0.0
+    rep.areas_m2["unclosed_ring_features"] = float(a.sum())
+
+
+def report_unreadable(rep: ValidationReport, salvaged: dict, crs) -> None:
+    """Record features GEOS could not build (a ring of NaN) as dropped, with the area of
+    their finite vertices (``salvaged``: row → polygon or None) where there is one."""
+    if not salvaged:
+        return
+    rows = np.fromiter(salvaged, dtype=np.int64)
+    geoms = np.array([salvaged[r] for r in rows], dtype=object)
+    lost = np.full(len(rows), np.nan)
+    ok = ~shapely.is_missing(geoms)
+    if ok.any():
+        lost[ok] = -_ellipsoid(_polygonal_parts(geoms[ok]), pyproj.CRS.from_user_input(crs))
+    detail = np.where(
+        ok,
+        "NaN/inf coordinates GEOS cannot build; area from its finite vertices",
+        "NaN/inf coordinates GEOS cannot build; area unknown (fewer than 3 finite vertices)",
+    )
+    rep.add("unreadable", rows, lost, detail)
+    if ok.any():
+        rep.areas_m2["unreadable"] = float(np.nansum(lost))
+
+
+def _ellipsoid(geoms, crs) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return areas(np.asarray(geoms, dtype=object), crs, method="ellipsoid")
+
+
+def _type_counts(types: pd.Series) -> str:
+    vc = types.fillna("null").value_counts()
+    return ", ".join(f"{n} {t}" for t, n in vc.items())
+
+
+def validate_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    layer_label: str,
+    boundary=None,
+    repair: bool = True,
+    min_overlap_m2: float = MIN_OVERLAP_M2,
+    report: ValidationReport | None = None,
+    warn: bool = True,
+) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    """Validate (and by default repair) a polygon layer before measuring it.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        With a CRS.  A ``"fid"`` column (0-based position in the source) is added when absent.
+    layer_label : str
+        ``"file:layer"``, used in messages.
+    boundary : GeoDataFrame or GeoSeries, optional
+        The county: features not touching it are reported as outside.
+    repair : bool
+        Repair invalid polygons (``shapely.make_valid``, structure method, polygonal parts
+        kept).  With ``False`` they are only reported.
+    min_overlap_m2 : float
+        Pairwise intersections smaller than this are not reported as overlaps.
+    report : ValidationReport, optional
+        Add to an existing report (the reader records encoding/curve facts first).
+    warn : bool
+        Emit one :class:`RepairWarning` / :class:`ValidationWarning` summarising problems.
+
+    Returns
+    -------
+    gdf : GeoDataFrame
+        2D, polygonal, non-empty features (repaired copy; order kept, ``fid`` kept).
+    report : ValidationReport
+
+    Raises
+    ------
+    GeometryError
+        No polygons at all (the message lists the geometry types found), or nothing left.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Polygon
+    >>> bow = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> g = gpd.GeoDataFrame(geometry=[bow], crs=32650)
+    >>> out, rep = validate_layer(g, layer_label="demo:bowtie", warn=False)
+    >>> rep.counts["invalid_repaired"], float(round(out.area.iloc[0], 6))
+    (1, 2.0)
+    """
+    if gdf.crs is None:
+        raise GeometryError(f"{layer_label}: validate_layer needs a CRS (set it first)")
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    rep = report if report is not None else ValidationReport(layer_label)
+    rep.features_in = len(gdf)
+    gdf = gdf.copy()
+    if "fid" not in gdf.columns:
+        gdf["fid"] = np.arange(len(gdf), dtype=np.int64)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    fid = gdf["fid"].to_numpy()
+    found_types = _type_counts(gdf.geometry.geom_type)
+
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    # features the reader could not build are reported already (as unreadable, with area)
+    known = rep.table.loc[rep.table["problem"] == "unreadable", "fid"].to_numpy()
+    rep.add("empty", fid[empty & ~np.isin(fid, known)], detail="null or empty geometry")
+    keep = ~empty
+
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        coords, cidx = shapely.get_coordinates(geoms[keep], return_index=True)
+    bad_rows = np.unique(cidx[~np.isfinite(coords).all(axis=1)])
+    nonfinite = np.zeros(len(gdf), bool)
+    nonfinite[np.flatnonzero(keep)[bad_rows]] = True
+    if nonfinite.any():
+        lost = -_finite_part_areas(geoms[nonfinite], crs)
+        known = ~np.isnan(lost)
+        detail = np.where(
+            known,
+            "NaN or infinite coordinate; area from its finite vertices",
+            "NaN or infinite coordinate; area unknown (fewer than 3 finite vertices)",
+        )
+        rep.add("non_finite", fid[nonfinite], lost, detail)
+        rep.areas_m2["non_finite"] = float(lost[known].sum())
+    keep &= ~nonfinite
+
+    types = shapely.get_type_id(geoms)
+    coll = keep & (types == 7)
+    poly = _polygonal_parts(geoms[coll]) if coll.any() else np.empty(0, dtype=object)
+    geoms = geoms.copy()
+    if coll.any():
+        # as read: the polygonal parts' areas added up; kept: the area of their union
+        before = _collection_part_areas(geoms[coll], crs)
+        ok = ~shapely.is_missing(poly)
+        after = np.zeros(len(poly))
+        after[ok] = _ellipsoid(poly[ok], crs)
+        change = (after - before)[ok]
+        rep.add(
+            "collection",
+            fid[np.flatnonzero(coll)[ok]],
+            change,
+            "GeometryCollection: polygonal parts kept (overlapping parts counted once)",
+        )
+        rep.areas_m2["collection"] = float(change.sum())
+    geoms[coll] = poly
+    nonpoly = keep & (shapely.is_missing(geoms) | ~np.isin(shapely.get_type_id(geoms), (3, 6)))
+    if keep.any() and nonpoly[keep].all():
+        raise GeometryError(
+            f"{layer_label}: no polygons to measure (found: {found_types}); "
+            f"this is not an area layer — check the file and layer name"
+        )
+    if nonpoly.any():
+        kinds = pd.Series(gdf.geometry.geom_type.to_numpy()[nonpoly])
+        rep.add("non_polygonal", fid[nonpoly], detail=kinds.to_numpy())
+    keep &= ~nonpoly
+    if not keep.any():
+        raise GeometryError(
+            f"{layer_label}: no usable geometry left (found: {found_types}); re-export the layer"
+        )
+
+    zm = keep & (shapely.has_z(geoms) | shapely.has_m(geoms))
+    if zm.any():
+        geoms[zm] = shapely.force_2d(geoms[zm])
+        rep.add("z_m_flattened", fid[zm], area_change_m2=0.0, detail="Z/M dropped")
+
+    invalid = keep & ~shapely.is_valid(geoms)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        if repair:
+            before = _ellipsoid(geoms[invalid], crs)
+            fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+            fixed = _polygonal_parts(fixed)
+            dead = shapely.is_missing(fixed) | shapely.is_empty(fixed)
+            after = np.where(dead, 0.0, _ellipsoid(np.where(dead, None, fixed), crs))
+            idx = np.flatnonzero(invalid)
+            rep.add("invalid_dropped", fid[idx[dead]], (after - before)[dead], reasons[dead])
+            rep.add("invalid_repaired", fid[idx[~dead]], (after - before)[~dead], reasons[~dead])
+            rep.areas_m2["invalid_repaired"] = float((after - before)[~dead].sum())
+            rep.areas_m2["invalid_dropped"] = float((after - before)[dead].sum())
+            geoms[idx[~dead]] = fixed[~dead]
+            keep[idx[dead]] = False
+            if not keep.any():
+                raise GeometryError(
+                    f"{layer_label}: every geometry is invalid and nothing polygonal is left "
+                    f"after repair ({invalid.sum()} features: {reasons[0]}); re-digitise the layer"
+                )
+        else:
+            rep.add("invalid", fid[invalid], detail=reasons)
+
+    out = gdf.loc[keep].copy()
+    out[gdf.geometry.name] = gpd.GeoSeries(geoms[keep], index=out.index, crs=gdf.crs)
+    _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2)
+    if boundary is not None:
+        _find_outside(out, rep, crs, boundary)
+    rep.features_out = len(out)
+    _fill_src_fids(rep, gdf)
+    if warn:
+        _warn(rep)
+    return out, rep
+
+
+def _src_lookup(gdf) -> pd.Series | None:
+    """fid -> src_fid of a frame, or None when it has no ``src_fid`` column."""
+    if "src_fid" not in gdf.columns:
+        return None
+    lookup = pd.Series(gdf["src_fid"].to_numpy(), index=gdf["fid"].to_numpy())
+    return lookup[~lookup.index.duplicated()]
+
+
+def _fill_src_fids(rep: ValidationReport, gdf) -> None:
+    lookup = _src_lookup(gdf)
+    if lookup is None or rep.table.empty:
+        return
+    todo = rep.table["src_fid"].isna().to_numpy()
+    got = lookup.reindex(rep.table["fid"].to_numpy()[todo]).to_numpy()
+    src = rep.table["src_fid"].astype("Int64").to_numpy(copy=True)
+    src[todo] = pd.array(got, dtype="Int64")
+    rep.table["src_fid"] = pd.array(src, dtype="Int64")
+
+
+def _named(fids, lookup) -> list[str]:
+    """``"fid 3"``, or ``"fid 3 (src_fid 4)"`` when the source's own ids are known."""
+    if lookup is None:
+        return [f"fid {f}" for f in fids]
+    src = lookup.reindex(np.asarray(fids)).to_numpy()
+    return [f"fid {f} (src_fid {s})" for f, s in zip(fids, src, strict=True)]
+
+
+def _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2) -> None:
+    geoms = np.asarray(out.geometry.values, dtype=object)
+    fid = out["fid"].to_numpy()
+    if len(geoms) < 2:
+        return
+    keys = pd.Series(shapely.to_wkb(shapely.normalize(geoms)))
+    dup = keys.duplicated(keep="first").to_numpy()
+    if dup.any():
+        first = pd.Series(fid).groupby(keys.to_numpy()).transform("first").to_numpy()
+        a = _ellipsoid(geoms[dup], crs)
+        names = _named(first[dup], _src_lookup(out))
+        rep.add("duplicates", fid[dup], a, [f"same geometry as {n}" for n in names])
+        rep.areas_m2["duplicates"] = float(a.sum())
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="intersects")
+    sel = (i < j) & (keys.to_numpy()[i] != keys.to_numpy()[j])
+    i, j = i[sel], j[sel]
+    inner = ~shapely.touches(geoms[i], geoms[j])
+    i, j = i[inner], j[inner]
+    if len(i) == 0:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        inter = shapely.intersection(geoms[i], geoms[j])
+    a = _ellipsoid(inter, crs)
+    big = a > min_overlap_m2
+    if big.any():
+        rep.add(
+            "overlaps",
+            fid[i[big]],
+            a[big],
+            [f"overlaps {n}" for n in _named(fid[j[big]], _src_lookup(out))],
+        )
+        rep.areas_m2["overlaps"] = float(a[big].sum())
+
+
+def _find_outside(out, rep, crs, boundary) -> None:
+    bnd = getattr(boundary, "gdf", boundary)
+    if isinstance(bnd, gpd.GeoDataFrame | gpd.GeoSeries):
+        if bnd.crs is not None and not pyproj.CRS.from_user_input(bnd.crs).equals(crs):
+            bnd = bnd.to_crs(crs)
+        shape = shapely.union_all(
+            np.asarray(bnd.geometry.values if hasattr(bnd, "geometry") else bnd)
+        )
+    else:
+        shape = bnd
+    geoms = np.asarray(out.geometry.values, dtype=object)
+    outside = ~shapely.intersects(geoms, shape)
+    if outside.any():
+        a = _ellipsoid(geoms[outside], crs)
+        d = shapely.distance(geoms[outside], shape)
+        unit = "m" if crs.is_projected else "°"
+        rep.add(
+            "outside_boundary",
+            out["fid"].to_numpy()[outside],
+            a,
+            [f"{v:,.0f} {unit} from the county boundary" for v in d],
+        )
+        rep.areas_m2["outside_boundary"] = float(a.sum())
+        if outside.all():
+            rep.notes.append("the whole layer lies outside the county boundary: check its CRS")
+
+
+def _warn(rep: ValidationReport) -> None:
+    problems = rep.problems
+    if not problems:
+        return
+    cls = RepairWarning if rep.repaired else ValidationWarning
+    extra = ""
+    if rep.counts.get("duplicates") or rep.counts.get("overlaps"):
+        extra = "; duplicates/overlaps are kept (a sum of areas counts them twice)"
+    if any("outside the county" in n for n in rep.notes):
+        extra += "; the whole layer lies outside the county boundary: check its CRS"
+    warnings.warn(f"{rep.layer}: {'; '.join(problems)}{extra}", cls, stacklevel=3)

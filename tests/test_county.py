@@ -1,0 +1,126 @@
+"""The County: one object opened once, figures measured once, one definition of each figure.
+
+Expected values are hand calculations on boxes (planar areas) or come from shapely and
+pyproj directly, never from ecospace's own measuring code.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely import box
+
+import ecospace
+from ecospace import County
+from ecospace.errors import RoleError
+from ecospace.geometry.area import areas
+
+X0, Y0 = 41_500_000.0, 5_000_000.0
+GK = "EPSG:4529"
+
+
+def gk(*boxes):
+    return gpd.GeoDataFrame(geometry=[box(X0 + a, Y0 + b, X0 + c, Y0 + d) for a, b, c, d in boxes],
+                            crs=GK)  # fmt: skip
+
+
+@pytest.fixture
+def county():
+    return County(
+        {
+            "boundary": gk((0, 0, 1000, 1000)),
+            "red_line": gk((0, 0, 400, 1000), (300, 0, 500, 1000)),  # overlapping features
+            "basic_farmland": gk((450, 0, 650, 100)),
+            "protected_area": gk((100, 100, 300, 300), (900, 900, 1100, 1100)),
+        },
+        method="planar",
+    )
+
+
+def test_figures_are_hand_calculations(county):
+    assert county.union_m2("red_line") == pytest.approx(500 * 1000)  # overlap counted once
+    assert county.overlap_m2("red_line", "basic_farmland") == pytest.approx(50 * 100)
+    # the second protected area reaches 100 m × 100 m beyond the county boundary …
+    assert county.union_m2("protected_area") == pytest.approx(2 * 200 * 200)
+    assert county.inside_m2("protected_area") == pytest.approx(200 * 200 + 100 * 100)
+    # … and lies wholly outside the red line
+    assert county.outside_m2("protected_area", "red_line") == pytest.approx(200 * 200)
+    assert county.count("protected_area") == 2
+
+
+def test_figures_are_measured_once(county, monkeypatch):
+    import ecospace.measuring.county as county_mod
+
+    calls = []
+    real = county_mod.measure_county
+    monkeypatch.setattr(
+        county_mod, "measure_county", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    county.union_m2("red_line")
+    county.overlap_m2("red_line", "basic_farmland")
+    assert county.conflicts is county.figures.conflicts
+    assert len(calls) == 1
+
+
+def test_a_missing_layer_is_named(county):
+    with pytest.raises(RoleError, match="no land_use layer"):
+        county.land_cover_m2("forest")
+
+
+@pytest.mark.parametrize("inner", ["protected_area", "basic_farmland"])
+def test_outside_is_the_geometric_difference_not_union_minus_intersection(inner):
+    """Long straight edges in a Gauss–Krüger plane, measured with the official series.
+
+    The vertex-based series is not additive over polygons with other vertices, so
+    ``|A| − |A ∩ B|`` is not the area of ``A ∖ B``; ``outside`` has one definition, the
+    area of the difference (shapely computes it here, independently of ecospace), whether
+    the pair is in the containment table (protected area in the red line) or not
+    (farmland outside the red line, measured on demand).
+    """
+    a = box(X0, Y0, X0 + 60_000, Y0 + 50_000)
+    b = shapely.Polygon(
+        [(X0 - 1e3, Y0 - 1e3), (X0 + 30e3, Y0 - 1e3), (X0 + 45e3, Y0 + 51e3), (X0 - 1e3, Y0 + 51e3)]
+    )
+    c = County(
+        {
+            inner: gpd.GeoDataFrame(geometry=[a], crs=GK),
+            "red_line": gpd.GeoDataFrame(geometry=[b], crs=GK),
+        },
+        method="ellipsoid",
+    )
+    expected = areas(gpd.GeoSeries([shapely.difference(a, b)], crs=GK), method="ellipsoid")[0]
+    assert c.outside_m2(inner, "red_line") == pytest.approx(expected, rel=1e-12)
+    union_minus_intersection = c.union_m2(inner) - c.overlap_m2(inner, "red_line")
+    assert union_minus_intersection != pytest.approx(expected, rel=1e-9)
+
+
+def test_repr_and_html(county):
+    assert repr(county) == (
+        "<County: 4 layers (boundary, red_line, basic_farmland, protected_area) in "
+        "EPSG:4529, planar area>"
+    )
+    html = county._repr_html_()
+    assert (
+        "<table>" in html and "red_line" in html and "<td style='text-align:right'>2</td>" in html
+    )
+
+
+def test_explore_draws_every_layer_and_the_conflicts(county):
+    page = county.explore().get_root().render()
+    for label in ("生态保护红线", "永久基本农田", "自然保护地"):
+        assert label in page or json.dumps(label)[1:-1] in page
+
+
+def test_from_inputs_of_a_plan_names_the_county(tmp_path):
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    import warnings
+
+    with warnings.catch_warnings():  # the demo county carries planted defects
+        warnings.simplefilter("ignore")
+        c = County.from_inputs([str(root / "plans" / "demo.yaml")])
+    assert set(c.layers) >= {"boundary", "red_line", "basic_farmland", "townships"}
+    assert c.name == "示范县"
+    assert ecospace.County is County
