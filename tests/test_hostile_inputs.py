@@ -483,3 +483,38 @@ def test_union_at_most_sum_shares_in_range_townships_add_up(layout):
         assert float(total[col].iloc[0]) == pytest.approx(union.area, rel=1e-9, abs=1e-3)
         shares = towns_rows[f"{role}_share"].to_numpy() * 100
         assert ((shares >= -1e-9) & (shares <= 100 + 1e-9)).all()
+
+
+# ----------------------------------------------------------------------------- verdicts
+
+
+def test_a_share_between_the_two_methods_is_flagged_method_dependent():
+    """A share of the county stated between its official-series and geodesic values: the
+    cross-check divides by the boundary measured by the other method too."""
+    from ecospace.checking.check import check
+    from ecospace.plan.model import validate_plan_data
+
+    # the red line keeps off the county's edges: to_working reprojects without densifying,
+    # so a long parallel shared by both, cut at different vertices, leaves a sliver (~60 m
+    # wide on 80 km) between them — a gap of its own, not what this test is about
+    county, red = box(126.0, 45.0, 127.0, 45.5), box(126.2, 45.1, 126.7, 45.2)
+    series = zone_area(126.2, 45.1, 126.7, 45.2) / zone_area(126.0, 45.0, 127.0, 45.5) * 100
+    geodesic = (
+        abs(CGCS2000.geometry_area_perimeter(red)[0])
+        / abs(CGCS2000.geometry_area_perimeter(county)[0])
+        * 100
+    )
+    assert series != pytest.approx(geodesic, abs=1e-7)
+    stated = (series + geodesic) / 2
+    fig = {"id": "s", "measure": "share", "role": "red_line", "op": ">=", "value": stated,
+           "unit": "%", "precision": abs(series - geodesic) / 10}  # fmt: skip
+    plan = validate_plan_data({"plan": "p", "method": "ellipsoid", "figures": [fig]})
+    layers = {
+        "boundary": gpd.GeoDataFrame(geometry=[county], crs=4490),
+        "red_line": gpd.GeoDataFrame(geometry=[red], crs=4490),
+    }
+    row = check(plan, layers=layers, progress=False).figures.iloc[0]
+    assert row["measured"] == pytest.approx(series, rel=1e-7)
+    assert row["measured_other_method"] == pytest.approx(geodesic, rel=1e-7)
+    assert row["method_other"] == "geodesic" and bool(row["method_dependent"])
+    assert {row["status"], row["status_other_method"]} == {"pass", "fail"}
