@@ -17,6 +17,7 @@ __all__ = [
     "LayerNotFoundError",
     "LayerReadError",
     "MethodError",
+    "OutputError",
     "OutputExistsError",
     "PlanError",
     "RoleError",
@@ -62,6 +63,10 @@ class MethodError(EcospaceError, ValueError):
 
 class UnitError(EcospaceError, ValueError):
     """An area or share unit is not recognised."""
+
+
+class OutputError(EcospaceError, OSError):
+    """An output cannot be written where asked (an input, a dangling link, a read-only folder)."""
 
 
 class OutputExistsError(EcospaceError, FileExistsError):

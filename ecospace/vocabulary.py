@@ -22,12 +22,17 @@ __all__ = [
     "CLASS_SETS",
     "CONTROL_LINES",
     "DENOMINATORS",
+    "DPI_RANGE",
     "FIGURE_COLUMNS",
+    "FIGURE_ONLY_ROLES",
+    "ID_FIELDS",
     "MEASURES",
     "METHODS",
     "METHOD_LABELS",
     "METHOD_SHORT",
     "OPS",
+    "ORIENTATIONS",
+    "PAPER_SIZES",
     "ROLES",
     "ROLE_LABELS",
     "STATUSES",
@@ -45,6 +50,10 @@ ROLES: tuple[str, ...] = (
     "protected_area",
     "land_use",
 )
+#: Roles a plan figure may name although no layer of a county carries them: the marine
+#: red line (海洋生态保护红线) lies at sea, beyond the land layers; `check` reports its
+#: figures as not measurable from the layers.  A layer is never given one of these.
+FIGURE_ONLY_ROLES: tuple[str, ...] = ("marine_red_line",)
 #: The three control lines (三条控制线): "不交叉、不重叠、不冲突".
 CONTROL_LINES: tuple[str, ...] = ("red_line", "basic_farmland", "urban_boundary")
 ROLE_LABELS: dict[str, dict[str, str]] = {
@@ -55,6 +64,7 @@ ROLE_LABELS: dict[str, dict[str, str]] = {
     "urban_boundary": {"zh": "城镇开发边界", "en": "urban development boundary"},
     "protected_area": {"zh": "自然保护地", "en": "protected areas"},
     "land_use": {"zh": "地类图斑", "en": "land-use parcels"},
+    "marine_red_line": {"zh": "海洋生态保护红线", "en": "marine ecological protection red line"},
 }
 
 #: Area methods (DOMAIN.md §3): the official 2008 series, GeographicLib, planar.
@@ -140,3 +150,30 @@ CLASS_LABELS: dict[str, dict[str, str]] = {
     "wetland": {"zh": "湿地", "en": "wetland"},
     "cropland": {"zh": "耕地", "en": "cropland"},
 }
+
+#: Paper sizes of the map annex in inches, portrait (ISO 216: A4 210 × 297 mm, A3 297 × 420 mm).
+PAPER_SIZES: dict[str, tuple[float, float]] = {
+    "A4": (210 / 25.4, 297 / 25.4),
+    "A3": (297 / 25.4, 420 / 25.4),
+}
+#: Page orientations of the map annex (``auto`` turns the page to the county's shape).
+ORIENTATIONS: tuple[str, ...] = ("auto", "portrait", "landscape")
+#: Resolutions (dots per inch) accepted for annex pages: screen to fine print; an A3 page
+#: at 1200 dpi is already ~280 megapixels.
+DPI_RANGE: tuple[int, int] = (50, 1200)
+
+#: Attribute fields that identify a source feature to GIS staff, first match wins.
+ID_FIELDS: tuple[str, ...] = (
+    "YJJBNTTBBH",
+    "TBBH",
+    "BSM",
+    "HXBH",
+    "HXMC",
+    "ZRBHDMC",
+    "XZQDM",
+    "XZQMC",
+    "GHFQDM",
+    "MC",
+    "NAME",
+    "name",
+)

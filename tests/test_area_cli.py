@@ -50,8 +50,9 @@ def gpkg(tmp_path):
     return path
 
 
-def run(*args):
-    return CliRunner().invoke(cli, ["areas", *map(str, args)])
+def run(*args, lang="en"):
+    """``ecospace areas ARGS`` (in English unless ``lang`` says otherwise)."""
+    return CliRunner().invoke(cli, ["areas", *map(str, args), "--lang", lang])
 
 
 def test_planar_union_and_sum(gpkg):

@@ -400,7 +400,9 @@ def test_cli_check_writes_reports_and_exits_1_on_failure(gpkg_plan, tmp_path):
     args = ["-q", "check", str(gpkg_plan), "--out", str(out), "--no-map"]
     res = run(args)
     assert res.exit_code == 1, res.output
-    for name in ("report.md", "report.html", "report.xlsx", "report.json", "conflicts.gpkg"):
+    written = ("report.md", "report.html", "report.xlsx", "report.json", "report.docx",
+               "conflicts.gpkg", "conflicts.gdb", "conflicts_shp", "conflicts_styles")  # fmt: skip
+    for name in written:
         assert (out / name).exists(), name
     assert "精度内符合" in res.output and "不符合" in res.output
     assert str(out / "report.html") in res.output
@@ -479,7 +481,10 @@ def test_demo_statuses_are_those_demo_truth_predicts(tmp_path):
         assert title in out
     assert out.index("== 乡镇 ==") < out.index("== 核查结果 ==")
     tail = out.rstrip().split("\n\n")[-1].splitlines()  # the last block: one path a line
-    assert [line.split()[0] for line in tail] == ["html", "xlsx", "json", "md", "conflicts"]
+    assert [line.split()[0] for line in tail] == [
+        "html", "xlsx", "json", "md", "docx",
+        "conflicts", "conflicts_shp", "conflicts_gdb", "conflicts_styles",
+    ]  # fmt: skip
     assert tail[0].endswith(str(tmp_path / "report.html"))
     n_fail = sum(s == "fail" for s in expected.values())
     assert f"{n_fail} 项指标不符合" in out

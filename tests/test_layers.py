@@ -327,8 +327,10 @@ def test_inventory(tmp_path):
     area = geod_area(box(124, 45, 124.01, 45.01))
     assert row.problems == f"duplicates 1 ({area / 1e4:,.2f} ha)"
     assert (row.epsg, row.crs_how, row.features) == (4490, "file", 2)
-    text = format_inventory(table)
+    text = format_inventory(table, "en")
     assert "d.gpkg:ZRBHD" in text and "problems:" in text and "duplicates 1" in text
+    zh = format_inventory(table)
+    assert "问题：" in zh and "重复图斑 1" in zh and "自然保护地" in zh and "（文件）" in zh
 
 
 def test_township_role_from_content(tmp_path, engine):
@@ -379,7 +381,9 @@ CLI_WARNING = pytest.mark.filterwarnings("ignore:'get_text_stream':DeprecationWa
 def test_cli_layers_table_and_json(tmp_path):
     src = county_source(tmp_path)
     runner = CliRunner()
-    res = runner.invoke(cli, ["layers", str(src / "d.gpkg"), "--role", "道路面=urban_boundary"])
+    res = runner.invoke(
+        cli, ["layers", str(src / "d.gpkg"), "--role", "道路面=urban_boundary", "--lang", "en"]
+    )
     assert res.exit_code == 0, res.output
     assert "urban_boundary" in res.output and "EPSG:4490 China Geodetic" in res.output
     res = runner.invoke(cli, ["layers", str(src / "d.gpkg"), "--format", "json"])
@@ -512,7 +516,7 @@ def test_demo_planted_defects_found(demo_ref):
 @CLI_WARNING
 def test_demo_inventory_from_the_command():
     truth = json.loads((ROOT / "layers" / "demo_truth.json").read_text())["defects"]
-    res = CliRunner().invoke(cli, ["layers", f"{DEMO}:YJJBNTBHTB", f"{DEMO}:ZRBHD"])
+    res = CliRunner().invoke(cli, ["layers", f"{DEMO}:YJJBNTBHTB", f"{DEMO}:ZRBHD", "--lang", "en"])
     assert res.exit_code == 0, res.output
     dup_ha = truth["duplicated_farmland"]["total"]["m2"] / 1e4
     assert f"invalid repaired {len(truth['invalid_bowtie']['fids'])}" in res.output
@@ -552,7 +556,9 @@ def bow_lobes():
 @pytest.mark.parametrize("engine_name", ["pyogrio", "fiona"])
 def test_cli_layers_details(tmp_path, engine_name):
     gpkg = problem_source(tmp_path)
-    res = CliRunner().invoke(cli, ["layers", str(gpkg), "--engine", engine_name, "--details"])
+    res = CliRunner().invoke(
+        cli, ["layers", str(gpkg), "--engine", engine_name, "--details", "--lang", "en"]
+    )
     assert res.exit_code == 0, res.output
     out = res.output
     # notes in the default part, under "problems:"
@@ -607,7 +613,9 @@ def test_cli_wrong_prj_corrected_with_crs(tmp_path, engine_name):
     res = runner.invoke(cli, ["layers", str(shp), "--engine", engine_name])
     assert res.exit_code == 2
     assert "the .prj/CRS is wrong — supply it with --crs EPSG:4530" in res.output
-    res = runner.invoke(cli, ["layers", str(shp), "--engine", engine_name, "--crs", "EPSG:4530"])
+    res = runner.invoke(
+        cli, ["layers", str(shp), "--engine", engine_name, "--crs", "EPSG:4530", "--lang", "en"]
+    )
     assert res.exit_code == 0, res.output
     assert "EPSG:4530 CGCS2000 / 3-degree Gauss-Kruger zone 42 " in res.output
     assert "(user (file said EPSG:4490, coordinates disagree))" in res.output
@@ -616,7 +624,9 @@ def test_cli_wrong_prj_corrected_with_crs(tmp_path, engine_name):
     # a file CRS that fits the coordinates is kept: --crs only fills in what is missing
     ok = tmp_path / "ok.shp"
     gpd.GeoDataFrame(geometry=[g], crs=4530).to_file(ok, engine="pyogrio")
-    res = runner.invoke(cli, ["layers", str(ok), "--engine", engine_name, "--crs", "EPSG:4490"])
+    res = runner.invoke(
+        cli, ["layers", str(ok), "--engine", engine_name, "--crs", "EPSG:4490", "--lang", "en"]
+    )
     assert res.exit_code == 0 and "zone 42 (file)" in res.output
 
 
@@ -632,7 +642,8 @@ def test_mojibake_names_shown_in_the_inventory(tmp_path):
     shp.with_suffix(".cpg").unlink()
     with pytest.warns(ValidationWarning, match="mojibake field names"):
         layer = read_layer(str(shp))
-    text = format_inventory(inventory([layer]))
+    text = format_inventory(inventory([layer]), "en")
     assert "problems:\n" in text
     assert "mojibake field names (cut mid-character at 10 bytes): 生态保" in text
-    assert "· mojibake field names (cut mid-character at 10 bytes)" in format_details([layer])
+    details = format_details([layer], "en")
+    assert "· mojibake field names (cut mid-character at 10 bytes)" in details

@@ -316,7 +316,10 @@ def test_write_reports_refuses_to_overwrite(result, written):
 
 def test_write_outputs_with_map_and_conflicts(result, tmp_path):
     paths = write_outputs(result, tmp_path)
-    assert set(paths) == {"conflicts", "map", "md", "html", "xlsx", "json"}
+    assert set(paths) == {
+        "conflicts", "conflicts_shp", "conflicts_gdb", "conflicts_styles",
+        "map", "md", "html", "xlsx", "json", "docx",
+    }  # fmt: skip
     page = paths["html"].read_text(encoding="utf-8")
     assert "<iframe" in page and "srcdoc=" in page  # the offline map, embedded
     # the link opens the embedded copy, so it works when report.html travels alone

@@ -53,7 +53,7 @@ def test_share_counts_only_the_area_inside_the_county(outside_county):
     assert cov.loc["boundary", ["inside_m2", "outside_m2", "share"]].tolist() == pytest.approx(
         [10_000, 0, 1]
     )
-    text = format_county(f, unit="m2", sections=("coverage",))
+    text = format_county(f, unit="m2", sections=("coverage",), lang="en")
     assert "share = area inside the county boundary" in text
     row = next(line.split() for line in text.splitlines() if line.startswith("basic_farmland"))
     assert row[-3:] == ["0.00", "1,000.00", "0.00"]  # inside, outside, share %
@@ -92,14 +92,14 @@ def test_printed_tables_name_codes_crs_status_and_features_outside():
     f = measure_county(layers, method="planar")
     assert f.crs == "EPSG:4529 CGCS2000 / 3-degree Gauss-Kruger zone 41"
     assert f.to_dict()["crs"] == f.crs
-    text = format_county(f)
+    text = format_county(f, lang="en")
     assert "\nCRS (overlay): EPSG:4529 CGCS2000 / 3-degree Gauss-Kruger zone 41\n" in text
     red_farm = next(
         line.split()
         for line in text.splitlines()
         if line.split()[:2] == ["red_line", "basic_farmland"]
     )
-    assert red_farm[2] == "0.10" and red_farm[-2:] == ["违反", "violated"]
+    assert red_farm[2] == "0.10" and red_farm[-2:] == ["True", "violated"]
     red_pa = next(
         line for line in text.splitlines() if line.split()[:2] == ["red_line", "protected_area"]
     )
@@ -206,7 +206,7 @@ def test_cli_stats_landcover_demo():
     ]
 
     def run(*extra):
-        return CliRunner().invoke(cli, [*args, *extra])
+        return CliRunner().invoke(cli, [*args, *extra, "--lang", "en"])
 
     r = run("--format", "json")
     assert r.exit_code == 0, r.output
@@ -222,7 +222,7 @@ def test_cli_stats_landcover_demo():
     assert r.exit_code == 0, r.output
     assert "ellipsoidal pixel areas" in r.output
     assert "no raster class maps to wetland" in r.output
-    raster_part = r.output.split("栅格地类覆盖率", 1)[1]
+    raster_part = r.output.split("Land cover from the classified raster", 1)[1]
     row = next(line.split() for line in raster_part.splitlines() if line.startswith("forest "))
     # class, label, 4 codes, parcels ha, parcels %, raster class, raster code, raster ha, %, pp
     assert row[1] == "森林覆盖率" and row[7] == "28.54" and row[8:10] == ["林地", "03"]

@@ -40,6 +40,6 @@ def test_areas_by_chinese_values_line_up(tmp_path):
     res = CliRunner().invoke(cli, ["areas", str(path), "--method", "planar", "--by", "XZQMC"])
     assert res.exit_code == 0, res.output
     rows = [ln for ln in res.output.splitlines() if ln.endswith(("1.00", "3.00"))]
-    assert [ln.split()[0] for ln in rows] == ["Town", "东风乡", "省级", "total"]
+    assert [ln.split()[0] for ln in rows] == ["Town", "东风乡", "省级", "合计（要素面积之和）"]
     # each 1 ha parcel is 1.00 ha: the area column ends at the same terminal column
     assert len({display_width(ln) for ln in rows}) == 1

@@ -42,7 +42,7 @@ from ecospace.rendering.report import (
     write_reports,
 )
 from ecospace.units import UNITS, convert
-from ecospace.vocabulary import FIGURE_COLUMNS, METHODS
+from ecospace.vocabulary import FIGURE_COLUMNS, FIGURE_ONLY_ROLES, METHODS, ROLE_LABELS
 
 __all__ = ["FIGURE_COLUMNS", "CheckResult", "check"]
 
@@ -126,13 +126,15 @@ class CheckResult:
         """True when every binding figure passes or is within the stated precision.
 
         A binding figure that could not be measured (its layer is missing) counts as not
-        passed; figures with ``measure: stated`` (no layer can measure them) are left out.
+        passed; figures with ``measure: stated`` and figures of a role no layer carries
+        (the marine red line) are left out: no layer can measure them.
         """
         f = self.figures
         if not len(f):
             return True
         # figures the plan states but no layer can measure (measure: stated) do not count
-        binding = f["binding"].astype(bool) & (f["measure"] != "stated")
+        unmeasurable = (f["measure"] == "stated") | f["roles"].isin(FIGURE_ONLY_ROLES)
+        binding = f["binding"].astype(bool) & ~unmeasurable
         return bool(f.loc[binding, "status"].isin(["pass", "within precision"]).all())
 
     @property
@@ -270,6 +272,12 @@ class _Measurer:
         """The figure's quantity in m² (or a count for ``measure: count``)."""
         measure = _val(fig, "measure")
         roles = _roles_of(fig)
+        at_sea = [r for r in roles if r in FIGURE_ONLY_ROLES]
+        if at_sea and measure != "stated":
+            raise _Missing(
+                f"{at_sea[0]} ({ROLE_LABELS[at_sea[0]]['zh']}): not measurable from the layers; "
+                "it lies at sea, outside a county's land layers"
+            )
         try:
             return self._quantity(measure, roles, fig)
         except RoleError as exc:  # a layer the figure needs is missing

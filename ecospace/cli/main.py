@@ -8,15 +8,25 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 import warnings
 from pathlib import Path
 
 import click
 
+from ecospace._escape import terminal_text
 from ecospace._limits import refuse_special_file
-from ecospace._output import refuse_overwrite
+from ecospace._output import refuse_outputs, refuse_overwrite
 from ecospace._version import __version__
-from ecospace.errors import EcospaceError, PlanError
+from ecospace.cli._boundary import (
+    NonNegativeFinite,
+    PositiveFinite,
+    clean_terminal,
+    error_message,
+    input_paths,
+)
+from ecospace.errors import PlanError
+from ecospace.vocabulary import DENOMINATORS, DPI_RANGE, METHODS, ORIENTATIONS, PAPER_SIZES
 
 log = logging.getLogger("ecospace")
 
@@ -24,7 +34,7 @@ log = logging.getLogger("ecospace")
 # Options shared by several subcommands, defined once.
 _method_option = click.option(
     "--method",
-    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
+    type=click.Choice(list(METHODS)),
     default="ellipsoid",
     show_default=True,
     help="Area method (ellipsoid = the official 2008 survey formula).",
@@ -46,7 +56,7 @@ _lang_option = click.option(
     type=click.Choice(["zh", "en"]),
     default="zh",
     show_default=True,
-    help="Language of the tables and the reports.",
+    help="Language of the printed tables and the reports (Chinese by default).",
 )
 _engine_option = click.option(
     "--engine",
@@ -58,13 +68,31 @@ _engine_option = click.option(
 
 
 class _EcospaceGroup(click.Group):
-    """A click group that turns :class:`EcospaceError` into a usage error (exit 2)."""
+    """The boundary: every failure of a command becomes one ``Error: …`` line, exit 2.
+
+    ecospace's own errors, ``OSError``, ``MemoryError``, ``RecursionError`` and any other
+    library exception are reported by :func:`ecospace._boundary.error_message` (the
+    traceback too with ``-v``); Ctrl-C prints one line and exits with 130, the writers
+    having removed their unfinished files.  Everything printed meanwhile is stripped of
+    control characters (:func:`ecospace._boundary.clean_terminal`).
+    """
+
+    def main(self, *args, **kwargs):
+        with clean_terminal():  # click's own messages too (a file name with ESC in it)
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except EcospaceError as exc:
-            raise click.UsageError(str(exc), ctx=None) from exc
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted (Ctrl-C): stopped; no partial output file was left.", err=True)
+            raise click.exceptions.Exit(130) from None
+        except Exception as exc:  # OSError, MemoryError, RecursionError, any library's error
+            if ctx.params.get("verbose"):
+                click.echo(terminal_text(traceback.format_exc()), err=True, nl=False)
+            raise click.UsageError(error_message(exc), ctx=None) from None
 
 
 @click.group(cls=_EcospaceGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,7 +152,7 @@ def find_project_root(start: Path | None = None) -> Path:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the reports, conflicts.gpkg and map.html [default: out/<plan file name>/].",
+    help="Folder for the reports, conflicts and map.html [default: out/<plan file name>/].",
 )
 @_lang_option
 @click.option(
@@ -137,22 +165,26 @@ def find_project_root(start: Path | None = None) -> Path:
 )
 @click.option(
     "--method",
-    type=click.Choice(["ellipsoid", "geodesic", "planar"]),
+    type=click.Choice(list(METHODS)),
     help="Area method [default: the plan's, else ellipsoid 椭球面积].",
 )
 @click.option(
     "--denominator",
-    type=click.Choice(["boundary", "stated", "survey"]),
+    type=click.Choice(list(DENOMINATORS)),
     help="Shares divide by the boundary layer's computed area, the plan's stated "
     "total_area or its survey_area [default: the plan's, else boundary].",
 )
-@click.option("--no-map", is_flag=True, help="Do not draw map.html (faster).")
+@click.option(
+    "--no-map", is_flag=True, help="Do not draw map.html nor the Word report's annex (faster)."
+)
 @click.option("--overwrite", is_flag=True, help="Replace report files already in --out.")
 @click.pass_context
 def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, overwrite):
     """Check a plan's figures against its layers and write the reports.
 
-    Writes report.md, report.html, report.xlsx, report.json, conflicts.gpkg and map.html.
+    Writes report.md, .html, .xlsx, .json and .docx (the Word 核查表, with the annex maps
+    unless --no-map), the conflicts as conflicts.gpkg, conflicts_shp/ (GBK shapefiles) and
+    conflicts.gdb with QGIS styles (conflicts_styles/), and map.html.
     Exit status: 0 when every binding figure passes (or is within the plan's stated
     precision), 1 when one fails or cannot be measured, 2 for usage errors.
     """
@@ -161,16 +193,20 @@ def check_plan(ctx, plan_file, out_dir, lang, fmt, method, denominator, no_map, 
 
     out_dir = out_dir or Path("out") / plan_file.stem
     map_path = False if no_map else None
-    refuse_overwrite(planned_outputs(out_dir, map_path=map_path).values(), overwrite=overwrite)
+    refuse_outputs(
+        planned_outputs(out_dir, map_path=map_path).values(),
+        inputs=input_paths([plan_file]),
+        overwrite=overwrite,
+    )
     result = check(plan_file, method=method, denominator=denominator)
-    paths = write_outputs(result, out_dir, lang=lang, overwrite=True, map_path=map_path)
+    paths = write_outputs(result, out_dir, lang=lang, overwrite=overwrite, map_path=map_path)
     if fmt == "json":
         click.echo(result.to_json())
     else:
         click.echo(result.to_table(lang))
         click.echo("")
     for kind, path in paths.items():
-        click.echo(f"{kind:<10} {path}", err=fmt == "json")
+        click.echo(f"{kind:<16} {path}", err=fmt == "json")
     ctx.exit(0 if result.passed else 1)
 
 
@@ -200,6 +236,7 @@ def demo(ctx, lang, no_map, out_dir):
     import json
 
     from ecospace.checking.check import check
+    from ecospace.rendering.export import conflict_paths
     from ecospace.rendering.report import section_text, section_title, write_outputs
 
     root = find_project_root()
@@ -237,7 +274,9 @@ def demo(ctx, lang, no_map, out_dir):
     click.echo(f"\n== {section_title('figures', lang)} ==")
     click.echo(result.to_table(lang))
     failed = int((result.figures["status"] == "fail").sum())
-    if wrong:
+    if wrong and lang == "zh":
+        click.echo(f"\n以下指标的结论与预期不符（见 layers/demo_truth.json）：{'、'.join(wrong)}")
+    elif wrong:
         click.echo(f"\nunexpected status for {', '.join(wrong)} (see layers/demo_truth.json)")
     elif lang == "zh":
         click.echo(
@@ -250,9 +289,9 @@ def demo(ctx, lang, no_map, out_dir):
             "layers/demo_truth.json); every status is the one predicted."
         )
     click.echo("")
-    for kind in ("html", "xlsx", "json", "md", "conflicts", "map", "annex"):
+    for kind in ("html", "xlsx", "json", "md", "docx", *conflict_paths(""), "map", "annex"):
         if kind in paths:
-            click.echo(f"{kind:<10} {paths[kind]}")
+            click.echo(f"{kind:<16} {paths[kind]}")
     ctx.exit(1 if wrong else 0)
 
 
@@ -269,7 +308,8 @@ def demo(ctx, lang, no_map, out_dir):
     is_flag=True,
     help="List every problem feature (src_fid as QGIS shows it, fid, area change) and notes.",
 )
-def layers_command(sources, crs, engine, roles, fmt, details) -> None:
+@_lang_option
+def layers_command(sources, crs, engine, roles, fmt, details, lang) -> None:
     """List the layers in SOURCE... (file, .gdb, folder, .zip; PATH:LAYER for one layer).
 
     For each: role, features, geometry type, CRS (EPSG, name, how determined),
@@ -280,6 +320,7 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     import json
     import warnings
 
+    from ecospace.labels import term
     from ecospace.loading.layers import (
         _parse_role_option,
         format_details,
@@ -302,9 +343,10 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     if fmt == "json":
         click.echo(json.dumps(inventory_records(found), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_inventory(inventory(found)))
+        click.echo(format_inventory(inventory(found), lang))
         if details:
-            click.echo("\ndetails:\n" + format_details(found))
+            colon = "：" if lang == "zh" else ":"
+            click.echo(f"\n{term('details', lang)}{colon}\n" + format_details(found, lang))
     if errors:
         raise click.UsageError(
             "; ".join(str(exc) for _, exc in errors) + f" ({len(errors)} layer(s) not read)"
@@ -318,7 +360,12 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
 @_crs_option
 @_engine_option
 @_role_option
-@click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
+@click.option(
+    "--denominator",
+    type=PositiveFinite("a stated total area > 0 in --unit, e.g. 751200"),
+    default=None,
+    help="Stated total area, in --unit (a positive number).",
+)
 @_format_option
 @click.option(
     "--conflicts",
@@ -328,8 +375,9 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
     help="Write conflict features to this GeoPackage (one layer per conflict type).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --conflicts file.")
+@_lang_option
 def overlaps_command(
-    sources, method, unit, crs, engine, roles, denominator, fmt, conflicts_path, overwrite
+    sources, method, unit, crs, engine, roles, denominator, fmt, conflicts_path, overwrite, lang
 ) -> None:
     """Coverage, overlaps, containment and duplicates of the layers in SOURCE...
 
@@ -349,7 +397,7 @@ def overlaps_command(
 
     unit = normalize_unit(unit)
     if conflicts_path:
-        refuse_overwrite([conflicts_path], overwrite=overwrite)
+        refuse_outputs([conflicts_path], inputs=input_paths(sources), overwrite=overwrite)
     opened = County.open(sources, roles=_parse_role_option(roles), crs=crs, engine=engine)
     if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
@@ -379,11 +427,14 @@ def overlaps_command(
                 figures,
                 unit=unit,
                 sections=("coverage", "overlaps", "containment", "self_overlaps"),
+                lang=lang,
             )
         )
         if conflicts_path:
+            from ecospace.labels import term
+
             n = len([k for k, v in figures.conflicts.items() if len(v)])
-            click.echo(f"\nconflicts: {n} layer(s) written to {conflicts_path}")
+            click.echo("\n" + term("conflicts_written", lang, n=n, path=conflicts_path))
 
 
 @cli.command("stats", short_help="Coverage, land cover (森林/林草覆盖率), township table.")
@@ -394,7 +445,12 @@ def overlaps_command(
 @_crs_option
 @_engine_option
 @_role_option
-@click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
+@click.option(
+    "--denominator",
+    type=PositiveFinite("a stated total area > 0 in --unit, e.g. 751200"),
+    default=None,
+    help="Stated total area, in --unit (a positive number).",
+)
 @click.option(
     "--landcover",
     "landcover",
@@ -412,6 +468,7 @@ def overlaps_command(
     help="Class map of --landcover [default: TIF's stem + _classes.yaml beside it].",
 )
 @_format_option
+@_lang_option
 def stats_command(
     sources,
     by_township,
@@ -424,6 +481,7 @@ def stats_command(
     landcover,
     classes_path,
     fmt,
+    lang,
 ) -> None:
     """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table.
 
@@ -481,7 +539,7 @@ def stats_command(
         sections = ("coverage", "land_cover", "land_cover_raster")
         if by_township:
             sections += ("townships",)
-        click.echo(format_county(figures, unit=unit, sections=sections))
+        click.echo(format_county(figures, unit=unit, sections=sections, lang=lang))
 
 
 @cli.command("audit", short_help="Check a plan's own figures against each other.")
@@ -541,19 +599,34 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
 )
 @click.option("--field-unit", default="m2", show_default=True, help="Unit of --compare-field.")
 @click.option(
-    "--tolerance", type=float, default=1.0, show_default=True, help="Allowed difference, m²."
+    "--tolerance",
+    type=NonNegativeFinite("an allowed difference >= 0, in m²"),
+    default=1.0,
+    show_default=True,
+    help="Allowed difference, m².",
 )
 @click.option(
     "--tolerance-rel",
-    type=float,
+    type=NonNegativeFinite("an allowed relative difference >= 0, e.g. 1e-4"),
     default=1e-4,
     show_default=True,
     help="Allowed relative difference (the larger allowance wins).",
 )
+@click.option(
+    "--differing",
+    "differing_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="OUT",
+    help="With --compare-field: write the differing features to OUT.gpkg, OUT.gdb (FileGDB) "
+    "or folder OUT (GBK shapefile), styled for QGIS (.qml).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing --differing output.")
+@_lang_option
 @click.pass_context
 def areas_command(
     ctx, spec, method, crs, planar_crs, unit, decimals, by_field, balance, fmt, compare_field,
-    field_unit, tolerance, tolerance_rel,
+    field_unit, tolerance, tolerance_rel, differing_path, overwrite, lang,
 ) -> None:  # fmt: skip
     """Area of the layer PATH[:LAYER]: its union, and the sum of its features if they overlap.
 
@@ -572,6 +645,13 @@ def areas_command(
 
     unit = normalize_unit(unit)
     normalize_unit(field_unit)
+    if differing_path is not None:
+        if compare_field is None:
+            raise click.BadParameter("needs --compare-field FIELD", param_hint="--differing")
+        from ecospace.rendering.export import styles_dir, write_differing
+
+        extra = [styles_dir(differing_path)] if differing_path.suffix else []
+        refuse_overwrite([differing_path, *extra], overwrite=overwrite)
     if planar_crs is not None:
         if method != "planar":
             raise click.BadParameter("only with --method planar", param_hint="--planar-crs")
@@ -603,12 +683,18 @@ def areas_command(
         if planar_crs is None:
             raise
         raise click.BadParameter(str(exc), param_hint="--planar-crs") from exc
+    if differing_path is not None:
+        written = write_differing(
+            differing_path, gdf, summary.compared, compare_field, role=layer.role,
+            overwrite=overwrite,
+        )  # fmt: skip
+        log.info("differing features written to %s", ", ".join(map(str, written)))
     if fmt == "json":
         click.echo(area_json(summary))
     elif fmt == "csv":
         click.echo(area_csv(summary), nl=False)
     else:
-        click.echo(area_text(summary, decimals, balance=balance))
+        click.echo(area_text(summary, decimals, balance=balance, lang=lang))
     if summary.compared is not None and len(summary.compared):
         ctx.exit(1)
 
@@ -629,11 +715,10 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     """Draft a plan file from a plan's text (UTF-8), for a person to review."""
     import os
 
-    from ecospace.plan.extract import extract_figures
-    from ecospace.plan.model import dump_plan
+    from ecospace.plan.extract import draft_text, extract_figures
 
     if output is not None:
-        refuse_overwrite([output], overwrite=overwrite)
+        refuse_outputs([output], inputs=[text_file], overwrite=overwrite)
     refuse_special_file(text_file, "plan text", PlanError)
     try:
         text = text_file.read_text(encoding="utf-8")
@@ -643,10 +728,10 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     plan = extract_figures(text, source=os.path.relpath(text_file.resolve(), base))
     n = len(plan.figures) + (plan.total_area is not None)
     if output is None:
-        click.echo(dump_plan(plan), nl=False)
+        click.echo(draft_text(plan), nl=False)
         click.echo(f"drafted {n} figure(s) from {text_file}; review each one", err=True)
         return
-    dump_plan(plan, output)
+    draft_text(plan, output)
     click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
 
 
@@ -695,7 +780,7 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
     from ecospace.rendering.maps import make_map, save_map
 
     _check_suffix(output, (".html", ".htm"), "the map as .html or .htm (one self-contained page)")
-    refuse_overwrite([output], overwrite=overwrite)
+    refuse_outputs([output], inputs=input_paths(inputs), overwrite=overwrite)
     data = _map_inputs(inputs, crs)
     m = make_map(
         data.layers,
@@ -719,15 +804,21 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, overwrite)
     required=True,
     help="maps/annex.pdf (one multi-page PDF) or maps/annex.png (annex-1.png, …).",
 )
-@click.option("--paper", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
+@click.option("--paper", type=click.Choice(list(PAPER_SIZES)), default="A4", show_default=True)
 @click.option(
     "--orientation",
-    type=click.Choice(["auto", "portrait", "landscape"]),
+    type=click.Choice(list(ORIENTATIONS)),
     default="auto",
     show_default=True,
 )
 @click.option("--title", default=None, help="Page title [default: the plan's name].")
-@click.option("--dpi", type=int, default=300, show_default=True, help="Resolution of PNG pages.")
+@click.option(
+    "--dpi",
+    type=click.IntRange(*DPI_RANGE),
+    default=300,
+    show_default=True,
+    help=f"Resolution of PNG pages ({DPI_RANGE[0]}-{DPI_RANGE[1]}).",
+)
 @_crs_option
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite) -> None:
@@ -736,9 +827,12 @@ def annex_command(inputs, output, paper, orientation, title, dpi, crs, overwrite
     Pages: the three control lines, protected areas against the red line, the conflicts;
     each with legend, scale bar, north arrow, coordinate grid and source note.
     """
-    from ecospace.rendering.annex import make_annex
+    from ecospace.rendering.annex import THEMES, make_annex
 
     _check_suffix(output, (".pdf", ".png"), "the annex as .pdf (one file) or .png (one per page)")
+    pages = [output.with_name(f"{output.stem}-{i}.png") for i in range(1, len(THEMES) + 1)]
+    targets = [output] if output.suffix.lower() == ".pdf" else pages
+    refuse_outputs(targets, inputs=input_paths(inputs), overwrite=overwrite)
     data = _map_inputs(inputs, crs)
     paths = make_annex(
         data.layers,

@@ -16,6 +16,7 @@ import pandas as pd
 import pyproj
 
 from ecospace._text_table import text_table
+from ecospace.labels import Lang, crs_how_label, problem_label, role_label, term, term_or
 from ecospace.loading.validate import _REPAIRS, fmt_area
 
 if TYPE_CHECKING:
@@ -153,37 +154,47 @@ def inventory_records(layers: Iterable[Layer] | Mapping[str, Layer]) -> list[dic
     return out
 
 
-def format_inventory(table: pd.DataFrame) -> str:
+def format_inventory(table: pd.DataFrame, lang: Lang = "zh") -> str:
     """The inventory as aligned text (Chinese characters count double), problems below.
+
+    Chinese by default (roles by their Chinese names), English with ``lang="en"``.
 
     Examples
     --------
     >>> print(format_inventory(inventory([])))
+    无图层
+    >>> print(format_inventory(inventory([]), "en"))
     no layers
     """
     if table.empty:
-        return "no layers"
-    headers = ("layer", "role", "features", "geometry", "CRS (how determined)", "encoding")
+        return term("no_layers", lang)
+    keys = ("inv_layer", "inv_role", "inv_features", "inv_geometry", "inv_crs", "inv_encoding")
+    headers = [term(k, lang) for k in keys]
     rows = []
     for r in table.itertuples():
         epsg = f"EPSG:{r.epsg} " if pd.notna(r.epsg) else ""
+        how = crs_how_label(r.crs_how, lang)
         rows.append(
             (
                 f"{r.source}:{r.layer}",
-                r.role if isinstance(r.role, str) else "-",
+                (r.role if lang == "en" else role_label(r.role))
+                if isinstance(r.role, str)
+                else "-",
                 f"{r.features:,}",
                 r.geometry_type,
-                f"{epsg}{r.crs_name} ({r.crs_how})",
+                f"{epsg}{r.crs_name} （{how}）" if lang == "zh" else f"{epsg}{r.crs_name} ({how})",
                 r.encoding if isinstance(r.encoding, str) else "-",
             )
         )
     align = ("left", "left", "right", "left", "left", "left")
     lines = [text_table(headers, rows, align, rule=None)]
     problems = [(f"{r.source}:{r.layer}", r.problems) for r in table.itertuples() if r.problems]
+    colon = "：" if lang == "zh" else ":"
     if problems:
-        lines += ["", "problems:"] + [f"  {label}: {text}" for label, text in problems]
+        lines += ["", term("problems", lang) + colon]
+        lines += [f"  {label}: {problem_label(text, lang)}" for label, text in problems]
     else:
-        lines += ["", "no problems found"]
+        lines += ["", term("no_problems", lang)]
     return "\n".join(lines)
 
 
@@ -192,7 +203,7 @@ def _short(text: str) -> str:
     return text if len(text) <= _DETAIL_WIDTH else text[: _DETAIL_WIDTH - 1] + "…"
 
 
-def format_details(layers: Iterable[Layer] | Mapping[str, Layer]) -> str:
+def format_details(layers: Iterable[Layer] | Mapping[str, Layer], lang: Lang = "zh") -> str:
     """Every layer's problem features (``src_fid``, ``fid``, problem, area) and notes.
 
     ``src_fid`` is the feature id QGIS and ArcGIS show; ``fid`` the 0-based row as read.
@@ -201,16 +212,18 @@ def format_details(layers: Iterable[Layer] | Mapping[str, Layer]) -> str:
 
     Examples
     --------
-    >>> format_details([])
-    'no layers'
+    >>> format_details([]), format_details([], "en")
+    ('无图层', 'no layers')
     """
     items = _items(layers)
     if not items:
-        return "no layers"
+        return term("no_layers", lang)
     blocks = []
     for layer in items:
         rep = layer.report
-        lines = [f"{layer.label}: {rep.features_in:,} features read, {rep.features_out:,} kept"]
+        lines = [
+            term("read_kept", lang, label=layer.label, n=rep.features_in, kept=rep.features_out)
+        ]
         rows = []
         for r in _feature_rows(layer):
             a = r["area_change_m2"]
@@ -220,17 +233,21 @@ def format_details(layers: Iterable[Layer] | Mapping[str, Layer]) -> str:
                 (
                     "-" if r["src_fid"] is None else str(r["src_fid"]),
                     str(r["fid"]),
-                    r["problem"],
+                    term_or(r["problem"], lang),
                     "" if a is None else fmt_area(a, signed=r["problem"] in _REPAIRS),
                     _short(r["detail"]),
                 )
             )
         if rows:
-            headers = ("src_fid", "fid", "problem", "area (change)", "detail")
+            headers = (
+                "src_fid",
+                "fid",
+                *(term(k, lang) for k in ("problem", "area_change", "detail")),
+            )
             table = text_table(headers, rows, ("right", "right", "left", "right", "left"))
             lines += ["  " + line for line in table.splitlines()]
         else:
-            lines.append("  no problem features")
-        lines += [f"  · {n}" for n in rep.notes]
+            lines.append("  " + term("no_problem_features", lang))
+        lines += [f"  · {problem_label(n, lang)}" for n in rep.notes]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

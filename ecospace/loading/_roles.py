@@ -26,8 +26,11 @@ _CODES = {
     "DLTB": "land_use",
 }
 _TOWNSHIP_TOKENS = {"XZ", "XZJ", "XIANGZHEN", "TOWN", "TOWNSHIP", "TOWNSHIPS"}
-#: Chinese names, matched as substrings in this order (乡镇 before 行政区)
-_ZH = (
+#: Chinese names, matched as substrings in this order (乡镇 before 行政区); a marine red line
+#: layer is no land red line, and no layer role stands for it
+_ZH: tuple[tuple[str, str | None], ...] = (
+    ("海洋生态保护红线", None),
+    ("海洋生态红线", None),
     ("乡镇", "townships"),
     ("街道", "townships"),
     ("生态保护红线", "red_line"),
@@ -73,6 +76,8 @@ def role_of(layer_name: str, aliases: Mapping[str, str] | None = None) -> str | 
     ('basic_farmland', 'townships', 'red_line')
     >>> role_of("绿地", aliases={"绿地": "protected_area"})
     'protected_area'
+    >>> role_of("海洋生态保护红线") is None  # at sea: not the land red line
+    True
     """
     name = re.sub(r"\.shp$", "", str(layer_name), flags=re.IGNORECASE)
     for key, role in (aliases or {}).items():

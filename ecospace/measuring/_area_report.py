@@ -27,8 +27,9 @@ from ecospace.geometry.area import (
     compare_area_field,
     method_label,
 )
+from ecospace.labels import Lang, crs_how_label, term, term_or, unit_label
 from ecospace.measuring.overlap import union_area
-from ecospace.units import UNIT_LABELS, UNITS, normalize_unit, round_balanced
+from ecospace.units import UNITS, normalize_unit, round_balanced
 
 
 @dataclass
@@ -198,37 +199,52 @@ def area_csv(s: AreaSummary) -> str:
     return table.to_csv(index=False)
 
 
-def area_text(s: AreaSummary, decimals: int = 2, *, balance: bool = True) -> str:
-    """The summary for the terminal: layer, CRS, method, union (and sum), tables below."""
+def area_text(s: AreaSummary, decimals: int = 2, *, balance: bool = True, lang: Lang = "zh") -> str:
+    """The summary for the terminal: layer, CRS, method, union (and sum), tables below.
+
+    Chinese by default, English with ``lang="en"``.
+    """
     unit, scale, crs = s.unit, UNITS[s.unit], s.gdf.crs
     fmt_v = f"{{:,.{decimals}f}}".format
+    ul = unit_label(unit, lang) if lang == "zh" else unit  # en: the code, as typed
+    zh = lang == "zh"
+    heads = [term(k, lang) for k in ("crs", "planar", "method", "unit")]
+    width = max(display_width(h) for h in heads) + 2
+    crs_line = f"{s.crs_text}  {crs.name}  " + (
+        f"（{crs_how_label(s.crs_how, lang)}）" if zh else f"({s.crs_how})"
+    )
     lines = [
-        f"{s.label}  ({len(s.gdf)} features)",
-        f"CRS     {s.crs_text}  {crs.name}  ({s.crs_how})",
+        f"{s.label}  " + (f"（{term('features_n', lang, n=len(s.gdf))}）" if zh
+                          else f"({term('features_n', lang, n=len(s.gdf))})"),
+        f"{pad(heads[0], width)}{crs_line}",
         *(
             []
             if s.planar_crs is None
-            else [f"planar  {_crs_id(s.planar_crs)}  {s.planar_crs.name}  (--planar-crs)"]
+            else [f"{pad(heads[1], width)}{_crs_id(s.planar_crs)}  {s.planar_crs.name}"
+                  "  (--planar-crs)"]
         ),
-        f"method  {s.method}: {s.label_of('zh')}",
-        f"        {s.label_of('en')}",
-        f"unit    {unit} ({UNIT_LABELS[unit]['zh']})",
-        f"area (union of features)  {fmt_v(s.union_m2 / scale):>18} {unit}",
-    ]
+        f"{pad(heads[2], width)}{s.label_of('zh')}" if zh
+        else f"{pad(heads[2], width)}{s.method}: {s.label_of('en')}",
+        f"{pad(heads[3], width)}{ul}" if zh else f"{pad(heads[3], width)}{unit} ({ul})",
+    ]  # fmt: skip
+    rows = [(term("area_union", lang), fmt_v(s.union_m2 / scale))]
     if s.overlapping:
-        lines.append(
-            f"sum of features           {fmt_v(s.sum_m2 / scale):>18} {unit}"
-            f"  (features overlap: {fmt_v((s.sum_m2 - s.union_m2) / scale)} {unit}"
-            " counted more than once)"
-        )
+        rows.append((term("sum_features", lang), fmt_v(s.sum_m2 / scale)))
+    label_w = max(display_width(r[0]) for r in rows) + 2
+    lines += [f"{pad(label, label_w)}{value:>18} {ul}" for label, value in rows]
+    if s.overlapping:
+        over = fmt_v((s.sum_m2 - s.union_m2) / scale)
+        lines[-1] += "  " + term("counted_twice", lang, area=over, unit=ul)
     if s.groups is not None:
-        lines += ["", *_groups_text(s, decimals, balance=balance)]
+        lines += ["", *_groups_text(s, decimals, balance=balance, lang=lang)]
     if s.compared is not None:
-        lines += ["", *_compared_text(s)]
+        lines += ["", *_compared_text(s, lang=lang)]
     return "\n".join(lines)
 
 
-def _groups_text(s: AreaSummary, decimals: int, *, balance: bool = True) -> list[str]:
+def _groups_text(
+    s: AreaSummary, decimals: int, *, balance: bool = True, lang: Lang = "zh"
+) -> list[str]:
     """One row per value, parts rounded to add up to their sum (强制调平), then the union.
 
     With ``balance=False`` every part is rounded on its own (half to even), and the
@@ -243,14 +259,18 @@ def _groups_text(s: AreaSummary, decimals: int, *, balance: bool = True) -> list
     parts = round_balanced(raw, decimals, s.sum_m2 / scale) if balance else np.round(raw, decimals)
     over_m2 = (groups["sum"] - groups["union"]).to_numpy() * scale
     show_union = bool((over_m2 > np.maximum(0.01, 1e-9 * groups["sum"] * scale)).any())
-    sum_label, union_label = "total (sum of features)", "union of features"
+    sum_label, union_label = term("total_sum", lang), term("union_of", lang)
+    ul = unit_label(unit, lang) if lang == "zh" else unit  # en: the code, as typed
     labels = [s.by_field, sum_label, *groups["value"]]
     if s.overlapping:
         labels.append(union_label)
     width = max(display_width(v) for v in labels)
-    head = f"{pad(s.by_field, width)}  {'features':>8}  {'area (' + unit + ')':>18}"
+    head = (
+        f"{pad(s.by_field, width)}  {pad(term('inv_features', lang), 8, 'right')}"
+        f"  {pad(term('area_col', lang, unit=ul), 18, 'right')}"
+    )
     if show_union:
-        head += f"  {'union (' + unit + ')':>18}"
+        head += f"  {pad(term('union_col', lang, unit=ul), 18, 'right')}"
     lines = [head]
     for row, part in zip(groups.itertuples(), parts, strict=True):
         line = f"{pad(row.value, width)}  {row.features:>8}  {fmt_v(part):>18}"
@@ -263,45 +283,48 @@ def _groups_text(s: AreaSummary, decimals: int, *, balance: bool = True) -> list
         union_text = fmt_v(s.union_m2 / scale)
         lines.append(f"{pad(union_label, width)}  {len(s.gdf):>8}  {union_text:>18}")
     if balance:
-        lines.append(f"(parts rounded to {decimals} decimals to add up to their sum: 强制调平)")
+        lines.append(term("balanced", lang, d=decimals))
     else:
         off = round(float(np.sum(parts)) - round(s.sum_m2 / scale, decimals), decimals)
         lines.append(
-            f"(parts rounded each on its own to {decimals} decimals, --no-balance; "
-            f"they add up to {fmt_v(float(np.sum(parts)))}, {fmt_v(off)} from the sum)"
+            term("unbalanced", lang, d=decimals, sum=fmt_v(float(np.sum(parts))), off=fmt_v(off))
         )
     if s.overlapping:
         over = fmt_v((s.sum_m2 - s.union_m2) / scale)
-        lines.append(
-            f"(features overlap: the layer's area is the union, {over} {unit} less than the sum)"
-        )
+        lines.append(term("overlap_note", lang, area=over, unit=ul))
     return lines
 
 
-def _compared_text(s: AreaSummary, shown_rows: int = 20) -> list[str]:
+def _compared_text(s: AreaSummary, shown_rows: int = 20, *, lang: Lang = "zh") -> list[str]:
     """How many features differ from their stored area, and the first ``shown_rows``."""
     compared, fu = s.compared, s.field_unit
-    allow = f"max({s.tolerance_m2:g} m², {s.tolerance_rel:.2%})"
+    m2 = unit_label("m2", lang)
+    allow = f"max({s.tolerance_m2:g} {m2}, {s.tolerance_rel:.2%})"
     lines = [
-        f"{s.compare_field} ({fu}) vs computed: "
-        f"{len(compared)} of {len(s.gdf)} features differ by more than {allow}"
-    ]
+        term("compare_head", lang, field=s.compare_field, fu=unit_label(fu, lang),
+             n=len(compared), total=len(s.gdf), allow=allow)
+    ]  # fmt: skip
     if not len(compared):
         return lines
     fd = 2 if fu == "m2" else 4
     shown = compared.head(shown_rows)
+    ful = unit_label(fu, lang)
     view = pd.DataFrame(
         {
-            "stored": shown["stored"],
-            f"computed ({fu})": (shown["computed_m2"] / UNITS[fu]).map(f"{{:,.{fd}f}}".format),
-            f"difference ({fu})": (shown["difference_m2"] / UNITS[fu]).map(f"{{:+,.{fd}f}}".format),
-            "relative": shown["difference_rel"].map("{:+.3%}".format),
-            "problem": shown["problem"],
+            term("stored", lang): shown["stored"],
+            term("computed_col", lang, fu=ful): (shown["computed_m2"] / UNITS[fu]).map(
+                f"{{:,.{fd}f}}".format
+            ),
+            term("difference_col", lang, fu=ful): (shown["difference_m2"] / UNITS[fu]).map(
+                f"{{:+,.{fd}f}}".format
+            ),
+            term("relative", lang): shown["difference_rel"].map("{:+.3%}".format),
+            term("problem", lang): [term_or(p, lang) for p in shown["problem"]],
         }
     )
     if "fid" in shown.columns:
         view.insert(0, "fid", shown["fid"])
     lines.append(view.to_string(index=False))
     if len(compared) > shown_rows:
-        lines.append(f"… {len(compared) - shown_rows} more (use --format csv for all)")
+        lines.append(term("more_rows", lang, n=len(compared) - shown_rows))
     return lines

@@ -14,6 +14,18 @@ import pandas as pd
 
 from ecospace._text_table import text_table
 from ecospace.geometry.area import METHOD_LABELS
+from ecospace.labels import (
+    _KINDS,
+    Lang,
+    _col_label,
+    _lookup,
+    overlap_status,
+    role_label,
+    term,
+    township_kind,
+    township_note,
+    unit_label,
+)
 from ecospace.measuring._land_cover import CLASS_LABELS
 from ecospace.measuring.overlap import ID_FIELDS, OVERLAP_TOLERANCE_M2
 from ecospace.units import UNITS, normalize_unit
@@ -31,13 +43,7 @@ SECTIONS: tuple[str, ...] = (
     "townships",
 )
 
-_DENOMINATOR_LABELS = {
-    "boundary": "computed area of the county boundary layer (行政区边界计算面积)",
-    "stated": "stated total (规划给定总面积)",
-    "survey": "survey area (调查面积)",
-    "none": "none (no boundary layer and no stated total)",
-}
-_STATUS_LABELS = {"violated": "违反 violated", "ok": "符合 ok", "": ""}
+_ROLE_COLUMNS = ("role", "role_a", "role_b", "inner", "outer", "within")
 #: Features listed by name under the containment table, per pair (the rest are counted).
 LIST_OUTSIDE = 10
 
@@ -79,9 +85,10 @@ def _table(df: pd.DataFrame, decimals: int) -> str:
     )
 
 
-def _outside_lines(figures: CountyFigures, unit: str, decimals: int) -> list[str]:
+def _outside_lines(figures: CountyFigures, unit: str, decimals: int, lang: Lang) -> list[str]:
     """Under the containment table: the features outside, by id/name and area."""
     per = UNITS[unit]
+    ul = unit_label(unit, lang)
     lines = []
     for row in figures.containment.itertuples():
         pieces = figures.conflicts.get(f"outside_{row.inner}__{row.outer}")
@@ -89,7 +96,12 @@ def _outside_lines(figures: CountyFigures, unit: str, decimals: int) -> list[str
             continue
         pieces = pieces.sort_values("area_m2", ascending=False)
         idf = next((f for f in ID_FIELDS if f in pieces.columns), None)
-        lines.append(f"{row.inner} outside {row.outer}: {len(pieces)} feature(s) 范围外要素")
+        inner, outer = (
+            (role_label(row.inner), role_label(row.outer))
+            if lang == "zh"
+            else (row.inner, row.outer)
+        )
+        lines.append(term("outside_pair", lang, inner=inner, outer=outer, n=len(pieces)))
         for p in pieces.head(LIST_OUTSIDE).itertuples():
             label = str(getattr(p, idf)) if idf else ""
             if "src_fid" in pieces.columns and p.src_fid == p.src_fid:  # not NaN
@@ -97,21 +109,15 @@ def _outside_lines(figures: CountyFigures, unit: str, decimals: int) -> list[str
             else:
                 where = f"row {p.fid}" if "fid" in pieces.columns else ""
             name = f"{label} ({where})" if label and where else label or where
-            lines.append(
-                f"  {name}  {p.area_m2 / per:,.{decimals}f} {unit}"
-                f" of {p.feature_m2 / per:,.{decimals}f} {unit}"
-            )
+            area = f"{p.area_m2 / per:,.{decimals}f}"
+            whole = f"{p.feature_m2 / per:,.{decimals}f}"
+            lines.append(f"  {name}  " + term("outside_of", lang, area=area, whole=whole, unit=ul))
         if len(pieces) > LIST_OUTSIDE:
-            rest = float(pieces["area_m2"].iloc[LIST_OUTSIDE:].sum())
-            lines.append(
-                f"  … {len(pieces) - LIST_OUTSIDE} more, {rest / per:,.{decimals}f} {unit}"
-            )
+            rest = f"{float(pieces['area_m2'].iloc[LIST_OUTSIDE:].sum()) / per:,.{decimals}f}"
+            lines.append("  " + term("outside_more", lang, n=len(pieces) - LIST_OUTSIDE,
+                                     area=rest, unit=ul))  # fmt: skip
     if lines:
-        lines.insert(
-            0,
-            "features outside (fid: the source's own feature id, as QGIS shows it; "
-            "row: 0-based position when the source has none):",
-        )
+        lines.insert(0, term("outside_head", lang))
     return lines
 
 
@@ -120,7 +126,7 @@ def _raster_beside_vector(figures: CountyFigures) -> pd.DataFrame:
     r = figures.land_cover_raster.set_index("class")
     v = figures.land_cover.set_index("class") if figures.land_cover is not None else None
     out = pd.DataFrame({"class": r.index})
-    out["label"] = [CLASS_LABELS.get(c, {}).get("zh", "") for c in r.index]
+    out["label"] = [CLASS_LABELS.get(c, {}).get("zh", "") for c in r.index]  # 森林覆盖率 …
     out["codes"] = r["codes"].to_numpy()
     if v is not None:
         out["parcels_m2"] = v["area_m2"].reindex(r.index).to_numpy()
@@ -135,18 +141,56 @@ def _raster_beside_vector(figures: CountyFigures) -> pd.DataFrame:
     return out
 
 
+def _localise(shown: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """The overlap status in ``lang``; in Chinese also roles, row kinds and headers (English
+    keeps the codes, as typed on the command line)."""
+    out = shown.copy()
+    if lang != "zh" and "kind" in out and "name" in out:  # 合计, 面积计算余差 … in English
+        out["name"] = [
+            n if k == "township" else _lookup(_KINDS, k, lang)
+            for k, n in zip(out["kind"], out["name"], strict=True)
+        ]
+    for col in out.columns:
+        if col == "status":
+            out[col] = [overlap_status(v, lang) for v in out[col]]
+        elif lang != "zh":
+            continue
+        elif col in _ROLE_COLUMNS:
+            out[col] = [role_label(v, lang) if isinstance(v, str) else v for v in out[col]]
+        elif col == "kind" and "name" in out:
+            out[col] = [
+                township_kind(n, lang) if k == "township" else _lookup(_KINDS, k, lang)
+                for k, n in zip(out[col], out["name"], strict=True)
+            ]
+    if lang == "zh":
+        out.columns = [_column_zh(str(c)) for c in out.columns]
+    return out
+
+
+def _column_zh(col: str) -> str:
+    """Chinese header of a terminal column (``union_ha`` → 合并面积（公顷）, ``share_%`` …)."""
+    for unit in ("m2", "ha", "km2", "mu", "wanmu"):
+        if col.endswith(f"_{unit}") and unit != "ha":
+            label = _col_label(col[: -len(unit) - 1] + "_ha", "zh")
+            return label.replace("公顷", unit_label(unit, "zh"))
+    if col.endswith("_%"):
+        return _col_label(col[:-2], "zh").replace("（%）", "") + "（%）"
+    return _col_label(col, "zh")
+
+
 def format_county(
     figures: CountyFigures,
     *,
     unit: str = "ha",
     decimals: int = 2,
     sections: Iterable[str] = SECTIONS,
+    lang: Lang = "zh",
 ) -> str:
     """The figures as plain-text tables, each header stating method, unit and denominator.
 
     Columns line up with Chinese text.  Under the overlap matrix ``status`` says whether
     the three control lines' rule is broken; under the containment table the features
-    outside are listed by id and area.
+    outside are listed by id and area.  Chinese by default, English with ``lang="en"``.
 
     Examples
     --------
@@ -154,43 +198,41 @@ def format_county(
     >>> from shapely import box
     >>> from ecospace.measuring.stats import measure_county
     >>> red = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100)], crs="EPSG:4529")
-    >>> text = format_county(measure_county({"red_line": red}, method="planar"), unit="m2")
+    >>> text = format_county(measure_county({"red_line": red}, method="planar"), unit="m2",
+    ...                      lang="en")
     >>> "unit: m2" in text and "union_m2" in text
     True
     >>> print(text.splitlines()[1])
     CRS (overlay): EPSG:4529 CGCS2000 / 3-degree Gauss-Kruger zone 41
+    >>> zh = format_county(measure_county({"red_line": red}, method="planar"), unit="m2")
+    >>> "单位：平方米" in zh and "合并面积（平方米）" in zh and "生态保护红线" in zh
+    True
     """
     unit = normalize_unit(unit)
+    ul = unit_label(unit, lang)
     sections = tuple(sections)
     den = figures.denominator_m2
-    den_txt = _DENOMINATOR_LABELS.get(figures.denominator_source, figures.denominator_source)
+    key = f"den_{figures.denominator_source}"
+    den_txt = term(key, lang) if key in _TERM_KEYS else str(figures.denominator_source)
     if den:
-        den_txt += f" = {den / UNITS[unit]:,.{decimals}f} {unit}"
-    label = METHOD_LABELS.get(figures.method, {}).get("zh", figures.method)
-    lines = [f"method: {figures.method} — {label}"]
+        den_txt += f" = {den / UNITS[unit]:,.{decimals}f} {ul}"
+    label = METHOD_LABELS.get(figures.method, {}).get(lang, figures.method)
+    lines = [term("county_method", lang, method=figures.method, label=label)]
     if figures.crs:
-        lines.append(f"CRS (overlay): {figures.crs}")
-    lines += [
-        f"unit: {unit}   shares: % of the denominator",
-        f"denominator: {den_txt}",
-    ]
+        lines.append(term("county_crs", lang, crs=figures.crs))
+    lines += [term("county_unit", lang, unit=ul if lang == "zh" else unit),
+              term("county_den", lang, den=den_txt)]  # fmt: skip
     cov = figures.coverage
     clipped = cov is not None and "inside_m2" in cov and cov["inside_m2"].notna().any()
+    tol = f"{OVERLAP_TOLERANCE_M2 / UNITS[unit]:g}"
     titles = {
-        "coverage": "Coverage of each layer (union: overlaps counted once) 覆盖面积"
-        + (
-            "; share = area inside the county boundary (县界内面积) / denominator"
-            if clipped
-            else ""
-        ),
-        "overlaps": "Overlaps between layers (status: 三条控制线不交叉不重叠, violated from "
-        f"{OVERLAP_TOLERANCE_M2 / UNITS[unit]:g} {unit}) 重叠",
-        "containment": "Containment (area of the inner layer outside the outer one) 包含关系",
-        "self_overlaps": "Overlaps and duplicates within a layer 图层内重叠与重复",
-        "land_cover": "Land cover from land-use parcels (DLBM codes) 地类覆盖率",
-        "land_cover_raster": "Land cover from the classified raster beside the parcels "
-        "(raster: ellipsoidal pixel areas; same denominator) 栅格地类覆盖率",
-        "townships": "By township (rows add up to 合计; gaps and overlaps as own rows) 分乡镇",
+        "coverage": term("t_coverage", lang) + (term("t_coverage_clip", lang) if clipped else ""),
+        "overlaps": term("t_overlaps", lang, tol=tol, unit=ul),
+        "containment": term("t_containment", lang),
+        "self_overlaps": term("t_self_overlaps", lang),
+        "land_cover": term("t_land_cover", lang),
+        "land_cover_raster": term("t_land_cover_raster", lang),
+        "townships": term("t_townships", lang),
     }
     for name in sections:
         df = getattr(figures, name, None)
@@ -201,28 +243,31 @@ def format_county(
         if name == "townships":
             df = df[[c for c in df.columns if not c.endswith(f"_{unit}") or c == "area_m2"]]
         shown = _in_unit(df, unit, decimals)
-        if name == "overlaps" and "status" in shown:
-            shown["status"] = shown["status"].map(lambda v: _STATUS_LABELS.get(v, v))
         if name == "townships":
             # the balanced (强制调平) columns replace the plainly rounded ones
             for col in figures.townships.columns:
                 if col.endswith(f"_{unit}"):
                     shown[col] = figures.townships[col]
-        lines += ["", f"== {titles[name]} [{unit}] ==", _table(shown, decimals)]
+        shown = _localise(shown, lang)
+        lines += ["", f"== {titles[name]} [{ul}] ==", _table(shown, decimals)]
         if name == "containment":
-            lines += _outside_lines(figures, unit, decimals)
+            lines += _outside_lines(figures, unit, decimals, lang)
         if name == "land_cover_raster":
             r = figures.land_cover_raster
             lines.append(
-                f"raster: {r.attrs.get('raster', '')}  classes: {r.attrs.get('class_map', '')}"
-            )
+                term("raster_src", lang, raster=r.attrs.get("raster", ""),
+                     classes=r.attrs.get("class_map", ""))
+            )  # fmt: skip
             missing = r.loc[r["raster_values"] == "", "class"].tolist()
             if missing:
-                lines.append(
-                    f"no raster class maps to {', '.join(missing)} (not measurable from this "
-                    "raster; add a class with dlbm_prefixes or counts_as to the class map)"
-                )
+                lines.append(term("raster_missing", lang, names=", ".join(missing)))
     notes = figures.townships.attrs.get("notes") if figures.townships is not None else None
     if notes and "townships" in sections:
-        lines += ["", "notes:"] + [f"  - {n}" for n in notes]
+        colon = "：" if lang == "zh" else ":"
+        lines += ["", term("notes", lang) + colon] + [
+            f"  - {township_note(n, lang)}" for n in notes
+        ]
     return "\n".join(lines)
+
+
+_TERM_KEYS = {f"den_{k}" for k in ("boundary", "stated", "survey", "none")}

@@ -39,6 +39,7 @@ from ecospace.measuring._pairs import (
     _polygonal,
 )
 from ecospace.rendering.conflicts import ROW_COLUMNS, SRC_FID_COLUMNS, write_conflicts  # noqa: F401 - re-exported
+from ecospace.vocabulary import ID_FIELDS
 
 __all__ = [
     "CONTAINMENT",
@@ -79,21 +80,6 @@ CONTAINMENT: tuple[tuple[str, str], ...] = (
     ("urban_boundary", "boundary"),
     ("protected_area", "boundary"),
     ("townships", "boundary"),
-)
-#: Attribute fields that identify a source feature to GIS staff, first match wins.
-ID_FIELDS: tuple[str, ...] = (
-    "YJJBNTTBBH",
-    "TBBH",
-    "BSM",
-    "HXBH",
-    "HXMC",
-    "ZRBHDMC",
-    "XZQDM",
-    "XZQMC",
-    "GHFQDM",
-    "MC",
-    "NAME",
-    "name",
 )
 
 

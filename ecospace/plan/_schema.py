@@ -15,7 +15,16 @@ from typing import Any, Literal
 from ecospace._limits import clip
 from ecospace.errors import PlanError, UnitError
 from ecospace.units import normalize_unit
-from ecospace.vocabulary import AREA_UNITS, CLASS_SETS, DENOMINATORS, MEASURES, METHODS, OPS, ROLES
+from ecospace.vocabulary import (
+    AREA_UNITS,
+    CLASS_SETS,
+    DENOMINATORS,
+    FIGURE_ONLY_ROLES,
+    MEASURES,
+    METHODS,
+    OPS,
+    ROLES,
+)
 
 Op = Literal[">=", "<=", "=", ">", "<"]
 Status = Literal["pass", "fail", "within precision"]
@@ -357,9 +366,15 @@ def _check_schema(data: Any, problems: _Problems) -> None:
             problems.add(loc, f"got {_shown(v)}; must be a finite number (at most ~1.8e308)")
 
 
-def _check_role(role: Any, loc: list, problems: _Problems) -> None:
-    if role not in ROLES:
-        problems.add(loc, f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+def _check_role(role: Any, loc: list, problems: _Problems, *, figure: bool = False) -> None:
+    """A layer takes one of ROLES; a figure may also name a figure-only role (marine red line)."""
+    if figure and role in FIGURE_ONLY_ROLES:
+        return
+    if role in FIGURE_ONLY_ROLES:
+        problems.add(loc, f"role {role!r} names no layer: land layers cannot carry it")
+    elif role not in ROLES:
+        extra = f" (figures also: {', '.join(FIGURE_ONLY_ROLES)})" if figure else ""
+        problems.add(loc, f"unknown role {role!r}; roles are {', '.join(ROLES)}{extra}")
 
 
 def _check_semantics(data: dict, problems: _Problems) -> None:
@@ -431,10 +446,10 @@ def _check_semantics(data: dict, problems: _Problems) -> None:
             problems.add([*loc, "classes"], "give either 'role' or 'classes', not both")
         for key in ("role", "within"):
             if isinstance(fig.get(key), str):
-                _check_role(fig[key], [*loc, key], problems)
+                _check_role(fig[key], [*loc, key], problems, figure=True)
         if isinstance(fig.get("roles"), list):
             for j, r in enumerate(fig["roles"]):
-                _check_role(r, [*loc, "roles", j], problems)
+                _check_role(r, [*loc, "roles", j], problems, figure=True)
             if len(set(map(str, fig["roles"]))) == 1 and len(fig["roles"]) == 2:
                 problems.add([*loc, "roles"], "an overlap needs two different roles")
         classes = fig.get("classes")

@@ -54,6 +54,7 @@ from ecospace._limits import (
     clip,
     refuse_special_file,
 )
+from ecospace._output import write_text
 from ecospace.errors import PlanError
 from ecospace.plan._schema import (
     _FIGURE_KEYS,
@@ -689,7 +690,7 @@ def dump_plan(plan: Plan, path: str | os.PathLike | None = None) -> str:
         width=100,
     )
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text(path, text, overwrite=True)  # a temporary file, renamed when complete
     return text
 
 

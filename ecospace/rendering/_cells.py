@@ -16,23 +16,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ecospace.rendering.labels import (
+from ecospace.labels import (
     _DENOMINATORS,
     _KINDS,
     _MEASURES,
     _SEVERITY,
     _STATUS,
+    AUDIT_KINDS,
     METHOD_SHORT,
     Lang,
-    _class_label,
     _col_label,
     _lookup,
     _t,
+    crs_how_label,
     method_label,
+    overlap_status,
+    problem_label,
+    reason_label,
     role_label,
     township_kind,
     unit_label,
 )
+from ecospace.vocabulary import CLASS_LABELS
 
 #: Sections of a report: key, attribute of ``result.county`` (or the result), Chinese, English.
 SECTIONS: tuple[tuple[str, str, str], ...] = (
@@ -106,6 +111,10 @@ def _measured_decimals(row: Mapping[str, Any]) -> int:
     if unit == "%":
         return max(2, d + 1)
     return max(2, d)
+
+
+def _class_label(name: Any, lang: str) -> Any:
+    return CLASS_LABELS.get(name, {}).get(lang, name) if isinstance(name, str) else name
 
 
 def _plan_attr(result: Any, name: str, default: Any = None) -> Any:
@@ -251,7 +260,7 @@ def _figure_cells(row: Mapping[str, Any], lang: str) -> dict[str, str]:
         "binding": _t("binding" if row.get("binding") else "reference", lang),
         "method": _lookup(METHOD_SHORT, row.get("method"), lang) if row.get("method") else "—",
         "denominator": _lookup(_DENOMINATORS, den, lang) if den else "—",
-        "reason": "" if _isnan(row.get("reason")) else str(row.get("reason") or ""),
+        "reason": reason_label(row.get("reason"), lang),
     }
 
 
@@ -275,6 +284,24 @@ _REPORT_COLS = ("id", "label", "measure", "roles", "stated", "measured", "differ
                 "reason")  # fmt: skip
 
 
+def residue_notes(result: Any, lang: Lang = "zh") -> list[str]:
+    """What the township table's 面积计算余差 row means, with its largest value; [] without one.
+
+    Every report format shows it under (or beside) the township table.
+    """
+    df = _section_frame(result, "townships")
+    if df is None or "kind" not in df or not (df["kind"] == "method_residue").any():
+        return []
+    row = df.loc[df["kind"] == "method_residue"].iloc[0]
+    parts = [
+        f"{role_label(str(c)[:-3], lang)} {_signed(float(row[c]), 2)} m²"
+        for c in df.columns
+        if str(c).endswith("_m2") and str(c) != "area_m2" and not _isnan(row[c])
+    ]
+    detail = ("，" if lang == "zh" else ", ").join(parts) or "0 m²"
+    return [_t("residue_note", lang).format(detail=detail)]
+
+
 def _audit_frame(result: Any, lang: str) -> pd.DataFrame:
     rows = []
     for f in getattr(result, "audit", None) or []:
@@ -282,7 +309,7 @@ def _audit_frame(result: Any, lang: str) -> pd.DataFrame:
         rows.append(
             {
                 "severity": _lookup(_SEVERITY, getattr(f, "severity", ""), lang),
-                "kind": str(getattr(f, "kind", "")),
+                "kind": _lookup(AUDIT_KINDS, getattr(f, "kind", ""), lang),
                 "figure_ids": ", ".join(str(i) for i in ids),
                 "message": str(getattr(f, "message_zh" if lang == "zh" else "message_en", "")),
             }
@@ -307,11 +334,14 @@ _ROLE_COLUMNS = {"role", "role_a", "role_b", "inner", "outer", "within"}
 _CODE_COLUMNS = {"epsg", "year", "line", "fid", "code"}
 
 
-def display_frame(df: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
+def display_frame(
+    df: pd.DataFrame, lang: Lang = "zh", *, full_precision: bool = False
+) -> pd.DataFrame:
     """A section table ready to show: m² columns in hectares, fractions in per cent, roles named.
 
     Columns named ``*_m2`` become ``*_ha`` (÷ 10 000) unless the table already has that
-    ``*_ha`` column (e.g. the township table's force-balanced hectares, which are kept);
+    ``*_ha`` column (e.g. the township table's force-balanced hectares, which are kept;
+    with ``full_precision`` the unrounded ``*_m2`` ÷ 10 000 replaces them, for Excel);
     columns named ``share*`` or ``*_share`` hold fractions and become per cent (× 100);
     role codes, township row kinds and land-cover class sets get their names in ``lang``.
     The geometry column, if any, is dropped.
@@ -324,23 +354,31 @@ def display_frame(df: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
         numeric = pd.api.types.is_numeric_dtype(s) and s.dtype != bool
         if name == "geometry" or getattr(s, "dtype", None) == "geometry":
             continue
+        if name.endswith("_ha") and full_precision and name[:-3] + "_m2" in names:
+            continue  # the rounded twin of an *_m2 column: the full value replaces it
         if name.endswith("_m2") and numeric:
-            if name[:-3] + "_ha" not in names:
+            if full_precision or name[:-3] + "_ha" not in names:
                 out[name[:-3] + "_ha"] = s.astype(float) / 1e4
         elif (name.startswith("share") or name.endswith("_share")) and numeric:
             out[name] = s.astype(float) * 100
         elif name in _ROLE_COLUMNS:
             out[name] = [role_label(v, lang) if isinstance(v, str) else v for v in s]
         elif name == "kind" and "township" in set(s):
-            names = df["name"] if "name" in df else [None] * len(s)
+            labels = df["name"] if "name" in df else [None] * len(s)
             out[name] = [
                 township_kind(n, lang) if v == "township" else _lookup(_KINDS, v, lang)
-                for v, n in zip(s, names, strict=True)
+                for v, n in zip(s, labels, strict=True)
             ]
         elif name == "class":
             out[name] = [_class_label(v, lang) for v in s]
         elif name == "denominator_source":
             out[name] = [_lookup(_DENOMINATORS, v, lang) for v in s]
+        elif name == "status" and set(s.dropna()) <= {"violated", "ok", ""}:
+            out[name] = [overlap_status(v, lang) for v in s]
+        elif name == "problems":
+            out[name] = [problem_label(v, lang) if isinstance(v, str) else v for v in s]
+        elif name == "crs_how":
+            out[name] = [crs_how_label(v, lang) for v in s]
         else:
             out[name] = s
     return out.reset_index(drop=True)

@@ -14,6 +14,12 @@ from typing import Any
 
 import pandas as pd
 
+from ecospace.labels import (
+    Lang,
+    _col_label,
+    _i,
+    _t,
+)
 from ecospace.rendering._cells import (
     _JUPYTER_COLS,
     SECTIONS,
@@ -26,12 +32,7 @@ from ecospace.rendering._cells import (
     _plan_attr,
     _section_frame,
     display_frame,
-)
-from ecospace.rendering.labels import (
-    Lang,
-    _col_label,
-    _i,
-    _t,
+    residue_notes,
 )
 
 _CSS = """
@@ -53,6 +54,17 @@ _CSS = """
 .ecospace-report .verdict-pass{color:#1a7f1a;font-weight:bold}
 .ecospace-report .verdict-fail{color:#b22;font-weight:bold}
 .ecospace-report iframe{width:100%;height:640px;border:1px solid #ccc}
+.ecospace-report .table-wrap{overflow-x:auto}
+.ecospace-report table.figures{font-size:.85em}
+.ecospace-report table.figures th{min-width:4.5em;word-break:keep-all}
+.ecospace-report table.figures td{min-width:4.5em}
+.ecospace-report table.figures td.col-label{min-width:9em}
+.ecospace-report table.figures td.col-roles{min-width:7em}
+.ecospace-report table.figures td.col-denominator{min-width:6em}
+.ecospace-report table.figures td.col-reason{min-width:10em;max-width:22em}
+.ecospace-report table.figures .fig-id{display:block;color:#777;font-size:.85em;
+ word-break:break-all}
+.ecospace-report p.residue{font-size:.9em;color:#444;max-width:60em}
 """
 
 
@@ -60,16 +72,23 @@ def _h(s: Any) -> str:
     return html.escape(str(s), quote=True)
 
 
-def _html_table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, Any, str]]]) -> str:
-    """rows: cells of (text, raw value or None, css class)."""
-    out = ["<table><thead><tr>", *(f"<th>{_h(h)}</th>" for h in headers), "</tr></thead><tbody>"]
+def _html_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[tuple[str, Any, str] | tuple[str, Any, str, str]]],
+    *,
+    cls: str = "",
+) -> str:
+    """rows: cells of (text, raw value or None, css class[, a second line in small print])."""
+    table = f'<table class="{cls}">' if cls else "<table>"
+    out = [table, "<thead><tr>", *(f"<th>{_h(h)}</th>" for h in headers), "</tr></thead><tbody>"]
     for r in rows:
         out.append("<tr>")
-        for text, raw, cls in r:
-            attrs = f' class="{cls}"' if cls else ""
+        for text, raw, css, *second in r:
+            attrs = f' class="{css}"' if css else ""
             if raw is not None and _isnum(raw) and not _isnan(raw):
                 attrs += f' data-value="{float(raw)!r}"'
-            out.append(f"<td{attrs}>{_h(text)}</td>")
+            small = f'<span class="fig-id">{_h(second[0])}</span>' if second else ""
+            out.append(f"<td{attrs}>{_h(text)}{small}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -78,9 +97,23 @@ def _html_table(headers: Sequence[str], rows: Iterable[Sequence[tuple[str, Any, 
 _NUMERIC_FIG = {"stated", "measured", "difference", "difference_pct", "measured_alt"}
 
 
+#: Columns of the HTML verification table: the figure's id goes under its label, and the
+#: other-denominator value and the note only when some figure has one (a table readable
+#: at 1 280 px: no column narrower than four characters).
+_HTML_COLS = ("label", "measure", "roles", "stated", "measured", "difference", "difference_pct",
+              "status", "binding", "method", "denominator", "measured_alt", "reason")  # fmt: skip
+
+
 def _figures_html(result: Any, lang: str, cols: Sequence[str] | None = None) -> str:
-    allcols, cells = _figures_display(result, lang)
-    cols = list(cols or allcols)
+    _, cells = _figures_display(result, lang)
+    if cols is None:
+        cols = [
+            c
+            for c in _HTML_COLS
+            if c not in ("measured_alt", "reason")
+            or any(cell[c] not in ("", "—") for cell in cells)
+        ]
+    cols = list(cols)
     records = result.figures.to_dict("records")
     rows = []
     for rec, cell in zip(records, cells, strict=True):
@@ -94,9 +127,13 @@ def _figures_html(result: Any, lang: str, cols: Sequence[str] | None = None) -> 
                 cls = status_cls + " short"
             else:
                 cls = "short" if c in ("measure", "binding", "method", "id") else ""
-            row.append((cell[c], raw, cls))
+            if c == "label" and "id" not in cols and cell["id"] != cell["label"]:
+                row.append((cell[c], raw, f"col-{c} {cls}".strip(), cell["id"]))
+            else:
+                row.append((cell[c], raw, f"col-{c} {cls}".strip()))
         rows.append(row)
-    return _html_table([_col_label(c, lang) for c in cols], rows)
+    table = _html_table([_col_label(c, lang) for c in cols], rows, cls="figures")
+    return f'<div class="table-wrap">{table}</div>'
 
 
 def _frame_html(df: pd.DataFrame, lang: str) -> str:
@@ -186,7 +223,7 @@ def to_html(
     >>> html = to_html(r, "en")
     >>> html.startswith("<!DOCTYPE html>"), "<script src" in html
     (True, False)
-    >>> '<td class="num" data-value="30.0">30.00 ha</td>' in html
+    >>> '<td class="col-measured num" data-value="30.0">30.00 ha</td>' in html
     True
     """
     _i(lang)
@@ -205,6 +242,10 @@ def to_html(
                 table = f"<p>{_h(_t('none', lang))}</p>"
             else:
                 table = _frame_html(display_frame(df, lang), lang)
+            if key == "townships":
+                table += "".join(
+                    f'<p class="residue">{_h(n)}</p>' for n in residue_notes(result, lang)
+                )
         body.append(f'<section id="{key}"><h2>{_h(title)}</h2>{table}</section>')
         if key == "figures" and full_page:
             m = _map_html(map_path, lang, embed_map)

@@ -12,7 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecospace._escape import excel_text, starts_formula
+from ecospace._output import atomic_output
 from ecospace._text_table import display_width
+from ecospace.labels import Lang, _col_label, _i, _t, unit_label
 from ecospace.rendering._cells import (
     SECTIONS,
     _audit_frame,
@@ -25,8 +28,8 @@ from ecospace.rendering._cells import (
     _measured_decimals,
     _section_frame,
     display_frame,
+    residue_notes,
 )
-from ecospace.rendering.labels import Lang, _col_label, _i, _t, unit_label
 from ecospace.vocabulary import FIGURE_COLUMNS
 
 
@@ -99,12 +102,12 @@ def write_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
     }
 
     def fill_sheet(ws, headers, rows, formats=None, statuses=None):
-        ws.append(list(headers))
+        _append(ws, headers)
         for c in ws[1]:
             c.font, c.fill = bold, head_fill
         widths = [display_width(str(h)) for h in headers]
         for r_i, row in enumerate(rows, start=2):
-            ws.append([_excel_value(v) for v in row])
+            _append(ws, row)
             for c_i, v in enumerate(row):
                 if _isnum(v) and not _isnan(v) and not isinstance(v, (int, np.integer)):
                     fmt = formats[r_i - 2].get(c_i, "0.00") if formats else "0.00"
@@ -139,13 +142,27 @@ def write_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
             df = _audit_frame(result, lang)
         else:
             df = _section_frame(result, key)
-            df = display_frame(df, lang) if df is not None else pd.DataFrame()
+            # full precision: the township table's balanced hectares are for print only
+            df = display_frame(df, lang, full_precision=True) if df is not None else pd.DataFrame()
         rows = [[_plain(v, lang) for v in rec] for rec in df.itertuples(index=False)]
         fill_sheet(ws, [_col_label(str(c), lang) for c in df.columns], rows)
+        if key == "townships":
+            for note in residue_notes(result, lang):  # below the table, after a blank row
+                ws.append([])
+                ws.append([note])
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic_output(path, overwrite=True) as tmp:  # renamed into place once complete
+        wb.save(tmp)
     return path
+
+
+def _append(ws, values) -> None:
+    """Append a row; text from the data stays text (never a formula, no illegal characters)."""
+    ws.append([_excel_value(v) for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and starts_formula(cell.value):
+            cell.data_type = "s"  # openpyxl took it for a formula: store the text
+            cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
 
 
 def _plain(v: Any, lang: str) -> Any:
@@ -158,6 +175,8 @@ def _plain(v: Any, lang: str) -> Any:
 
 
 def _excel_value(v: Any) -> Any:
+    if isinstance(v, str):
+        return excel_text(v)
     if _isnan(v):
         return None
     if isinstance(v, np.integer):

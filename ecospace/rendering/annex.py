@@ -29,29 +29,31 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ecospace._output import refuse_overwrite
+from ecospace._escape import terminal_text
+from ecospace._output import OutputSet, refuse_overwrite
 from ecospace._version import __version__
 from ecospace.errors import EcospaceError, RoleError
 from ecospace.geometry.crs import to_working
 from ecospace.rendering._fonts import CJK_FAMILIES, find_cjk_font
-from ecospace.rendering.styles import NOT_CONFLICTS, ROLE_STYLES, conflict_label
+from ecospace.rendering.styles import (
+    CONFLICT_COLOURS,
+    NOT_CONFLICTS,
+    ROLE_STYLES,
+    conflict_kind,
+    conflict_label,
+)
+from ecospace.vocabulary import DPI_RANGE, ORIENTATIONS, PAPER_SIZES
 
 __all__ = ["CJK_FAMILIES", "PAPER_SIZES", "THEMES", "find_cjk_font", "make_annex"]
 
 log = logging.getLogger("ecospace")
 
-#: Paper sizes in inches, portrait (ISO 216: A4 210 × 297 mm, A3 297 × 420 mm).
-PAPER_SIZES: dict[str, tuple[float, float]] = {
-    "A4": (210 / 25.4, 297 / 25.4),
-    "A3": (297 / 25.4, 420 / 25.4),
-}
 #: Page themes: key -> (Chinese title, English title).
 THEMES: dict[str, tuple[str, str]] = {
     "control_lines": ("三条控制线", "Three control lines"),
     "protected_areas": ("自然保护地与生态保护红线", "Protected areas and the ecological red line"),
     "conflicts": ("冲突图斑", "Conflicts"),
 }
-_CONFLICT_COLOURS = {"overlap": "#ff00ff", "outside": "#ff7f00", "other": "#1f78b4"}
 
 
 def make_annex(
@@ -108,8 +110,10 @@ def make_annex(
     path = Path(path)
     if paper not in PAPER_SIZES:
         raise EcospaceError(f"paper={paper!r} is not known; use one of {list(PAPER_SIZES)}")
-    if orientation not in ("auto", "portrait", "landscape"):
+    if orientation not in ORIENTATIONS:
         raise EcospaceError(f"orientation={orientation!r}; use 'auto', 'portrait' or 'landscape'")
+    if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
+        raise EcospaceError(f"dpi={dpi!r} is out of range; use {DPI_RANGE[0]} to {DPI_RANGE[1]}")
     bad = [t for t in themes if t not in THEMES]
     if bad:
         raise EcospaceError(f"unknown annex theme(s) {bad}; use some of {list(THEMES)}")
@@ -129,6 +133,8 @@ def make_annex(
     refuse_overwrite(targets, overwrite=overwrite)
 
     font = find_cjk_font()
+    # a title from the data is drawn as written, but a font has no glyph for ESC or BEL
+    title = terminal_text(title) if title else title
     gdfs = {r: getattr(g, "gdf", g) for r, g in layers.items()}
     work = to_working({**gdfs, **{f"conflict:{k}": v for k, v in (conflicts or {}).items()}})
     crs = pyproj.CRS.from_user_input(next(iter(work.values())).crs)
@@ -146,20 +152,28 @@ def make_annex(
     ):
         width, height = height, width
     note = _source_note(sources or _sources_of(layers), crs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rc = {"font.family": [font.get_name()], "axes.unicode_minus": False, "pdf.fonttype": 3}
-    with matplotlib.rc_context(rc):
+    rc = {
+        "font.family": [font.get_name()],
+        "axes.unicode_minus": False,
+        "pdf.fonttype": 3,
+        "text.parse_math": False,  # titles, names, labels come from data: draw them literally
+        "text.usetex": False,
+    }
+    # every page staged, then renamed into place together: Ctrl-C never leaves 1 of 3 pages
+    with matplotlib.rc_context(rc), OutputSet(overwrite=overwrite) as staged:
         pages = [
             _page(theme, drawn, conf, extent, (width, height), title, note, dpi) for theme in themes
         ]
         if suffix == ".pdf":
             meta = {"Title": title or "ecospace annex", "Creator": f"ecospace {_version()}"}
-            with PdfPages(path, metadata=meta) as pdf:
+            with PdfPages(staged.path(path), metadata=meta) as pdf:
                 for fig in pages:
                     pdf.savefig(fig)
         else:
             for fig, target in zip(pages, targets, strict=True):
-                FigureCanvasAgg(fig).print_png(target, metadata={"Software": "ecospace"})
+                FigureCanvasAgg(fig).print_png(
+                    staged.path(target), metadata={"Software": "ecospace"}
+                )
     log.info(
         "annex written: %s (%d pages, %s %s)",
         ", ".join(map(str, targets)),
@@ -371,8 +385,7 @@ def _draw_conflicts(ax, drawn, conf, tol) -> list:
 
 
 def _draw_conflict(ax, name, gdf, tol) -> Patch:
-    kind = name.split("_", 1)[0]
-    colour = _CONFLICT_COLOURS.get(kind, _CONFLICT_COLOURS["other"])
+    colour = CONFLICT_COLOURS[conflict_kind(name)]
     _plot(ax, gdf, tol, facecolor="none", edgecolor=colour, linewidth=0.8, hatch="////")
     # pieces too small to see at county scale are marked at a point inside them
     pts = shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.values))

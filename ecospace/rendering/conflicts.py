@@ -16,7 +16,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ecospace._output import refuse_overwrite
+from ecospace._output import atomic_output, final_path, refuse_overwrite
 
 log = logging.getLogger("ecospace")
 
@@ -129,50 +129,21 @@ def write_conflicts(
     >>> back[["a_row", "a_src_fid", "b_row", "method"]].values.tolist()
     [[4, 5, 0, 'ellipsoid']]
     """
-    path = Path(path)
-    refuse_overwrite([path], overwrite=overwrite)
-    if path.exists():
-        path.unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fids = dict(fids or {})
+    target = Path(path)
+    refuse_overwrite([target], overwrite=overwrite)
+    with atomic_output(target, overwrite=overwrite) as path:  # renamed when every layer is in
+        written = _write_layers(path, conflicts, dict(fids or {}), method, crs)
+    log.info("wrote %d conflict layers to %s", written, final_path(target))
+    return target
+
+
+def _write_layers(path: Path, conflicts, fids: dict, method, crs) -> int:
+    """Write the conflict layers into the new GeoPackage ``path``; returns how many."""
     written = 0
     for name, gdf in conflicts.items():
         if gdf is None or len(gdf) == 0:
             continue
-        geoms = shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))
-        # GeoPackage wants one geometry type per layer: promote polygons to multipolygons
-        polys = shapely.get_type_id(geoms) == 3
-        if polys.any():
-            geoms[polys] = shapely.multipolygons(geoms[polys], indices=np.arange(polys.sum()))
-        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-        roles = _conflict_roles(name)
-        carried = {side: col for col, side in SRC_FID_COLUMNS.items() if col in df.columns}
-        cols: dict[str, object] = {}
-        for col in df.columns:
-            if col not in ROW_COLUMNS:
-                continue
-            new = ROW_COLUMNS[col]
-            cols[new] = df[col].to_numpy()
-            side = new[:2] if new[1] == "_" else ""
-            if side in carried:
-                cols[f"{side}src_fid"] = df[carried[side]].to_numpy(dtype=np.int64)
-                continue
-            known = fids.get(roles.get(side, ""))
-            if known is None:
-                continue
-            row = df[col].to_numpy(dtype=np.int64)
-            if np.isscalar(known):
-                cols[f"{side}src_fid"] = row + int(known)
-            else:
-                cols[f"{side}src_fid"] = np.asarray(known, dtype=np.int64)[row]
-        for side, col in carried.items():
-            cols.setdefault(f"{side}src_fid", df[col].to_numpy(dtype=np.int64))
-        rest = df.drop(columns=[c for c in df.columns if c in ROW_COLUMNS or c in SRC_FID_COLUMNS])
-        out = pd.concat([pd.DataFrame(cols, index=df.index), rest], axis=1)
-        m = method or gdf.attrs.get("area_method")
-        if m and "area_m2" in out.columns:
-            out["method"] = m
-        out = gpd.GeoDataFrame(out, geometry=geoms, crs=gdf.crs)
+        out = conflict_frame(name, gdf, fids=fids, method=method)
         out.to_file(
             path,
             layer=name,
@@ -191,8 +162,56 @@ def write_conflicts(
             # a table without geometry has nothing to project: no CRS is no loss here
             warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
             note.to_file(path, layer="no_conflicts", driver="GPKG", engine="pyogrio")
-    log.info("wrote %d conflict layers to %s", written, path)
-    return path
+    return written
+
+
+def conflict_frame(
+    name: str,
+    gdf: gpd.GeoDataFrame,
+    *,
+    fids: Mapping[str, np.ndarray | int | None] | None = None,
+    method: str | None = None,
+) -> gpd.GeoDataFrame:
+    """One conflict layer as it is written to a file: source rows renamed (``a_row``,
+    ``b_row``, ``src_row``), the sources' own ids (``a_src_fid``, ``b_src_fid``,
+    ``src_fid``) beside them, ``method`` added, and polygons promoted to multipolygons
+    (one geometry type per layer).  See :func:`write_conflicts` for the columns.
+    """
+    fids = dict(fids or {})
+    geoms = shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))
+    # GeoPackage wants one geometry type per layer: promote polygons to multipolygons
+    polys = shapely.get_type_id(geoms) == 3
+    if polys.any():
+        geoms[polys] = shapely.multipolygons(geoms[polys], indices=np.arange(polys.sum()))
+    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    roles = _conflict_roles(name)
+    carried = {side: col for col, side in SRC_FID_COLUMNS.items() if col in df.columns}
+    cols: dict[str, object] = {}
+    for col in df.columns:
+        if col not in ROW_COLUMNS:
+            continue
+        new = ROW_COLUMNS[col]
+        cols[new] = df[col].to_numpy()
+        side = new[:2] if new[1] == "_" else ""
+        if side in carried:
+            cols[f"{side}src_fid"] = df[carried[side]].to_numpy(dtype=np.int64)
+            continue
+        known = fids.get(roles.get(side, ""))
+        if known is None:
+            continue
+        row = df[col].to_numpy(dtype=np.int64)
+        if np.isscalar(known):
+            cols[f"{side}src_fid"] = row + int(known)
+        else:
+            cols[f"{side}src_fid"] = np.asarray(known, dtype=np.int64)[row]
+    for side, col in carried.items():
+        cols.setdefault(f"{side}src_fid", df[col].to_numpy(dtype=np.int64))
+    rest = df.drop(columns=[c for c in df.columns if c in ROW_COLUMNS or c in SRC_FID_COLUMNS])
+    out = pd.concat([pd.DataFrame(cols, index=df.index), rest], axis=1)
+    m = method or gdf.attrs.get("area_method")
+    if m and "area_m2" in out.columns:
+        out["method"] = m
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=gdf.crs)
 
 
 _CONFLICT_NOTE = (

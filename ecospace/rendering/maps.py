@@ -35,7 +35,7 @@ import numpy as np
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from ecospace._output import refuse_overwrite
+from ecospace._output import final_path, refuse_overwrite, write_text
 from ecospace.errors import EcospaceError, MethodError, RoleError
 from ecospace.geometry.area import METHODS
 from ecospace.rendering._display import (
@@ -274,10 +274,9 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     """
     path = Path(path)
     refuse_overwrite([path], overwrite=overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
     page = m.get_root().render()
-    path.write_text(page, encoding="utf-8")
-    log.info("map written: %s (%.1f MB)", path, len(page.encode()) / 1e6)
+    write_text(path, page, overwrite=overwrite)  # a temporary file, renamed when complete
+    log.info("map written: %s (%.1f MB)", final_path(path), len(page.encode()) / 1e6)
     return path
 
 

@@ -29,10 +29,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ecospace._output import refuse_overwrite
+from ecospace._escape import markdown_text
+from ecospace._output import OutputSet, refuse_overwrite, write_text
 from ecospace._text_table import display_width, text_table  # noqa: F401 - display_width re-exported
 from ecospace._version import __version__
 from ecospace.errors import EcospaceError
+from ecospace.labels import _COLUMNS, Lang, _col_label, _i, _lookup, _t, method_label
 from ecospace.rendering._cells import (
     _TABLE_COLS,
     SECTIONS,
@@ -45,12 +47,13 @@ from ecospace.rendering._cells import (
     _plan_attr,
     _section_frame,
     display_frame,
+    residue_notes,
     summary,
 )
+from ecospace.rendering._docx import write_docx
 from ecospace.rendering._html import repr_html, to_html  # noqa: F401 - repr_html re-exported
 from ecospace.rendering._xlsx import write_excel
-from ecospace.rendering.conflicts import write_conflicts
-from ecospace.rendering.labels import _COLUMNS, Lang, _col_label, _i, _lookup, _t, method_label
+from ecospace.rendering.export import conflict_paths, write_conflict_files
 from ecospace.rendering.maps import make_map, save_map
 
 log = logging.getLogger("ecospace")
@@ -59,6 +62,7 @@ __all__ = [
     "SECTIONS",
     "report_schema",
     "to_dict",
+    "to_docx",
     "to_excel",
     "to_html",
     "to_json",
@@ -66,6 +70,9 @@ __all__ = [
     "to_table",
     "write_reports",
 ]
+
+#: Report files written by :func:`write_reports`: ``report.<format>``.
+REPORT_FORMATS: tuple[str, ...] = ("md", "html", "xlsx", "json", "docx")
 
 #: Version of the JSON report layout (bumped when a key changes meaning).
 SCHEMA_VERSION = "1.0"
@@ -113,7 +120,7 @@ def to_table(result: Any, lang: Lang = "zh") -> str:
 
 
 def _md_escape(s: str) -> str:
-    return str(s).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(str(s))
 
 
 def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -141,7 +148,7 @@ def to_markdown(result: Any, lang: Lang = "zh") -> str:
     """
     _i(lang)
     out = [f"# {_t('title', lang)}", ""]
-    out += [f"- **{label}**: {text}" for label, text in _header(result, lang)]
+    out += [f"- **{_md_escape(k)}**: {_md_escape(v)}" for k, v in _header(result, lang)]
     for key, zh, en in SECTIONS:
         title = zh if lang == "zh" else en
         if key == "figures":
@@ -158,6 +165,8 @@ def to_markdown(result: Any, lang: Lang = "zh") -> str:
                 table = _t("none", lang)
             else:
                 table = _md_table(*_frame_cells(display_frame(df, lang), lang))
+            if key == "townships":
+                table += "".join(f"\n\n{note}" for note in residue_notes(result, lang))
         out += ["", f"## {title}", "", table]
     return "\n".join(out) + "\n"
 
@@ -188,6 +197,47 @@ def to_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
      ['red_area', 'red_area', 30, -5]]
     """
     return write_excel(result, path, lang)
+
+
+# --------------------------------------------------------------------------- Word
+
+
+def to_docx(
+    result: Any, path: str | Path, lang: Lang = "zh", *, annex: bool = True, annex_dpi: int = 150
+) -> Path:
+    """Write the Word report (.docx), laid out as a 核查表, for filing with the review.
+
+    A4 landscape: the plan, region, area method, denominator, areas and verdict; the
+    verification table (ID, figure, stated, measured, difference, status, binding,
+    denominator, method; status cells shaded as in the HTML report); the findings in
+    sentences (figures that do not pass, the plan's own inconsistencies, the conflict
+    layers with count and area, the township table's 面积计算余差 row explained); and the
+    annex pages (:func:`ecospace.rendering.annex.make_annex`) as numbered figures 附图1–3.
+
+    Parameters
+    ----------
+    result : CheckResult
+    path : path
+        The ``.docx`` file to write (replaced if it exists: use :func:`write_reports` for
+        the no-overwrite rule).
+    lang : {"zh", "en"}
+    annex : bool, default True
+        Draw the annex pages (needs a CJK font; without one the report says why they
+        are missing and a warning is logged).
+    annex_dpi : int, default 150
+        Resolution of the annex figures.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, docx
+    >>> from ecospace.checking._examples import tiny_result
+    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
+    >>> path = to_docx(r, pathlib.Path(tempfile.mkdtemp()) / "report.docx", "en", annex=False)
+    >>> table = docx.Document(path).tables[1]
+    >>> [c.text for c in table.rows[2].cells][:7]
+    ['red_area', 'red_area', '>= 35 ha', '30.00 ha', '-5.00', '-14.29', 'FAIL']
+    """
+    return write_docx(result, path, lang, annex=annex, annex_dpi=annex_dpi)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -292,6 +342,14 @@ def to_dict(result: Any) -> dict[str, Any]:
             key: _records(_section_frame(result, key))
             for key in ("coverage", "overlaps", "containment", "townships", "land_cover")
         },
+        "notes": {
+            "townships": [
+                {"zh": zh, "en": en}
+                for zh, en in zip(
+                    residue_notes(result, "zh"), residue_notes(result, "en"), strict=True
+                )
+            ]
+        },
     }
 
 
@@ -324,8 +382,7 @@ def to_json(result: Any, path: str | Path | None = None, *, indent: int = 2) -> 
     """
     text = json.dumps(to_dict(result), ensure_ascii=False, indent=indent, allow_nan=False)
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text + "\n", encoding="utf-8")
+        write_text(path, text + "\n", overwrite=True)
     return text
 
 
@@ -359,10 +416,17 @@ def write_reports(
     *,
     lang: Lang = "zh",
     overwrite: bool = False,
-    formats: Sequence[str] = ("md", "html", "xlsx", "json"),
+    formats: Sequence[str] = REPORT_FORMATS,
     map_path: str | Path | None = None,
+    annex: bool = True,
 ) -> dict[str, Path]:
-    """Write ``report.md``, ``report.html``, ``report.xlsx`` and ``report.json`` into ``out_dir``.
+    """Write ``report.md``, ``.html``, ``.xlsx``, ``.json`` and ``.docx`` into ``out_dir``.
+
+    ``annex=False`` leaves the annex figures out of the Word report (faster).
+
+    The files are written as one set (:class:`ecospace._output.OutputSet`): staged beside
+    their targets and renamed into place together, so an error or Ctrl-C leaves the
+    previous reports, never some of each run.
 
     Raises
     ------
@@ -375,9 +439,9 @@ def write_reports(
     >>> from ecospace.checking._examples import tiny_result
     >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
     >>> out = tempfile.mkdtemp()
-    >>> paths = write_reports(r, out, lang="en")
+    >>> paths = write_reports(r, out, lang="en", annex=False)
     >>> sorted(p.name for p in paths.values())
-    ['report.html', 'report.json', 'report.md', 'report.xlsx']
+    ['report.docx', 'report.html', 'report.json', 'report.md', 'report.xlsx']
     >>> write_reports(r, out)
     Traceback (most recent call last):
     ...
@@ -386,20 +450,32 @@ def write_reports(
     """
     out = Path(out_dir)
     paths = {fmt: out / f"report.{fmt}" for fmt in formats}
+    unknown = [fmt for fmt in formats if fmt not in REPORT_FORMATS]
+    if unknown:
+        raise EcospaceError(
+            f"unknown report format {unknown[0]!r}; use {', '.join(REPORT_FORMATS)}"
+        )
     refuse_overwrite(paths.values(), overwrite=overwrite)
-    out.mkdir(parents=True, exist_ok=True)
-    for fmt, p in paths.items():
-        if fmt == "md":
-            p.write_text(to_markdown(result, lang), encoding="utf-8")
-        elif fmt == "html":
-            p.write_text(to_html(result, lang, map_path=map_path), encoding="utf-8")
-        elif fmt == "xlsx":
-            to_excel(result, p, lang)
-        elif fmt == "json":
-            to_json(result, p)
-        else:
-            raise EcospaceError(f"unknown report format {fmt!r}; use md, html, xlsx or json")
+    with OutputSet(overwrite=overwrite) as staged:  # every report from this run, or none
+        for fmt, target in paths.items():
+            _write_report(result, fmt, staged.path(target), lang, map_path, annex=annex)
     return paths
+
+
+def _write_report(
+    result: Any, fmt: str, p: Path, lang: Lang, map_path: Any, *, annex: bool = True
+) -> None:
+    """Write one report file at ``p`` (a staging path of :func:`write_reports`)."""
+    if fmt == "md":
+        p.write_text(to_markdown(result, lang), encoding="utf-8")
+    elif fmt == "html":
+        p.write_text(to_html(result, lang, map_path=map_path), encoding="utf-8")
+    elif fmt == "xlsx":
+        to_excel(result, p, lang)
+    elif fmt == "json":
+        to_json(result, p)
+    else:
+        to_docx(result, p, lang, annex=annex)
 
 
 def section_text(result: Any, key: str, lang: Lang = "zh") -> str:
@@ -417,7 +493,8 @@ def section_text(result: Any, key: str, lang: Lang = "zh") -> str:
         "right" if pd.api.types.is_numeric_dtype(df[c]) and df[c].dtype != bool else "left"
         for c in df.columns
     ]
-    return text_table(headers, rows, align)
+    notes = residue_notes(result, lang) if key == "townships" else []
+    return "\n".join([text_table(headers, rows, align), *notes])
 
 
 def section_title(key: str, lang: Lang = "zh") -> str:
@@ -433,9 +510,9 @@ def planned_outputs(
 ) -> dict[str, Path]:
     """The files :func:`write_outputs` will write (check them before a long run)."""
     out = Path(out_dir)
-    paths = {fmt: out / f"report.{fmt}" for fmt in ("md", "html", "xlsx", "json")}
+    paths = {fmt: out / f"report.{fmt}" for fmt in REPORT_FORMATS}
     if conflicts:
-        paths["conflicts"] = out / "conflicts.gpkg"
+        paths.update(conflict_paths(out))
     if map_path is not False:
         paths["map"] = Path(map_path) if map_path else out / "map.html"
     return paths
@@ -450,22 +527,33 @@ def write_outputs(
     conflicts: bool = True,
     map_path: str | Path | Literal[False] | None = None,
 ) -> dict[str, Path]:
-    """Write every output of a check: reports, conflicts GeoPackage and offline map.
+    """Write every output of a check: reports, conflict layers and offline map.
+
+    The outputs are one set: each is staged beside its target and all are renamed into
+    place together at the end (:class:`ecospace._output.OutputSet`), so an error or Ctrl-C
+    leaves the previous outputs untouched and a concurrent run into the same folder cannot
+    mix its files with these.
 
     Parameters
     ----------
     result : CheckResult
     out_dir : path
-        Folder for ``report.md/.html/.xlsx/.json``, ``conflicts.gpkg`` and ``map.html``.
+        Folder for ``report.md/.html/.xlsx/.json/.docx``, the conflicts
+        (``conflicts.gpkg``, ``conflicts_shp/``, ``conflicts.gdb``, ``conflicts_styles/``:
+        :func:`ecospace.rendering.export.write_conflict_files`) and ``map.html``.
     lang : {"zh", "en"}
     overwrite : bool, default False
         Replace existing files; otherwise an existing file is an :class:`EcospaceError`
-        raised before anything is written.
+        raised before anything is written.  With ``overwrite``, the ``conflicts.gpkg`` or
+        ``map.html`` of an earlier run that this one does not write (``conflicts=False``,
+        ``map_path=False``) is deleted with the commit, so the folder holds one run only.
     conflicts : bool, default True
-        Write the conflict pieces (:func:`ecospace.measuring.overlap.write_conflicts`).
+        Write the conflict pieces as GeoPackage, GBK shapefiles and FileGDB, with QGIS
+        styles (:func:`ecospace.rendering.export.write_conflict_files`).
     map_path : path or False, optional
-        Where the map goes (default ``out_dir/map.html``); ``False`` for no map.  The map is
-        made with :func:`ecospace.rendering.maps.make_map` and embedded in the HTML report.
+        Where the map goes (default ``out_dir/map.html``); ``False`` for no map, and then
+        no annex figures in the Word report either.  The map is made with
+        :func:`ecospace.rendering.maps.make_map` and embedded in the HTML report.
 
     Returns
     -------
@@ -474,26 +562,37 @@ def write_outputs(
     """
     targets = planned_outputs(out_dir, conflicts=conflicts, map_path=map_path)
     refuse_overwrite(targets.values(), overwrite=overwrite)
-    written: dict[str, Path] = {}
     county = getattr(result, "county", None)
     pieces = getattr(county, "conflicts", None) or {}
     frames = getattr(result, "frames", None)
-    if conflicts:
-        # the working CRS, for the "no conflicts" table of a clean check
-        crs = next(
-            (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None), None
-        )
-        written["conflicts"] = write_conflicts(
-            targets["conflicts"], pieces, overwrite=True, crs=crs
-        )
-    if "map" in targets and frames:
-        name = _plan_attr(result, "name", None)
-        m = make_map(frames, conflicts=pieces, title=name, method=result.method)
-        written["map"] = save_map(m, targets["map"], overwrite=True)
+    written: dict[str, Path] = {}
+    with OutputSet(overwrite=overwrite) as staged:  # every output of this run, or none
+        if overwrite:  # a conflicts file or map.html of an earlier run must not stay beside
+            for kind, old in planned_outputs(out_dir).items():
+                if kind not in targets and old.is_file():
+                    staged.remove(old)
+        if conflicts:
+            # the working CRS, for the "no conflicts" table of a clean check
+            crs = next(
+                (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None),
+                None,
+            )
+            written.update(
+                write_conflict_files(out_dir, pieces, overwrite=True, crs=crs, output_set=staged)
+            )
+        map_staged = None
+        if "map" in targets and frames:
+            name = _plan_attr(result, "name", None)
+            m = make_map(frames, conflicts=pieces, title=name, method=result.method)
+            map_staged = save_map(m, staged.path(targets["map"]), overwrite=True)
+            written["map"] = targets["map"]
+        reports = {fmt: Path(out_dir) / f"report.{fmt}" for fmt in REPORT_FORMATS}
+        embed = map_staged or getattr(result, "map_path", None)
+        for fmt, target in reports.items():
+            _write_report(
+                result, fmt, staged.path(target), lang, embed, annex=map_path is not False
+            )
+        written.update(reports)
+    if "map" in written:
         result.map_path = written["map"]
-    written.update(
-        write_reports(
-            result, out_dir, lang=lang, overwrite=True, map_path=getattr(result, "map_path", None)
-        )
-    )
     return written

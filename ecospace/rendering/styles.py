@@ -77,6 +77,24 @@ CONFLICT_STYLE: dict[str, Any] = {
     "className": "ecospace-conflict",
 }
 
+#: Colours of conflict pieces on the annex and in exported layer styles, by kind:
+#: overlaps magenta, parts outside what must contain them orange, the rest (duplicates,
+#: overlaps within a layer) blue.
+CONFLICT_COLOURS: dict[str, str] = {"overlap": "#ff00ff", "outside": "#ff7f00", "other": "#1f78b4"}
+
+
+def conflict_kind(name: str) -> str:
+    """Key of :data:`CONFLICT_COLOURS` for a conflict layer named as by ``measure_county``.
+
+    Examples
+    --------
+    >>> conflict_kind("overlap_red_line__urban_boundary"), conflict_kind("duplicate_red_line")
+    ('overlap', 'other')
+    """
+    kind = name.split("_", 1)[0]
+    return kind if kind in CONFLICT_COLOURS else "other"
+
+
 #: 三调 first-level land-use classes (GB/T 21010-2017 work classification) and display colours.
 LAND_USE_CLASSES: dict[str, tuple[str, str]] = {
     "01": ("耕地", "#f5e17a"),
