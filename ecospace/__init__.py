@@ -35,6 +35,7 @@ from ecospace.errors import (
     PlanError,
     RoleError,
     UnitError,
+    ValueRangeError,
 )
 
 #: public name -> the module that defines it
@@ -138,6 +139,7 @@ __all__ = [
     "RoleError",
     "UnitError",
     "ValidationWarning",
+    "ValueRangeError",
     "__version__",
     "areas",
     "audit_plan",

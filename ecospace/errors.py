@@ -22,6 +22,7 @@ __all__ = [
     "PlanError",
     "RoleError",
     "UnitError",
+    "ValueRangeError",
     "ZoneError",
 ]
 
@@ -88,3 +89,8 @@ class PlanError(EcospaceError, ValueError):
 
 class FontError(EcospaceError, RuntimeError):
     """No font able to draw Chinese text is installed."""
+
+
+class ValueRangeError(EcospaceError, ValueError):
+    """A number or an input is outside the range ecospace accepts (a denominator of 0, a
+    plan file too large or too deeply nested); the message says what is allowed."""

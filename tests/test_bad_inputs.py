@@ -345,7 +345,8 @@ def test_nan_and_inf_coordinates_dropped(tmp_path, engine):
         wkb_polygon([(nan, nan), (126.01, nan), (126.01, 45.01), (nan, nan)]),
     ]
     gpkg = write_wkb(tmp_path / "n.gpkg", "STBHHX", wkbs)
-    with pytest.warns(RepairWarning, match=r"dropped 3 \(1 empty/null, 2 NaN/inf coordinates\)"):
+    dropped = r"dropped 3 \(1 unreadable \(NaN rings.*\), 2 NaN/inf coordinates 0\.0 m²\)"
+    with pytest.warns(RepairWarning, match=dropped):
         layer = read_layer(str(gpkg), engine=engine)
     assert layer.gdf["fid"].tolist() == [0]
     assert layer.report.counts["unreadable"] == 1
@@ -793,5 +794,5 @@ def test_src_fid_when_a_geometry_cannot_be_built(tmp_path, engine):
         warnings.simplefilter("ignore", ValidationWarning)
         layer = read_layer(str(gpkg), engine=engine)
     assert layer.gdf["src_fid"].tolist() == [1]
-    dropped = layer.report.table.query("problem == 'empty'")
+    dropped = layer.report.table.query("problem == 'unreadable'")
     assert dropped.src_fid.tolist() == [2]

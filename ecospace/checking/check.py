@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ecospace.checking import _verdicts
 from ecospace.errors import MethodError, PlanError, RoleError
 from ecospace.measuring.county import County
 from ecospace.plan.audit import audit_plan
@@ -66,6 +67,13 @@ class CheckResult:
         ``denominator`` (``boundary``/``stated``/``survey``, shares only) with
         ``denominator_m2``, and ``measured_alt``, the share under the other denominator
         (the boundary's area, or for ``boundary`` the stated total).
+        ``method_dependent`` is True when the verdict changes with the area method:
+        a figure whose measurement lies close to a verdict boundary is measured again by
+        ``method_other`` (geodesic for the official series and the reverse; planar area
+        is not cross-checked)
+        into ``measured_other_method`` and ``status_other_method`` (NaN/None when it is
+        too far from the boundary to flip).  A zero-overlap rule of the three control
+        lines is judged at the overlap tolerance, 0.01 ha (its ``precision``).
     county : CountyFigures or None
         Coverage, overlaps, containment, townships, land cover and conflicts.
     audit : list of Finding
@@ -319,10 +327,14 @@ def _figure_row(fig: Any, m: _Measurer, *, method: str, denominator: str) -> dic
         "status": "not measured",
         "binding": bool(_val(fig, "binding", True)),
         "method": None if _val(fig, "measure") == "count" else method,
+        "method_dependent": False,
         "denominator": denominator if share else None,
         "denominator_m2": m.den_m2 if share else math.nan,
         "measured_alt": math.nan,
         "measured_m2": math.nan,
+        "method_other": None,
+        "measured_other_method": math.nan,
+        "status_other_method": None,
         "reason": None,
         "year": _val(fig, "year"),
         "quote": _val(fig, "quote"),
@@ -341,8 +353,68 @@ def _figure_row(fig: Any, m: _Measurer, *, method: str, denominator: str) -> dic
     stated = row["stated"]
     row["difference"] = measured - stated
     row["difference_pct"] = (measured - stated) / abs(stated) * 100 if stated else math.nan
-    row["status"] = compare(row["op"], stated, measured, precision)
+    row["status"], row["precision"] = _status(fig, row["op"], stated, measured, m2, precision)
     return row
+
+
+def _status(fig: Any, op: str, stated: float, measured: float, m2: float, precision: float):
+    """(status, precision) of a measurement: the plan's precision, or for a zero-overlap
+    rule of the three control lines the overlap tolerance."""
+    if _verdicts.zero_overlap_rule(_val(fig, "measure"), _val(fig, "roles"), op, stated):
+        return _verdicts.zero_overlap_status(m2, _val(fig, "unit"))
+    return compare(op, stated, measured, precision), precision
+
+
+def _in_unit_or_zero(m2: float, unit: str) -> float:
+    return float(convert(m2, "m2", unit)) if unit in UNITS else 0.0
+
+
+def _cross_check(rows: list[dict], figures: list, m: _Measurer, den_source: str) -> None:
+    """Measure figures near a verdict boundary by the other area method; flag the flips."""
+    county = m.county
+    alt = _verdicts.other_method(county.method)
+    if alt is None:
+        return
+    todo = []
+    for row, fig in zip(rows, figures, strict=True):
+        if row["status"] == "not measured" or row["method"] is None:
+            continue
+        m2, measured = row["measured_m2"], row["measured"]
+        # one m² in the figure's unit (for a share: in % of the denominator)
+        one_m2 = abs(measured / m2) if m2 else _in_unit_or_zero(1.0, row["unit"])
+        op, stated = row["op"], row["stated"]
+        if _verdicts.zero_overlap_rule(row["measure"], _val(fig, "roles"), op, stated):
+            margin = abs(measured - row["precision"])  # violated from the tolerance on
+        else:
+            margin = _verdicts.verdict_margin(op, stated, measured, row["precision"])
+        if _verdicts.needs_cross_check(margin, measured, one_m2):
+            todo.append((row, fig))
+    if not todo:
+        return
+    log.info("%d figure(s) near their verdict boundary: measuring them by %s area too",
+             len(todo), alt)  # fmt: skip
+    work = county.working
+    den = m.den_m2
+    if den_source == "boundary" and "boundary" in work:
+        den = _verdicts.quantity_m2(work, "area", ["boundary"], method=alt)
+    other = _Measurer(county, den_m2=den, alt_m2=math.nan)
+    for row, fig in todo:
+        measure = _val(fig, "measure")
+        if measure == "area" and _val(fig, "unit") == "%":
+            measure = "share"
+        try:
+            m2 = _verdicts.quantity_m2(
+                work, measure, _roles_of(fig), method=alt, classes=_val(fig, "classes"),
+                class_sets=county.classes,
+            )  # fmt: skip
+            measured, _ = other.in_unit(fig, m2)
+        except (_Missing, RoleError):
+            continue
+        status, _ = _status(fig, row["op"], row["stated"], measured, m2, row["precision"])
+        row["method_other"] = alt
+        row["measured_other_method"] = measured
+        row["status_other_method"] = status
+        row["method_dependent"] = status != row["status"]
 
 
 # ----------------------------------------------------------------------------- the county
@@ -521,6 +593,7 @@ def check(
     figures = list(getattr(plan, "figures", None) or [])
     m = _Measurer(county, den_m2=den_m2, alt_m2=alt_m2)
     rows = [_figure_row(f, m, method=method, denominator=denominator) for f in figures]
+    _cross_check(rows, figures, m, denominator)
     frame = pd.DataFrame(rows, columns=list(FIGURE_COLUMNS))
     info("compared %d figures in %.1f s", len(rows), time.perf_counter() - t)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from ecospace._escape import terminal_text
+from ecospace._limits import refuse_special_file
 from ecospace._output import refuse_outputs, refuse_overwrite
 from ecospace._version import __version__
 from ecospace.cli._boundary import (
@@ -24,6 +25,7 @@ from ecospace.cli._boundary import (
     error_message,
     input_paths,
 )
+from ecospace.errors import PlanError
 from ecospace.vocabulary import DENOMINATORS, DPI_RANGE, METHODS, ORIENTATIONS, PAPER_SIZES
 
 log = logging.getLogger("ecospace")
@@ -906,6 +908,7 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
 
     if output is not None:
         refuse_outputs([output], inputs=[text_file], overwrite=overwrite)
+    refuse_special_file(text_file, "plan text", PlanError)
     try:
         text = text_file.read_text(encoding="utf-8")
     except UnicodeDecodeError:

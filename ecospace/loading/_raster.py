@@ -39,7 +39,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ecospace.errors import CRSError, LayerReadError, PlanError
+from ecospace._limits import load_yaml, refuse_special_file
+from ecospace.errors import CRSError, LayerReadError, PlanError, ValueRangeError
 from ecospace.geometry.area import areas
 
 #: Columns sampled per row when measuring pixel areas; values in between are interpolated
@@ -101,14 +102,17 @@ def read_class_map(path: str | Path) -> ClassMap:
     import yaml
 
     p = Path(path)
+    refuse_special_file(p, "class map", LayerReadError)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise LayerReadError(f"cannot read class map {p}: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, f"class map {p}")
     except yaml.YAMLError as exc:
         raise PlanError(f"class map {p}: not valid YAML ({exc})") from exc
+    except ValueRangeError as exc:
+        raise PlanError(f"class map {p}: {exc}") from None
     return parse_class_map(data, source=str(p))
 
 
@@ -330,6 +334,7 @@ def count_pixels(
     from rasterio.features import geometry_mask
     from rasterio.windows import Window, from_bounds
 
+    refuse_special_file(path, "raster", LayerReadError)
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:

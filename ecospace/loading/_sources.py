@@ -8,6 +8,7 @@ turned into a :class:`~ecospace.LayerReadError` that names the file and says wha
 
 from __future__ import annotations
 
+import os
 import tempfile
 import warnings
 import zipfile
@@ -19,14 +20,19 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ecospace._limits import refuse_special_file
 from ecospace.errors import LayerNotFoundError, LayerReadError
 from ecospace.loading import _dbf
 from ecospace.loading._roles import role_of
+from ecospace.loading._shp_parts import check_parts
+from ecospace.loading._wkb import finite_polygon
 
 __all__ = [
     "RawLayer",
     "check_exists",
+    "display_path",
     "folder_sources",
+    "gdal_path",
     "list_layers",
     "open_zip",
     "read_raw",
@@ -57,7 +63,9 @@ def split_spec(spec: str) -> tuple[str, str | None]:
 
 
 def check_exists(path: str) -> Path:
+    """The path of a layer source, refused when missing, empty or a FIFO/device."""
     p = Path(path)
+    refuse_special_file(p, "layer source (a file or folder)", LayerReadError)
     if not p.exists():
         raise LayerReadError(
             f"{path}: no such file or folder; check the path (a layer is addressed as PATH:LAYER)"
@@ -164,6 +172,59 @@ def _zip_shps(p: Path) -> list[str]:
         return sorted(n for n in z.namelist() if n.lower().endswith(".shp"))
 
 
+def display_path(path: str) -> str:
+    """A path as a person reads it: a name in GBK bytes (surrogate-escaped by Python on a
+    UTF-8 system) decoded as GBK, other undecodable bytes as ``\\xNN``.
+
+    Examples
+    --------
+    >>> display_path("layers/demo.gpkg")
+    'layers/demo.gpkg'
+    >>> display_path(os.fsdecode("红线.gpkg".encode("gbk")))
+    '红线.gpkg'
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        raw = os.fsencode(path)
+    try:
+        return raw.decode("gbk")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="backslashreplace")
+
+
+def gdal_path(p: Path, stack: ExitStack) -> Path:
+    """``p``, or an ASCII-named link to it when its name is not UTF-8 text.
+
+    GDAL opens UTF-8 paths only; a file named in GBK bytes on Linux (copied from a
+    Windows share) arrives in Python with surrogate escapes and could not be opened at
+    all.  The link lives in a temporary folder closed with ``stack``; a shapefile's parts
+    (same stem) are linked beside it.
+
+    Examples
+    --------
+    >>> with ExitStack() as stack:
+    ...     gdal_path(Path("layers/demo.gpkg"), stack)
+    PosixPath('layers/demo.gpkg')
+    """
+    try:
+        str(p).encode("utf-8")
+        return p
+    except UnicodeEncodeError:
+        pass
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
+    target = p.absolute()
+    parts = [target]
+    if target.suffix.lower() == ".shp":
+        parts = [f for f in target.parent.iterdir() if f.stem == target.stem]
+    for part in parts:
+        suffix = part.suffix if part.suffix.isascii() else ""
+        (tmp / f"source{suffix}").symlink_to(part, target_is_directory=part.is_dir())
+    suffix = target.suffix if target.suffix.isascii() else ""
+    return tmp / f"source{suffix}"
+
+
 def _ogr_error(path, layer, exc: Exception) -> LayerReadError:
     what = f"{path}:{layer}" if layer else str(path)
     msg = str(exc).split("\n")[0][:300]
@@ -214,7 +275,8 @@ def list_layers(source: str) -> list[str]:
         if shps:
             return [Path(n).stem for n in shps]
     with ExitStack() as stack:
-        open_path = stack.enter_context(_unzipped(p)) if kind == "zip" else str(p)
+        gp = gdal_path(p, stack)
+        open_path = stack.enter_context(_unzipped(gp)) if kind == "zip" else str(gp)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -279,12 +341,13 @@ def _read_frame(path: str, layer: str | None, engine: str, encoding: str | None,
 
     A geometry GEOS cannot build (a ring of NaN) fails the whole read in both engines;
     then the layer is read again feature by feature and such geometries come back as
-    None, their fids returned as unreadable.
+    None, their fids returned as unreadable; rings that are not closed are closed, their
+    rows returned as closed.
     """
     kwargs = {} if encoding is None else {"encoding": encoding}
     if layer is not None:
         kwargs["layer"] = layer
-    unreadable = np.empty(0, dtype=np.int64)
+    unreadable = closed = np.empty(0, dtype=np.int64)
     with warnings.catch_warnings(record=True) as caught, _arc_step(engine):
         warnings.simplefilter("always")
         try:
@@ -295,11 +358,11 @@ def _read_frame(path: str, layer: str | None, engine: str, encoding: str | None,
                 gdf = gpd.read_file(path, engine=engine, **kwargs)
                 fids = _fiona_fids(path, kwargs, len(gdf))
         except shapely.errors.ShapelyError:
-            gdf, fids, unreadable = _read_tolerant(path, kwargs, label)
+            gdf, fids, unreadable, closed = _read_tolerant(path, kwargs, label)
         except Exception as exc:  # pyogrio/fiona/GDAL errors of every kind
             raise _ogr_error(label.rsplit(":", 1)[0], layer, exc) from exc
     notes = sorted({str(w.message)[:200] for w in caught if issubclass(w.category, RuntimeWarning)})
-    return gdf.reset_index(drop=True), fids, notes, unreadable
+    return gdf.reset_index(drop=True), fids, notes, unreadable, closed
 
 
 def _fiona_fids(path: str, kwargs: dict, n: int) -> np.ndarray:
@@ -323,11 +386,20 @@ def _read_tolerant(path: str, kwargs: dict, label: str):
         meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], **kwargs)
     except Exception as exc:
         raise _ogr_error(label.rsplit(":", 1)[0], kwargs.get("layer"), exc) from exc
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
-    unreadable = np.flatnonzero(shapely.is_missing(geoms) & (wkb != None))  # noqa: E711
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        failed = np.flatnonzero(shapely.is_missing(geoms) & (wkb != None))  # noqa: E711
+        # a ring whose last vertex is not its first (GDAL accepts it from GeoJSON): closed
+        fixed = shapely.from_wkb(wkb[failed], on_invalid="fix")
+    closed = failed[~shapely.is_missing(fixed)]
+    geoms[closed] = fixed[~shapely.is_missing(fixed)]
+    unreadable = failed[shapely.is_missing(fixed)]
     fids = attrs.index.to_numpy(dtype=np.int64)
     gdf = gpd.GeoDataFrame(attrs.reset_index(drop=True), geometry=geoms, crs=meta["crs"])
-    return gdf, fids, unreadable
+    # what an unreadable feature covered, from its finite vertices (reported when dropped)
+    gdf.attrs["unreadable_finite"] = {int(r): finite_polygon(wkb[r]) for r in unreadable}
+    return gdf, fids, unreadable, closed
 
 
 def _count_curves(path: str, layer: str) -> int:
@@ -373,7 +445,10 @@ def _user_encoding(encoding: str, label: str) -> str:
 class RawLayer:
     """A layer as read, before CRS and validation: frame, encoding and reading facts.
 
-    ``fids`` holds the native feature id of each row (GeoParquet: the 0-based row).
+    ``fids`` holds the native feature id of each row (GeoParquet: the 0-based row);
+    ``unclosed`` the rows whose rings were not closed in the file (closed when read);
+    ``unreadable`` maps each row GEOS could not build (None in ``gdf``) to the polygon of
+    its finite vertices, or None.
     """
 
     gdf: gpd.GeoDataFrame
@@ -383,6 +458,8 @@ class RawLayer:
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     mojibake: list[str] = field(default_factory=list)
+    unclosed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    unreadable: dict[int, object] = field(default_factory=dict)
 
 
 def read_raw(
@@ -396,11 +473,14 @@ def read_raw(
     user_encoding = encoding
     kind = _kind(p)
     with ExitStack() as stack:
-        read_path, read_layer_name, encoding, enc_how = str(p), name, "UTF-8", "format"
+        gp = gdal_path(p, stack)
+        read_path, read_layer_name, encoding, enc_how = str(gp), name, "UTF-8", "format"
         counts: dict[str, int] = {}
         notes: list[str] = []
         mojibake: list[str] = []
-        shp = None
+        unclosed = np.empty(0, dtype=np.int64)
+        salvaged: dict[int, object] = {}
+        shp, shown = None, None
         if kind == "shp":
             shp = p
         elif kind == "shpdir":
@@ -408,7 +488,7 @@ def read_raw(
         elif kind == "zip" and _zip_shps(p):
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
             member = next(n for n in _zip_shps(p) if Path(n).stem == name)
-            stem = member[:-4]
+            stem, shown = member[:-4], Path(member).stem
             z, names_enc = open_zip(p)
             if names_enc:
                 notes.append(f"zip member names decoded as {names_enc} (no UTF-8 flag)")
@@ -418,7 +498,7 @@ def read_raw(
                         (tmp / f"layer{n[len(stem) :].lower()}").write_bytes(z.read(n))
             shp = tmp / "layer.shp"
         elif kind == "zip":
-            read_path = stack.enter_context(_unzipped(p))
+            read_path = stack.enter_context(_unzipped(gp))
         if shp is not None:
             read_layer_name = None
             if (
@@ -429,6 +509,7 @@ def read_raw(
                     f"{label}: the shapefile index {shp.stem}.shx is missing; copy all parts of "
                     f"the shapefile together (.shp, .shx, .dbf, .prj, .cpg)"
                 )
+            check_parts(shp, label, shown)
             try:
                 info = _dbf.inspect(shp)
             except (OSError, ValueError) as exc:
@@ -446,7 +527,7 @@ def read_raw(
                 if mojibake:
                     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecospace-")))
                     shp = _dbf.fixed_copy(shp, info, tmp)
-            read_path = str(shp)
+            read_path = str(gdal_path(shp, stack))
         if kind == "parquet":
             if p.is_dir():  # the original source's feature ids travel in src_fid
                 try:
@@ -459,18 +540,19 @@ def read_raw(
                 fids = gdf.pop("src_fid").to_numpy(dtype=np.int64)  # the source's order
             else:
                 try:
-                    gdf = gpd.read_parquet(p)
+                    gdf = gpd.read_parquet(gp)
                 except Exception as exc:
                     raise _ogr_error(path, None, exc) from exc
                 gdf = gdf.reset_index(drop=True)
                 fids = np.arange(len(gdf), dtype=np.int64)  # as GDAL's Parquet driver numbers rows
         else:
-            gdf, fids, gdal_notes, unreadable = _read_frame(
+            gdf, fids, gdal_notes, unreadable, unclosed = _read_frame(
                 read_path, read_layer_name, engine, encoding, label
             )
             if len(unreadable):
                 counts["unreadable"] = len(unreadable)
+                salvaged = gdf.attrs.pop("unreadable_finite", {})
             notes.extend(f"reader: {n}" for n in gdal_notes)
         if kind == "gdb" or (kind == "zip" and shp is None):
             counts["curved"] = _count_curves(read_path, name)
-    return RawLayer(gdf, fids, encoding, enc_how, counts, notes, mojibake)
+    return RawLayer(gdf, fids, encoding, enc_how, counts, notes, mojibake, unclosed, salvaged)

@@ -47,8 +47,21 @@ from ecospace.loading._roles import (  # the public role names are imported from
     _parse_role_option,  # noqa: F401 - the CLI's --role option
     role_of,
 )
-from ecospace.loading._sources import check_exists, list_layers, pick_layer, read_raw, split_spec
-from ecospace.loading.validate import ValidationReport, report_outside, validate_layer
+from ecospace.loading._sources import (
+    check_exists,
+    display_path,
+    list_layers,
+    pick_layer,
+    read_raw,
+    split_spec,
+)
+from ecospace.loading.validate import (
+    ValidationReport,
+    report_closed_rings,
+    report_outside,
+    report_unreadable,
+    validate_layer,
+)
 
 __all__ = [
     "CONTROL_LINES",
@@ -240,12 +253,12 @@ def read_layer(
     p = check_exists(spec if layer is None else path)
     names = list_layers(path)
     name = pick_layer(path, names, layer, role, aliases)
-    label = f"{path}:{name}"
+    label = f"{display_path(path)}:{name}"
     raw = read_raw(p, path, name, engine=engine, label=label, encoding=encoding)
     return _finish(
         raw.gdf,
         fids=raw.fids,
-        path=path,
+        path=display_path(path),
         name=name,
         label=label,
         role=role,
@@ -261,6 +274,8 @@ def read_layer(
         notes=raw.notes,
         mojibake=raw.mojibake,
         geojson=p.suffix.lower() in (".geojson", ".json"),
+        unclosed=raw.unclosed,
+        unreadable=raw.unreadable,
     )
 
 
@@ -323,6 +338,8 @@ def _finish(
     notes,
     mojibake,
     geojson,
+    unclosed=(),
+    unreadable=None,
 ) -> Layer:
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise GeometryError(
@@ -386,7 +403,7 @@ def _finish(
         log.warning("%s", old_datum)
 
     report = ValidationReport(label)
-    report.counts.update({k: v for k, v in counts.items() if v})
+    report.counts.update({k: v for k, v in counts.items() if v and k != "unreadable"})
     if mojibake:
         report.counts["mojibake_field_names"] = len(mojibake)
         notes.append(f"mojibake field names (cut mid-character at 10 bytes): {', '.join(mojibake)}")
@@ -396,6 +413,8 @@ def _finish(
     if old_datum:
         notes.append(old_datum.split(": ", 1)[1])
     report.notes.extend(notes)
+    report_closed_rings(report, gdf, unclosed)
+    report_unreadable(report, unreadable or {}, gdf.crs)
     bnd = getattr(boundary, "gdf", boundary)
     gdf, report = validate_layer(gdf, layer_label=label, boundary=bnd, repair=repair, report=report)
 

@@ -25,7 +25,9 @@ __all__ = [
     "RepairWarning",
     "ValidationReport",
     "ValidationWarning",
+    "report_closed_rings",
     "report_outside",
+    "report_unreadable",
     "validate_layer",
 ]
 
@@ -122,12 +124,19 @@ class ValidationReport:
             out.append(f"invalid NOT repaired {c['invalid']}")
         dropped = {k: c[k] for k in _DROPS if c.get(k)}
         if dropped:
-            parts = ", ".join(f"{n} {_LABELS[k]}" for k, n in dropped.items())
+            parts = ", ".join(
+                f"{n} {_LABELS[k]}" + (f" {fmt_area(a[k], signed=True)}" if k in a else "")
+                for k, n in dropped.items()
+            )
             out.append(f"dropped {sum(dropped.values())} ({parts})")
         if c.get("z_m_flattened"):
             out.append(f"Z/M flattened {c['z_m_flattened']}")
         if c.get("collection"):
-            out.append(f"collections reduced to polygons {c['collection']}")
+            area = fmt_area(a.get("collection", 0.0), signed=True)
+            out.append(f"collections reduced to polygons {c['collection']} ({area})")
+        if c.get("unclosed_ring"):
+            area = fmt_area(a.get("unclosed_ring_features", 0.0))
+            out.append(f"unclosed rings closed {c['unclosed_ring']} ({area}, area unchanged)")
         if c.get("curved"):
             out.append(f"curves linearised {c['curved']}")
         for key, label in (
@@ -137,7 +146,7 @@ class ValidationReport:
         ):
             if c.get(key):
                 out.append(f"{label} {c[key]} ({fmt_area(a.get(key, 0.0))})")
-        for key in ("unreadable", "mojibake_field_names", "swapped_xy", "no_attributes"):
+        for key in ("mojibake_field_names", "swapped_xy", "no_attributes"):
             if c.get(key):
                 out.append(_LABELS[key])
         return out
@@ -156,10 +165,11 @@ class ValidationReport:
         return self.summary()
 
 
-_DROPS = ("empty", "non_finite", "non_polygonal", "invalid_dropped")
-_REPAIRS = (*_DROPS, "collection", "invalid_repaired", "z_m_flattened", "curved", "swapped_xy")
+_DROPS = ("empty", "unreadable", "non_finite", "non_polygonal", "invalid_dropped")
+_REPAIRS = (*_DROPS, "collection", "invalid_repaired", "z_m_flattened", "curved", "swapped_xy",
+            "unclosed_ring")  # fmt: skip
 _LABELS = {
-    "unreadable": "unreadable geometries (NaN rings) dropped",
+    "unreadable": "unreadable (NaN rings; area of their finite vertices where known)",
     "empty": "empty/null",
     "non_finite": "NaN/inf coordinates",
     "non_polygonal": "points/lines",
@@ -191,6 +201,76 @@ def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     other = ~coll & ~np.isin(types, (3, 6))
     out[other] = None
     return out
+
+
+def _finite_part_areas(geoms: np.ndarray, crs) -> np.ndarray:
+    """Ellipsoidal area of each geometry from its finite vertices only (NaN when no ring
+    keeps three): what a feature with NaN/inf coordinates covered, as far as can be known."""
+    out = np.full(len(geoms), np.nan)
+    for k, g in enumerate(geoms):
+        polys = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) == 3]
+        kept = []
+        for p in polys:
+            rings = [np.asarray(r.coords)[:, :2] for r in (p.exterior, *p.interiors)]
+            rings = [r[np.isfinite(r).all(axis=1)] for r in rings]
+            if len(rings[0]) >= 3:
+                holes = [r for r in rings[1:] if len(r) >= 3]
+                kept.append(shapely.make_valid(shapely.Polygon(rings[0], holes)))
+        if kept:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out[k] = float(
+                    _ellipsoid(_polygonal_parts(np.array(kept, dtype=object)), crs).sum()
+                )
+    return out
+
+
+def _collection_part_areas(colls: np.ndarray, crs) -> np.ndarray:
+    """Sum of the polygonal parts' areas of each collection, as read (overlaps twice)."""
+    parts, idx = shapely.get_parts(colls, return_index=True)
+    poly = np.isin(shapely.get_type_id(parts), (3, 6))
+    out = np.zeros(len(colls))
+    if poly.any():
+        np.add.at(out, idx[poly], _ellipsoid(parts[poly], crs))
+    return out
+
+
+def report_closed_rings(rep: ValidationReport, gdf, rows) -> None:
+    """Record features whose rings were not closed in the file and were closed when read.
+
+    Closing a ring adds no vertex, so the area the read vertices enclose is kept: the
+    change is 0 m², and each feature's area is given in the detail.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if not len(rows):
+        return
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    a = _ellipsoid(np.asarray(gdf.geometry.values, dtype=object)[rows], crs)
+    detail = [f"ring not closed in the file: closed; the feature measures {fmt_area(x)}" for x in a]
+    rep.add("unclosed_ring", rows, 0.0, detail)
+    rep.areas_m2["unclosed_ring"] = 0.0
+    rep.areas_m2["unclosed_ring_features"] = float(a.sum())
+
+
+def report_unreadable(rep: ValidationReport, salvaged: dict, crs) -> None:
+    """Record features GEOS could not build (a ring of NaN) as dropped, with the area of
+    their finite vertices (``salvaged``: row → polygon or None) where there is one."""
+    if not salvaged:
+        return
+    rows = np.fromiter(salvaged, dtype=np.int64)
+    geoms = np.array([salvaged[r] for r in rows], dtype=object)
+    lost = np.full(len(rows), np.nan)
+    ok = ~shapely.is_missing(geoms)
+    if ok.any():
+        lost[ok] = -_ellipsoid(_polygonal_parts(geoms[ok]), pyproj.CRS.from_user_input(crs))
+    detail = np.where(
+        ok,
+        "NaN/inf coordinates GEOS cannot build; area from its finite vertices",
+        "NaN/inf coordinates GEOS cannot build; area unknown (fewer than 3 finite vertices)",
+    )
+    rep.add("unreadable", rows, lost, detail)
+    if ok.any():
+        rep.areas_m2["unreadable"] = float(np.nansum(lost))
 
 
 def _ellipsoid(geoms, crs) -> np.ndarray:
@@ -268,7 +348,9 @@ def validate_layer(
     found_types = _type_counts(gdf.geometry.geom_type)
 
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    rep.add("empty", fid[empty], detail="null or empty geometry")
+    # features the reader could not build are reported already (as unreadable, with area)
+    known = rep.table.loc[rep.table["problem"] == "unreadable", "fid"].to_numpy()
+    rep.add("empty", fid[empty & ~np.isin(fid, known)], detail="null or empty geometry")
     keep = ~empty
 
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
@@ -277,16 +359,37 @@ def validate_layer(
     bad_rows = np.unique(cidx[~np.isfinite(coords).all(axis=1)])
     nonfinite = np.zeros(len(gdf), bool)
     nonfinite[np.flatnonzero(keep)[bad_rows]] = True
-    rep.add("non_finite", fid[nonfinite], detail="NaN or infinite coordinate")
+    if nonfinite.any():
+        lost = -_finite_part_areas(geoms[nonfinite], crs)
+        known = ~np.isnan(lost)
+        detail = np.where(
+            known,
+            "NaN or infinite coordinate; area from its finite vertices",
+            "NaN or infinite coordinate; area unknown (fewer than 3 finite vertices)",
+        )
+        rep.add("non_finite", fid[nonfinite], lost, detail)
+        rep.areas_m2["non_finite"] = float(lost[known].sum())
     keep &= ~nonfinite
 
     types = shapely.get_type_id(geoms)
     coll = keep & (types == 7)
     poly = _polygonal_parts(geoms[coll]) if coll.any() else np.empty(0, dtype=object)
     geoms = geoms.copy()
+    if coll.any():
+        # as read: the polygonal parts' areas added up; kept: the area of their union
+        before = _collection_part_areas(geoms[coll], crs)
+        ok = ~shapely.is_missing(poly)
+        after = np.zeros(len(poly))
+        after[ok] = _ellipsoid(poly[ok], crs)
+        change = (after - before)[ok]
+        rep.add(
+            "collection",
+            fid[np.flatnonzero(coll)[ok]],
+            change,
+            "GeometryCollection: polygonal parts kept (overlapping parts counted once)",
+        )
+        rep.areas_m2["collection"] = float(change.sum())
     geoms[coll] = poly
-    reduced = np.flatnonzero(coll)[~shapely.is_missing(poly)]
-    rep.add("collection", fid[reduced], detail="GeometryCollection: polygonal parts kept")
     nonpoly = keep & (shapely.is_missing(geoms) | ~np.isin(shapely.get_type_id(geoms), (3, 6)))
     if keep.any() and nonpoly[keep].all():
         raise GeometryError(

@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ecospace._limits import check_denominator
 from ecospace.errors import EcospaceError
 from ecospace.geometry.area import Method, areas
 from ecospace.loading._raster import as_class_map, count_pixels, cover_values, read_class_map
@@ -156,6 +157,7 @@ def land_cover(
     check_same_crs({"land_use": land_use})
     sets = {**CLASS_SETS, **(classes or {})}
     c = _cleaned or _clean(land_use, land_use.crs, method)
+    denominator_m2 = check_denominator(denominator_m2)
     if denominator_m2 is None:
         denominator_m2 = float(c.area.sum())
         denominator_source = "land_use"
@@ -181,6 +183,7 @@ def land_cover(
 
 
 def _denominator(boundary, denominator_m2, denominator_source, valid_area):
+    denominator_m2 = check_denominator(denominator_m2)
     if denominator_m2 is not None:
         return float(denominator_m2), denominator_source or "stated"
     if boundary is not None:

@@ -23,6 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from ecospace._limits import check_denominator
 from ecospace.errors import CRSError, GeometryError
 from ecospace.geometry.area import Method
 from ecospace.loading.layers import CONTROL_LINES
@@ -249,6 +250,7 @@ def coverage(
     >>> c[["union_m2", "inside_m2", "outside_m2", "share"]].values.tolist()
     [[7.0, 5.0, 2.0, 0.35714285714285715]]
     """
+    denominator_m2 = check_denominator(denominator_m2)
     named = dict(layers)
     if boundary is not None:
         named["boundary"] = boundary
@@ -424,6 +426,7 @@ def overlap_matrix(
     ...                tolerance_m2=1)["status"].tolist()
     ['violated']
     """
+    denominator_m2 = check_denominator(denominator_m2)
     crs = check_same_crs(layers)
     if roles is None:
         roles = tuple(r for r in OVERLAP_ROLES if r in layers) or tuple(layers)

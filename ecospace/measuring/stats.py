@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ecospace._limits import check_denominator
 from ecospace.errors import PlanError
 from ecospace.geometry.area import Method
 from ecospace.measuring._land_cover import (  # noqa: F401 - the land-cover API is imported from here
@@ -436,6 +437,7 @@ def measure_county(
             f"denominator_source={denominator_source!r} needs denominator_m2, the area "
             "itself; pass it, or denominator_source='boundary' to use the boundary layer"
         )
+    denominator_m2 = check_denominator(denominator_m2)
     crs = check_same_crs(layers)
     cleaned = {role: _clean(gdf, crs, method) for role, gdf in layers.items()}
     if denominator_m2 is not None:

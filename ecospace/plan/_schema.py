@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import codecs
 import math
+import reprlib
 from pathlib import Path
 from typing import Any, Literal
 
+from ecospace._limits import clip
 from ecospace.errors import PlanError, UnitError
 from ecospace.units import normalize_unit
 from ecospace.vocabulary import (
@@ -217,6 +219,10 @@ def normalize_plan_unit(unit: str) -> str:
         ) from None
 
 
+#: Problems of one plan file listed in its error message (the count says how many there are).
+MAX_PROBLEMS_SHOWN = 50
+
+
 class _Problems:
     """Collects every problem of one plan file, then raises them together."""
 
@@ -254,7 +260,10 @@ class _Problems:
         if self.items:
             n = len(self.items)
             head = f"{n} problem{'s' if n > 1 else ''} in plan file {self.path}:\n  "
-            raise PlanError(head + "\n  ".join(self.items))
+            shown = self.items[:MAX_PROBLEMS_SHOWN]
+            if n > MAX_PROBLEMS_SHOWN:
+                shown.append(f"… and {n - MAX_PROBLEMS_SHOWN:,} more")
+            raise PlanError(head + "\n  ".join(shown))
 
 
 #: JSON Schema type names as a person editing YAML calls them.
@@ -280,14 +289,33 @@ def yaml_type(v: Any) -> str:
     return type(v).__name__
 
 
+#: repr that never builds more than a few dozen characters of a large value
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict = 3, 6, 6
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = _SHORT_REPR.maxlong = 80
+
+
 def _shown(v: Any) -> str:
-    """A value as the plan file wrote it (``.nan``, ``97065.60``), else its repr."""
-    return getattr(v, "text", None) or repr(v)
+    """A value as the plan file wrote it (``.nan``, ``97065.60``), else its repr; clipped
+    to a few dozen characters (a 50 MB value is not copied into the message)."""
+    text = getattr(v, "text", None)
+    return clip(text) if text else _SHORT_REPR.repr(v)
+
+
+def _too_large(v: Any) -> bool:
+    if isinstance(v, bool) or not isinstance(v, int):
+        return False
+    try:
+        float(v)
+    except OverflowError:
+        return True
+    return False
 
 
 def _non_finite(data: Any, loc: list) -> list[tuple[list, Any]]:
-    """(location, value) of every NaN or infinite number in a parsed document."""
-    if isinstance(data, float) and not math.isfinite(data):
+    """(location, value) of every NaN or infinite number, or integer too large for a float,
+    in a parsed document."""
+    if (isinstance(data, float) and not math.isfinite(data)) or _too_large(data):
         return [(loc, data)]
     if isinstance(data, dict):
         return [hit for k, v in data.items() for hit in _non_finite(v, [*loc, k])]
@@ -341,11 +369,11 @@ def _check_schema(data: Any, problems: _Problems) -> None:
         if err.validator == "required" and "'" in err.message:
             loc = [*loc, err.message.split("'")[1]]
         reported.add(tuple(loc))
-        problems.add(loc, _schema_message(err))
+        problems.add(loc, clip(_schema_message(err), 400))
     # JSON Schema's "number" admits NaN and infinity (YAML .nan, .inf); a plan figure may not
     for loc, v in _non_finite(data, []):
         if tuple(loc) not in reported:
-            problems.add(loc, f"got {_shown(v)}; must be a finite number")
+            problems.add(loc, f"got {_shown(v)}; must be a finite number (at most ~1.8e308)")
 
 
 def _check_role(role: Any, loc: list, problems: _Problems, *, figure: bool = False) -> None:

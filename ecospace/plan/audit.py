@@ -17,6 +17,9 @@ A plan states an area, its share of the total and the total; often the three dis
     one quantity stated twice (same role or class set, same year or no year) with values
     that differ beyond their precision, that cannot both hold, or that agree only at the
     coarser precision (46 % vs 46.43 %);
+``restated_many``
+    one quantity stated with more than :data:`MAX_PAIRWISE` different values: one finding
+    for all of them (an error when some cannot hold together);
 ``share_over_100``, ``part_exceeds_total``, ``part_exceeds_whole``, ``control_lines_exceed_total``
     shares above 100 %, parts larger than the total or than what contains them
     (protected areas ⊆ red line, permanent basic farmland ⊆ cropland), and the three
@@ -29,9 +32,11 @@ Every comparison uses intervals: a number written as 30.73 stands for [30.725, 3
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -57,6 +62,9 @@ CONTAINED: tuple[tuple[str, str], ...] = (
     ("basic_farmland", "classes:cropland"),
 )
 _IMPLIED_COLUMNS = ["area_id", "share_id", "implied_low_ha", "implied_high_ha"]
+#: Distinct statements of one quantity compared pair by pair (at most 28 pairs); a
+#: quantity stated with more values gets one ``restated_many`` finding instead.
+MAX_PAIRWISE = 8
 
 
 @dataclass
@@ -149,14 +157,26 @@ def _says(f: Figure, lang: str) -> str:
 
 def _pairs(plan: Plan) -> list[tuple[Figure, Figure]]:
     """(area figure, share figure) of one subject: same line, else same year."""
-    areas = [f for f in plan.figures if f.is_area and f.subject]
+    areas: dict[str, list[Figure]] = {}
+    by_line: dict[tuple[str, int], Figure] = {}
+    by_year: dict[tuple[str, int], Figure] = {}
+    for f in plan.figures:
+        if f.is_area and f.subject:
+            areas.setdefault(f.subject, []).append(f)
+            if f.line is not None:
+                by_line.setdefault((f.subject, f.line), f)
+            if f.year is not None:
+                by_year.setdefault((f.subject, f.year), f)
     out = []
     for s in (f for f in plan.figures if f.is_share and f.subject):
-        candidates = [a for a in areas if a.subject == s.subject]
-        same_line = [a for a in candidates if a.line is not None and a.line == s.line]
-        same_year = [a for a in candidates if a.year is not None and a.year == s.year]
-        chosen = same_line or same_year or (candidates if len(candidates) == 1 else [])
-        out.extend((a, s) for a in chosen[:1])
+        candidates = areas.get(s.subject, [])
+        chosen = (
+            by_line.get((s.subject, s.line))
+            or by_year.get((s.subject, s.year))
+            or (candidates[0] if len(candidates) == 1 else None)
+        )
+        if chosen is not None:
+            out.append((chosen, s))
     return out
 
 
@@ -253,10 +273,11 @@ def _share_findings(plan: Plan, table: pd.DataFrame) -> list[Finding]:
     total = plan.total_area
     if total is None:
         return out
+    by_id = {f.id: f for f in plan.figures}  # plan.figure() scans: quadratic over rows
     for row in table.itertuples():
         if row.share_consistent:
             continue
-        a, s = plan.figure(row.area_id), plan.figure(row.share_id)
+        a, s = by_id[row.area_id], by_id[row.share_id]
         zh = (
             f"{_name(a, 'zh')}：{_written(a, 'zh')} ÷ 总面积{_written(total, 'zh')} = "
             f"{row.share_of_stated_pct:.2f}%，与所述{_written(s, 'zh')}{_where(s, 'zh')}不符"
@@ -408,96 +429,188 @@ def _implied_total_findings(plan: Plan, table: pd.DataFrame) -> list[Finding]:
 
 
 def _restated_findings(plan: Plan) -> list[Finding]:
-    out = []
-    groups: dict[tuple[str, str], list[Figure]] = {}
+    """Restatements of one quantity, compared pair by pair while the quantity has at most
+    :data:`MAX_PAIRWISE` distinct values (at most 28 findings), else in one finding for
+    the quantity: the work and the findings grow with the figures, not their square."""
+    out: list[Finding] = []
+    groups: dict[tuple[str, str], dict[tuple, Figure]] = {}
     for f in plan.figures:
         if f.subject and (f.is_area or f.is_share):
-            groups.setdefault((f.subject, "area" if f.is_area else "share"), []).append(f)
-    for figs in groups.values():
+            # the same value stated again adds nothing (an equal pair is never a finding)
+            key = (f.subject, "area" if f.is_area else "share")
+            statement = (_interval(f)[0], f.op, f.precision_value, f.year)
+            groups.setdefault(key, {}).setdefault(statement, f)
+    for distinct in groups.values():
+        figs = list(distinct.values())
+        if len(figs) > MAX_PAIRWISE:
+            out.extend(_restated_many(figs))
+            continue
         for a, b in itertools.combinations(figs, 2):
-            if not _years_match(a, b):
-                continue
-            va, _, _ = _interval(a)
-            vb, _, _ = _interval(b)
-            pa, pb = (_interval(x)[2] - _interval(x)[1] for x in (a, b))
-            if math.isclose(va, vb, rel_tol=1e-12, abs_tol=1e-12):
-                continue
-            (alo, ahi), (blo, bhi) = _admissible(a), _admissible(b)
-            diff = abs(va - vb)
-            unit_en = "ha" if a.is_area else "%"
-            unit_zh = "公顷" if a.is_area else "%"
-            base = {"values": [va, vb], "unit": unit_en, "difference": diff}
-            conv_zh = conv_en = ""
-            if a.unit != b.unit and a.unit in AREA_UNITS:
-                # say what the second figure is in the first one's unit (2304.24 km²)
-                vb_in_a = convert(b.value, b.unit, a.unit)
-                conv_zh = f"（即{vb_in_a:.2f}{UNIT_LABELS[a.unit]['zh']}）"
-                conv_en = f" (= {vb_in_a:,.2f} {UNIT_LABELS[a.unit]['en']})"
-            both_zh = (
-                f"{_name(a, 'zh')}{_where(a, 'zh')}{_says(a, 'zh')}，"
-                f"{_name(b, 'zh')}{_where(b, 'zh')}{_says(b, 'zh')}{conv_zh}"
-            )
-            both_en = (
-                f"{a.id}{_where(a, 'en')} {_says(a, 'en')}, "
-                f"{b.id}{_where(b, 'en')} {_says(b, 'en')}{conv_en}"
-            )
-            if max(alo, blo) > min(ahi, bhi):
-                out.append(
-                    Finding(
-                        "contradictory",
-                        "error",
-                        [a.id, b.id],
-                        f"同一数量的两个表述不能同时成立：{both_zh}",
-                        f"two statements of one quantity cannot both hold: {both_en}",
-                        base,
-                    )
-                )
-            elif diff > max(pa, pb) / 2 * (1 + 1e-9):
-                out.append(
-                    Finding(
-                        "restated",
-                        "error",
-                        [a.id, b.id],
-                        f"同一数量两处数值不一致：{both_zh}，相差{diff:.2f}{unit_zh}"
-                        f"（{100 * diff / max(va, vb):.2f}%），超出两者的表述精度",
-                        f"one quantity stated twice with different values: {both_en}; they "
-                        f"differ by {diff:,.2f} {unit_en} ({100 * diff / max(va, vb):.2f} %), "
-                        f"beyond the precision of either",
-                        base,
-                    )
-                )
-            else:
-                fine, coarse = (a, b) if pa <= pb else (b, a)
-                vf, vc = (va, vb) if fine is a else (vb, va)
-                lower = fine.op in (">=", ">") and coarse.op in (">=", ">")
-                upper = fine.op in ("<=", "<") and coarse.op in ("<=", "<")
-                weaker = (lower and vc < vf) or (upper and vc > vf)
-                if weaker:
-                    out.append(
-                        Finding(
-                            "weaker_target",
-                            "warning",
-                            [fine.id, coarse.id],
-                            f"{both_zh}：两者按较粗精度一致（{_written(fine, 'zh')}约为"
-                            f"{_written(coarse, 'zh')}），但{coarse.id}的目标更宽松，请统一",
-                            f"{both_en}: consistent at the coarser precision ("
-                            f"{_written(fine, 'en')} rounds to {_written(coarse, 'en')}), but "
-                            f"{coarse.id} is a weaker target; state one figure",
-                            base,
-                        )
-                    )
-                else:
-                    out.append(
-                        Finding(
-                            "restated_coarser",
-                            "info",
-                            [fine.id, coarse.id],
-                            f"{both_zh}：按较粗精度一致",
-                            f"{both_en}: consistent at the coarser precision",
-                            base,
-                        )
-                    )
+            if _years_match(a, b) and (found := _restated_pair(a, b)) is not None:
+                out.append(found)
     return out
+
+
+def _restated_pair(a: Figure, b: Figure) -> Finding | None:
+    va, _, _ = _interval(a)
+    vb, _, _ = _interval(b)
+    pa, pb = (_interval(x)[2] - _interval(x)[1] for x in (a, b))
+    if math.isclose(va, vb, rel_tol=1e-12, abs_tol=1e-12):
+        return None
+    (alo, ahi), (blo, bhi) = _admissible(a), _admissible(b)
+    diff = abs(va - vb)
+    unit_en = "ha" if a.is_area else "%"
+    unit_zh = "公顷" if a.is_area else "%"
+    base = {"values": [va, vb], "unit": unit_en, "difference": diff}
+    conv_zh = conv_en = ""
+    if a.unit != b.unit and a.unit in AREA_UNITS:
+        # say what the second figure is in the first one's unit (2304.24 km²)
+        vb_in_a = convert(b.value, b.unit, a.unit)
+        conv_zh = f"（即{vb_in_a:.2f}{UNIT_LABELS[a.unit]['zh']}）"
+        conv_en = f" (= {vb_in_a:,.2f} {UNIT_LABELS[a.unit]['en']})"
+    both_zh = (
+        f"{_name(a, 'zh')}{_where(a, 'zh')}{_says(a, 'zh')}，"
+        f"{_name(b, 'zh')}{_where(b, 'zh')}{_says(b, 'zh')}{conv_zh}"
+    )
+    both_en = (
+        f"{a.id}{_where(a, 'en')} {_says(a, 'en')}, "
+        f"{b.id}{_where(b, 'en')} {_says(b, 'en')}{conv_en}"
+    )
+    if max(alo, blo) > min(ahi, bhi):
+        return Finding(
+            "contradictory",
+            "error",
+            [a.id, b.id],
+            f"同一数量的两个表述不能同时成立：{both_zh}",
+            f"two statements of one quantity cannot both hold: {both_en}",
+            base,
+        )
+    elif diff > max(pa, pb) / 2 * (1 + 1e-9):
+        return Finding(
+            "restated",
+            "error",
+            [a.id, b.id],
+            f"同一数量两处数值不一致：{both_zh}，相差{diff:.2f}{unit_zh}"
+            f"（{100 * diff / max(va, vb):.2f}%），超出两者的表述精度",
+            f"one quantity stated twice with different values: {both_en}; they "
+            f"differ by {diff:,.2f} {unit_en} ({100 * diff / max(va, vb):.2f} %), "
+            f"beyond the precision of either",
+            base,
+        )
+    else:
+        fine, coarse = (a, b) if pa <= pb else (b, a)
+        vf, vc = (va, vb) if fine is a else (vb, va)
+        lower = fine.op in (">=", ">") and coarse.op in (">=", ">")
+        upper = fine.op in ("<=", "<") and coarse.op in ("<=", "<")
+        weaker = (lower and vc < vf) or (upper and vc > vf)
+        if weaker:
+            return Finding(
+                "weaker_target",
+                "warning",
+                [fine.id, coarse.id],
+                f"{both_zh}：两者按较粗精度一致（{_written(fine, 'zh')}约为"
+                f"{_written(coarse, 'zh')}），但{coarse.id}的目标更宽松，请统一",
+                f"{both_en}: consistent at the coarser precision ("
+                f"{_written(fine, 'en')} rounds to {_written(coarse, 'en')}), but "
+                f"{coarse.id} is a weaker target; state one figure",
+                base,
+            )
+        else:
+            return Finding(
+                "restated_coarser",
+                "info",
+                [fine.id, coarse.id],
+                f"{both_zh}：按较粗精度一致",
+                f"{both_en}: consistent at the coarser precision",
+                base,
+            )
+
+
+def _restated_many(figs: list[Figure]) -> list[Finding]:
+    """One finding for a quantity stated with more than :data:`MAX_PAIRWISE` values."""
+    values = sorted({_interval(f)[0] for f in figs})
+    if len(values) < 2:
+        return []
+    a = figs[0]
+    unit_en, unit_zh = ("ha", "公顷") if a.is_area else ("%", "%")
+    # statements that cannot all hold: the intervals of one year (with the year-less ones)
+    # have no common point
+    by_year: dict[int | None, tuple[float, float]] = {}
+    for f in figs:
+        lo, hi = _admissible(f)
+        old_lo, old_hi = by_year.get(f.year, (-math.inf, math.inf))
+        by_year[f.year] = (max(lo, old_lo), min(hi, old_hi))
+    any_lo, any_hi = by_year.get(None, (-math.inf, math.inf))
+    contradictory = any(max(lo, any_lo) > min(hi, any_hi) for lo, hi in by_year.values())
+    ids = [f.id for f in figs]
+    shown = ", ".join(ids[:10]) + (f" … (+{len(ids) - 10})" if len(ids) > 10 else "")
+    subject = a.subject or a.id
+    details = {"values": values[:100], "unit": unit_en, "statements": len(figs)}
+    return [
+        Finding(
+            "restated_many",
+            "error" if contradictory else "warning",
+            ids,
+            f"同一数量（{subject}）以{len(values)}个不同数值表述了{len(figs)}次"
+            f"（{values[0]:,.2f}—{values[-1]:,.2f}{unit_zh}）"
+            + ("，部分表述不能同时成立" if contradictory else "")
+            + f"：{shown}；请统一为一个数值",
+            f"one quantity ({subject}) stated {len(figs)} times with {len(values)} different "
+            f"values ({values[0]:,.2f} to {values[-1]:,.2f} {unit_en})"
+            + ("; some cannot hold together" if contradictory else "")
+            + f": {shown}; state it once",
+            details,
+        )
+    ]
+
+
+def _distinct(figs: Iterable[Figure]) -> list[Figure]:
+    """The figures, each statement (value, comparison, precision, year) once."""
+    seen: dict[tuple, Figure] = {}
+    for f in figs:
+        seen.setdefault((_interval(f)[0], f.op, f.precision_value, f.year), f)
+    return list(seen.values())
+
+
+def _parts_exceed_wholes(parts: list[Figure], wholes: list[Figure]) -> list[Finding]:
+    """One finding for many statements of a part and of its whole: how many pairs of one
+    year (or without a year) have the part larger, and the most extreme pair.
+
+    Sorted upper bounds of the wholes per year make this O(n log n), not parts × wholes.
+    """
+    his: dict[Any, list[tuple[float, Figure]]] = {}
+    for w in wholes:
+        his.setdefault(w.year, []).append((_interval_ha(w)[2], w))
+    for bucket in his.values():
+        bucket.sort(key=lambda x: x[0])
+    his["every"] = sorted((h for bucket in his.values() for h in bucket), key=lambda x: x[0])
+    keys = {year: [h for h, _ in bucket] for year, bucket in his.items()}
+    count, worst = 0, None
+    for p in parts:
+        plo = _interval_ha(p)[1]
+        years = ["every"] if p.year is None else [y for y in (p.year, None) if y in his]
+        for year in years:
+            bucket = his[year]
+            n = bisect.bisect_left(keys[year], plo)
+            count += n
+            if n and (worst is None or plo - bucket[0][0] > worst[0]):
+                worst = (plo - bucket[0][0], p, bucket[0][1])
+    if worst is None:
+        return []
+    _, p, w = worst
+    return [
+        Finding(
+            "part_exceeds_whole",
+            "error",
+            [p.id, w.id],
+            f"{count}组表述中部分大于包含它的整体；差得最多的是{_name(p, 'zh')}{_where(p, 'zh')}"
+            f"{_written(p, 'zh')}大于{_name(w, 'zh')}{_where(w, 'zh')}{_written(w, 'zh')}",
+            f"{count} pair(s) of statements have the part larger than the whole that contains "
+            f"it; the most extreme: {p.id}{_where(p, 'en')} {_written(p, 'en')} exceeds "
+            f"{w.id}{_where(w, 'en')} {_written(w, 'en')}",
+            {"part_ha": _interval_ha(p)[0], "whole_ha": _interval_ha(w)[0], "pairs": count},
+        )
+    ]
 
 
 def _bounds_findings(plan: Plan) -> list[Finding]:
@@ -533,8 +646,13 @@ def _bounds_findings(plan: Plan) -> list[Finding]:
                 )
     areas = [f for f in plan.figures if f.is_area and f.subject]
     for part_subject, whole_subject in CONTAINED:
-        for p in (f for f in areas if f.subject == part_subject):
-            for w in (f for f in areas if f.subject == whole_subject and _years_match(f, p)):
+        parts = _distinct(f for f in areas if f.subject == part_subject)
+        wholes = _distinct(f for f in areas if f.subject == whole_subject)
+        if len(parts) * len(wholes) > MAX_PAIRWISE**2:
+            out.extend(_parts_exceed_wholes(parts, wholes))
+            continue
+        for p in parts:
+            for w in (f for f in wholes if _years_match(f, p)):
                 pv, plo, _ = _interval_ha(p)
                 wv, _, whi = _interval_ha(w)
                 if plo <= whi:
@@ -712,12 +830,13 @@ def format_audit(
             title = "Total area implied by area and share"
             headers = ["area", "share", "area as written", "share", "implied total (ha)",
                        "interval (ha)", "stated total inside"]  # fmt: skip
+        by_id = {f.id: f for f in plan.figures}
         rows = [
             [
                 r.area_id,
                 r.share_id,
-                _written(plan.figure(r.area_id), lang),
-                _written(plan.figure(r.share_id), lang),
+                _written(by_id[r.area_id], lang),
+                _written(by_id[r.share_id], lang),
                 f"{r.implied_total_ha:,.1f}",
                 f"{r.implied_low_ha:,.0f}–{r.implied_high_ha:,.0f}",
                 _yes_no(r.stated_total_in_interval, lang),

@@ -47,6 +47,13 @@ from typing import Any
 
 import yaml
 
+from ecospace._limits import (
+    MAX_PLAN_BYTES,
+    BoundedLoader,
+    check_yaml_node,
+    clip,
+    refuse_special_file,
+)
 from ecospace._output import write_text
 from ecospace.errors import PlanError
 from ecospace.plan._schema import (
@@ -384,8 +391,11 @@ class _Int(int):
         return obj
 
 
-class _PlanLoader(yaml.SafeLoader):
-    """SafeLoader that keeps number literals, refuses duplicate keys and notes mapping lines."""
+class _PlanLoader(BoundedLoader):
+    """Bounded SafeLoader that keeps number literals, refuses duplicate keys and notes
+    mapping lines; nesting and aliases are bounded (:mod:`ecospace._limits`)."""
+
+    error = PlanError
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
@@ -397,6 +407,8 @@ def _construct_float(loader: _PlanLoader, node: yaml.ScalarNode) -> Any:
 
 
 def _construct_int(loader: _PlanLoader, node: yaml.ScalarNode) -> Any:
+    if len(node.value) > 400:  # int() of a huge literal is quadratic; no area needs 400 digits
+        return _Float(math.inf, node.value)
     value = yaml.SafeLoader.construct_yaml_int(loader, node)
     return _Int(value, node.value)
 
@@ -408,7 +420,8 @@ def _construct_mapping(loader: _PlanLoader, node: yaml.MappingNode) -> dict:
         key = loader.construct_object(key_node, deep=True)
         if key in out:
             raise PlanError(
-                f"line {key_node.start_mark.line + 1}: key {key!r} is given twice in one mapping"
+                f"line {key_node.start_mark.line + 1}: key {clip(repr(key))} is given twice in one "
+                "mapping"
             )
         out[key] = loader.construct_object(value_node, deep=True)
     loader.mapping_lines[id(out)] = node.start_mark.line + 1
@@ -421,6 +434,17 @@ _PlanLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 def _read_yaml(path: Path) -> tuple[Any, dict[int, int]]:
+    refuse_special_file(path, "plan file", PlanError)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # reading it below says why it cannot be read
+    if size > MAX_PLAN_BYTES:
+        raise PlanError(
+            f"{path}: {size / 2**20:,.1f} MB is too large for a plan file (at most "
+            f"{MAX_PLAN_BYTES / 2**20:g} MB); is this the plan's YAML? Keep the plan text apart "
+            f"(source_text:)"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -433,8 +457,14 @@ def _read_yaml(path: Path) -> tuple[Any, dict[int, int]]:
         raise PlanError(f"cannot read plan file {str(path)!r}: {exc.strerror}") from None
     loader = _PlanLoader(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None, loader.mapping_lines
+        check_yaml_node(node, str(path), PlanError)
+        data = loader.construct_document(node)
     except PlanError as exc:
+        if str(exc).startswith(str(path)):
+            raise
         raise PlanError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -248,12 +248,30 @@ def _figure_cells(row: Mapping[str, Any], lang: str) -> dict[str, str]:
         "measured_alt": _fmt(row.get("measured_alt"), dm),
         "difference": _signed(row.get("difference"), dm),
         "difference_pct": _signed(row.get("difference_pct"), 2),
-        "status": _lookup(_STATUS, row.get("status"), lang),
+        "status": _status_cell(row, lang),
+        "method_dependent": _t("yes" if row.get("method_dependent") else "no", lang),
+        "method_other": _lookup(METHOD_SHORT, row.get("method_other"), lang)
+        if row.get("method_other")
+        else "—",
+        "measured_other_method": _fmt(row.get("measured_other_method"), dm),
+        "status_other_method": _lookup(_STATUS, row.get("status_other_method"), lang)
+        if row.get("status_other_method")
+        else "—",
         "binding": _t("binding" if row.get("binding") else "reference", lang),
         "method": _lookup(METHOD_SHORT, row.get("method"), lang) if row.get("method") else "—",
         "denominator": _lookup(_DENOMINATORS, den, lang) if den else "—",
         "reason": reason_label(row.get("reason"), lang),
     }
+
+
+def _status_cell(row: Mapping[str, Any], lang: str) -> str:
+    """The verdict, with the other method's verdict when the two differ."""
+    status = _lookup(_STATUS, row.get("status"), lang)
+    if not row.get("method_dependent"):
+        return status
+    other = _lookup(_STATUS, row.get("status_other_method"), lang)
+    method = _lookup(METHOD_SHORT, row.get("method_other"), lang)
+    return status + _t("method_flip", lang).format(status=other, method=method)
 
 
 #: Figure columns of the terminal table; Jupyter adds the denominator; Markdown and HTML
