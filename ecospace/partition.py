@@ -1,0 +1,726 @@
+"""A county measured tile by tile, on every core: the partitioned engine.
+
+:func:`measure_partitioned` takes what :func:`ecospace.stats.measure_county` takes and
+returns the same :class:`~ecospace.stats.CountyFigures`, but cuts the working plane into
+square tiles, clips every layer to each tile, measures each tile on its own (coverage,
+overlaps, containment, within-layer overlaps, township pieces, land cover and conflict
+pieces, by :func:`~ecospace.stats.measure_county` itself) and adds the tiles up.  Tiles
+run as Dask tasks: on a :class:`distributed.LocalCluster` of every core by default, or on
+a cluster given as a :class:`distributed.Client` or a scheduler address.
+
+Why the figures are the same
+----------------------------
+Tiles do not overlap (each is the half-open box ``[x0, x1) × [y0, y1)``; only their
+edges touch), so the area of a union, of an intersection or of a difference is the sum
+of its areas inside the tiles.  Two things are not areas inside a tile and are
+measured once per feature instead, in the tile that *owns* it (the tile holding its
+bounding box's lower-left corner): the number of features and the sum of their own
+areas (``sum_m2``, and so ``double_counted_m2``).  Conflict pieces cut by tile edges are
+merged back (dissolved by their source ids: the feature, or the pair of features) before
+they are filtered by size, so the conflicts file names each conflict once.  Cutting a
+feature at a tile edge adds vertices on its edges; the official series removes the
+straight-in-latitude/longitude error of long edges (:data:`ecospace.area.MAX_EDGE_M`),
+so the pieces of a feature add up to it (to ~1e-9 m² per cut edge).
+
+Layers
+------
+Each layer is a :class:`geopandas.GeoDataFrame` or a *tiled source*: an object with
+``.crs`` (:class:`pyproj.CRS`), ``.total_bounds()`` and ``.read_bbox(minx, miny, maxx,
+maxy)`` returning the features whose bounding box meets that box (in ``.crs``), with a
+``src_fid`` column; picklable, so each Dask worker reads its own tiles.  Layers not in
+the working CRS are brought there with :func:`ecospace.crs.reproject` (long edges keep
+their line).  County and township boundaries are small and read whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from ._errors import EcospaceError, PlanError
+from ._pairs import _areas, _geoms, _polygonal
+from .area import Method
+from .crs import reproject, working_crs
+from .overlap import OVERLAP_TOLERANCE_M2, _crs_name
+from .stats import (
+    DENOMINATOR_SOURCES,
+    CountyFigures,
+    DenominatorSource,
+    _balanced,
+    measure_county,
+)
+from .units import UNITS, normalize_unit
+
+__all__ = ["TiledSource", "measure_partitioned", "tile_grid"]
+
+log = logging.getLogger("ecospace")
+
+#: Roles read whole and given to every tile (few features, needed whole by the tables).
+WHOLE_ROLES: tuple[str, ...] = ("boundary", "townships")
+#: Tiles per worker when ``tile_size_m`` is not given (enough to balance the load).
+TILES_PER_WORKER = 8
+_MIN_TILES = 16
+
+
+@runtime_checkable
+class TiledSource(Protocol):
+    """A layer read by bounding box (partitioned GeoParquet, PostGIS …)."""
+
+    crs: pyproj.CRS
+
+    def total_bounds(self) -> Sequence[float]: ...
+
+    def read_bbox(self, minx: float, miny: float, maxx: float, maxy: float) -> gpd.GeoDataFrame: ...
+
+
+# ----------------------------------------------------------------------------- tiles
+def tile_grid(
+    bounds: Sequence[float], tile_size_m: float
+) -> list[tuple[float, float, float, float]]:
+    """Square tiles of side ``tile_size_m`` covering ``bounds``, on a grid of round numbers.
+
+    The grid starts at multiples of the tile size, so the same data cut twice get the
+    same tiles.
+
+    Examples
+    --------
+    >>> tile_grid((150.0, 0.0, 2500.0, 900.0), 1000.0)
+    [(0.0, 0.0, 1000.0, 1000.0), (1000.0, 0.0, 2000.0, 1000.0), (2000.0, 0.0, 3000.0, 1000.0)]
+    """
+    if not tile_size_m > 0:
+        raise EcospaceError(f"tile_size_m must be a positive length in metres, got {tile_size_m!r}")
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    x0 = math.floor(minx / tile_size_m) * tile_size_m
+    y0 = math.floor(miny / tile_size_m) * tile_size_m
+    nx = max(1, math.ceil((maxx - x0) / tile_size_m))
+    ny = max(1, math.ceil((maxy - y0) / tile_size_m))
+    return [
+        (
+            x0 + i * tile_size_m,
+            y0 + j * tile_size_m,
+            x0 + (i + 1) * tile_size_m,
+            y0 + (j + 1) * tile_size_m,
+        )
+        for j in range(ny)
+        for i in range(nx)
+    ]
+
+
+def _default_tile_size(bounds: Sequence[float], n_workers: int) -> float:
+    """A round tile side (km) giving about :data:`TILES_PER_WORKER` tiles per worker."""
+    w, h = bounds[2] - bounds[0], bounds[3] - bounds[1]
+    tiles = max(_MIN_TILES, TILES_PER_WORKER * n_workers)
+    side = math.sqrt(max(w * h, 1.0) / tiles)
+    return max(1000.0, math.ceil(side / 1000.0) * 1000.0)
+
+
+def _is_source(layer: Any) -> bool:
+    return not isinstance(layer, gpd.GeoDataFrame) and hasattr(layer, "read_bbox")
+
+
+def _bounds_in(layer: Any, target: pyproj.CRS) -> np.ndarray:
+    if _is_source(layer):
+        b, crs = (
+            np.asarray(layer.total_bounds(), dtype=float),
+            pyproj.CRS.from_user_input(layer.crs),
+        )
+    else:
+        b, crs = np.asarray(layer.total_bounds, dtype=float), layer.crs
+    if not np.all(np.isfinite(b)):
+        return b
+    if crs.equals(target):
+        return b
+    t = pyproj.Transformer.from_crs(crs, target, always_xy=True)
+    return np.asarray(t.transform_bounds(*b, densify_pts=21), dtype=float)
+
+
+def _ids(gdf: gpd.GeoDataFrame, role: str, *, source: bool) -> gpd.GeoDataFrame:
+    """``gdf`` with ``fid``: kept when present, else the 0-based row (the source's id for a
+    tiled source, whose rows are only those of one tile).  Pieces are merged by it."""
+    if "fid" in gdf.columns:
+        return gdf
+    gdf = gdf.copy()
+    if source:
+        if "src_fid" not in gdf.columns:
+            raise EcospaceError(
+                f"tiled source of layer {role!r} returned features without a 'src_fid' column; "
+                "its read_bbox must return each feature's own id (src_fid) so pieces cut by "
+                "tile edges can be merged back"
+            )
+        gdf["fid"] = gdf["src_fid"].to_numpy()
+    else:
+        gdf["fid"] = np.arange(len(gdf), dtype=np.int64)
+    return gdf
+
+
+# ----------------------------------------------------------------------------- one tile
+@dataclass
+class _TileResult:
+    """What one tile adds to the county: figures that are sums, and pieces to merge."""
+
+    figures: CountyFigures
+    owned: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def _clip(gdf: gpd.GeoDataFrame, tile: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """``gdf`` cut to the tile; features inside it are kept as they are."""
+    g = _geoms(gdf)
+    b = shapely.bounds(g)
+    inside = (
+        (b[:, 0] >= tile[0]) & (b[:, 1] >= tile[1]) & (b[:, 2] <= tile[2]) & (b[:, 3] <= tile[3])
+    )
+    cut = ~inside & ~shapely.is_missing(g)
+    out = g.copy()
+    if cut.any():
+        out[cut] = _polygonal(shapely.intersection(g[cut], shapely.box(*tile)))
+    out[shapely.is_empty(out)] = None
+    return gdf.set_geometry(gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs))
+
+
+def _owned(gdf: gpd.GeoDataFrame, tile, grid, method) -> tuple[np.ndarray, np.ndarray]:
+    """Keys and own areas of the features this tile owns (lower-left corner inside it)."""
+    origin, size, (nx, ny) = grid
+    g = _geoms(gdf)
+    b = shapely.bounds(g)
+    ix = np.clip(np.floor((b[:, 0] - origin[0]) / size), 0, nx - 1)
+    iy = np.clip(np.floor((b[:, 1] - origin[1]) / size), 0, ny - 1)
+    tx, ty = round((tile[0] - origin[0]) / size), round((tile[1] - origin[1]) / size)
+    mine = (ix == tx) & (iy == ty) & ~shapely.is_missing(g)
+    return gdf["fid"].to_numpy()[mine], _areas(g[mine], gdf.crs, method)
+
+
+def _read(layer: Any, role: str, tile, target: pyproj.CRS) -> gpd.GeoDataFrame:
+    """Whole features of a tiled source that may meet ``tile`` (in ``target``)."""
+    crs = pyproj.CRS.from_user_input(layer.crs)
+    box = tile
+    if not crs.equals(target):
+        t = pyproj.Transformer.from_crs(target, crs, always_xy=True)
+        box = t.transform_bounds(*tile, densify_pts=21)
+    gdf = layer.read_bbox(*box)
+    if gdf.crs is None:
+        gdf = gdf.set_crs(crs)
+    gdf = _ids(gdf, role, source=True)
+    return reproject(gdf, target) if not crs.equals(target) else gdf
+
+
+def _measure_tile(
+    tile: tuple[float, float, float, float],
+    parts: Mapping[str, Any],
+    target: pyproj.CRS,
+    grid: tuple[tuple[float, float], float, tuple[int, int]],
+    options: Mapping[str, Any],
+) -> _TileResult:
+    """Measure one tile: ``parts`` holds GeoDataFrames (in ``target``) or tiled sources."""
+    method = options["method"]
+    clipped: dict[str, gpd.GeoDataFrame] = {}
+    owned: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for role, part in parts.items():
+        full = _read(part, role, tile, target) if _is_source(part) else part
+        if role not in WHOLE_ROLES:
+            owned[role] = _owned(full, tile, grid, method)
+        c = _clip(full, tile)
+        if role not in WHOLE_ROLES:
+            c = c[~c.geometry.isna()]
+        elif role == "boundary" and c.geometry.isna().all():
+            c = c.iloc[:1]  # no county here: one empty feature keeps 'outside' meaning outside
+        clipped[role] = c
+    figures = measure_county(
+        clipped,
+        method=method,
+        denominator_m2=1.0,  # shares are recomputed from the sums
+        denominator_source="stated",
+        classes=options["classes"],
+        name_field=options["name_field"],
+        land_use_field=options["land_use_field"],
+        min_conflict_m2=0.0,  # pieces are filtered by size after merging
+        by_township=options["by_township"],
+    )
+    return _TileResult(figures=figures, owned=owned)
+
+
+# ----------------------------------------------------------------------------- running
+def _progress_bar(total: int, enabled: bool) -> Callable[[int], None]:
+    if not enabled or not sys.stderr.isatty():
+        return lambda done: None
+
+    def show(done: int) -> None:
+        width = 30
+        fill = round(width * done / total)
+        sys.stderr.write(f"\rmeasuring tiles [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _run(tasks: list[tuple], workers: int | None, client: Any, processes: bool, progress: bool):
+    show = _progress_bar(len(tasks), progress)
+    if client is None and workers == 1:
+        results = []
+        for k, args in enumerate(tasks, 1):
+            results.append(_measure_tile(*args))
+            show(k)
+        return results
+    from distributed import Client, LocalCluster, as_completed
+
+    own_cluster = own_client = None
+    if client is None:
+        n = workers or os.cpu_count() or 1
+        own_cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
+        client = own_client = Client(own_cluster)
+    elif isinstance(client, str):
+        client = own_client = Client(client)
+    try:
+        futures = [client.submit(_measure_tile, *args, pure=False) for args in tasks]
+        order = {f.key: k for k, f in enumerate(futures)}
+        results: list[Any] = [None] * len(futures)
+        for done, fut in enumerate(as_completed(futures), 1):
+            results[order[fut.key]] = fut.result()
+            show(done)
+        return results
+    finally:
+        if own_client is not None:
+            own_client.close()
+        if own_cluster is not None:
+            own_cluster.close()
+
+
+# ----------------------------------------------------------------------------- the county
+def measure_partitioned(
+    layers: Mapping[str, Any],
+    *,
+    method: Method = "ellipsoid",
+    denominator_m2: float | None = None,
+    classes: Mapping[str, Sequence[str]] | None = None,
+    name_field: str = "XZQMC",
+    land_use_field: str = "DLBM",
+    min_conflict_m2: float = 1.0,
+    by_township: bool = True,
+    denominator_source: DenominatorSource | None = None,
+    workers: int | None = None,
+    client: Any = None,
+    tile_size_m: float | None = None,
+    processes: bool = False,
+    progress: bool = False,
+) -> CountyFigures:
+    """Every figure of :func:`ecospace.stats.measure_county`, measured tile by tile on Dask.
+
+    Parameters
+    ----------
+    layers : mapping of role to GeoDataFrame or tiled source
+        As for :func:`~ecospace.stats.measure_county`; a layer may also be a tiled source
+        (see :class:`TiledSource`), read by each worker for its own tiles.  Layers need not
+        share a CRS: they are measured in the most common projected CRS among them.
+    method, denominator_m2, classes, name_field, land_use_field, min_conflict_m2, \
+by_township, denominator_source
+        As for :func:`~ecospace.stats.measure_county`.
+    workers : int, optional
+        Dask workers of the local cluster started for the run; default every core.
+        ``workers=1`` without ``client`` runs the tiles one after another in this process.
+    client : distributed.Client or str, optional
+        A running cluster to use instead (a ``Client``, or its scheduler's address such
+        as ``"tcp://10.0.0.5:8786"``); its workers must be able to import ecospace and
+        read every tiled source.
+    tile_size_m : float, optional
+        Side of the square tiles in metres of the working CRS; default a round number of
+        km giving about :data:`TILES_PER_WORKER` tiles per worker (at least 16).  Memory
+        per worker is bounded by what the layers hold in one tile.
+    processes : bool, default False
+        Local cluster of processes instead of threads (shapely releases the GIL, so
+        threads run the overlays in parallel without copying the layers).
+    progress : bool, default False
+        Show a progress bar on standard error when it is a terminal.
+
+    Returns
+    -------
+    CountyFigures
+        Equal to :func:`~ecospace.stats.measure_county`'s to 0.01 ha in every figure;
+        conflict features cut by tile edges are merged back (one per source feature or pair).
+
+    Raises
+    ------
+    PlanError
+        As :func:`~ecospace.stats.measure_county`, for ``denominator_source``.
+    EcospaceError
+        A tiled source without ``src_fid``, or a bad ``tile_size_m``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> crs = "EPSG:4529"
+    >>> county = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=crs)
+    >>> red = gpd.GeoDataFrame(geometry=[box(0, 0, 5, 10)], crs=crs)
+    >>> farm = gpd.GeoDataFrame(geometry=[box(4, 0, 6, 1)], crs=crs)
+    >>> f = measure_partitioned({"boundary": county, "red_line": red, "basic_farmland": farm},
+    ...                         method="planar", tile_size_m=3, workers=1)
+    >>> f.denominator_m2, f.overlaps["area_m2"].tolist()
+    (100.0, [1.0])
+    >>> c = f.conflicts["overlap_red_line__basic_farmland"]
+    >>> c[["a_fid", "b_fid", "area_m2"]].values.tolist()
+    [[0.0, 0.0, 1.0]]
+    """
+    if denominator_source not in (None, *DENOMINATOR_SOURCES):
+        raise PlanError(
+            f"denominator_source {denominator_source!r} is not known; use one of "
+            f"{', '.join(map(repr, DENOMINATOR_SOURCES))}"
+        )
+    if denominator_source in ("stated", "survey") and denominator_m2 is None:
+        raise PlanError(
+            f"denominator_source={denominator_source!r} needs denominator_m2, the area "
+            "itself; pass it, or denominator_source='boundary' to use the boundary layer"
+        )
+    target = _working_crs(layers)
+    prepared = {
+        role: _ids(
+            reproject(layer, target) if not layer.crs.equals(target) else layer, role, source=False
+        )
+        if not _is_source(layer)
+        else layer
+        for role, layer in layers.items()
+    }
+    # county and townships are small: whole, in memory, given to every tile
+    for role in WHOLE_ROLES:
+        if role in prepared and _is_source(prepared[role]):
+            src = prepared[role]
+            prepared[role] = _read(src, role, tuple(_bounds_in(src, target)), target)
+    boxes = np.array([_bounds_in(layer, target) for layer in prepared.values()])
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    if len(boxes) == 0:
+        raise EcospaceError("measure_partitioned: every layer is empty")
+    bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+    n_workers = workers or (1 if client is not None else os.cpu_count() or 1)
+    size = float(tile_size_m) if tile_size_m is not None else _default_tile_size(bounds, n_workers)
+    tiles = tile_grid(bounds, size)
+    origin = (tiles[0][0], tiles[0][1])
+    nx = round((tiles[-1][2] - origin[0]) / size)
+    grid = (origin, size, (nx, len(tiles) // nx))
+    options = {
+        "method": method,
+        "classes": classes,
+        "name_field": name_field,
+        "land_use_field": land_use_field,
+        "by_township": by_township,
+    }
+    trees = {
+        role: shapely.STRtree(shapely.box(*np.asarray(layer.geometry.bounds).T))
+        for role, layer in prepared.items()
+        if not _is_source(layer) and role not in WHOLE_ROLES
+    }
+    tasks = []
+    for tile in tiles:
+        parts = {}
+        for role, layer in prepared.items():
+            if role in trees:
+                hit = np.sort(trees[role].query(shapely.box(*tile), predicate="intersects"))
+                parts[role] = layer.iloc[hit]
+            else:
+                parts[role] = layer
+        tasks.append((tile, parts, target, grid, options))
+    log.info("measuring %d tiles of %g km in %s", len(tiles), size / 1000, _crs_name(target))
+    results = _run(tasks, workers, client, processes, progress)
+    return _combine(
+        results,
+        prepared,
+        target=target,
+        method=method,
+        denominator_m2=denominator_m2,
+        denominator_source=denominator_source,
+        min_conflict_m2=min_conflict_m2,
+        by_township=by_township,
+    )
+
+
+def _working_crs(layers: Mapping[str, Any]) -> pyproj.CRS:
+    crss = [pyproj.CRS.from_user_input(layer.crs) for layer in layers.values()]
+    if any(c.is_projected for c in crss):
+        return working_crs(crss)
+    return working_crs([layer for layer in layers.values() if not _is_source(layer)] or crss)
+
+
+# ----------------------------------------------------------------------------- adding up
+def _owned_areas(results, prepared, method) -> dict[str, pd.Series]:
+    """Own area (m²) of every feature, by role, indexed by fid."""
+    out = {}
+    for role, layer in prepared.items():
+        if role in WHOLE_ROLES:
+            g = _geoms(layer)
+            ok = ~shapely.is_missing(g)
+            out[role] = pd.Series(
+                _areas(g[ok], layer.crs, method), index=layer["fid"].to_numpy()[ok]
+            )
+            continue
+        keys = [r.owned[role][0] for r in results]
+        vals = [r.owned[role][1] for r in results]
+        out[role] = pd.Series(np.concatenate(vals), index=np.concatenate(keys))
+    return out
+
+
+def _sum_by(frames: list[pd.DataFrame], keys: list[str], cols: list[str]) -> pd.DataFrame:
+    df = pd.concat(frames, ignore_index=True)
+    return df.groupby(keys, sort=False)[cols].sum(min_count=1).reset_index()
+
+
+def _merge_pieces(frames: list[gpd.GeoDataFrame], keys: list[str], crs, method) -> gpd.GeoDataFrame:
+    """Pieces of one conflict cut by tile edges, dissolved by their source ids."""
+    df = pd.concat(frames, ignore_index=True)
+    df = gpd.GeoDataFrame(df, geometry=df.geometry.name, crs=crs)
+    if len(df) == 0:
+        return df
+    split = df.duplicated(keys, keep=False).to_numpy()
+    if split.any():
+        multi = df[split]
+        merged = multi.drop(columns=multi.geometry.name).groupby(keys, sort=False).first()
+        if "duplicate" in merged.columns:
+            merged["duplicate"] = multi.groupby(keys, sort=False)["duplicate"].all()
+        geoms = multi.groupby(keys, sort=False)[multi.geometry.name].agg(
+            lambda s: shapely.union_all(np.asarray(s.values, dtype=object))
+        )
+        geoms = _polygonal(np.asarray(geoms.reindex(merged.index).values, dtype=object))
+        merged["area_m2"] = _areas(geoms, crs, method)
+        merged = gpd.GeoDataFrame(merged.reset_index(), geometry=geoms, crs=crs)
+        df = pd.concat([df[~split], merged], ignore_index=True)
+        df = gpd.GeoDataFrame(df, geometry=df.geometry.name, crs=crs)
+    df["area_ha"] = df["area_m2"] / 1e4
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _conflict_frames(results, name: str) -> list[gpd.GeoDataFrame]:
+    return [r.figures.conflicts[name] for r in results if name in r.figures.conflicts]
+
+
+def _combine(
+    results: list[_TileResult],
+    prepared: Mapping[str, Any],
+    *,
+    target: pyproj.CRS,
+    method: Method,
+    denominator_m2: float | None,
+    denominator_source: str | None,
+    min_conflict_m2: float,
+    by_township: bool,
+) -> CountyFigures:
+    figs = [r.figures for r in results]
+    own = _owned_areas(results, prepared, method)
+    roles = list(prepared)
+    has_boundary = "boundary" in prepared
+    cov = _sum_by([f.coverage for f in figs], ["role"], ["union_m2", "inside_m2", "outside_m2"])
+    cov = cov.set_index("role").reindex(roles).reset_index()
+    union = dict(zip(cov["role"], cov["union_m2"], strict=True))
+    if denominator_m2 is not None:
+        source = denominator_source or "stated"
+    elif has_boundary:
+        denominator_m2, source = float(union["boundary"]), "boundary"
+    else:
+        source = "none"
+    cov["features"] = [len(own[r]) for r in roles]
+    cov["sum_m2"] = [float(own[r].sum()) for r in roles]
+    cov["double_counted_m2"] = cov["sum_m2"] - cov["union_m2"]
+    if not has_boundary:
+        cov["inside_m2"] = cov["outside_m2"] = np.nan
+    counted = cov["inside_m2"] if has_boundary else cov["union_m2"]
+    cov["share"] = counted / denominator_m2 if denominator_m2 else np.nan
+    cov = cov[list(figs[0].coverage.columns)]
+
+    ov = _sum_by([f.overlaps for f in figs], ["role_a", "role_b", "must_not_overlap"], ["area_m2"])
+    ov["share_of_a"] = [
+        a / union[r] if union[r] else np.nan
+        for a, r in zip(ov["area_m2"], ov["role_a"], strict=True)
+    ]
+    ov["share_of_b"] = [
+        a / union[r] if union[r] else np.nan
+        for a, r in zip(ov["area_m2"], ov["role_b"], strict=True)
+    ]
+    ov["share_of_total"] = ov["area_m2"] / denominator_m2 if denominator_m2 else np.nan
+    ov["status"] = np.where(
+        ov["must_not_overlap"],
+        np.where(ov["area_m2"] >= OVERLAP_TOLERANCE_M2, "violated", "ok"),
+        "",
+    )
+    ov = ov[list(figs[0].overlaps.columns)]
+
+    conflicts: dict[str, gpd.GeoDataFrame] = {}
+    for row in ov.itertuples():
+        name = f"overlap_{row.role_a}__{row.role_b}"
+        if not row.must_not_overlap or row.area_m2 <= 0:
+            continue
+        frame = _merge_pieces(_conflict_frames(results, name), ["a_fid", "b_fid"], target, method)
+        frame = frame[frame["area_m2"] >= min_conflict_m2].reset_index(drop=True)
+        if len(frame):
+            conflicts[name] = frame
+
+    cont = _sum_by([f.containment for f in figs], ["inner", "outer"], ["inner_m2", "outside_m2"])
+    n_out = []
+    for row in cont.itertuples():
+        name = f"outside_{row.inner}__{row.outer}"
+        frame = _conflict_frames(results, name)
+        if row.outside_m2 < min_conflict_m2 or not frame:
+            n_out.append(0)
+            continue
+        frame = _merge_pieces(frame, ["fid"], target, method)
+        frame["feature_m2"] = own[row.inner].reindex(frame["fid"].to_numpy()).to_numpy()
+        frame = frame[frame["area_m2"] >= min_conflict_m2].reset_index(drop=True)
+        n_out.append(len(frame))
+        if len(frame):
+            conflicts[name] = frame
+    cont["inside_m2"] = cont["inner_m2"] - cont["outside_m2"]
+    cont["share_outside"] = np.where(
+        cont["inner_m2"] > 0,
+        cont["outside_m2"] / cont["inner_m2"].where(cont["inner_m2"] > 0),
+        np.nan,
+    )
+    cont["features_outside"] = n_out
+    cont = cont[list(figs[0].containment.columns)]
+
+    so_rows = []
+    for role in roles:
+        frames = _conflict_frames(results, f"self_overlap_{role}") + _conflict_frames(
+            results, f"duplicate_{role}"
+        )
+        frame = _merge_pieces(frames, ["fid_a", "fid_b"], target, method) if frames else None
+        if frame is None or len(frame) == 0:
+            dup = np.zeros(0, bool)
+            area = 0.0
+        else:
+            dup = frame["duplicate"].to_numpy(dtype=bool)
+            # a duplicate pair overlaps on the whole feature: its own area, as unpartitioned
+            frame.loc[dup, "area_m2"] = (
+                own[role].reindex(frame.loc[dup, "fid_a"].to_numpy()).to_numpy()
+            )
+            frame["area_ha"] = frame["area_m2"] / 1e4
+            area = float(frame["area_m2"].sum())
+            big = frame["area_m2"].to_numpy() >= min_conflict_m2
+            if (big & ~dup).any():
+                conflicts[f"self_overlap_{role}"] = frame[big & ~dup].reset_index(drop=True)
+            if dup.any():
+                conflicts[f"duplicate_{role}"] = frame[dup].reset_index(drop=True)
+        so_rows.append(
+            {
+                "role": role,
+                "pairs": len(dup),
+                "duplicate_pairs": int(dup.sum()),
+                "pair_overlap_m2": area,
+                "double_counted_m2": float(own[role].sum()) - float(union[role]),
+            }
+        )
+    self_ov = pd.DataFrame(so_rows, columns=list(figs[0].self_overlaps.columns))
+
+    townships = None
+    if by_township and figs[0].townships is not None:
+        townships = _township_sum(
+            [f.townships for f in figs], cov if has_boundary else None, method=method
+        )
+    lc = None
+    if figs[0].land_cover is not None:
+        lc = _sum_by([f.land_cover for f in figs], ["class", "codes"], ["area_m2"])
+        if denominator_m2:
+            lc_denominator, lc_source = denominator_m2, source
+        else:
+            lc_denominator, lc_source = float(union["land_use"]), "land_use"
+        lc["share"] = lc["area_m2"] / lc_denominator if lc_denominator else np.nan
+        lc["denominator_m2"] = lc_denominator
+        lc["denominator_source"] = lc_source
+        lc = lc[list(figs[0].land_cover.columns)]
+    for frame in conflicts.values():
+        frame.attrs["area_method"] = method
+    return CountyFigures(
+        crs=_crs_name(target),
+        denominator_m2=denominator_m2,
+        denominator_source=source,
+        method=method,
+        coverage=cov,
+        overlaps=ov,
+        containment=cont,
+        self_overlaps=self_ov,
+        townships=townships,
+        land_cover=lc,
+        conflicts=conflicts,
+    )
+
+
+_NOTE_M2 = 1.0  # as ecospace.stats: below 1 m² gaps and overlaps are noise, not findings
+_SPECIAL = ["townships_overlap", "not_in_townships", "townships_outside_boundary", "method_residue"]
+
+
+def _township_sum(
+    tables: list[pd.DataFrame], coverage: pd.DataFrame | None, *, method
+) -> pd.DataFrame:
+    """The township table of the county from those of its tiles (sums, then shares)."""
+    first = tables[0]
+    unit, decimals = first.attrs.get("unit", "ha"), 2
+    per = UNITS[normalize_unit(unit)]
+    m2_cols = [c for c in first.columns if c.endswith("_m2")]
+    df = first[["name", "kind"]].copy()
+    for c in m2_cols:
+        df[c] = np.sum([t[c].to_numpy(dtype=float) for t in tables], axis=0)
+    kind = df["kind"].to_numpy()
+    total_area = float(df["area_m2"].iloc[-1])
+    out = df[["name", "kind", "area_m2"]].copy()
+    out[f"area_{unit}"] = _balanced(df["area_m2"].to_numpy() / per, decimals)
+    notes: list[str] = []
+    overlap_t = -float(df.loc[kind == "townships_overlap", "area_m2"].sum())
+    if overlap_t > _NOTE_M2:
+        notes.append(
+            f"townships overlap each other on {overlap_t / 1e4:.4f} ha "
+            "(乡镇之间重叠; counted once in the total)"
+        )
+    if "townships_outside_boundary" in kind:
+        gap = float(df.loc[kind == "not_in_townships", "area_m2"].sum())
+        beyond = -float(df.loc[kind == "townships_outside_boundary", "area_m2"].sum())
+        if gap > _NOTE_M2:
+            notes.append(
+                f"{gap / 1e4:.4f} ha of the county boundary lies in no township (乡镇未覆盖县域)"
+            )
+        if beyond > _NOTE_M2:
+            notes.append(
+                f"{beyond / 1e4:.4f} ha of townships lies outside the county boundary "
+                "(乡镇超出县界)"
+            )
+    roles = [c[: -len("_m2")] for c in m2_cols if c != "area_m2"]
+    for role in roles:
+        col = df[f"{role}_m2"].to_numpy()
+        out[f"{role}_m2"] = col
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(df["area_m2"] > 0, col / df["area_m2"].to_numpy(), np.nan)
+        share[np.isin(kind, _SPECIAL)] = np.nan
+        total = float(col[-1])
+        not_in = float(col[kind == "not_in_townships"].sum())
+        if coverage is not None:
+            inside_total = float(coverage.set_index("role").loc[role, "inside_m2"])
+        else:
+            inside_total = total - not_in
+        share[-1] = inside_total / total_area if total_area > 0 else np.nan
+        out[f"{role}_share"] = share
+        out[f"{role}_{unit}"] = _balanced(col / per, decimals)
+        residue = float(col[kind == "method_residue"].sum())
+        dbl = -float(col[kind == "townships_overlap"].sum())
+        if not_in > _NOTE_M2:
+            notes.append(f"{role}: {not_in / 1e4:.4f} ha lies in no township")
+        if abs(residue) > _NOTE_M2:
+            notes.append(
+                f"{role}: township parts add up to the county figure within {residue:+.2f} m² "
+                f"({method} area is computed from vertices; cutting at township edges adds some)"
+            )
+        if dbl > _NOTE_M2:
+            notes.append(f"{role}: {dbl / 1e4:.4f} ha lies in two townships at once")
+    out = out[list(first.columns)]
+    out.attrs.update(notes=notes, method=method, unit=unit)
+    return out
