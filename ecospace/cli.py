@@ -40,6 +40,14 @@ _role_option = click.option(
 _format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+_workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Measure by spatial tiles on N Dask workers (ecospace.partition; 1 = tiles in this "
+    "process) [default: the whole county in one process].",
+)
 _lang_option = click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
@@ -316,6 +324,7 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
 @_unit_option
 @_crs_option
 @_engine_option
+@_workers_option
 @_role_option
 @click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
 @_format_option
@@ -328,7 +337,7 @@ def layers_command(sources, crs, engine, roles, fmt, details) -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --conflicts file.")
 def overlaps_command(
-    sources, method, unit, crs, engine, roles, denominator, fmt, conflicts_path, overwrite
+    sources, method, unit, crs, engine, workers, roles, denominator, fmt, conflicts_path, overwrite
 ) -> None:
     """Coverage, overlaps, containment and duplicates of the layers in SOURCE...
 
@@ -343,7 +352,7 @@ def overlaps_command(
     from .crs import to_working
     from .layers import _parse_role_option, load_layers
     from .overlap import write_conflicts
-    from .stats import format_county, measure_county
+    from .stats import format_county
     from .units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
@@ -353,8 +362,9 @@ def overlaps_command(
     if not found:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     work = {r: g for r, g in to_working(found).items() if r != "land_use"}
-    figures = measure_county(
+    figures = _measure(
         work,
+        workers,
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
         by_township=False,
@@ -392,6 +402,7 @@ def overlaps_command(
 @_unit_option
 @_crs_option
 @_engine_option
+@_workers_option
 @_role_option
 @click.option("--denominator", type=float, default=None, help="Stated total area, in --unit.")
 @click.option(
@@ -418,6 +429,7 @@ def stats_command(
     unit,
     crs,
     engine,
+    workers,
     roles,
     denominator,
     landcover,
@@ -435,7 +447,7 @@ def stats_command(
 
     from .crs import to_working
     from .layers import _parse_role_option, load_layers
-    from .stats import format_county, measure_county, raster_land_cover, read_class_map
+    from .stats import format_county, raster_land_cover, read_class_map
     from .units import UNITS, normalize_unit
 
     unit = normalize_unit(unit)
@@ -456,8 +468,9 @@ def stats_command(
     work = to_working(found)
     if not by_township:
         work.pop("townships", None)
-    figures = measure_county(
+    figures = _measure(
         work,
+        workers,
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
     )
@@ -648,6 +661,17 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
         return
     dump_plan(plan, output)
     click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
+
+
+def _measure(work, workers: int | None, **options):
+    """The county's figures: in one process, or by tiles on ``workers`` Dask workers."""
+    from .partition import measure_partitioned
+    from .stats import measure_county
+
+    if workers is None:
+        return measure_county(work, **options)
+    quiet = logging.getLogger("ecospace").getEffectiveLevel() > logging.INFO
+    return measure_partitioned(work, workers=workers, progress=not quiet, **options)
 
 
 def _check_suffix(output: Path, suffixes: tuple[str, ...], what: str) -> None:

@@ -96,7 +96,7 @@ def county():
         for i in range(10)
     ]
     codes = np.array(["0301", "0101", "0404", "0303", "1001"])[np.arange(100) % 5]
-    keep = [not c.is_empty for c in cells]
+    keep = [c.area > 0 for c in cells]
     land_use = _gdf(np.array(cells, dtype=object)[keep], DLBM=codes[keep])
     return {
         "boundary": boundary,
@@ -246,3 +246,53 @@ class _BoxSource:
     def read_bbox(self, minx, miny, maxx, maxy):
         hit = self._gdf.sindex.query(box(minx, miny, maxx, maxy), predicate="intersects")
         return self._gdf.iloc[np.sort(hit)].reset_index(drop=True)
+
+
+# the county's planted duplicates, overlaps and parts outside, reported by read_layer
+@pytest.mark.filterwarnings(
+    r"ignore:.*duplicates/overlaps are kept:ecospace.validate.ValidationWarning"
+)
+def test_cli_stats_with_workers_gives_the_same_figures(county, tmp_path):
+    """`ecospace stats --by-township --workers N` (tiles) prints the one-process figures."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    path = tmp_path / "county.gpkg"
+    codes = {
+        "boundary": "XZQ",
+        "townships": "XZQ_XZ",
+        "red_line": "STBHHX",
+        "basic_farmland": "YJJBNTBHTB",
+        "urban_boundary": "CZKFBJ",
+        "protected_area": "ZRBHD",
+        "land_use": "DLTB",
+    }
+    for role, layer in codes.items():
+        county[role].to_file(path, layer=layer, driver="GPKG")
+    args = ["-q", "stats", str(path), "--by-township", "--format", "json"]
+    runs = {}
+    for extra in ([], ["--workers", "1"], ["--workers", "2"]):
+        r = CliRunner().invoke(cli, args + extra)
+        assert r.exit_code == 0, r.output
+        runs[" ".join(extra)] = json.loads(r.stdout)
+    one = runs[""]
+    for name, other in runs.items():
+        for table, key in [("coverage", "role"), ("townships", "name"), ("land_cover", "class")]:
+            a = {row[key]: row for row in one[table]}
+            for row in other[table]:
+                for col, v in row.items():
+                    if col.endswith("_m2") and v is not None:
+                        assert v == pytest.approx(a[row[key]][col], abs=1.0), (name, table, col)
+
+
+def test_cli_refuses_zero_workers(tmp_path):
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    r = CliRunner().invoke(cli, ["stats", "layers/demo.gpkg", "--workers", "0"])
+    assert r.exit_code == 2
+    assert "--workers" in r.output and "0" in r.output
