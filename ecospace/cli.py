@@ -395,7 +395,7 @@ def overlaps_command(
             click.echo(f"\nconflicts: {n} layer(s) written to {conflicts_path}")
 
 
-@cli.command("stats", short_help="Coverage, land cover (森林/林草覆盖率), township table.")
+@cli.command("stats", short_help="Coverage, overlaps, land cover (森林/林草覆盖率), townships.")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--by-township", is_flag=True, help="Add the township table (分乡镇统计).")
 @_method_option
@@ -436,8 +436,10 @@ def stats_command(
     classes_path,
     fmt,
 ) -> None:
-    """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table.
+    """Area and share of each layer, overlaps, land cover (森林覆盖率…) and township table.
 
+    Coverage, the overlap matrix, containment, within-layer overlaps, land cover and (with
+    --by-township) the township table, from one reading and one validation of the layers.
     Shares count only the area inside the county boundary.  With --landcover the raster's
     forest, forest-and-grass, wetland and cropland shares (ellipsoidal pixel areas, pixels
     whose centre is inside the boundary, the same denominator) are printed beside the
@@ -484,7 +486,17 @@ def stats_command(
         )
     if fmt == "json":
         d = figures.to_dict()
-        keep = ("method", "crs", "denominator_m2", "denominator_source", "coverage", "land_cover")
+        keep = (
+            "method",
+            "crs",
+            "denominator_m2",
+            "denominator_source",
+            "coverage",
+            "overlaps",
+            "containment",
+            "self_overlaps",
+            "land_cover",
+        )
         out = {k: d[k] for k in keep}
         if landcover:
             out["land_cover_raster"] = d["land_cover_raster"]
@@ -492,7 +504,14 @@ def stats_command(
             out["townships"] = d["townships"]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        sections = ("coverage", "land_cover", "land_cover_raster")
+        sections = (
+            "coverage",
+            "overlaps",
+            "containment",
+            "self_overlaps",
+            "land_cover",
+            "land_cover_raster",
+        )
         if by_township:
             sections += ("townships",)
         click.echo(format_county(figures, unit=unit, sections=sections))
