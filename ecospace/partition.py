@@ -13,9 +13,9 @@ Why the figures are the same
 Tiles do not overlap (each is the half-open box ``[x0, x1) × [y0, y1)``; only their
 edges touch), so the area of a union, of an intersection or of a difference is the sum
 of its areas inside the tiles.  Two things are not areas inside a tile and are
-measured once per feature instead, in the tile that *owns* it (the tile holding its
-bounding box's lower-left corner): the number of features and the sum of their own
-areas (``sum_m2``, and so ``double_counted_m2``).  Conflict pieces cut by tile edges are
+counted once per feature instead, in the tile that *owns* it (the tile holding its
+bounding box's lower-left corner): the number of features.  The sum of the features'
+own areas (``sum_m2``) is the sum of their pieces' areas, which add up (below).  Conflict pieces cut by tile edges are
 merged back (dissolved by their source ids: the feature, or the pair of features) before
 they are filtered by size, so the conflicts file names each conflict once.  Cutting a
 feature at a tile edge adds vertices on its edges; the official series removes the
@@ -69,8 +69,8 @@ log = logging.getLogger("ecospace")
 #: Roles read whole and given to every tile (few features, needed whole by the tables).
 WHOLE_ROLES: tuple[str, ...] = ("boundary", "townships")
 #: Tiles per worker when ``tile_size_m`` is not given (enough to balance the load).
-TILES_PER_WORKER = 8
-_MIN_TILES = 16
+TILES_PER_WORKER = 2
+_MIN_TILES = 4
 
 
 @runtime_checkable
@@ -88,10 +88,10 @@ class TiledSource(Protocol):
 def tile_grid(
     bounds: Sequence[float], tile_size_m: float
 ) -> list[tuple[float, float, float, float]]:
-    """Square tiles of side ``tile_size_m`` covering ``bounds``, on a grid of round numbers.
+    """Square tiles of side ``tile_size_m`` covering ``bounds``, from a corner of round numbers.
 
-    The grid starts at multiples of the tile size, so the same data cut twice get the
-    same tiles.
+    The grid starts at the lower-left corner of ``bounds`` rounded down to whole km (to
+    the tile size for tiles under 1 km), so the same data cut twice get the same tiles.
 
     Examples
     --------
@@ -101,8 +101,9 @@ def tile_grid(
     if not tile_size_m > 0:
         raise EcospaceError(f"tile_size_m must be a positive length in metres, got {tile_size_m!r}")
     minx, miny, maxx, maxy = (float(v) for v in bounds)
-    x0 = math.floor(minx / tile_size_m) * tile_size_m
-    y0 = math.floor(miny / tile_size_m) * tile_size_m
+    unit = min(tile_size_m, 1000.0)
+    x0 = math.floor(minx / unit) * unit
+    y0 = math.floor(miny / unit) * unit
     nx = max(1, math.ceil((maxx - x0) / tile_size_m))
     ny = max(1, math.ceil((maxy - y0) / tile_size_m))
     return [
@@ -170,16 +171,16 @@ class _TileResult:
     """What one tile adds to the county: figures that are sums, and pieces to merge."""
 
     figures: CountyFigures
-    owned: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    owned: dict[str, int] = field(default_factory=dict)  # features owned, by role
+    #: own area (m², by fid) of the whole features named in outside/duplicate pieces
+    areas: dict[str, pd.Series] = field(default_factory=dict)
 
 
-def _clip(gdf: gpd.GeoDataFrame, tile: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
-    """``gdf`` cut to the tile; features inside it are kept as they are."""
-    g = _geoms(gdf)
+def _clip(gdf: gpd.GeoDataFrame, g: np.ndarray, tile) -> gpd.GeoDataFrame:
+    """``gdf`` (geometries ``g``) cut to the tile; features inside it are kept as they are."""
     b = shapely.bounds(g)
-    inside = (
-        (b[:, 0] >= tile[0]) & (b[:, 1] >= tile[1]) & (b[:, 2] <= tile[2]) & (b[:, 3] <= tile[3])
-    )
+    inside = (b[:, 0] >= tile[0]) & (b[:, 1] >= tile[1])
+    inside &= (b[:, 2] <= tile[2]) & (b[:, 3] <= tile[3])
     cut = ~inside & ~shapely.is_missing(g)
     out = g.copy()
     if cut.any():
@@ -188,16 +189,33 @@ def _clip(gdf: gpd.GeoDataFrame, tile: tuple[float, float, float, float]) -> gpd
     return gdf.set_geometry(gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs))
 
 
-def _owned(gdf: gpd.GeoDataFrame, tile, grid, method) -> tuple[np.ndarray, np.ndarray]:
-    """Keys and own areas of the features this tile owns (lower-left corner inside it)."""
+def _owned(g: np.ndarray, tile, grid) -> int:
+    """How many features this tile owns (the lower-left corner of their box is in it)."""
     origin, size, (nx, ny) = grid
-    g = _geoms(gdf)
     b = shapely.bounds(g)
     ix = np.clip(np.floor((b[:, 0] - origin[0]) / size), 0, nx - 1)
     iy = np.clip(np.floor((b[:, 1] - origin[1]) / size), 0, ny - 1)
     tx, ty = round((tile[0] - origin[0]) / size), round((tile[1] - origin[1]) / size)
-    mine = (ix == tx) & (iy == ty) & ~shapely.is_missing(g)
-    return gdf["fid"].to_numpy()[mine], _areas(g[mine], gdf.crs, method)
+    return int(((ix == tx) & (iy == ty) & ~shapely.is_missing(g)).sum())
+
+
+def _named_areas(figures: CountyFigures, full: Mapping[str, tuple], method) -> dict:
+    """Own areas of the whole features that outside/duplicate pieces name (few)."""
+    out: dict[str, list[pd.Series]] = {}
+    for name, frame in figures.conflicts.items():
+        if name.startswith("outside_"):
+            role, col = name[len("outside_") :].split("__")[0], "fid"
+        elif name.startswith("duplicate_"):
+            role, col = name[len("duplicate_") :], "fid_a"
+        else:
+            continue
+        gdf, g = full[role]
+        fids = gdf["fid"].to_numpy()
+        pick = np.isin(fids, frame[col].to_numpy())
+        out.setdefault(role, []).append(
+            pd.Series(_areas(g[pick], gdf.crs, method), index=fids[pick])
+        )
+    return {role: pd.concat(parts) for role, parts in out.items()}
 
 
 def _read(layer: Any, role: str, tile, target: pyproj.CRS) -> gpd.GeoDataFrame:
@@ -224,12 +242,14 @@ def _measure_tile(
     """Measure one tile: ``parts`` holds GeoDataFrames (in ``target``) or tiled sources."""
     method = options["method"]
     clipped: dict[str, gpd.GeoDataFrame] = {}
-    owned: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    owned: dict[str, int] = {}
+    full: dict[str, tuple] = {}
     for role, part in parts.items():
-        full = _read(part, role, tile, target) if _is_source(part) else part
-        if role not in WHOLE_ROLES:
-            owned[role] = _owned(full, tile, grid, method)
-        c = _clip(full, tile)
+        gdf = _read(part, role, tile, target) if _is_source(part) else part
+        g = _geoms(gdf)
+        full[role] = gdf, g
+        owned[role] = _owned(g, tile, grid)
+        c = _clip(gdf, g, tile)
         if role not in WHOLE_ROLES:
             c = c[~c.geometry.isna()]
         elif role == "boundary" and c.geometry.isna().all():
@@ -246,7 +266,7 @@ def _measure_tile(
         min_conflict_m2=0.0,  # pieces are filtered by size after merging
         by_township=options["by_township"],
     )
-    return _TileResult(figures=figures, owned=owned)
+    return _TileResult(figures=figures, owned=owned, areas=_named_areas(figures, full, method))
 
 
 # ----------------------------------------------------------------------------- running
@@ -341,7 +361,7 @@ by_township, denominator_source
         read every tiled source.
     tile_size_m : float, optional
         Side of the square tiles in metres of the working CRS; default a round number of
-        km giving about :data:`TILES_PER_WORKER` tiles per worker (at least 16).  Memory
+        km giving about :data:`TILES_PER_WORKER` tiles per worker (at least 4).  Memory
         per worker is bounded by what the layers hold in one tile.
     processes : bool, default False
         Local cluster of processes instead of threads (shapely releases the GIL, so
@@ -457,20 +477,13 @@ def _working_crs(layers: Mapping[str, Any]) -> pyproj.CRS:
 
 
 # ----------------------------------------------------------------------------- adding up
-def _owned_areas(results, prepared, method) -> dict[str, pd.Series]:
-    """Own area (m²) of every feature, by role, indexed by fid."""
+def _own_areas(results: list[_TileResult], roles) -> dict[str, pd.Series]:
+    """Own area (m², by fid) of the whole features the tiles named."""
     out = {}
-    for role, layer in prepared.items():
-        if role in WHOLE_ROLES:
-            g = _geoms(layer)
-            ok = ~shapely.is_missing(g)
-            out[role] = pd.Series(
-                _areas(g[ok], layer.crs, method), index=layer["fid"].to_numpy()[ok]
-            )
-            continue
-        keys = [r.owned[role][0] for r in results]
-        vals = [r.owned[role][1] for r in results]
-        out[role] = pd.Series(np.concatenate(vals), index=np.concatenate(keys))
+    for role in roles:
+        parts = [r.areas[role] for r in results if role in r.areas]
+        s = pd.concat(parts) if parts else pd.Series(dtype=float)
+        out[role] = s[~s.index.duplicated()]
     return out
 
 
@@ -519,10 +532,12 @@ def _combine(
     by_township: bool,
 ) -> CountyFigures:
     figs = [r.figures for r in results]
-    own = _owned_areas(results, prepared, method)
     roles = list(prepared)
+    own = _own_areas(results, roles)
     has_boundary = "boundary" in prepared
-    cov = _sum_by([f.coverage for f in figs], ["role"], ["union_m2", "inside_m2", "outside_m2"])
+    cov = _sum_by(
+        [f.coverage for f in figs], ["role"], ["union_m2", "sum_m2", "inside_m2", "outside_m2"]
+    )
     cov = cov.set_index("role").reindex(roles).reset_index()
     union = dict(zip(cov["role"], cov["union_m2"], strict=True))
     if denominator_m2 is not None:
@@ -531,8 +546,8 @@ def _combine(
         denominator_m2, source = float(union["boundary"]), "boundary"
     else:
         source = "none"
-    cov["features"] = [len(own[r]) for r in roles]
-    cov["sum_m2"] = [float(own[r].sum()) for r in roles]
+    # a feature is counted by the tile that owns it; its pieces' areas add up to its own
+    cov["features"] = [sum(r.owned[role] for r in results) for role in roles]
     cov["double_counted_m2"] = cov["sum_m2"] - cov["union_m2"]
     if not has_boundary:
         cov["inside_m2"] = cov["outside_m2"] = np.nan
@@ -591,6 +606,7 @@ def _combine(
     cont = cont[list(figs[0].containment.columns)]
 
     so_rows = []
+    cov_sum = dict(zip(cov["role"], cov["sum_m2"], strict=True))
     for role in roles:
         frames = _conflict_frames(results, f"self_overlap_{role}") + _conflict_frames(
             results, f"duplicate_{role}"
@@ -618,7 +634,7 @@ def _combine(
                 "pairs": len(dup),
                 "duplicate_pairs": int(dup.sum()),
                 "pair_overlap_m2": area,
-                "double_counted_m2": float(own[role].sum()) - float(union[role]),
+                "double_counted_m2": float(cov_sum[role]) - float(union[role]),
             }
         )
     self_ov = pd.DataFrame(so_rows, columns=list(figs[0].self_overlaps.columns))
