@@ -12,15 +12,14 @@ Why the figures are the same
 ----------------------------
 Tiles do not overlap (each is the half-open box ``[x0, x1) × [y0, y1)``; only their
 edges touch), so the area of a union, of an intersection or of a difference is the sum
-of its areas inside the tiles.  Two things are not areas inside a tile and are
-counted once per feature instead, in the tile that *owns* it (the tile holding its
-bounding box's lower-left corner): the number of features.  The sum of the features'
-own areas (``sum_m2``) is the sum of their pieces' areas, which add up (below).  Conflict pieces cut by tile edges are
-merged back (dissolved by their source ids: the feature, or the pair of features) before
-they are filtered by size, so the conflicts file names each conflict once.  Cutting a
-feature at a tile edge adds vertices on its edges; the official series removes the
-straight-in-latitude/longitude error of long edges (:data:`ecospace.area.MAX_EDGE_M`),
-so the pieces of a feature add up to it (to ~1e-9 m² per cut edge).
+of its areas inside the tiles.  Features are counted once, by the tile that *owns* them
+(the tile holding their bounding box's lower-left corner); the sum of their own areas
+(``sum_m2``) is the sum of their pieces' areas.  Cutting a feature at a tile edge adds
+vertices on its edges, and the official series removes the straight-in-latitude/longitude
+error of long edges (:data:`ecospace.area.MAX_EDGE_M`), so the pieces of a feature add up
+to it.  Conflict pieces cut by tile edges are merged back (dissolved by their source ids:
+the feature, or the pair of features) before they are filtered by size, so the conflicts
+file names each conflict once.
 
 Layers
 ------
@@ -49,7 +48,7 @@ import pyproj
 import shapely
 
 from ._errors import EcospaceError, PlanError
-from ._pairs import _areas, _geoms, _polygonal
+from ._pairs import _areas, _polygonal
 from .area import Method
 from .crs import reproject, working_crs
 from .overlap import OVERLAP_TOLERANCE_M2, _crs_name
@@ -181,10 +180,13 @@ def _clip(gdf: gpd.GeoDataFrame, g: np.ndarray, tile) -> gpd.GeoDataFrame:
     b = shapely.bounds(g)
     inside = (b[:, 0] >= tile[0]) & (b[:, 1] >= tile[1])
     inside &= (b[:, 2] <= tile[2]) & (b[:, 3] <= tile[3])
-    cut = ~inside & ~shapely.is_missing(g)
+    cut = np.flatnonzero(~inside & ~shapely.is_missing(g))
     out = g.copy()
-    if cut.any():
-        out[cut] = _polygonal(shapely.intersection(g[cut], shapely.box(*tile)))
+    if len(cut):
+        part = g[cut]
+        bad = ~shapely.is_valid(part)  # only those cut need to be valid here
+        part[bad] = _polygonal(shapely.make_valid(part[bad]))
+        out[cut] = _polygonal(shapely.intersection(part, shapely.box(*tile)))
     out[shapely.is_empty(out)] = None
     return gdf.set_geometry(gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs))
 
@@ -246,7 +248,8 @@ def _measure_tile(
     full: dict[str, tuple] = {}
     for role, part in parts.items():
         gdf = _read(part, role, tile, target) if _is_source(part) else part
-        g = _geoms(gdf)
+        # as read; measure_county repairs what it measures, _clip what it cuts
+        g = np.asarray(gdf.geometry.values, dtype=object)
         full[role] = gdf, g
         owned[role] = _owned(g, tile, grid)
         c = _clip(gdf, g, tile)
