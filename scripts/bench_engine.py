@@ -263,6 +263,7 @@ def run_scale(scale: int, workdir: Path, workers: list[int]) -> dict:
         diffs[label + " n"] = len(common)
     return {
         "scale": scale,
+        "load": os.getloadavg()[0],  # the machine is shared: say how busy it was
         "counts": counts,
         "ecospace": runs,
         "duckdb": {"wall": wall, "rss": rss},
@@ -304,8 +305,8 @@ def report(results: list[dict], command: str) -> str:
         "",
         "| scale (farmland patches) | DuckDB | ecospace, one process | "
         + " | ".join(f"ecospace {k}" for k in results[0]["ecospace"] if k != "one process")
-        + " | figures agree (max diff) |",
-        "|---|---:|---:|" + "---:|" * (len(results[0]["ecospace"]) - 1) + "---|",
+        + " | figures agree (max diff) | load average |",
+        "|---|---:|---:|" + "---:|" * (len(results[0]["ecospace"]) - 1) + "---|---:|",
     ]
     for r in results:
         cells = [f"{r['duckdb']['wall']:.1f} s, {r['duckdb']['rss']:.0f} MB"]
@@ -314,6 +315,7 @@ def report(results: list[dict], command: str) -> str:
         worst = max(v for k, v in r["max_diff_ha"].items() if not k.endswith(" n"))
         n = max(v for k, v in r["max_diff_ha"].items() if k.endswith(" n"))
         cells.append(f"{'yes' if worst <= 0.01 else 'NO'} ({worst:.2g} ha, {n} figures)")
+        cells.append(f"{r.get('load', float('nan')):.1f}")
         lines.append(
             f"| {r['scale']} ({r['counts']['basic_farmland']:,}) | " + " | ".join(cells) + " |"
         )
