@@ -42,6 +42,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from ._interior import interior_pairs as _interior_pairs
 from .area import Method, areas
 
 log = logging.getLogger("ecospace")
@@ -159,35 +160,6 @@ def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
             if np.array_equal(nxt, parent):
                 break
             parent = nxt
-
-
-def _interior_pairs(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) of features of one layer whose interiors meet (touching excluded).
-
-    Land-use parcels and township boundaries tile the county: nearly every feature
-    touches several others, and testing each touching pair is what costs.  GEOS'
-    coverage validator finds, in one pass, the features with an edge that is not
-    matched by a neighbour (every pair whose interiors meet has at least one such
-    feature: either some edge of one runs inside the other, or the two are identical,
-    whose edges are then matched more than once), so only those are paired and tested.
-    """
-    if len(g) > 64:
-        suspect = np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(g)))
-    else:
-        suspect = np.arange(len(g))
-    if len(suspect) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    tree = shapely.STRtree(g)
-    k, j = tree.query(g[suspect], predicate="intersects")
-    i = suspect[k]
-    i, j = np.minimum(i, j), np.maximum(i, j)
-    keep = i < j
-    pairs = np.unique(np.column_stack((i[keep], j[keep])), axis=0)
-    i, j = pairs[:, 0], pairs[:, 1]
-    if len(i):
-        meet = shapely.relate_pattern(g[i], g[j], "T********")
-        i, j = i[meet], j[meet]
-    return i, j
 
 
 @dataclass

@@ -13,7 +13,7 @@ LEVELS = {
     # foundations
     "_errors": 0, "units": 0, "_text_table": 0, "_output": 0,
     # geometry and coordinate systems
-    "area": 1, "crs": 1,
+    "area": 1, "crs": 1, "_interior": 1,
     # loading
     "_dbf": 2, "_roles": 2, "_sources": 2, "_inventory": 2, "validate": 2, "layers": 2,
     # measuring, and the plan model
