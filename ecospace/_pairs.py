@@ -235,8 +235,11 @@ def _pair_key(i: np.ndarray, j: np.ndarray, nb: int) -> np.ndarray:
     return i.astype(np.int64) * max(nb, 1) + j.astype(np.int64)
 
 
-def _pieces(ga, gb, area_a, area_b, crs, method: Method):
+def _pieces(ga, gb, area_a, area_b, crs, method: Method, *, drop_noise: bool = True):
     """Intersection pieces of every pair (i in a, j in b) whose interiors meet.
+
+    ``drop_noise=False`` keeps slivers thinner than :data:`NOISE_WIDTH_M` (a table of
+    parts that must add up to a whole, such as the township table, keeps every part).
 
     Returns (i, j, geometry, area).  The side with fewer (hence larger) features is
     the prepared query input and the other side fills the tree, so each test runs
@@ -277,7 +280,9 @@ def _pieces(ga, gb, area_a, area_b, crs, method: Method):
     area[t_covers] = aq[q[t_covers]]
     if rest.any():
         r = np.flatnonzero(rest)
-        inter = _drop_noise(_polygonal(shapely.intersection(gq[q[r]], gt[t[r]])), crs, "overlap")
+        inter = _polygonal(shapely.intersection(gq[q[r]], gt[t[r]]))
+        if drop_noise:
+            inter = _drop_noise(inter, crs, "overlap")
         geom[r] = inter
         area[r] = _areas(inter, crs, method)
     keep = area > 0

@@ -173,7 +173,9 @@ def township_table(
     if boundary is not None:
         cb = cache.get("boundary") or _clean(boundary, crs, method)
         b_total = float(cb.area.sum())
-        b_in_t = float(_pieces(cb.geoms, ct.geoms, cb.area, ct.area, crs, method)[3].sum())
+        b_in_t = float(
+            _pieces(cb.geoms, ct.geoms, cb.area, ct.area, crs, method, drop_noise=False)[3].sum()
+        )
         gap, beyond = b_total - b_in_t, union_t - b_in_t
         area_col += [gap, -beyond]
         kinds.append("townships_outside_boundary")
@@ -199,9 +201,11 @@ def township_table(
     for role, gdf in layers.items():
         cr = cache.get(role) or _clean(gdf, crs, method)
         total = float(cr.area.sum())
-        _ia, jb, _, pa = _pieces(cr.geoms, gt, cr.area, at, crs, method)
+        # parts that must add up to the whole keep their slivers (no noise is dropped)
+        _ia, jb, _, pa = _pieces(cr.geoms, gt, cr.area, at, crs, method, drop_noise=False)
         per_t = np.bincount(jb, weights=pa, minlength=nt)
-        dbl = float(_pieces(cr.geoms, t_overlap, cr.area, t_overlap_area, crs, method)[3].sum())
+        dbl = _pieces(cr.geoms, t_overlap, cr.area, t_overlap_area, crs, method, drop_noise=False)
+        dbl = float(dbl[3].sum())
         _, outside = _outside_geoms(cr.geoms, ct.geoms)
         not_in = float(_areas(outside, crs, method).sum())
         # the official ellipsoidal formula works on vertices: cutting features at township
