@@ -28,9 +28,10 @@ longitude, gives such a 400 m sliver ~0.8 m².  Parts of cut pieces whose mean w
 (2·area/perimeter in the projected working CRS) is under :data:`NOISE_WIDTH_M` are
 therefore dropped as coordinate noise, and how many is logged.
 
-Areas of cut pieces: the official ellipsoidal formula is evaluated on vertices, so a
-feature cut in two (at a township edge, say) has pieces whose areas add up to its own
-only to ~1e-6; tables that must add up say how much is left (``method_residue``).
+Areas of cut pieces: the official series takes each edge as drawn in the projected plane
+(long edges are split, :data:`ecospace.area.MAX_EDGE_M`), so a feature cut in two (at a
+township edge, say) has pieces whose areas add up to its own; tables that must add up
+still say how much is left (``method_residue``).
 """
 
 from __future__ import annotations
