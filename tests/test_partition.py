@@ -15,6 +15,7 @@ import shapely
 from distributed import Client, LocalCluster
 from shapely import Polygon, box
 
+from ecospace._errors import EcospaceError, PlanError
 from ecospace.partition import measure_partitioned, tile_grid
 from ecospace.stats import measure_county
 
@@ -229,7 +230,7 @@ def test_tile_grid_is_anchored_on_round_numbers():
 def test_a_tiled_source_needs_src_fid(county):
     layers = dict(county)
     layers["basic_farmland"] = _BoxSource(county["basic_farmland"], with_ids=False)
-    with pytest.raises(Exception, match="src_fid"):
+    with pytest.raises(EcospaceError, match="src_fid"):
         measure_partitioned(layers, workers=1, tile_size_m=TILE)
 
 
@@ -296,3 +297,16 @@ def test_cli_refuses_zero_workers(tmp_path):
     r = CliRunner().invoke(cli, ["stats", "layers/demo.gpkg", "--workers", "0"])
     assert r.exit_code == 2
     assert "--workers" in r.output and "0" in r.output
+
+
+def test_stated_denominator_and_its_check(county):
+    layers = {r: county[r] for r in ("boundary", "red_line", "land_use")}
+    one = measure_county(layers, denominator_m2=1e8, method="planar")
+    tiled = measure_partitioned(layers, denominator_m2=1e8, method="planar", workers=1)
+    assert tiled.denominator_source == "stated"
+    np.testing.assert_allclose(tiled.coverage["share"], one.coverage["share"], atol=1e-9)
+    np.testing.assert_allclose(tiled.land_cover["share"], one.land_cover["share"], atol=1e-9)
+    with pytest.raises(PlanError, match="needs denominator_m2"):
+        measure_partitioned(layers, denominator_source="survey", workers=1)
+    with pytest.raises(EcospaceError, match="tile_size_m must be a positive length"):
+        measure_partitioned(layers, tile_size_m=0, workers=1)
