@@ -26,6 +26,7 @@ Usage::
 
     python scripts/bench_engine.py                        # scales 1 4 16, record
     python scripts/bench_engine.py --scales 1 4 --no-write
+    python scripts/bench_engine.py --schedulers --scales 4   # threads or processes?
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ CODES = {
 ROLES = ("red_line", "basic_farmland", "urban_boundary", "protected_area")
 X0, Y0, SIDE = 41_560_000.0, 4_980_000.0, 50_000.0
 BEGIN, END = "<!-- bench_engine -->", "<!-- /bench_engine -->"
+SCHED_BEGIN, SCHED_END = "<!-- bench_engine_schedulers -->", "<!-- /bench_engine_schedulers -->"
 
 
 # ----------------------------------------------------------------------------- data
@@ -323,6 +325,59 @@ def report(results: list[dict], command: str) -> str:
     return "\n".join(lines)
 
 
+def schedulers(scale: int, workdir: Path, repeat: int) -> str:
+    """Threads or processes? ``measure_partitioned`` in this process on the loaded county."""
+    import warnings
+
+    from ecospace.crs import to_working
+    from ecospace.layers import load_layers
+    from ecospace.partition import measure_partitioned
+
+    data = workdir / f"scale{scale}"
+    generate(data, scale)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the planted overlaps of the protected areas
+        work = to_working(load_layers([str(data)]))
+    variants = {
+        "1 worker (tiles in this process)": {"workers": 1},
+        "2 workers, threads": {"workers": 2},
+        "2 workers, processes": {"workers": 2, "processes": True},
+    }
+    best: dict[str, float] = {}
+    for _ in range(repeat):  # interleaved, best of ``repeat``: the machine is shared
+        for label, kw in variants.items():
+            t = time.perf_counter()
+            measure_partitioned(work, **kw)
+            best[label] = min(best.get(label, float("inf")), time.perf_counter() - t)
+            print(f"  {label}: {best[label]:.1f} s", flush=True)
+    lines = [
+        SCHED_BEGIN,
+        "### Threads or processes (`scripts/bench_engine.py --schedulers`)",
+        "",
+        f"Command: `python scripts/bench_engine.py --schedulers --scales {scale} --repeat "
+        f"{repeat}` — {time.strftime('%Y-%m-%d')}, {_machine()}; load average "
+        f"{os.getloadavg()[0]:.1f}. `measure_partitioned` on the county of scale {scale} "
+        "already loaded (LocalCluster start included), best of the interleaved runs:",
+        "",
+        "| scheduler | wall time |",
+        "|---|---:|",
+        *[f"| {label} | {t:.1f} s |" for label, t in best.items()],
+        "",
+        SCHED_END,
+    ]
+    return "\n".join(lines)
+
+
+def _record(text: str, begin: str, end: str) -> None:
+    bench = ROOT / "BENCHMARKS.md"
+    old = bench.read_text(encoding="utf-8")
+    if begin in old:
+        old = old[: old.index(begin)] + text + old[old.index(end) + len(end) :]
+    else:
+        old = old.rstrip("\n") + "\n\n" + text + "\n"
+    bench.write_text(old, encoding="utf-8")
+
+
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--duckdb":
         duckdb_run(Path(sys.argv[2]), Path(sys.argv[3]))
@@ -332,7 +387,20 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--workdir", type=Path, default=None, help="keep the data here")
     ap.add_argument("--no-write", action="store_true", help="print, do not update BENCHMARKS.md")
+    ap.add_argument(
+        "--schedulers",
+        action="store_true",
+        help="compare 1 worker, 2 threads and 2 processes on the first scale instead",
+    )
+    ap.add_argument("--repeat", type=int, default=2, help="with --schedulers: runs of each")
     args = ap.parse_args()
+    if args.schedulers:
+        with tempfile.TemporaryDirectory() as tmp:
+            text = schedulers(args.scales[0], args.workdir or Path(tmp), args.repeat)
+        print(text)
+        if not args.no_write:
+            _record(text, SCHED_BEGIN, SCHED_END)
+        return
     command = "python scripts/bench_engine.py " + " ".join(sys.argv[1:])
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
@@ -340,13 +408,7 @@ def main() -> None:
     text = report(results, command.strip())
     print(text)
     if not args.no_write:
-        bench = ROOT / "BENCHMARKS.md"
-        old = bench.read_text(encoding="utf-8")
-        if BEGIN in old:
-            old = old[: old.index(BEGIN)] + text + old[old.index(END) + len(END) :]
-        else:
-            old = old.rstrip("\n") + "\n\n" + text + "\n"
-        bench.write_text(old, encoding="utf-8")
+        _record(text, BEGIN, END)
 
 
 if __name__ == "__main__":
