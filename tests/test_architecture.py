@@ -18,7 +18,7 @@ LEVELS = {
     "_dbf": 2, "_roles": 2, "_sources": 2, "_inventory": 2, "validate": 2, "layers": 2,
     # measuring, and the plan model
     "_pairs": 3, "_conflicts": 3, "_raster": 3, "_land_cover": 3, "_stats_text": 3,
-    "overlap": 3, "stats": 3, "_area_report": 3, "partition": 3,
+    "overlap": 3, "stats": 3, "_area_report": 3, "partition": 3, "_partition_sum": 3,
     "_plan_schema": 3, "plan": 3, "audit": 3, "extract": 3,
     # comparing
     "check": 4,
