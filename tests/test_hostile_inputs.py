@@ -129,18 +129,22 @@ def _overlap_rule(tmp: Path, strip_m: float, written: str) -> Case:
 
 
 def _method_flip(tmp: Path, op: str, lang: str) -> Case:
-    """A 0.5° × 0.1° red line in EPSG:4490: the official series and the geodesic area
-    differ by 0.14 ha; the plan's figure sits between them."""
-    lon1, lat1, lon2, lat2 = 126.0, 45.0, 126.5, 45.1
-    red = box(lon1, lat1, lon2, lat2)
-    series_ha = zone_area(lon1, lat1, lon2, lat2) / 1e4  # closed form of the 2008 series
-    geodesic_ha = abs(CGCS2000.geometry_area_perimeter(red)[0]) / 1e4
+    """A 60 km × 30 km red line drawn in a Gauss–Krüger zone (EPSG:4529): the official
+    series measures the region as drawn in the plane, GeographicLib the polygon whose edges
+    are geodesics between the same corners; the two differ by 0.33 ha and the plan's
+    figure sits between them.  Both references come from pyproj, not from ecospace."""
+    red = box(41_540_000, 5_000_000, 41_600_000, 5_030_000)
+    geod = pyproj.Geod(ellps="GRS80")
+    dense = gpd.GeoSeries([shapely.segmentize(red, 20)], crs=4529).to_crs(4490).iloc[0]
+    series_ha = abs(geod.geometry_area_perimeter(dense)[0]) / 1e4  # the region as drawn
+    corners = gpd.GeoSeries([red], crs=4529).to_crs(4490).iloc[0]
+    geodesic_ha = abs(geod.geometry_area_perimeter(corners)[0]) / 1e4
     assert abs(series_ha - geodesic_ha) > 0.1
     if op == "=":  # stated as the series area to 0.01 ha: passes by it, fails by geodesic
         value, precision = f"{series_ha:.2f}", None
-    else:  # a floor halfway between the two
+    else:  # a bound halfway between the two (the series, smaller here, passes a ceiling)
         value, precision = f"{(series_ha + geodesic_ha) / 2:.4f}", None
-    write_gpkg(tmp / "r.gpkg", {"STBHHX": [red]}, crs=4490)
+    write_gpkg(tmp / "r.gpkg", {"STBHHX": [red]}, crs=4529)
     fig = {"id": "red", "measure": "area", "role": "red_line", "op": op, "value": float(value),
            "unit": "ha"}  # fmt: skip
     if precision:
@@ -344,7 +348,7 @@ CORPUS: dict[str, Callable[[Path], Case]] = {
     "zero_overlap_0.10ha_value_0": lambda t: _overlap_rule(t, 10.0, "0"),
     "zero_overlap_50m2_value_0.0000": lambda t: _overlap_rule(t, 0.5, "0.0000"),
     "method_flip_equal_json": lambda t: _method_flip(t, "=", "json"),
-    "method_flip_floor_terminal": lambda t: _method_flip(t, ">=", "en"),
+    "method_flip_ceiling_terminal": lambda t: _method_flip(t, "<=", "en"),
     "shapefile_dbf_short": lambda t: _shapefile(t, ".dbf"),
     "shapefile_shx_short": lambda t: _shapefile(t, ".shx"),
     "denominator_0": lambda t: _denominator(t, "0"),
@@ -490,28 +494,34 @@ def test_union_at_most_sum_shares_in_range_townships_add_up(layout):
 
 def test_a_share_between_the_two_methods_is_flagged_method_dependent():
     """A share of the county stated between its official-series and geodesic values: the
-    cross-check divides by the boundary measured by the other method too."""
+    cross-check divides by the boundary measured by the other method too.  Both layers are
+    drawn in a Gauss–Krüger zone with long straight edges: the series measures the regions
+    as drawn, GeographicLib the polygons with geodesic edges between the same corners."""
     from ecospace.checking.check import check
     from ecospace.plan.model import validate_plan_data
 
-    # the red line keeps off the county's edges: to_working reprojects without densifying,
-    # so a long parallel shared by both, cut at different vertices, leaves a sliver (~60 m
-    # wide on 80 km) between them — a gap of its own, not what this test is about
-    county, red = box(126.0, 45.0, 127.0, 45.5), box(126.2, 45.1, 126.7, 45.2)
-    series = zone_area(126.2, 45.1, 126.7, 45.2) / zone_area(126.0, 45.0, 127.0, 45.5) * 100
-    geodesic = (
-        abs(CGCS2000.geometry_area_perimeter(red)[0])
-        / abs(CGCS2000.geometry_area_perimeter(county)[0])
-        * 100
-    )
+    county = box(41_500_000, 5_000_000, 41_580_000, 5_060_000)
+    red = box(41_520_000, 5_010_000, 41_570_000, 5_040_000)
+
+    def drawn(g):  # the region as drawn in the plane: dense vertices, then GeographicLib
+        dense = gpd.GeoSeries([shapely.segmentize(g, 20)], crs=4529).to_crs(4490).iloc[0]
+        return abs(CGCS2000.geometry_area_perimeter(dense)[0])
+
+    def geodesic_edges(g):
+        return abs(
+            CGCS2000.geometry_area_perimeter(gpd.GeoSeries([g], crs=4529).to_crs(4490).iloc[0])[0]
+        )
+
+    series = drawn(red) / drawn(county) * 100
+    geodesic = geodesic_edges(red) / geodesic_edges(county) * 100
     assert series != pytest.approx(geodesic, abs=1e-7)
     stated = (series + geodesic) / 2
     fig = {"id": "s", "measure": "share", "role": "red_line", "op": ">=", "value": stated,
            "unit": "%", "precision": abs(series - geodesic) / 10}  # fmt: skip
     plan = validate_plan_data({"plan": "p", "method": "ellipsoid", "figures": [fig]})
     layers = {
-        "boundary": gpd.GeoDataFrame(geometry=[county], crs=4490),
-        "red_line": gpd.GeoDataFrame(geometry=[red], crs=4490),
+        "boundary": gpd.GeoDataFrame(geometry=[county], crs=4529),
+        "red_line": gpd.GeoDataFrame(geometry=[red], crs=4529),
     }
     row = check(plan, layers=layers, progress=False).figures.iloc[0]
     assert row["measured"] == pytest.approx(series, rel=1e-7)

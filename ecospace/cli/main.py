@@ -60,6 +60,14 @@ _role_option = click.option(
 _format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+_workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Measure by spatial tiles on N Dask workers (ecospace.partition; 1 = tiles in this "
+    "process) [default: the whole county in one process].",
+)
 _lang_option = click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
@@ -423,6 +431,7 @@ def layers_command(sources, crs, engine, roles, fmt, details, lang) -> None:
 @_unit_option
 @_crs_option
 @_engine_option
+@_workers_option
 @_role_option
 @click.option(
     "--denominator",
@@ -441,7 +450,18 @@ def layers_command(sources, crs, engine, roles, fmt, details, lang) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace an existing --conflicts file.")
 @_lang_option
 def overlaps_command(
-    sources, method, unit, crs, engine, roles, denominator, fmt, conflicts_path, overwrite, lang
+    sources,
+    method,
+    unit,
+    crs,
+    engine,
+    workers,
+    roles,
+    denominator,
+    fmt,
+    conflicts_path,
+    overwrite,
+    lang,
 ) -> None:
     """Coverage, overlaps, containment and duplicates of the layers in SOURCE...
 
@@ -469,6 +489,8 @@ def overlaps_command(
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
         by_township=False,
+        workers=workers,
+        progress=_progress_wanted(),
     )
     figures = county.figures
     if conflicts_path:
@@ -500,13 +522,14 @@ def overlaps_command(
             click.echo("\n" + term("conflicts_written", lang, n=n, path=conflicts_path))
 
 
-@cli.command("stats", short_help="Coverage, land cover (森林/林草覆盖率), township table.")
+@cli.command("stats", short_help="Coverage, overlaps, land cover (森林/林草覆盖率), townships.")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--by-township", is_flag=True, help="Add the township table (分乡镇统计).")
 @_method_option
 @_unit_option
 @_crs_option
 @_engine_option
+@_workers_option
 @_role_option
 @click.option(
     "--denominator",
@@ -553,6 +576,7 @@ def stats_command(
     unit,
     crs,
     engine,
+    workers,
     roles,
     denominator,
     landcover,
@@ -563,8 +587,10 @@ def stats_command(
     unit_field,
     scheduler,
 ) -> None:
-    """Area and share of each layer, land cover (森林覆盖率, 林草覆盖率…) and township table.
+    """Area and share of each layer, overlaps, land cover (森林覆盖率…) and township table.
 
+    Coverage, the overlap matrix, containment, within-layer overlaps, land cover and (with
+    --by-township) the township table, from one reading and one validation of the layers.
     Shares count only the area inside the county boundary.  With --landcover the raster's
     forest, forest-and-grass, wetland and cropland shares (ellipsoidal pixel areas, pixels
     whose centre is inside the boundary, the same denominator) are printed beside the
@@ -615,6 +641,8 @@ def stats_command(
         {r: layer for r, layer in opened.layers.items() if by_township or r != "townships"},
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
+        workers=workers,
+        progress=_progress_wanted(),
     )
     figures, work = county.figures, county.working
     if landcover:
@@ -627,7 +655,17 @@ def stats_command(
         )
     if fmt == "json":
         d = figures.to_dict()
-        keep = ("method", "crs", "denominator_m2", "denominator_source", "coverage", "land_cover")
+        keep = (
+            "method",
+            "crs",
+            "denominator_m2",
+            "denominator_source",
+            "coverage",
+            "overlaps",
+            "containment",
+            "self_overlaps",
+            "land_cover",
+        )
         out = {k: d[k] for k in keep}
         if landcover:
             out["land_cover_raster"] = d["land_cover_raster"]
@@ -635,7 +673,14 @@ def stats_command(
             out["townships"] = d["townships"]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        sections = ("coverage", "land_cover", "land_cover_raster")
+        sections = (
+            "coverage",
+            "overlaps",
+            "containment",
+            "self_overlaps",
+            "land_cover",
+            "land_cover_raster",
+        )
         if by_township:
             sections += ("townships",)
         click.echo(format_county(figures, unit=unit, sections=sections, lang=lang))
@@ -922,6 +967,11 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
         return
     draft_text(plan, output)
     click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
+
+
+def _progress_wanted() -> bool:
+    """A progress bar for long runs, unless -q asked for warnings and errors only."""
+    return logging.getLogger("ecospace").getEffectiveLevel() <= logging.INFO
 
 
 def _check_suffix(output: Path, suffixes: tuple[str, ...], what: str) -> None:

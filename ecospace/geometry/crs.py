@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pyproj
+import shapely
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from ecospace.errors import CRSError, GeometryError, ZoneError
@@ -35,6 +36,7 @@ __all__ = [
     "infer_crs",
     "parse_crs",
     "parse_crs_option",
+    "reproject",
     "resolve_crs",
     "to_working",
     "working_crs",
@@ -678,8 +680,68 @@ def working_crs(items: Iterable) -> pyproj.CRS:
     return pyproj.CRS.from_epsg(gk_zone_epsg(zone))
 
 
+#: metres per degree of latitude (CGCS2000, mean): a degree of longitude is never longer
+METRES_PER_DEGREE = 111_320.0
+#: :func:`reproject` splits edges to at most this length (metres) in the source CRS.  A
+#: part straight in the source CRS becomes a chord of a curve of curvature κ ≤ 2.1e-7 m⁻¹
+#: in the target (tan B / N, China's north), off it by the lens κ s³ / 12: ≤ 2.2e-3 m² per
+#: 50 m part, ≤ 4.4e-5 m² per metre of outline (a 1 000 km red line: ≤ 44 m², 0.0044 ha,
+#: and far less since opposite edges bend alike and cancel); an edge of 10 km left whole
+#: is off its line by ~1 m and moves thousands of m² across a shared boundary.
+REPROJECT_EDGE_M = 50.0
+
+
+def reproject(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
+    """``gdf`` in ``crs``, its edges first split where they are long, so each keeps its line.
+
+    An edge is straight in the CRS it is drawn in: straight in latitude/longitude for
+    EPSG:4490, straight in the plane for a Gauss–Krüger zone.  Projecting only its two
+    ends would make it straight in the target CRS instead, moving area from one side of
+    a shared boundary to the other (a 10 km edge: ~1 m off its line, thousands of m²).
+    Edges are therefore split with :func:`shapely.segmentize` in the source CRS to
+    :data:`REPROJECT_EDGE_M` (50 m; in degrees for a geographic CRS:
+    ``50 / 111 320``) before the vertices are transformed; the chords left in the target
+    CRS bound the error as described there.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        With a CRS.
+    crs : CRS-like
+        Target CRS.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy in ``crs`` (unchanged geometries when the CRS is already ``crs``).
+
+    Examples
+    --------
+    A 1° edge along the 45th parallel becomes a curve of many vertices in zone 41:
+
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> g = gpd.GeoDataFrame(geometry=[box(123, 45, 124, 45.01)], crs=4490)
+    >>> int(reproject(g, 4529).geometry.iloc[0].exterior.coords.__len__()) > 100
+    True
+    """
+    target = parse_crs(crs)
+    if gdf.crs is None:
+        raise CRSError("reproject: the layer has no CRS; set one (read_layer(..., crs=...))")
+    source = pyproj.CRS.from_user_input(gdf.crs)
+    if source.equals(target):
+        return gdf.copy()
+    if source.is_geographic:
+        max_len = REPROJECT_EDGE_M / METRES_PER_DEGREE
+    else:
+        max_len = REPROJECT_EDGE_M / source.axis_info[0].unit_conversion_factor
+    out = gdf.copy()
+    out.geometry = shapely.segmentize(np.asarray(gdf.geometry.values, dtype=object), max_len)
+    return out.to_crs(target)
+
+
 def to_working(layers: Mapping, crs=None) -> dict[str, gpd.GeoDataFrame]:
-    """Reprojected copies of layers in one CRS, for overlay (never for area: measure originals).
+    """Reprojected copies of layers in one CRS, for overlay (see :func:`reproject`).
 
     Parameters
     ----------
@@ -704,5 +766,5 @@ def to_working(layers: Mapping, crs=None) -> dict[str, gpd.GeoDataFrame]:
     out = {}
     for key, gdf in gdfs.items():
         same = gdf.crs is not None and pyproj.CRS.from_user_input(gdf.crs).equals(target)
-        out[key] = gdf.copy() if same else gdf.to_crs(target)
+        out[key] = gdf.copy() if same else reproject(gdf, target)
     return out

@@ -19,6 +19,7 @@ import pyproj
 import shapely
 
 from ecospace.errors import GeometryError
+from ecospace.geometry._interior import interior_pairs
 from ecospace.geometry.area import areas
 
 __all__ = [
@@ -436,7 +437,7 @@ def validate_layer(
 
     out = gdf.loc[keep].copy()
     out[gdf.geometry.name] = gpd.GeoSeries(geoms[keep], index=out.index, crs=gdf.crs)
-    _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2)
+    _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2, valid=repair or not invalid.any())
     if boundary is not None:
         _find_outside(out, rep, crs, boundary)
     rep.features_out = len(out)
@@ -473,7 +474,7 @@ def _named(fids, lookup) -> list[str]:
     return [f"fid {f} (src_fid {s})" for f, s in zip(fids, src, strict=True)]
 
 
-def _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2) -> None:
+def _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2, *, valid: bool) -> None:
     geoms = np.asarray(out.geometry.values, dtype=object)
     fid = out["fid"].to_numpy()
     if len(geoms) < 2:
@@ -486,12 +487,18 @@ def _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2) -> None:
         names = _named(first[dup], _src_lookup(out))
         rep.add("duplicates", fid[dup], a, [f"same geometry as {n}" for n in names])
         rep.areas_m2["duplicates"] = float(a.sum())
-    tree = shapely.STRtree(geoms)
-    i, j = tree.query(geoms, predicate="intersects")
-    sel = (i < j) & (keys.to_numpy()[i] != keys.to_numpy()[j])
-    i, j = i[sel], j[sel]
-    inner = ~shapely.touches(geoms[i], geoms[j])
-    i, j = i[inner], j[inner]
+    if valid:
+        # the measurement's own search (coverage validator): one pass, not every touching pair
+        i, j = interior_pairs(geoms)
+    else:
+        tree = shapely.STRtree(geoms)
+        i, j = tree.query(geoms, predicate="intersects")
+        sel = i < j
+        i, j = i[sel], j[sel]
+        inner = ~shapely.touches(geoms[i], geoms[j])
+        i, j = i[inner], j[inner]
+    differ = keys.to_numpy()[i] != keys.to_numpy()[j]  # duplicates are reported above
+    i, j = i[differ], j[differ]
     if len(i) == 0:
         return
     with warnings.catch_warnings():

@@ -28,9 +28,10 @@ longitude, gives such a 400 m sliver ~0.8 m².  Parts of cut pieces whose mean w
 (2·area/perimeter in the projected working CRS) is under :data:`NOISE_WIDTH_M` are
 therefore dropped as coordinate noise, and how many is logged.
 
-Areas of cut pieces: the official ellipsoidal formula is evaluated on vertices, so a
-feature cut in two (at a township edge, say) has pieces whose areas add up to its own
-only to ~1e-6; tables that must add up say how much is left (``method_residue``).
+Areas of cut pieces: the official series takes each edge as drawn in the projected plane
+(long edges are split, :data:`ecospace.geometry.area.MAX_EDGE_M`), so a feature cut in two (at a
+township edge, say) has pieces whose areas add up to its own; tables that must add up
+still say how much is left (``method_residue``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from ecospace.geometry._interior import interior_pairs as _interior_pairs
 from ecospace.geometry.area import Method, areas
 
 log = logging.getLogger("ecospace")
@@ -161,35 +163,6 @@ def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
             parent = nxt
 
 
-def _interior_pairs(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) of features of one layer whose interiors meet (touching excluded).
-
-    Land-use parcels and township boundaries tile the county: nearly every feature
-    touches several others, and testing each touching pair is what costs.  GEOS'
-    coverage validator finds, in one pass, the features with an edge that is not
-    matched by a neighbour (every pair whose interiors meet has at least one such
-    feature: either some edge of one runs inside the other, or the two are identical,
-    whose edges are then matched more than once), so only those are paired and tested.
-    """
-    if len(g) > 64:
-        suspect = np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(g)))
-    else:
-        suspect = np.arange(len(g))
-    if len(suspect) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    tree = shapely.STRtree(g)
-    k, j = tree.query(g[suspect], predicate="intersects")
-    i = suspect[k]
-    i, j = np.minimum(i, j), np.maximum(i, j)
-    keep = i < j
-    pairs = np.unique(np.column_stack((i[keep], j[keep])), axis=0)
-    i, j = pairs[:, 0], pairs[:, 1]
-    if len(i):
-        meet = shapely.relate_pattern(g[i], g[j], "T********")
-        i, j = i[meet], j[meet]
-    return i, j
-
-
 @dataclass
 class _Clean:
     """An interior-disjoint version of a layer: overlapping clusters dissolved."""
@@ -263,8 +236,11 @@ def _pair_key(i: np.ndarray, j: np.ndarray, nb: int) -> np.ndarray:
     return i.astype(np.int64) * max(nb, 1) + j.astype(np.int64)
 
 
-def _pieces(ga, gb, area_a, area_b, crs, method: Method):
+def _pieces(ga, gb, area_a, area_b, crs, method: Method, *, drop_noise: bool = True):
     """Intersection pieces of every pair (i in a, j in b) whose interiors meet.
+
+    ``drop_noise=False`` keeps slivers thinner than :data:`NOISE_WIDTH_M` (a table of
+    parts that must add up to a whole, such as the township table, keeps every part).
 
     Returns (i, j, geometry, area).  The side with fewer (hence larger) features is
     the prepared query input and the other side fills the tree, so each test runs
@@ -305,7 +281,9 @@ def _pieces(ga, gb, area_a, area_b, crs, method: Method):
     area[t_covers] = aq[q[t_covers]]
     if rest.any():
         r = np.flatnonzero(rest)
-        inter = _drop_noise(_polygonal(shapely.intersection(gq[q[r]], gt[t[r]])), crs, "overlap")
+        inter = _polygonal(shapely.intersection(gq[q[r]], gt[t[r]]))
+        if drop_noise:
+            inter = _drop_noise(inter, crs, "overlap")
         geom[r] = inter
         area[r] = _areas(inter, crs, method)
     keep = area > 0

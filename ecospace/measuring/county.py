@@ -37,6 +37,7 @@ from ecospace.geometry.crs import to_working
 from ecospace.loading.layers import inventory, load_layers
 from ecospace.measuring._pairs import _areas, _clean, _outside_geoms
 from ecospace.measuring.overlap import check_same_crs, overlap_area
+from ecospace.measuring.partition import measure_partitioned
 from ecospace.measuring.stats import CLASS_SETS, CountyFigures, land_cover_area, measure_county
 from ecospace.plan.model import load_plan
 from ecospace.rendering.maps import make_map
@@ -67,6 +68,14 @@ class County:
         The county's name; by default the boundary layer's ``XZQMC``.
     by_township : bool, default True
         Measure the township table when there is a ``townships`` layer.
+    workers : int, optional
+        Measure by tiles on this many Dask workers on this machine
+        (:func:`ecospace.measuring.partition.measure_partitioned`); by default in one process.
+    client : distributed.Client or str, optional
+        Measure by tiles on this ``dask.distributed`` cluster (a Client or the scheduler's
+        address, ``tcp://HOST:PORT``).
+    progress : bool, default False
+        A progress bar while the tiles are measured.
 
     Examples
     --------
@@ -95,9 +104,13 @@ class County:
         classes: Mapping[str, Sequence[str]] | None = None,
         name: str | None = None,
         by_township: bool = True,
+        workers: int | None = None,
+        client: Any = None,
+        progress: bool = False,
     ) -> None:
         self.layers: dict[str, Any] = dict(layers)
         self.by_township = by_township
+        self.workers, self.client, self.progress = workers, client, progress
         self.method = method
         self.denominator_m2 = denominator_m2
         self.denominator_source = denominator_source
@@ -300,13 +313,21 @@ class County:
     def figures(self) -> CountyFigures:
         """Coverage, overlaps, containment, within-layer overlaps, townships, land cover
         and conflicts, measured once (:func:`ecospace.measuring.stats.measure_county`)."""
-        return measure_county(
+        options = {
+            "method": self.method,
+            "denominator_m2": self.denominator_m2,
+            "denominator_source": self.denominator_source,
+            "classes": self._custom_classes or None,
+            "by_township": self.by_township,
+        }
+        if self.workers is None and self.client is None:
+            return measure_county(self.working, **options)
+        return measure_partitioned(
             self.working,
-            method=self.method,
-            denominator_m2=self.denominator_m2,
-            denominator_source=self.denominator_source,
-            classes=self._custom_classes or None,
-            by_township=self.by_township,
+            workers=self.workers,
+            client=self.client,
+            progress=self.progress,
+            **options,
         )
 
     coverage = property(lambda self: self.figures.coverage, doc="Coverage of every role.")

@@ -100,10 +100,11 @@ def township_table(
     * ``"not_in_townships"`` — area in no township (of the county boundary, and of each role);
     * ``"townships_outside_boundary"`` — township area beyond the county boundary
       (negative; only with ``boundary``);
-    * ``"method_residue"`` — what is left between the parts and the total because the
-      area of a cut feature is not exactly the sum of its pieces under a vertex-based
-      formula (the official ellipsoidal one: cutting an edge at a township boundary adds
-      a vertex; ~1e-6 of the area, zero for planar area);
+    * ``"method_residue"`` — what is left between the parts and the total: a check.  The
+      official series takes long edges as drawn in the projected plane
+      (:data:`ecospace.geometry.area.MAX_EDGE_M`), so a feature's pieces add up to it and this is
+      ~1e-5 m² (before that, cutting long edges at township boundaries left ~1e-6 of the
+      area here);
     * ``"total"`` — the county: the boundary's area (else the townships' union) and the
       union area of each role; its ``<role>_share`` is the part of the role inside the
       county boundary (else inside the townships) over the county's area, so a layer
@@ -182,7 +183,9 @@ def township_table(
     if boundary is not None:
         cb = cache.get("boundary") or _clean(boundary, crs, method)
         b_total = float(cb.area.sum())
-        b_in_t = float(_pieces(cb.geoms, ct.geoms, cb.area, ct.area, crs, method)[3].sum())
+        b_in_t = float(
+            _pieces(cb.geoms, ct.geoms, cb.area, ct.area, crs, method, drop_noise=False)[3].sum()
+        )
         gap, beyond = b_total - b_in_t, union_t - b_in_t
         area_col += [gap, -beyond]
         kinds.append("townships_outside_boundary")
@@ -208,13 +211,14 @@ def township_table(
     for role, gdf in layers.items():
         cr = cache.get(role) or _clean(gdf, crs, method)
         total = float(cr.area.sum())
-        _ia, jb, _, pa = _pieces(cr.geoms, gt, cr.area, at, crs, method)
+        # parts that must add up to the whole keep their slivers (no noise is dropped)
+        _ia, jb, _, pa = _pieces(cr.geoms, gt, cr.area, at, crs, method, drop_noise=False)
         per_t = np.bincount(jb, weights=pa, minlength=nt)
-        dbl = float(_pieces(cr.geoms, t_overlap, cr.area, t_overlap_area, crs, method)[3].sum())
+        dbl = _pieces(cr.geoms, t_overlap, cr.area, t_overlap_area, crs, method, drop_noise=False)
+        dbl = float(dbl[3].sum())
         _, outside = _outside_geoms(cr.geoms, ct.geoms)
         not_in = float(_areas(outside, crs, method).sum())
-        # the official ellipsoidal formula works on vertices: cutting features at township
-        # edges adds vertices and moves the sum by ~1e-6 of the area; say so, don't hide it
+        # whatever is left between the parts and the whole is shown, never hidden
         residue = total - (float(per_t.sum()) - dbl + not_in)
         col = [*per_t, -dbl, not_in]
         if boundary is not None:

@@ -1,0 +1,467 @@
+"""A county measured tile by tile, on every core: the partitioned engine.
+
+:func:`measure_partitioned` takes what :func:`ecospace.measuring.stats.measure_county` takes and
+returns the same :class:`~ecospace.measuring.stats.CountyFigures`, but cuts the working plane into
+square tiles, clips every layer to each tile, measures each tile on its own (coverage,
+overlaps, containment, within-layer overlaps, township pieces, land cover and conflict
+pieces, by :func:`~ecospace.measuring.stats.measure_county` itself) and adds the tiles up.  Tiles
+run as Dask tasks: on a :class:`distributed.LocalCluster` of every core by default, or on
+a cluster given as a :class:`distributed.Client` or a scheduler address.
+
+Why the figures are the same
+----------------------------
+Tiles do not overlap (each is the half-open box ``[x0, x1) × [y0, y1)``; only their
+edges touch), so the area of a union, of an intersection or of a difference is the sum
+of its areas inside the tiles.  Features are counted once, by the tile that *owns* them
+(the tile holding their bounding box's lower-left corner); the sum of their own areas
+(``sum_m2``) is the sum of their pieces' areas.  Cutting a feature at a tile edge adds
+vertices on its edges, and the official series removes the straight-in-latitude/longitude
+error of long edges (:data:`ecospace.geometry.area.MAX_EDGE_M`), so the pieces of a feature add up
+to it.  Conflict pieces cut by tile edges are merged back (dissolved by their source ids:
+the feature, or the pair of features) before they are filtered by size, so the conflicts
+file names each conflict once.
+
+Layers
+------
+Each layer is a :class:`geopandas.GeoDataFrame` or a *tiled source*: an object with
+``.crs`` (:class:`pyproj.CRS`), ``.total_bounds()`` and ``.read_bbox(minx, miny, maxx,
+maxy)`` returning the features whose bounding box meets that box (in ``.crs``), with a
+``src_fid`` column; picklable, so each Dask worker reads its own tiles.  Layers not in
+the working CRS are brought there with :func:`ecospace.geometry.crs.reproject` (long edges keep
+their line).  County and township boundaries are small and read whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from ecospace.errors import EcospaceError, PlanError
+from ecospace.geometry.area import Method
+from ecospace.geometry.crs import reproject, working_crs
+from ecospace.measuring._pairs import _areas, _polygonal
+from ecospace.measuring._partition_sum import _combine, _TileResult
+from ecospace.measuring.overlap import _crs_name
+from ecospace.measuring.stats import (
+    DENOMINATOR_SOURCES,
+    CountyFigures,
+    DenominatorSource,
+    measure_county,
+)
+
+__all__ = ["TiledSource", "measure_partitioned", "tile_grid"]
+
+log = logging.getLogger("ecospace")
+
+#: Roles read whole and given to every tile (few features, needed whole by the tables).
+WHOLE_ROLES: tuple[str, ...] = ("boundary", "townships")
+#: Tiles per worker when ``tile_size_m`` is not given (enough to balance the load).
+TILES_PER_WORKER = 2
+_MIN_TILES = 4
+
+
+@runtime_checkable
+class TiledSource(Protocol):
+    """A layer read by bounding box (partitioned GeoParquet, PostGIS …)."""
+
+    crs: pyproj.CRS
+
+    def total_bounds(self) -> Sequence[float]: ...
+
+    def read_bbox(self, minx: float, miny: float, maxx: float, maxy: float) -> gpd.GeoDataFrame: ...
+
+
+# ----------------------------------------------------------------------------- tiles
+def tile_grid(
+    bounds: Sequence[float], tile_size_m: float
+) -> list[tuple[float, float, float, float]]:
+    """Square tiles of side ``tile_size_m`` covering ``bounds``, from a corner of round numbers.
+
+    The grid starts at the lower-left corner of ``bounds`` rounded down to whole km (to
+    the tile size for tiles under 1 km), so the same data cut twice get the same tiles.
+
+    Examples
+    --------
+    >>> tile_grid((150.0, 0.0, 2500.0, 900.0), 1000.0)
+    [(0.0, 0.0, 1000.0, 1000.0), (1000.0, 0.0, 2000.0, 1000.0), (2000.0, 0.0, 3000.0, 1000.0)]
+    """
+    if not tile_size_m > 0:
+        raise EcospaceError(f"tile_size_m must be a positive length in metres, got {tile_size_m!r}")
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    unit = min(tile_size_m, 1000.0)
+    x0 = math.floor(minx / unit) * unit
+    y0 = math.floor(miny / unit) * unit
+    nx = max(1, math.ceil((maxx - x0) / tile_size_m))
+    ny = max(1, math.ceil((maxy - y0) / tile_size_m))
+    return [
+        (
+            x0 + i * tile_size_m,
+            y0 + j * tile_size_m,
+            x0 + (i + 1) * tile_size_m,
+            y0 + (j + 1) * tile_size_m,
+        )
+        for j in range(ny)
+        for i in range(nx)
+    ]
+
+
+def _default_tile_size(bounds: Sequence[float], n_workers: int) -> float:
+    """A round tile side (km) giving about :data:`TILES_PER_WORKER` tiles per worker."""
+    w, h = bounds[2] - bounds[0], bounds[3] - bounds[1]
+    tiles = max(_MIN_TILES, TILES_PER_WORKER * n_workers)
+    side = math.sqrt(max(w * h, 1.0) / tiles)
+    return max(1000.0, math.ceil(side / 1000.0) * 1000.0)
+
+
+def _is_source(layer: Any) -> bool:
+    return not isinstance(layer, gpd.GeoDataFrame) and hasattr(layer, "read_bbox")
+
+
+def _bounds_in(layer: Any, target: pyproj.CRS) -> np.ndarray:
+    if _is_source(layer):
+        b, crs = (
+            np.asarray(layer.total_bounds(), dtype=float),
+            pyproj.CRS.from_user_input(layer.crs),
+        )
+    else:
+        b, crs = np.asarray(layer.total_bounds, dtype=float), layer.crs
+    if not np.all(np.isfinite(b)):
+        return b
+    if crs.equals(target):
+        return b
+    t = pyproj.Transformer.from_crs(crs, target, always_xy=True)
+    return np.asarray(t.transform_bounds(*b, densify_pts=21), dtype=float)
+
+
+def _ids(gdf: gpd.GeoDataFrame, role: str, *, source: bool) -> gpd.GeoDataFrame:
+    """``gdf`` with ``fid``: kept when present, else the 0-based row (the source's id for a
+    tiled source, whose rows are only those of one tile).  Pieces are merged by it."""
+    if "fid" in gdf.columns:
+        return gdf
+    gdf = gdf.copy()
+    if source:
+        if "src_fid" not in gdf.columns:
+            raise EcospaceError(
+                f"tiled source of layer {role!r} returned features without a 'src_fid' column; "
+                "its read_bbox must return each feature's own id (src_fid) so pieces cut by "
+                "tile edges can be merged back"
+            )
+        gdf["fid"] = gdf["src_fid"].to_numpy()
+    else:
+        gdf["fid"] = np.arange(len(gdf), dtype=np.int64)
+    return gdf
+
+
+# ----------------------------------------------------------------------------- one tile
+def _clip(gdf: gpd.GeoDataFrame, g: np.ndarray, tile) -> gpd.GeoDataFrame:
+    """``gdf`` (geometries ``g``) cut to the tile; features inside it are kept as they are."""
+    b = shapely.bounds(g)
+    inside = (b[:, 0] >= tile[0]) & (b[:, 1] >= tile[1])
+    inside &= (b[:, 2] <= tile[2]) & (b[:, 3] <= tile[3])
+    cut = np.flatnonzero(~inside & ~shapely.is_missing(g))
+    out = g.copy()
+    if len(cut):
+        part = g[cut]
+        bad = ~shapely.is_valid(part)  # only those cut need to be valid here
+        part[bad] = _polygonal(shapely.make_valid(part[bad]))
+        out[cut] = _polygonal(shapely.intersection(part, shapely.box(*tile)))
+    out[shapely.is_empty(out)] = None
+    return gdf.set_geometry(gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs))
+
+
+def _owned(g: np.ndarray, tile, grid) -> int:
+    """How many features this tile owns (the lower-left corner of their box is in it)."""
+    origin, size, (nx, ny) = grid
+    b = shapely.bounds(g)
+    ix = np.clip(np.floor((b[:, 0] - origin[0]) / size), 0, nx - 1)
+    iy = np.clip(np.floor((b[:, 1] - origin[1]) / size), 0, ny - 1)
+    tx, ty = round((tile[0] - origin[0]) / size), round((tile[1] - origin[1]) / size)
+    return int(((ix == tx) & (iy == ty) & ~shapely.is_missing(g)).sum())
+
+
+def _named_areas(figures: CountyFigures, full: Mapping[str, tuple], method) -> dict:
+    """Own areas of the whole features that outside/duplicate pieces name (few)."""
+    out: dict[str, list[pd.Series]] = {}
+    for name, frame in figures.conflicts.items():
+        if name.startswith("outside_"):
+            role, col = name[len("outside_") :].split("__")[0], "fid"
+        elif name.startswith("duplicate_"):
+            role, col = name[len("duplicate_") :], "fid_a"
+        else:
+            continue
+        gdf, g = full[role]
+        fids = gdf["fid"].to_numpy()
+        pick = np.isin(fids, frame[col].to_numpy())
+        out.setdefault(role, []).append(
+            pd.Series(_areas(g[pick], gdf.crs, method), index=fids[pick])
+        )
+    return {role: pd.concat(parts) for role, parts in out.items()}
+
+
+def _read(layer: Any, role: str, tile, target: pyproj.CRS) -> gpd.GeoDataFrame:
+    """Whole features of a tiled source that may meet ``tile`` (in ``target``)."""
+    crs = pyproj.CRS.from_user_input(layer.crs)
+    box = tile
+    if not crs.equals(target):
+        t = pyproj.Transformer.from_crs(target, crs, always_xy=True)
+        box = t.transform_bounds(*tile, densify_pts=21)
+    gdf = layer.read_bbox(*box)
+    if gdf.crs is None:
+        gdf = gdf.set_crs(crs)
+    gdf = _ids(gdf, role, source=True)
+    return reproject(gdf, target) if not crs.equals(target) else gdf
+
+
+def _measure_tile(
+    tile: tuple[float, float, float, float],
+    parts: Mapping[str, Any],
+    target: pyproj.CRS,
+    grid: tuple[tuple[float, float], float, tuple[int, int]],
+    options: Mapping[str, Any],
+) -> _TileResult:
+    """Measure one tile: ``parts`` holds GeoDataFrames (in ``target``) or tiled sources."""
+    method = options["method"]
+    clipped: dict[str, gpd.GeoDataFrame] = {}
+    owned: dict[str, int] = {}
+    full: dict[str, tuple] = {}
+    for role, part in parts.items():
+        gdf = _read(part, role, tile, target) if _is_source(part) else part
+        # as read; measure_county repairs what it measures, _clip what it cuts
+        g = np.asarray(gdf.geometry.values, dtype=object)
+        full[role] = gdf, g
+        owned[role] = _owned(g, tile, grid)
+        c = _clip(gdf, g, tile)
+        if role not in WHOLE_ROLES:
+            c = c[~c.geometry.isna()]
+        elif role == "boundary" and c.geometry.isna().all():
+            c = c.iloc[:1]  # no county here: one empty feature keeps 'outside' meaning outside
+        clipped[role] = c
+    figures = measure_county(
+        clipped,
+        method=method,
+        denominator_m2=1.0,  # shares are recomputed from the sums
+        denominator_source="stated",
+        classes=options["classes"],
+        name_field=options["name_field"],
+        land_use_field=options["land_use_field"],
+        min_conflict_m2=0.0,  # pieces are filtered by size after merging
+        by_township=options["by_township"],
+    )
+    return _TileResult(figures=figures, owned=owned, areas=_named_areas(figures, full, method))
+
+
+# ----------------------------------------------------------------------------- running
+def _progress_bar(total: int, enabled: bool) -> Callable[[int], None]:
+    if not enabled or not sys.stderr.isatty():
+        return lambda done: None
+
+    def show(done: int) -> None:
+        width = 30
+        fill = round(width * done / total)
+        sys.stderr.write(f"\rmeasuring tiles [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _run(tasks: list[tuple], workers: int | None, client: Any, processes: bool, progress: bool):
+    show = _progress_bar(len(tasks), progress)
+    if client is None and workers == 1:
+        results = []
+        for k, args in enumerate(tasks, 1):
+            results.append(_measure_tile(*args))
+            show(k)
+        return results
+    from distributed import Client, LocalCluster, as_completed
+
+    own_cluster = own_client = None
+    if client is None:
+        n = workers or os.cpu_count() or 1
+        own_cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
+        client = own_client = Client(own_cluster)
+    elif isinstance(client, str):
+        client = own_client = Client(client)
+    try:
+        futures = [client.submit(_measure_tile, *args, pure=False) for args in tasks]
+        order = {f.key: k for k, f in enumerate(futures)}
+        results: list[Any] = [None] * len(futures)
+        for done, fut in enumerate(as_completed(futures), 1):
+            results[order[fut.key]] = fut.result()
+            show(done)
+        return results
+    finally:
+        if own_client is not None:
+            own_client.close()
+        if own_cluster is not None:
+            own_cluster.close()
+
+
+# ----------------------------------------------------------------------------- the county
+def measure_partitioned(
+    layers: Mapping[str, Any],
+    *,
+    method: Method = "ellipsoid",
+    denominator_m2: float | None = None,
+    classes: Mapping[str, Sequence[str]] | None = None,
+    name_field: str = "XZQMC",
+    land_use_field: str = "DLBM",
+    min_conflict_m2: float = 1.0,
+    by_township: bool = True,
+    denominator_source: DenominatorSource | None = None,
+    workers: int | None = None,
+    client: Any = None,
+    tile_size_m: float | None = None,
+    processes: bool = False,
+    progress: bool = False,
+) -> CountyFigures:
+    """Every figure of :func:`~ecospace.measuring.stats.measure_county`, measured by tiles on Dask.
+
+    Parameters
+    ----------
+    layers : mapping of role to GeoDataFrame or tiled source
+        As for :func:`~ecospace.measuring.stats.measure_county`; a layer may also be a tiled source
+        (see :class:`TiledSource`), read by each worker for its own tiles.  Layers need not
+        share a CRS: they are measured in the most common projected CRS among them.
+    method, denominator_m2, classes, name_field, land_use_field, min_conflict_m2, \
+by_township, denominator_source
+        As for :func:`~ecospace.measuring.stats.measure_county`.
+    workers : int, optional
+        Dask workers of the local cluster started for the run; default every core.
+        ``workers=1`` without ``client`` runs the tiles one after another in this process.
+    client : distributed.Client or str, optional
+        A running cluster to use instead (a ``Client``, or its scheduler's address such
+        as ``"tcp://10.0.0.5:8786"``); its workers must be able to import ecospace and
+        read every tiled source.
+    tile_size_m : float, optional
+        Side of the square tiles in metres of the working CRS; default a round number of
+        km giving about :data:`TILES_PER_WORKER` tiles per worker (at least 4).  Memory
+        per worker is bounded by what the layers hold in one tile.
+    processes : bool, default False
+        Local cluster of processes instead of threads (shapely releases the GIL, so
+        threads run the overlays in parallel without copying the layers).
+    progress : bool, default False
+        Show a progress bar on standard error when it is a terminal.
+
+    Returns
+    -------
+    CountyFigures
+        Equal to :func:`~ecospace.measuring.stats.measure_county`'s to 0.01 ha in every figure;
+        conflict features cut by tile edges are merged back (one per source feature or pair).
+
+    Raises
+    ------
+    PlanError
+        As :func:`~ecospace.measuring.stats.measure_county`, for ``denominator_source``.
+    EcospaceError
+        A tiled source without ``src_fid``, or a bad ``tile_size_m``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> crs = "EPSG:4529"
+    >>> county = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=crs)
+    >>> red = gpd.GeoDataFrame(geometry=[box(0, 0, 5, 10)], crs=crs)
+    >>> farm = gpd.GeoDataFrame(geometry=[box(4, 0, 6, 1)], crs=crs)
+    >>> f = measure_partitioned({"boundary": county, "red_line": red, "basic_farmland": farm},
+    ...                         method="planar", tile_size_m=3, workers=1)
+    >>> f.denominator_m2, f.overlaps["area_m2"].tolist()
+    (100.0, [1.0])
+    >>> c = f.conflicts["overlap_red_line__basic_farmland"]
+    >>> c[["a_fid", "b_fid", "area_m2"]].values.tolist()
+    [[0.0, 0.0, 1.0]]
+    """
+    if denominator_source not in (None, *DENOMINATOR_SOURCES):
+        raise PlanError(
+            f"denominator_source {denominator_source!r} is not known; use one of "
+            f"{', '.join(map(repr, DENOMINATOR_SOURCES))}"
+        )
+    if denominator_source in ("stated", "survey") and denominator_m2 is None:
+        raise PlanError(
+            f"denominator_source={denominator_source!r} needs denominator_m2, the area "
+            "itself; pass it, or denominator_source='boundary' to use the boundary layer"
+        )
+    target = _working_crs(layers)
+    prepared = {
+        role: _ids(
+            reproject(layer, target) if not layer.crs.equals(target) else layer, role, source=False
+        )
+        if not _is_source(layer)
+        else layer
+        for role, layer in layers.items()
+    }
+    # county and townships are small: whole, in memory, given to every tile
+    for role in WHOLE_ROLES:
+        if role in prepared and _is_source(prepared[role]):
+            src = prepared[role]
+            prepared[role] = _read(src, role, tuple(_bounds_in(src, target)), target)
+    boxes = np.array([_bounds_in(layer, target) for layer in prepared.values()])
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    if len(boxes) == 0:
+        raise EcospaceError("measure_partitioned: every layer is empty")
+    bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+    n_workers = workers or (1 if client is not None else os.cpu_count() or 1)
+    size = float(tile_size_m) if tile_size_m is not None else _default_tile_size(bounds, n_workers)
+    tiles = tile_grid(bounds, size)
+    origin = (tiles[0][0], tiles[0][1])
+    nx = round((tiles[-1][2] - origin[0]) / size)
+    grid = (origin, size, (nx, len(tiles) // nx))
+    options = {
+        "method": method,
+        "classes": classes,
+        "name_field": name_field,
+        "land_use_field": land_use_field,
+        "by_township": by_township,
+    }
+    trees = {
+        role: shapely.STRtree(shapely.box(*np.asarray(layer.geometry.bounds).T))
+        for role, layer in prepared.items()
+        if not _is_source(layer) and role not in WHOLE_ROLES
+    }
+    tasks = []
+    for tile in tiles:
+        parts = {}
+        for role, layer in prepared.items():
+            if role in trees:
+                hit = np.sort(trees[role].query(shapely.box(*tile), predicate="intersects"))
+                parts[role] = layer.iloc[hit]
+            else:
+                parts[role] = layer
+        tasks.append((tile, parts, target, grid, options))
+    log.info("measuring %d tiles of %g km in %s", len(tiles), size / 1000, _crs_name(target))
+    results = _run(tasks, workers, client, processes, progress)
+    return _combine(
+        results,
+        prepared,
+        target=target,
+        method=method,
+        denominator_m2=denominator_m2,
+        denominator_source=denominator_source,
+        min_conflict_m2=min_conflict_m2,
+        by_township=by_township,
+    )
+
+
+def _working_crs(layers: Mapping[str, Any]) -> pyproj.CRS:
+    crss = [pyproj.CRS.from_user_input(layer.crs) for layer in layers.values()]
+    if any(c.is_projected for c in crss):
+        return working_crs(crss)
+    return working_crs([layer for layer in layers.values() if not _is_source(layer)] or crss)
