@@ -33,9 +33,11 @@ from typing import Any, Literal
 import folium
 import geopandas as gpd
 import numpy as np
+import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
+from ._conflict_table import conflict_table
 from ._display import (
     _FIELD_ALIASES,
     _GRID_CELLS,
@@ -51,9 +53,11 @@ from ._display import (
     _pick,
 )
 from ._errors import EcospaceError, MethodError, RoleError
+from ._map_data import PackedLayers, pack_layers
 from ._map_styles import (
     CONFLICT_STYLE,
     LAND_USE_CLASSES,
+    LAYER_ORDER,
     NOT_CONFLICTS,
     ROLE_STYLES,
     conflict_label,
@@ -75,6 +79,7 @@ __all__ = [
 log = logging.getLogger("ecospace")
 
 LEAFLET_VERSION = "1.9.4"
+FLATBUSH_VERSION = "4.7.0"
 Basemap = Literal[None, "none", "tianditu", "osm"]
 
 _PANES = {"ecospace-protected": 410, "ecospace-outlines": 420, "ecospace-conflicts": 450}
@@ -83,6 +88,11 @@ _ROLE_PANES = {
     "townships": "ecospace-outlines",
     "boundary": "ecospace-outlines",
 }
+
+#: Roles drawn as canvas patch layers when large (see ``canvas_from``).
+_PATCH_ROLES = ("red_line", "basic_farmland", "urban_boundary")
+#: SVG budget left at least, whatever the packed layers take.
+_MIN_SVG_BYTES = 2_000_000
 
 _TIANDITU = (
     "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -102,6 +112,7 @@ def make_map(
     max_features: int | None = None,
     land_use: bool = False,
     method: str = "ellipsoid",
+    canvas_from: int = 2_000,
 ) -> folium.Map:
     """An offline Leaflet map of the planning layers and their conflicts.
 
@@ -131,6 +142,11 @@ def make_map(
         Include the ``land_use`` layer (grouped by first-level class, hidden until ticked).
     method
         Area method for the popups (see :func:`ecospace.area.areas`).
+    canvas_from
+        Red line, farmland and urban boundary layers with more features than this are
+        drawn on canvas tiles from a packed copy (:mod:`ecospace._map_data`): every feature
+        stays clickable, with its popup, up to millions of patches.  Smaller layers are
+        SVG, one path per feature.
 
     Returns
     -------
@@ -172,7 +188,15 @@ def make_map(
     drawn: list[tuple[str, str]] = []  # (kind, role or conflict name)
     displays: list[_Display] = []
     regroup: dict[int, Any] = {}
+    patches = {
+        role: gdf for role, gdf in gdfs.items() if role in _PATCH_ROLES and len(gdf) > canvas_from
+    }
+    packed = pack_layers(patches, method) if patches else None
+    if packed is not None:
+        max_bytes = max(max_bytes - len(packed), _MIN_SVG_BYTES)
     for role, gdf in gdfs.items():
+        if role in patches:
+            continue
         disp = _display_copy(gdf, role, method)
         if role not in _NEVER_GROUPED and len(disp):
             regroup[len(displays)] = functools.partial(
@@ -207,6 +231,8 @@ def make_map(
         folium.map.CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
 
     legend: list[tuple[str, str, dict]] = []
+    # role or conflict name -> (label, JS variable of an SVG layer, key of a patch layer)
+    entries: dict[str, tuple[str, str, str]] = {}
     for (kind, key), disp in zip(drawn, displays, strict=True):
         if not len(disp):
             continue
@@ -235,13 +261,26 @@ def make_map(
             pane=pane,
         )
         layer.add_to(m)
+        entries[key] = (html.escape(label), layer.get_name(), "")
+    for role in patches:
+        spec = ROLE_STYLES[role]
+        legend.append((spec["zh"], spec["en"], dict(spec["style"])))
+        entries[role] = (html.escape(f"{spec['zh']} {spec['short']}"), "", role)
+    numbered = conflict_table(
+        {k: _as_gdf(v, k) for k, v in (conflicts or {}).items() if k not in NOT_CONFLICTS}
+    )
     if any(kind == "conflict" and len(d) for (kind, _), d in zip(drawn, displays, strict=True)):
         legend.append(("冲突区域（重叠/超出/重复）", "Conflicts (overlap/outside/duplicate)", {}))
     if "land_use" in gdfs:
         legend.append(("土地利用（按一级类）", "Land use by class", {"color": "#8c8c8c"}))
 
-    # collapsed: expanded, the list of ten layers covers a third of the county
-    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    # legend and layer list in the order of the annex
+    legend.sort(key=lambda e: _legend_rank(e[0]))
+    order = [r for r in LAYER_ORDER if r in entries] + [k for k in entries if k not in LAYER_ORDER]
+    _TownshipLabels(gdfs.get("townships")).add_to(m)
+    markers = _ConflictNumbers(numbered)
+    markers.add_to(m)
+    _Layers(m, packed, [entries[k] for k in order], markers).add_to(m)
     _ScaleBar().add_to(m)
     _Legend(legend).add_to(m)
     _Title(title or "三区三线核查图 Planning layers check").add_to(m)
@@ -390,9 +429,13 @@ def _inline_assets() -> str:
 
     css = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, css)
     js = _static("leaflet.js").decode("utf-8").replace("</script", "<\\/script")
+    bush = _static("flatbush.js").decode("utf-8").replace("</script", "<\\/script")
+    patches = _static("ecospace-patches.js").decode("utf-8").replace("</script", "<\\/script")
     return (
         f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by ecospace -->\n"
         f"<style>{css}</style>\n<script>{js}</script>\n"
+        f"<!-- Flatbush {FLATBUSH_VERSION} (ISC), inlined by ecospace -->\n"
+        f"<script>{bush}</script>\n<script>{patches}</script>\n"
         "<style>.ecospace-conflict{fill:url(#ecospace-hatch);fill-opacity:1}"
         ".ecospace-protected{fill:url(#ecospace-protected-hatch);fill-opacity:1}"
         # clicks inside a protected area reach the red line and farmland under it
@@ -531,3 +574,155 @@ class _Title(MacroElement):
         super().__init__()
         self._name = "Title"
         self.text = html.escape(title)
+
+
+def _legend_rank(zh: str) -> int:
+    ranks = {ROLE_STYLES[r]["zh"]: i for i, r in enumerate(LAYER_ORDER)}
+    return ranks.get(zh, len(ranks))
+
+
+class _TownshipLabels(MacroElement):
+    """Township names as permanent labels at a point inside each township."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .ecospace-township-label {background: transparent; border: none; box-shadow: none;
+          color: #333; font: 13px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;
+          text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; padding: 0;}
+        .ecospace-township-label::before {display: none;}
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        {{ this.labels|tojson }}.forEach(function (t) {
+            L.tooltip({permanent: true, direction: "center", interactive: false,
+                       className: "ecospace-township-label"})
+                .setLatLng([t[1], t[2]]).setContent(t[0]).addTo({{ this._parent.get_name() }});
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, townships: gpd.GeoDataFrame | None):
+        super().__init__()
+        self._name = "TownshipLabels"
+        self.labels: list = []
+        if townships is None or not len(townships):
+            return
+        names = _pick(townships, _NAME_FIELDS["townships"])
+        if names is None:
+            return
+        pts = shapely.point_on_surface(townships.to_crs("EPSG:4326").geometry.values)
+        xy = shapely.get_coordinates(pts)
+        self.labels = [
+            [html.escape(str(n)), round(float(y), 6), round(float(x), 6)]
+            for n, (x, y) in zip(names, xy, strict=True)
+            if n is not None and str(n)
+        ]
+
+
+class _ConflictNumbers(MacroElement):
+    """A numbered marker on every conflict piece, the numbers of :func:`conflict_table`.
+
+    Markers stay the same size at every zoom, so the conflicts show at county scale too.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .ecospace-conflict-no {background: #ff00ff; color: #fff; border: 2px solid #fff;
+          border-radius: 11px; font: bold 11px/18px sans-serif; text-align: center;
+          box-shadow: 0 0 3px rgba(0,0,0,0.6);}
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        {{ this.rows|tojson }}.forEach(function (c) {
+            var w = 12 + 7 * String(c[0]).length;
+            L.marker([c[1], c[2]], {
+                icon: L.divIcon({className: "ecospace-conflict-no", html: String(c[0]),
+                                 iconSize: [w, 22], iconAnchor: [w / 2, 11]}),
+                title: "冲突 " + c[0], keyboard: false
+            }).bindPopup(c[3]).addTo({{ this.get_name() }});
+        });
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, table: gpd.GeoDataFrame):
+        super().__init__()
+        self._name = "ConflictNumbers"
+        self.rows: list = []
+        if not len(table):
+            return
+        xy = shapely.get_coordinates(table.to_crs("EPSG:4326").geometry.values)
+        for (x, y), row in zip(xy, table.itertuples(index=False), strict=True):
+            popup = (
+                f"<table><tr><th>冲突编号 No.</th><td>{row.no}</td></tr>"
+                f"<tr><th>类型 Type</th><td>{html.escape(row.label_zh)}</td></tr>"
+                f"<tr><th>要素号 FID</th><td>{html.escape(row.ids)}</td></tr></table>"
+            )
+            self.rows.append([int(row.no), round(float(y), 6), round(float(x), 6), popup])
+
+
+class _Layers(MacroElement):
+    """Packed patch layers (if any), then the layer list in the annex's order.
+
+    Sets ``window.ecospaceReady`` once every layer has drawn its first tiles.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this.map_name }};
+            var metas = {{ this.metas|tojson }};
+            var entries = {{ this.entries|tojson }};
+            function finish(patchLayers) {
+                var overlays = {};
+                entries.forEach(function (e) {
+                    var layer = e[1] ? window[e[1]] : patchLayers[e[2]];
+                    if (layer) overlays[e[0]] = layer;
+                });
+                {% if this.markers %}
+                overlays["冲突编号 Conflict numbers"] = {{ this.markers }};
+                {% endif %}
+                // collapsed: expanded, the list of ten layers covers a third of the county
+                L.control.layers(null, overlays, {collapsed: true, position: "topright"})
+                    .addTo(map);
+            }
+            if (!metas.length) { finish({}); window.ecospaceReady = true; return; }
+            window.ecospacePatches.load({{ this.data_expr }}, metas).then(function (data) {
+                var layers = {}, list = [], waiting = metas.length;
+                metas.forEach(function (m, i) {
+                    var pane = map.createPane("ecospace-patches-" + m.key);
+                    pane.style.zIndex = 380 + i;
+                    var layer = new window.ecospacePatches.PatchLayer(data[m.key], m.style,
+                        {pane: "ecospace-patches-" + m.key});
+                    layer.once("load", function () {
+                        if (--waiting === 0) window.ecospaceReady = true;
+                    });
+                    layer.addTo(map);
+                    layers[m.key] = layer;
+                    list.push(layer);
+                });
+                window.ecospacePatches.enableClicks(map, list);
+                window.ecospaceLayers = layers;
+                finish(layers);
+            }).catch(function (err) { console.error("ecospace: map data not readable", err); });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, m, packed: PackedLayers | None, entries, markers):
+        super().__init__()
+        self._name = "Layers"
+        self.map_name = m.get_name()
+        self.metas = packed.meta if packed is not None else []
+        self.data_expr = f'"{packed.data}"' if packed is not None else '""'
+        self.entries = [list(e) for e in entries]
+        self.markers = markers.get_name() if markers.rows else ""

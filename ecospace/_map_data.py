@@ -1,0 +1,188 @@
+"""Packed patch layers for the web map: every feature, compact enough for 10⁶ patches (private).
+
+A layer too large to draw as SVG (thousands of farmland patches) travels in the page as
+typed arrays — ring sizes, the first vertex of each feature and 16-bit steps between
+vertices, quantised to :data:`QUANTUM_M` in Web Mercator metres (display only: areas are
+computed on the full geometry in the layer's own CRS), ``src_fid``, area and dictionary-coded
+text columns — all layers in one zlib (deflate) buffer, base64-encoded.  The page inflates it
+with the browser's own ``DecompressionStream`` and draws it with
+``ecospace/_static/ecospace-patches.js`` (canvas tiles from a Flatbush index; a click is
+answered with a point-in-polygon test).  Used by :func:`ecospace.maps.make_map`.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._display import (
+    _CLASS_FIELDS,
+    _CODE_FIELDS,
+    _FIELD_ALIASES,
+    _GENERIC_CODE,
+    _GENERIC_NAME,
+    _NAME_FIELDS,
+    _TYPE_FIELDS,
+    _pick,
+)
+from ._map_styles import METHOD_SHORT, ROLE_STYLES
+from .area import areas
+
+#: Quantum of the packed coordinates, Web Mercator metres (≈ 0.35 m on the ground at 45° N:
+#: below a screen pixel at zoom 18).
+QUANTUM_M = 0.5
+_I16 = 32_767
+_DTYPES = {"u8": "<u1", "i16": "<i2", "u16": "<u2", "i32": "<i4", "u32": "<u4", "f64": "<f8"}
+
+
+@dataclass
+class _Buffer:
+    """Arrays appended one after another; ``spec`` tells the page where each one is."""
+
+    chunks: list[bytes] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, values: np.ndarray, dtype: str) -> list:
+        raw = np.ascontiguousarray(values, dtype=_DTYPES[dtype]).tobytes()
+        spec = [dtype, self.size, len(values) if values.ndim == 1 else values.size]
+        self.chunks.append(raw)
+        self.size += len(raw)
+        return spec
+
+    def add_bytes(self, raw: bytes) -> list[int]:
+        spec = [self.size, len(raw)]
+        self.chunks.append(raw)
+        self.size += len(raw)
+        return spec
+
+
+@dataclass
+class PackedLayers:
+    """All packed layers of a map: ``data`` (base64 of the deflated buffer) and one
+    description per layer (``meta``: arrays, origin, quantum, popup columns, style)."""
+
+    data: str
+    meta: list[dict]
+    features: int
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def pack_layers(frames: dict[str, gpd.GeoDataFrame], method: str) -> PackedLayers:
+    """Pack role → layer frames (any CRS) for ``ecospace-patches.js``."""
+    buf = _Buffer()
+    meta = [_pack_one(buf, role, gdf, method) for role, gdf in frames.items()]
+    raw = b"".join(buf.chunks)
+    data = base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+    return PackedLayers(data, meta, sum(m["n"] for m in meta))
+
+
+def _pack_one(buf: _Buffer, role: str, gdf: gpd.GeoDataFrame, method: str) -> dict:
+    n = len(gdf)
+    area_m2 = areas(gdf.geometry, gdf.crs, method=method)  # full resolution, own CRS
+    fid = gdf["src_fid"] if "src_fid" in gdf.columns else gdf.get("fid", pd.Series(range(n)))
+    fid = np.asarray(fid, dtype=np.float64)
+    merc = np.asarray(gdf.geometry.to_crs("EPSG:3857").values, dtype=object)
+    # Hilbert order: neighbours on the map are neighbours in the buffer (smaller steps,
+    # better compression, compact tiles)
+    order = np.argsort(gpd.GeoSeries(merc).hilbert_distance().to_numpy(), kind="stable")
+    merc = shapely.orient_polygons(shapely.simplify(merc[order], QUANTUM_M / 2))
+    parts, part_feat = shapely.get_parts(merc, return_index=True)
+    poly = shapely.get_type_id(parts) == 3
+    parts, part_feat = parts[poly], part_feat[poly]
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    ring_feat = part_feat[ring_part]
+    xy, ring_of_v = shapely.get_coordinates(rings, return_index=True)
+    # drop each ring's closing vertex (the page closes rings itself)
+    last = np.r_[np.flatnonzero(np.diff(ring_of_v)), len(ring_of_v) - 1]
+    keep = np.ones(len(xy), bool)
+    keep[last] = False
+    xy, ring_of_v = xy[keep], ring_of_v[keep]
+    origin = xy.min(axis=0) if len(xy) else np.zeros(2)
+    q = QUANTUM_M
+    qxy = np.round((xy - origin) / q).astype(np.int64)
+    feat_of_v = ring_feat[ring_of_v]
+    first = np.r_[True, feat_of_v[1:] != feat_of_v[:-1]] if len(qxy) else np.zeros(0, bool)
+    steps = np.diff(qxy, axis=0)[~first[1:]] if len(qxy) else np.zeros((0, 2), np.int64)
+    big = int(np.abs(steps).max()) if len(steps) else 0
+    if big > _I16:  # long straight edges: a coarser quantum (still sub-metre up to 16 km)
+        factor = -(-big // _I16)
+        q *= factor
+        qxy = np.round((xy - origin) / q).astype(np.int64)
+        steps = np.diff(qxy, axis=0)[~first[1:]]
+    start = np.zeros((n, 2), np.int64)
+    start[feat_of_v[first]] = qxy[first]
+    nrings = np.bincount(ring_feat, minlength=n)
+    ringlen = np.bincount(ring_of_v, minlength=len(rings))
+    arrays = {
+        "nrings": buf.add(nrings, "u32"),
+        "ringlen": buf.add(ringlen, "u32"),
+        "start": buf.add(start.ravel(), "i32"),
+        "delta": buf.add(steps.ravel(), "i16"),
+        "fid": buf.add(fid[order], "f64"),
+        "area": buf.add(np.asarray(area_m2, dtype=np.float64)[order], "f64"),
+    }
+    text, columns = {}, [["fid", _FIELD_ALIASES["fid"]]]
+    for key, values in _text_columns(gdf, role).items():
+        values = values[order]
+        if not any(values):
+            continue
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=False)
+        words = "\n".join(str(u).replace("\n", " ") for u in uniques).encode("utf-8")
+        text[key] = {
+            "words": buf.add_bytes(words),
+            "idx": buf.add(codes, "u16" if len(uniques) < 65_536 else "u32"),
+        }
+        columns.append([key, _FIELD_ALIASES[key]])
+    columns.append(["area", _FIELD_ALIASES["area"]])
+    style = dict(ROLE_STYLES[role]["style"])
+    return {
+        "key": role,
+        "label": ROLE_STYLES[role]["zh"],
+        "n": n,
+        "ox": float(origin[0]),
+        "oy": float(origin[1]),
+        "q": q,
+        "arrays": arrays,
+        "text": text,
+        "columns": columns,
+        "method": METHOD_SHORT[method],
+        "style": {
+            "color": style["color"],
+            "fillColor": style.get("fillColor", style["color"]),
+            "fillOpacity": style.get("fillOpacity", 0.5),
+            "weight": min(float(style.get("weight", 1)), 1.0),
+            # outlines only once patches are several pixels wide: below that they cover the
+            # fill and yellow farmland turns ochre (as its legend swatch is not)
+            "strokeFromZoom": 15,
+        },
+    }
+
+
+def _raw_text(values: pd.Series | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, "", dtype=object)
+    return values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
+
+
+def _text_columns(gdf: gpd.GeoDataFrame, role: str) -> dict[str, np.ndarray]:
+    n = len(gdf)
+    cls = [c for c in _CLASS_FIELDS.get(role, ()) if c in gdf.columns]
+    # "0101 水田": land-class code and name side by side
+    joined = pd.Series([""] * n, dtype=object)
+    for c in cls:
+        joined = joined + " " + pd.Series(_raw_text(gdf[c], n))
+    joined = joined.str.strip().to_numpy(dtype=object)
+    return {
+        "name": _raw_text(_pick(gdf, _NAME_FIELDS[role] + _GENERIC_NAME), n),
+        "type": _raw_text(_pick(gdf, _TYPE_FIELDS.get(role, [])), n),
+        "code": _raw_text(_pick(gdf, _CODE_FIELDS[role] + _GENERIC_CODE), n),
+        "class": joined,
+    }
