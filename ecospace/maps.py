@@ -80,6 +80,7 @@ log = logging.getLogger("ecospace")
 
 LEAFLET_VERSION = "1.9.4"
 FLATBUSH_VERSION = "4.7.0"
+SUPERCLUSTER_VERSION = "9.1.0"
 Basemap = Literal[None, "none", "tianditu", "osm"]
 
 _PANES = {"ecospace-protected": 410, "ecospace-outlines": 420, "ecospace-conflicts": 450}
@@ -430,12 +431,15 @@ def _inline_assets() -> str:
     css = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, css)
     js = _static("leaflet.js").decode("utf-8").replace("</script", "<\\/script")
     bush = _static("flatbush.js").decode("utf-8").replace("</script", "<\\/script")
+    cluster = _static("supercluster.min.js").decode("utf-8").replace("</script", "<\\/script")
     patches = _static("ecospace-patches.js").decode("utf-8").replace("</script", "<\\/script")
     return (
         f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by ecospace -->\n"
         f"<style>{css}</style>\n<script>{js}</script>\n"
         f"<!-- Flatbush {FLATBUSH_VERSION} (ISC), inlined by ecospace -->\n"
         f"<script>{bush}</script>\n<script>{patches}</script>\n"
+        f"<!-- Supercluster {SUPERCLUSTER_VERSION} with KDBush (ISC), inlined by ecospace -->\n"
+        f"<script>{cluster}</script>\n"
         "<style>.ecospace-conflict{fill:url(#ecospace-hatch);fill-opacity:1}"
         ".ecospace-protected{fill:url(#ecospace-protected-hatch);fill-opacity:1}"
         # clicks inside a protected area reach the red line and farmland under it
@@ -625,7 +629,9 @@ class _TownshipLabels(MacroElement):
 class _ConflictNumbers(MacroElement):
     """A numbered marker on every conflict piece, the numbers of :func:`conflict_table`.
 
-    Markers stay the same size at every zoom, so the conflicts show at county scale too.
+    Markers keep their size at every zoom, so the conflicts show at county scale too;
+    markers that would cover each other are gathered (Supercluster) into one showing how
+    many they are (``12处``), which zooms in when clicked.
     """
 
     _template = Template(
@@ -635,18 +641,46 @@ class _ConflictNumbers(MacroElement):
         .ecospace-conflict-no {background: #ff00ff; color: #fff; border: 2px solid #fff;
           border-radius: 11px; font: bold 11px/18px sans-serif; text-align: center;
           box-shadow: 0 0 3px rgba(0,0,0,0.6);}
+        .ecospace-conflict-cluster {background: #fff; color: #b000b0; border: 3px solid #ff00ff;
+          font: bold 11px/16px sans-serif;}
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.layerGroup();
-        {{ this.rows|tojson }}.forEach(function (c) {
-            var w = 12 + 7 * String(c[0]).length;
-            L.marker([c[1], c[2]], {
-                icon: L.divIcon({className: "ecospace-conflict-no", html: String(c[0]),
-                                 iconSize: [w, 22], iconAnchor: [w / 2, 11]}),
-                title: "冲突 " + c[0], keyboard: false
-            }).bindPopup(c[3]).addTo({{ this.get_name() }});
-        });
+        (function (group, map, rows) {
+            var index = new Supercluster({radius: 28, maxZoom: 17}).load(rows.map(
+                function (c, i) { return {type: "Feature", properties: {i: i},
+                    geometry: {type: "Point", coordinates: [c[2], c[1]]}}; }));
+            function marker(ll, text, cls, title) {
+                var w = 12 + 7 * text.length;
+                return L.marker(ll, {icon: L.divIcon({className: cls, html: text,
+                    iconSize: [w, 22], iconAnchor: [w / 2, 11]}), title: title,
+                    keyboard: false});
+            }
+            function update() {
+                group.clearLayers();
+                var b = map.getBounds(), z = Math.round(map.getZoom());
+                index.getClusters([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], z)
+                .forEach(function (f) {
+                    var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]], m;
+                    if (f.properties.cluster) {
+                        var id = f.properties.cluster_id, n = f.properties.point_count;
+                        m = marker(ll, n + "处", "ecospace-conflict-no ecospace-conflict-cluster",
+                                   n + " 处冲突，点击放大 " + n + " conflicts: click to zoom in");
+                        m.on("click", function () {
+                            map.setView(ll, index.getClusterExpansionZoom(id));
+                        });
+                    } else {
+                        var c = rows[f.properties.i];
+                        m = marker(ll, String(c[0]), "ecospace-conflict-no", "冲突 " + c[0])
+                            .bindPopup(c[3]);
+                    }
+                    m.addTo(group);
+                });
+            }
+            map.on("moveend", update);
+            map.whenReady(update);
+        })({{ this.get_name() }}, {{ this._parent.get_name() }}, {{ this.rows|tojson }});
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """

@@ -26,6 +26,7 @@ LEVELS = {
     "_report_labels": 5, "_report_cells": 5, "_report_html": 5, "_report_xlsx": 5, "report": 5,
     "_examples": 5,
     "_map_styles": 5, "_display": 5, "maps": 5, "annex": 5,
+    "_conflict_table": 5, "_map_data": 5, "_annex_layout": 5,
     # wiring
     "cli": 6, "__init__": 6,
 }  # fmt: skip
