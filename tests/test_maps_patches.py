@@ -185,7 +185,7 @@ def test_conflicts_visible_at_the_initial_view_and_numbered(opened, patch_map):
         assert view["y"] <= b["y"] and b["y"] + b["height"] <= view["y"] + view["height"]
     # conflict 1 is the first piece of the first conflict type measure_county lists
     _, data = patch_map
-    name, first = next((k, v) for k, v in data.conflicts.items() if len(v))
+    _, first = next((k, v) for k, v in data.conflicts.items() if len(v))
     pt = gpd.GeoSeries([first.geometry.iloc[0]], crs=first.crs).to_crs(4326)
     pt = shapely.point_on_surface(pt.iloc[0])
     page.evaluate(SET_VIEW, [pt.y, pt.x, 19])
