@@ -92,6 +92,8 @@ _ROLE_PANES = {
 
 #: Roles drawn as canvas patch layers when large (see ``canvas_from``).
 _PATCH_ROLES = ("red_line", "basic_farmland", "urban_boundary")
+#: Packed data above this size (bytes, base64) is written beside the page as NAME.data.js.
+INLINE_MAX_BYTES = 40_000_000
 #: SVG budget left at least, whatever the packed layers take.
 _MIN_SVG_BYTES = 2_000_000
 
@@ -358,8 +360,14 @@ def load_inputs(inputs: Sequence[str], *, method: str | None = None, crs: Any = 
     return MapInputs(layers, conflicts, title, method, [Path(s).name for s in sources])
 
 
-def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write the map as one self-contained HTML file.
+def save_map(
+    m: folium.Map,
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    inline_max_bytes: int = INLINE_MAX_BYTES,
+) -> Path:
+    """Write the map as one self-contained HTML file (or HTML + data file when very large).
 
     Parameters
     ----------
@@ -368,12 +376,15 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     path
         Output file; missing parent folders are created.
     overwrite
-        Replace an existing file (otherwise an existing file is an error).
+        Replace existing files (otherwise an existing file is an error).
+    inline_max_bytes
+        Packed patch data larger than this goes to ``NAME.data.js`` beside the page, which
+        loads it with a ``<script>`` tag (still offline; keep the two files together).
 
     Returns
     -------
     Path
-        The file written.
+        The HTML file written.
 
     Examples
     --------
@@ -385,9 +396,24 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     True
     """
     path = Path(path)
-    refuse_overwrite([path], overwrite=overwrite)
+    layers = next((c for c in m._children.values() if isinstance(c, _Layers)), None)
+    split = layers is not None and len(layers.data_expr) > inline_max_bytes
+    data_path = path.with_name(f"{path.stem}.data.js")
+    refuse_overwrite([path, data_path] if split else [path], overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    page = m.get_root().render()
+    if not split:
+        page = m.get_root().render()
+    else:
+        inline = layers.data_expr
+        layers.data_expr = "window.ecospaceData"
+        try:
+            page = m.get_root().render()
+        finally:
+            layers.data_expr = inline
+        tag = f'<script src="{html.escape(data_path.name)}"></script>'
+        page = page.replace("</head>", f"{tag}\n</head>", 1)
+        data_path.write_text(f"window.ecospaceData = {inline};\n", encoding="ascii")
+        log.info("map data written beside the page: %s", data_path)
     path.write_text(page, encoding="utf-8")
     log.info("map written: %s (%.1f MB)", path, len(page.encode()) / 1e6)
     return path

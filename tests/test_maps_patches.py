@@ -226,3 +226,28 @@ def test_switching_the_layer_off_stops_its_clicks(opened, county_gpkg):
     page.wait_for_timeout(300)
     assert "永久基本农田" not in " ".join(page.locator(".leaflet-popup-content").all_inner_texts())
     assert journal["errors"] == []
+
+
+def test_data_file_beside_a_very_large_page(browser, patch_map, tmp_path):  # noqa: F811
+    _, data = patch_map
+    m = make_map(data.layers, conflicts=data.conflicts)
+    path = save_map(m, tmp_path / "big.html", inline_max_bytes=1_000)
+    beside = tmp_path / "big.data.js"
+    assert beside.stat().st_size > 100_000
+    whole = save_map(m, tmp_path / "whole.html")
+    # the data is not in the page
+    assert path.stat().st_size < whole.stat().st_size - 0.99 * beside.stat().st_size
+    assert '<script src="big.data.js"></script>' in path.read_text(encoding="utf-8")
+    (tmp_path / "big.html").unlink()
+    with pytest.raises(FileExistsError, match=r"big\.data\.js already exists"):
+        save_map(m, tmp_path / "big.html", inline_max_bytes=1_000)
+    save_map(m, tmp_path / "big.html", inline_max_bytes=1_000, overwrite=True)
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("window.ecospaceReady === true", timeout=60_000)
+    assert page.evaluate("window.ecospaceLayers.basic_farmland._data.n") == 6_000
+    page.close()
+    assert errors == []
