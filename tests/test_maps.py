@@ -507,6 +507,19 @@ def gpkg(tmp_path, county):
     return path
 
 
+def test_svg_popups_give_the_fid_qgis_shows(gpkg):
+    import pyogrio
+
+    from ecospace.maps import load_inputs
+
+    data = load_inputs([str(gpkg)])
+    layers = geojson_layers(make_map(data.layers))
+    red = next(d for n, d in layers.items() if n.startswith("生态保护红线"))
+    fids = pyogrio.read_dataframe(gpkg, layer="STBHHX", fid_as_index=True).index
+    assert [f["properties"]["fid"] for f in red["features"]] == [str(i) for i in fids]
+    assert list(fids) == [1, 2]  # a GeoPackage counts from 1; the rows from 0
+
+
 def test_cli_map(tmp_path, gpkg):
     from click.testing import CliRunner
 
