@@ -763,7 +763,10 @@ class _Layers(MacroElement):
                     var layer = new window.ecospacePatches.PatchLayer(data[m.key], m.style,
                         {pane: "ecospace-patches-" + m.key});
                     layer.once("load", function () {
-                        if (--waiting === 0) window.ecospaceReady = true;
+                        if (--waiting) return;
+                        var t = window.ecospaceTiming;
+                        t.drawn = performance.now() - t.start;
+                        window.ecospaceReady = true;
                     });
                     layer.addTo(map);
                     layers[m.key] = layer;

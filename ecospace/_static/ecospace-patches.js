@@ -74,11 +74,14 @@
 
   /* Decode every layer of the page's data (async: the browser inflates off the main thread). */
   function load(b64, metas) {
-    var t0 = performance.now();
-    return inflate(bytesOf(b64)).then(function (buf) {
+    var t = window.ecospaceTiming = {start: performance.now()};
+    var bytes = bytesOf(b64);
+    t.base64 = performance.now() - t.start;
+    return inflate(bytes).then(function (buf) {
+      t.inflate = performance.now() - t.start;
       var out = {};
       metas.forEach(function (m) { out[m.key] = decodeLayer(buf, m); });
-      out._ms = performance.now() - t0;
+      t.decoded = performance.now() - t.start;
       return out;
     });
   }
@@ -138,7 +141,7 @@
       for (var i = 0; i < ids.length; i++) {
         var f = ids[i];
         var w = (bb[4 * f + 2] - bb[4 * f]) * k, h = (bb[4 * f + 3] - bb[4 * f + 1]) * k;
-        if (w < 1.5 && h < 1.5) { // below a pixel or so: one dot, as a tiler would keep it
+        if (w < 3 && h < 3) { // a few pixels: its box (a dot at least), as a tiler would keep it
           dots.rect((bb[4 * f] - mx0) * k, (my1 - bb[4 * f + 3]) * k, Math.max(w, 1), Math.max(h, 1));
           ndots++;
           continue;
