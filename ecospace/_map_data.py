@@ -138,7 +138,7 @@ def _pack_one(buf: _Buffer, role: str, gdf: gpd.GeoDataFrame, method: str) -> di
         "ringlen": buf.add(ringlen, "u32"),
         "start": buf.add(start.ravel(), "i32"),
         "delta": buf.add(steps.ravel(), "i16"),
-        "fid": buf.add(fid[order], "f64"),
+        "fid": buf.add(fid[order], "u32" if _fits_u32(fid) else "f64"),
         "area": buf.add(np.asarray(area_m2, dtype=np.float64)[order], "f64"),
     }
     text, columns = {}, [["fid", _FIELD_ALIASES["fid"]]]
@@ -176,6 +176,11 @@ def _pack_one(buf: _Buffer, role: str, gdf: gpd.GeoDataFrame, method: str) -> di
             "strokeFromZoom": 15,
         },
     }
+
+
+def _fits_u32(values: np.ndarray) -> bool:
+    ok = np.isfinite(values) & (values >= 0) & (values < 2**32) & (values == np.round(values))
+    return bool(ok.all())
 
 
 def _raw_text(values: pd.Series | None, n: int) -> np.ndarray:

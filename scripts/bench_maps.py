@@ -57,6 +57,37 @@ def county(data: Path, patches: int) -> Path:
     return gpkg
 
 
+def tiled(gpkg: Path, k: int) -> Path:
+    """``k`` × ``k`` copies of a generated county side by side, as one county's layers.
+
+    For a size the generator cannot make within the time at hand (``--tile``): same
+    patches, same shapes, ``k²`` times as many.  Feature ids run on across the copies.
+    """
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+
+    out = gpkg.with_name(f"tiled-{k}x{k}.gpkg")
+    if out.is_file():
+        return out
+    for info in pyogrio.list_layers(gpkg):
+        name = info[0]
+        gdf = pyogrio.read_dataframe(gpkg, layer=name)
+        if gdf.crs is None or not len(gdf):
+            continue
+        work = gdf.to_crs(4529) if gdf.crs.is_geographic else gdf
+        x0, y0, x1, y1 = pyogrio.read_dataframe(gpkg, layer="XZQ").to_crs(work.crs).total_bounds
+        step = max(x1 - x0, y1 - y0) * 1.02
+        copies = [
+            work.set_geometry(work.geometry.translate(i * step, j * step))
+            for i in range(k)
+            for j in range(k)
+        ]
+        whole = gpd.GeoDataFrame(pd.concat(copies, ignore_index=True), crs=work.crs)
+        whole.to_crs(gdf.crs).to_file(out, layer=name, engine="pyogrio")
+    return out
+
+
 def open_page(path: Path, probes) -> dict:
     """Open the map in Chromium; time until drawn; click each probe (lat, lon, fid)."""
     from playwright.sync_api import sync_playwright
@@ -139,7 +170,9 @@ def run(gpkg: Path, tmp: Path, annex: bool) -> dict:
     m = make_map(data.layers, conflicts=data.conflicts, title=data.title, method=data.method)
     path = save_map(m, tmp / f"map-{row['patches']}.html", overwrite=True)
     row["map_s"] = time.perf_counter() - t0
+    beside = path.with_name(f"{path.stem}.data.js")
     row["map_mb"] = path.stat().st_size / 1e6
+    row["data_mb"] = beside.stat().st_size / 1e6 if beside.is_file() else 0.0
     del m
     probes, _ = probes_for(gpkg)
     row.update(open_page(path, probes))
@@ -197,18 +230,20 @@ def table(rows: list[dict], command: str) -> str:
         "at zoom 18, *annex* the 3-page PDF. One run each on a machine shared with other "
         "jobs (times vary by ±30 %).",
         "",
-        "| farmland patches | features drawn | load | map (target) | HTML size | page ready "
-        "(target) | patches in page | clicks | annex |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| county | farmland patches | features drawn | load | map (target) | HTML size | "
+        "page ready (target) | patches in page | clicks | annex |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         size = min(targets, key=lambda k: abs(k - r["patches"]))
         t_map, t_ready = targets[size]
         annex = f"{r['annex_s']:.1f} s" if "annex_s" in r else "—"
         lines.append(
-            f"| {r['patches']:,} | {r['features']:,} | {r['load_s']:.1f} s | "
-            f"{r['map_s']:.1f} s (≤ {t_map} s) | {r['map_mb']:.1f} MB | "
-            f"{r['ready_s']:.1f} s (≤ {t_ready} s) | {r['patches_in_page']:,} | "
+            f"| {r['county']} | {r['patches']:,} | {r['features']:,} | {r['load_s']:.1f} s | "
+            f"{r['map_s']:.1f} s (≤ {t_map} s) | {r['map_mb']:.1f} MB"
+            + (f" + {r['data_mb']:.1f} MB data file" if r["data_mb"] else "")
+            + " | "
+            + f"{r['ready_s']:.1f} s (≤ {t_ready} s) | {r['patches_in_page']:,} | "
             f"{r['clicks_ok']}/{r['probes']} | {annex} |"
         )
     errors = sorted({e for r in rows for e in r["errors"] + r["blocked"]})
@@ -232,17 +267,34 @@ def main(argv=None) -> None:
         "--data", type=Path, default=Path(tempfile.gettempdir()) / "ecospace-bench-maps"
     )
     ap.add_argument("--annex-max", type=int, default=300_000, help="annex only up to this size")
+    ap.add_argument(
+        "--tile",
+        type=int,
+        default=0,
+        help="sizes above this are k×k copies of the county of size/k² (generator too slow)",
+    )
     ap.add_argument("--no-write", action="store_true", help="print, leave BENCHMARKS.md alone")
     args = ap.parse_args(argv)
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"{size:,} patches")
-        gpkg = county(args.data, size)
+        if args.tile and size > args.tile:
+            k = round((size / args.tile) ** 0.5)
+            gpkg = tiled(county(args.data, size // k**2), k)
+        else:
+            gpkg = county(args.data, size)
         row = run(gpkg, args.data, annex=size <= args.annex_max)
+        row["county"] = (
+            f"{gpkg.parent.name.replace('scale-', '--scale ')}, {gpkg.stem.split('-')[1]} copies"
+            if gpkg.stem.startswith("tiled")
+            else gpkg.parent.name.replace("scale-", "--scale ")
+        )
         print("  " + ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("errors",)))
         rows.append(row)
-    command = "python scripts/bench_maps.py" + (
-        f" --sizes {args.sizes}" if args.sizes != "52000,208000,832000" else ""
+    command = (
+        "python scripts/bench_maps.py"
+        + (f" --sizes {args.sizes}" if args.sizes != "52000,208000,832000" else "")
+        + (f" --tile {args.tile}" if args.tile else "")
     )
     text = table(rows, command)
     print(text)
