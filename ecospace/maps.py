@@ -269,9 +269,8 @@ def make_map(
         spec = ROLE_STYLES[role]
         legend.append((spec["zh"], spec["en"], dict(spec["style"])))
         entries[role] = (html.escape(f"{spec['zh']} {spec['short']}"), "", role)
-    numbered = conflict_table(
-        {k: _as_gdf(v, k) for k, v in (conflicts or {}).items() if k not in NOT_CONFLICTS}
-    )
+    # the same pieces, in the same order, as the annex numbers them
+    numbered = conflict_table({k: getattr(v, "gdf", v) for k, v in (conflicts or {}).items()})
     if any(kind == "conflict" and len(d) for (kind, _), d in zip(drawn, displays, strict=True)):
         legend.append(("冲突区域（重叠/超出/重复）", "Conflicts (overlap/outside/duplicate)", {}))
     if "land_use" in gdfs:

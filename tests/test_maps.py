@@ -18,7 +18,7 @@ import shapely
 from shapely import box
 
 from ecospace import EcospaceError, MethodError, OutputExistsError, RoleError
-from ecospace.maps import CONFLICT_STYLE, ROLE_STYLES, make_map, save_map
+from ecospace.maps import CONFLICT_STYLE, ROLE_STYLES, conflict_label, make_map, save_map
 
 XSS = "<img src=x onerror=alert(1)>"
 GK = "EPSG:4530"  # CGCS2000 3° Gauss–Krüger zone 42 (CM 126°E), easting with zone prefix
@@ -505,6 +505,18 @@ def gpkg(tmp_path, county):
     ):
         county[role].to_file(path, layer=code, driver="GPKG", engine="pyogrio")
     return path
+
+
+def test_conflict_markers_numbered_in_measure_county_order(county, conflicts):
+    nested = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 10, Y0 + 10)], crs=GK)
+    # protected areas nesting in each other are not conflicts, and take no number
+    m = make_map(county, conflicts={"self_overlap_protected_area": nested, **conflicts})
+    (el,) = [c for c in m._children.values() if type(c).__name__ == "_ConflictNumbers"]
+    assert [r[0] for r in el.rows] == [1, 2]
+    to_gk = pyproj.Transformer.from_crs("EPSG:4326", GK, always_xy=True)
+    for (_, lat, lon, popup), (name, piece) in zip(el.rows, conflicts.items(), strict=True):
+        assert piece.geometry.iloc[0].contains(shapely.Point(to_gk.transform(lon, lat)))
+        assert conflict_label(name)[0] in popup
 
 
 def test_svg_popups_give_the_fid_qgis_shows(gpkg):
