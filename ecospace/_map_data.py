@@ -32,7 +32,7 @@ from ._display import (
     _TYPE_FIELDS,
     _pick,
 )
-from ._map_styles import METHOD_SHORT, ROLE_STYLES
+from ._map_styles import LAND_USE_CLASSES, METHOD_SHORT, ROLE_STYLES
 from .area import areas
 
 #: Quantum of the packed coordinates, Web Mercator metres (≈ 0.35 m on the ground at 45° N:
@@ -155,6 +155,20 @@ def _pack_one(buf: _Buffer, role: str, gdf: gpd.GeoDataFrame, method: str) -> di
         columns.append([key, _FIELD_ALIASES[key]])
     columns.append(["area", _FIELD_ALIASES["area"]])
     style = dict(ROLE_STYLES[role]["style"])
+    palette = None
+    if role == "land_use":  # one colour per first-level class of 三调
+        classes = list(LAND_USE_CLASSES)
+        dlbm = _pick(gdf, ["DLBM"])
+        first2 = (
+            dlbm.astype(str).str[:2].to_numpy()[order]
+            if dlbm is not None
+            else np.full(n, "", dtype=object)
+        )
+        lookup = {c: i for i, c in enumerate(classes)}
+        arrays["color"] = buf.add(
+            np.array([lookup.get(c, len(classes)) for c in first2], dtype=np.uint8), "u8"
+        )
+        palette = [LAND_USE_CLASSES[c][1] for c in classes] + ["#cccccc"]
     return {
         "key": role,
         "label": ROLE_STYLES[role]["zh"],
@@ -166,6 +180,7 @@ def _pack_one(buf: _Buffer, role: str, gdf: gpd.GeoDataFrame, method: str) -> di
         "text": text,
         "columns": columns,
         "method": METHOD_SHORT[method],
+        "show": role != "land_use",
         "style": {
             "color": style["color"],
             "fillColor": style.get("fillColor", style["color"]),
@@ -174,6 +189,7 @@ def _pack_one(buf: _Buffer, role: str, gdf: gpd.GeoDataFrame, method: str) -> di
             # outlines only once patches are several pixels wide: below that they cover the
             # fill and yellow farmland turns ochre (as its legend swatch is not)
             "strokeFromZoom": 15,
+            "palette": palette,
         },
     }
 

@@ -91,7 +91,7 @@ _ROLE_PANES = {
 }
 
 #: Roles drawn as canvas patch layers when large (see ``canvas_from``).
-_PATCH_ROLES = ("red_line", "basic_farmland", "urban_boundary")
+_PATCH_ROLES = ("red_line", "basic_farmland", "urban_boundary", "land_use")
 #: Packed data above this size (bytes, base64) is written beside the page as NAME.data.js.
 INLINE_MAX_BYTES = 40_000_000
 #: SVG budget left at least, whatever the packed layers take.
@@ -142,11 +142,11 @@ def make_map(
         Also group any layer with more features than this (default: group only to meet
         ``max_bytes``).
     land_use
-        Include the ``land_use`` layer (grouped by first-level class, hidden until ticked).
+        Include the ``land_use`` layer (coloured by first-level class, hidden until ticked).
     method
         Area method for the popups (see :func:`ecospace.area.areas`).
     canvas_from
-        Red line, farmland and urban boundary layers with more features than this are
+        Red line, farmland, urban boundary and land-use layers with more features than this are
         drawn on canvas tiles from a packed copy (:mod:`ecospace._map_data`): every feature
         stays clickable, with its popup, up to millions of patches.  Smaller layers are
         SVG, one path per feature.
@@ -755,19 +755,21 @@ class _Layers(MacroElement):
             }
             if (!metas.length) { finish({}); window.ecospaceReady = true; return; }
             window.ecospacePatches.load({{ this.data_expr }}, metas).then(function (data) {
-                var layers = {}, list = [], waiting = metas.length;
+                var layers = {}, list = [];
+                var waiting = metas.filter(function (m) { return m.show; }).length;
+                if (!waiting) window.ecospaceReady = true;
                 metas.forEach(function (m, i) {
                     var pane = map.createPane("ecospace-patches-" + m.key);
                     pane.style.zIndex = 380 + i;
                     var layer = new window.ecospacePatches.PatchLayer(data[m.key], m.style,
                         {pane: "ecospace-patches-" + m.key});
-                    layer.once("load", function () {
+                    if (m.show) layer.once("load", function () {
                         if (--waiting) return;
                         var t = window.ecospaceTiming;
                         t.drawn = performance.now() - t.start;
                         window.ecospaceReady = true;
                     });
-                    layer.addTo(map);
+                    if (m.show) layer.addTo(map);
                     layers[m.key] = layer;
                     list.push(layer);
                 });

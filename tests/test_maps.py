@@ -456,6 +456,25 @@ def test_large_layer_without_townships_grouped_by_grid(county):
 
 
 @pytest.mark.slow
+def test_large_land_use_layer_packed_per_class_hidden_until_ticked(county):
+    n = 60  # 3 600 parcels, three classes
+    xs, ys = np.meshgrid(np.arange(n) * 100.0, np.arange(n) * 100.0)
+    x, y = X0 + xs.ravel(), Y0 + ys.ravel()
+    codes = np.array(["0101", "0301", "1101"])[np.arange(n * n) % 3]
+    parcels = gpd.GeoDataFrame(
+        {"DLBM": codes, "DLMC": np.where(codes == "0101", "水田", "乔木林地")},
+        geometry=box(x, y, x + 100, y + 100),
+        crs=GK,
+    )
+    m = make_map(dict(county, land_use=parcels), land_use=True)
+    (el,) = [c for c in m._children.values() if type(c).__name__ == "_Layers"]
+    (meta,) = [mt for mt in el.metas if mt["key"] == "land_use"]
+    assert meta["show"] is False and meta["n"] == n * n
+    (lu,) = [p for p in packed_layers(m) if p["key"] == "land_use"]
+    assert sorted(lu["code"]) == sorted(codes)
+    assert lu["area"] == pytest.approx(np.full(n * n, 1e4), rel=0.01)  # 100 m × 100 m
+
+
 def test_50000_patches_each_one_within_the_size_budget(tmp_path, county):
     n = 224  # 224² = 50 176 patches of 30 m × 30 m
     xs, ys = np.meshgrid(np.arange(n) * 40.0, np.arange(n) * 35.0)

@@ -16,6 +16,7 @@ import pyogrio
 import pyproj
 import pytest
 import shapely
+from PIL import Image
 from shapely import box
 from test_maps_browser import CHROMIUM_ARGS, TO_SCREEN, browser  # noqa: F401 (fixture)
 
@@ -249,5 +250,49 @@ def test_data_file_beside_a_very_large_page(browser, patch_map, tmp_path):  # no
     page.goto(path.resolve().as_uri(), wait_until="load")
     page.wait_for_function("window.ecospaceReady === true", timeout=60_000)
     assert page.evaluate("window.ecospaceLayers.basic_farmland._data.n") == 6_000
+    page.close()
+    assert errors == []
+
+
+def test_land_use_parcels_coloured_by_class_and_clickable_once_ticked(browser, tmp_path):  # noqa: F811
+    n = 60  # 3 600 parcels of 100 m: paddy (0101) and forest (0301) in alternate columns
+    xs, ys = np.meshgrid(np.arange(n) * 100.0, np.arange(n) * 100.0)
+    x, y = X0 + xs.ravel(), Y0 + ys.ravel()
+    codes = np.where(np.arange(n * n) % 2 == 0, "0101", "0301")
+    parcels = gpd.GeoDataFrame(
+        {"DLBM": codes, "DLMC": np.where(codes == "0101", "水田", "乔木林地")},
+        geometry=box(x, y, x + 100, y + 100),
+        crs=GK,
+    )
+    county = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 6_000, Y0 + 6_000)], crs=GK)
+    path = save_map(
+        make_map({"boundary": county, "land_use": parcels}, land_use=True), tmp_path / "lu.html"
+    )
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("window.ecospaceReady === true", timeout=60_000)
+    i = n * 30 + 31  # an odd column: forest
+    lon, lat = pyproj.Transformer.from_crs(GK, 4326, always_xy=True).transform(x[i] + 50, y[i] + 50)
+    page.evaluate(SET_VIEW, [lat, lon, 16])
+    xy = page.evaluate(TO_SCREEN, [lat, lon])
+    page.mouse.click(*xy)
+    page.wait_for_timeout(300)
+    assert page.locator(".leaflet-popup-content").count() == 0  # hidden until ticked
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_role("checkbox", name="土地利用现状 Land use").click()
+    page.mouse.move(5, 790)
+    page.wait_for_timeout(500)
+    shot = tmp_path / "lu.png"
+    page.screenshot(path=str(shot), clip={"x": xy[0] - 3, "y": xy[1] - 3, "width": 6, "height": 6})
+    rgb = np.asarray(Image.open(shot).convert("RGB"), dtype=int).reshape(-1, 3).mean(axis=0)
+    # #3f8f3f (林地) at 45 % on white is (169, 200, 169)
+    assert np.abs(rgb - [169, 200, 169]).max() < 12, rgb
+    page.mouse.click(*xy)
+    rows = popup_rows(page)
+    assert rows["编码 Code"] == "0301" and rows["名称 Name"] == "乔木林地"
+    assert rows["要素号 FID"] == str(i)
     page.close()
     assert errors == []

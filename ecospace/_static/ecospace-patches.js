@@ -68,7 +68,8 @@
     }
     return {
       meta: meta, n: n, xy: xy, featRing: featRing, ringOff: ringOff, bbox: bbox, index: index,
-      fid: view(buf, a.fid), area: view(buf, a.area), text: cols
+      fid: view(buf, a.fid), area: view(buf, a.area), text: cols,
+      color: a.color ? view(buf, a.color) : null
     };
   }
 
@@ -137,13 +138,16 @@
       var pad = 2 / k;
       var ids = d.index.search(mx0 - pad, my1 - size.y / k - pad, mx0 + size.x / k + pad, my1 + pad);
       if (!ids.length) return;
-      var xy = d.xy, bb = d.bbox, big = new Path2D(), dots = new Path2D(), ndots = 0;
+      // one path of outlines and one of dots per fill colour (land use: per class)
+      var colours = d.color ? s.palette : [s.fillColor || s.color], paths = [];
+      for (var c = 0; c < colours.length; c++) paths.push({big: new Path2D(), dots: new Path2D(), n: 0});
+      var xy = d.xy, bb = d.bbox;
       for (var i = 0; i < ids.length; i++) {
-        var f = ids[i];
+        var f = ids[i], p = paths[d.color ? d.color[f] : 0], big = p.big;
         var w = (bb[4 * f + 2] - bb[4 * f]) * k, h = (bb[4 * f + 3] - bb[4 * f + 1]) * k;
         if (w < 3 && h < 3) { // a few pixels: its box (a dot at least), as a tiler would keep it
-          dots.rect((bb[4 * f] - mx0) * k, (my1 - bb[4 * f + 3]) * k, Math.max(w, 1), Math.max(h, 1));
-          ndots++;
+          p.dots.rect((bb[4 * f] - mx0) * k, (my1 - bb[4 * f + 3]) * k, Math.max(w, 1), Math.max(h, 1));
+          p.n++;
           continue;
         }
         for (var r = d.featRing[f]; r < d.featRing[f + 1]; r++) {
@@ -153,15 +157,17 @@
           big.closePath();
         }
       }
-      ctx.globalAlpha = s.fillOpacity;
-      ctx.fillStyle = s.fillColor || s.color;
-      ctx.fill(big, "nonzero"); // rings are oriented: holes stay open, overlaps stay filled
-      if (ndots) ctx.fill(dots);
-      if (coords.z >= s.strokeFromZoom) {
-        ctx.globalAlpha = 1;
-        ctx.lineWidth = s.weight;
-        ctx.strokeStyle = s.color;
-        ctx.stroke(big);
+      for (c = 0; c < colours.length; c++) {
+        ctx.globalAlpha = s.fillOpacity;
+        ctx.fillStyle = colours[c];
+        ctx.fill(paths[c].big, "nonzero"); // oriented rings: holes stay open, overlaps filled
+        if (paths[c].n) ctx.fill(paths[c].dots);
+        if (coords.z >= s.strokeFromZoom) {
+          ctx.globalAlpha = 1;
+          ctx.lineWidth = s.weight;
+          ctx.strokeStyle = s.color;
+          ctx.stroke(paths[c].big);
+        }
       }
     },
 
