@@ -35,6 +35,8 @@ MARK = "bench_maps"
 PATCHES_PER_SCALE = 12_030
 SET_VIEW = """([lat, lon, z]) => { const key = Object.keys(window).find(
     k => /^map_[0-9a-f]{32}$/.test(k)); window[key].setView([lat, lon], z, {animate: false}); }"""
+CLOSE_POPUP = """() => { const key = Object.keys(window).find(
+    k => /^map_[0-9a-f]{32}$/.test(k)); window[key].closePopup(); }"""
 TO_SCREEN = """([lat, lon]) => {
     const key = Object.keys(window).find(k => /^map_[0-9a-f]{32}$/.test(k));
     const p = window[key].latLngToContainerPoint([lat, lon]);
@@ -124,7 +126,8 @@ def open_page(path: Path, probes) -> dict:
             popup.wait_for()
             if f"要素号 FID\t{fid}\n" in popup.inner_text():
                 out["clicks_ok"] += 1
-            page.keyboard.press("Escape")
+            page.evaluate(CLOSE_POPUP)
+            popup.wait_for(state="detached")
         browser.close()
     return out
 
