@@ -282,7 +282,10 @@ def make_map(
     _TownshipLabels(gdfs.get("townships")).add_to(m)
     markers = _ConflictNumbers(numbered)
     markers.add_to(m)
-    _Layers(m, packed, [entries[k] for k in order], markers).add_to(m)
+    layer_list = _Layers(m, packed, [entries[k] for k in order], markers)
+    layer_list.add_to(m)
+    # in the body, so defined before the map's script at its end runs
+    root.html.add_child(_DataScript(layer_list), name="ecospace_data")
     _ScaleBar().add_to(m)
     _Legend(legend).add_to(m)
     _Title(title or "三区三线核查图 Planning layers check").add_to(m)
@@ -396,22 +399,19 @@ def save_map(
     """
     path = Path(path)
     layers = next((c for c in m._children.values() if isinstance(c, _Layers)), None)
-    split = layers is not None and len(layers.data_expr) > inline_max_bytes
+    split = layers is not None and len(layers.data) > inline_max_bytes
     data_path = path.with_name(f"{path.stem}.data.js")
     refuse_overwrite([path, data_path] if split else [path], overwrite=overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not split:
         page = m.get_root().render()
     else:
-        inline = layers.data_expr
-        layers.data_expr = "window.ecospaceData"
+        layers.data_src = data_path.name
         try:
             page = m.get_root().render()
         finally:
-            layers.data_expr = inline
-        tag = f'<script src="{html.escape(data_path.name)}"></script>'
-        page = page.replace("</head>", f"{tag}\n</head>", 1)
-        data_path.write_text(f"window.ecospaceData = {inline};\n", encoding="ascii")
+            layers.data_src = None
+        data_path.write_text(f'window.ecospaceData = "{layers.data}";\n', encoding="ascii")
         log.info("map data written beside the page: %s", data_path)
     path.write_text(page, encoding="utf-8")
     log.info("map written: %s (%.1f MB)", path, len(page.encode()) / 1e6)
@@ -727,6 +727,24 @@ class _ConflictNumbers(MacroElement):
             self.rows.append([int(row.no), round(float(y), 6), round(float(x), 6), popup])
 
 
+class _DataScript(Element):
+    """``window.ecospaceData``: the packed layers, inline or from the file beside the page.
+
+    Rendered as is: going through a Jinja template, tens of MB of base64 would be lexed
+    as template text (seconds per page).
+    """
+
+    def __init__(self, layers: _Layers):
+        super().__init__()
+        self._layers = layers
+
+    def render(self, **kwargs) -> str:
+        src = self._layers.data_src
+        if src:
+            return f'<script src="{html.escape(src)}"></script>'
+        return f'<script>window.ecospaceData = "{self._layers.data}";</script>'
+
+
 class _Layers(MacroElement):
     """Packed patch layers (if any), then the layer list in the annex's order.
 
@@ -754,7 +772,7 @@ class _Layers(MacroElement):
                     .addTo(map);
             }
             if (!metas.length) { finish({}); window.ecospaceReady = true; return; }
-            window.ecospacePatches.load({{ this.data_expr }}, metas).then(function (data) {
+            window.ecospacePatches.load(window.ecospaceData, metas).then(function (data) {
                 var layers = {}, list = [];
                 var waiting = metas.filter(function (m) { return m.show; }).length;
                 if (!waiting) window.ecospaceReady = true;
@@ -787,6 +805,7 @@ class _Layers(MacroElement):
         self._name = "Layers"
         self.map_name = m.get_name()
         self.metas = packed.meta if packed is not None else []
-        self.data_expr = f'"{packed.data}"' if packed is not None else '""'
+        self.data = packed.data if packed is not None else ""
+        self.data_src: str | None = None  # set by save_map: the data file beside the page
         self.entries = [list(e) for e in entries]
         self.markers = markers.get_name() if markers.rows else ""

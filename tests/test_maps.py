@@ -121,7 +121,7 @@ def geojson_layers(m: folium.Map) -> dict[str, dict]:
 def packed_layers(m: folium.Map) -> list[dict]:
     """The packed patch layers of a map, decoded here with numpy from the page's data."""
     (el,) = [c for c in m._children.values() if type(c).__name__ == "_Layers"]
-    raw = zlib.decompress(base64.b64decode(el.data_expr.strip('"')))
+    raw = zlib.decompress(base64.b64decode(el.data))
     out = []
     for meta in el.metas:
 
