@@ -7,6 +7,7 @@ FID QGIS shows) and from GeographicLib (``pyproj.Geod``), not from ecospace.
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 
@@ -119,6 +120,21 @@ def opened(browser, patch_map):  # noqa: F811 (the browser fixture)
     page.close()
 
 
+def pixel(png: bytes) -> np.ndarray:
+    """Mean RGB of a screenshot."""
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    return rgb.reshape(-1, 3).mean(axis=0)
+
+
+def ring_point(polygon) -> tuple[float, float]:
+    """(lat, lon) of a point inside the patch itself: between its outline and its hole."""
+    outer = shapely.Polygon(polygon.exterior)
+    hole = shapely.Polygon(polygon.interiors[0])
+    band = outer.difference(hole.buffer(2))
+    pt = gpd.GeoSeries([band.representative_point()], crs=GK).to_crs(4326).iloc[0]
+    return pt.y, pt.x
+
+
 def popup_rows(page) -> dict[str, str]:
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
@@ -162,12 +178,23 @@ def test_a_hole_is_not_the_patch(opened, county_gpkg):
     page, journal = opened
     farm = pyogrio.read_dataframe(county_gpkg, layer="YJJBNTBHTB", fid_as_index=True)
     holed = farm[shapely.get_num_interior_rings(farm.geometry.values) > 0]
-    fid = holed.index[3]
-    ring = shapely.get_interior_ring(holed.geometry.loc[fid], 0)
-    centre = gpd.GeoSeries([shapely.centroid(shapely.Polygon(ring))], crs=GK).to_crs(4326)
+    centres = shapely.centroid(shapely.polygons(shapely.get_interior_ring(holed.geometry, 0)))
+    # a courtyard no other patch (nor the red line) covers
+    covered = shapely.STRtree(farm.geometry.values).query(centres, predicate="intersects")[0]
+    k = next(i for i in range(len(holed)) if i not in set(covered) and i >= 3)
+    fid = holed.index[k]
+    centre = gpd.GeoSeries([centres[k]], crs=GK).to_crs(4326)
     lat, lon = centre.iloc[0].y, centre.iloc[0].x
     page.evaluate(SET_VIEW, [lat, lon, 19])
+    page.wait_for_function("window.ecospaceReady === true")
     x, y = page.evaluate(TO_SCREEN, [lat, lon])
+    shot = page.screenshot(clip={"x": x - 2, "y": y - 2, "width": 4, "height": 4})
+    ring_in = page.evaluate(TO_SCREEN, [*ring_point(holed.geometry.loc[fid])])
+    shot_in = page.screenshot(
+        clip={"x": ring_in[0] - 1, "y": ring_in[1] - 1, "width": 2, "height": 2}
+    )
+    assert pixel(shot).min() >= 250  # the courtyard is left white …
+    assert pixel(shot_in)[2] < 200  # … inside the patch's yellow
     page.mouse.click(x, y)
     page.wait_for_timeout(300)
     texts = page.locator(".leaflet-popup-content").all_inner_texts()

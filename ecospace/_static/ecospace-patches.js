@@ -171,13 +171,15 @@
       }
     },
 
-    /* The feature under a map point (metres), else the nearest within tol metres; -1 if none. */
+    /* The feature under a map point (metres), else the nearest feature drawn as a dot (no
+     * more than tol metres across) within tol; -1 if none. */
     featureAt: function (mx, my, tol) {
       var d = this._data, best = -1, bestDist = Infinity;
       var ids = d.index.search(mx - tol, my - tol, mx + tol, my + tol);
       for (var i = ids.length - 1; i >= 0; i--) {
         var f = ids[i], bb = d.bbox;
         if (pointIn(d, f, mx, my)) return f;
+        if (bb[4 * f + 2] - bb[4 * f] > tol || bb[4 * f + 3] - bb[4 * f + 1] > tol) continue;
         var dx = Math.max(bb[4 * f] - mx, 0, mx - bb[4 * f + 2]);
         var dy = Math.max(bb[4 * f + 1] - my, 0, my - bb[4 * f + 3]);
         var dist = Math.hypot(dx, dy);
