@@ -492,7 +492,9 @@ def _plot(ax, gdf, tol, **style):
     g = shapely.simplify(g, tol, preserve_topology=True) if tol else g
     path = polygon_path(g[~shapely.is_empty(g)])
     if path is not None:
-        ax.add_patch(PathPatch(path, **style))
+        # add_artist, not add_patch: the limits are set by the print scale, and add_patch
+        # would walk every segment of 200 000 patches to update them (seconds per layer)
+        ax.add_artist(PathPatch(path, **style))
 
 
 def _role_style(role: str, *, faint: bool = False) -> dict:
