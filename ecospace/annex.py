@@ -249,26 +249,30 @@ def make_annex(
     path.parent.mkdir(parents=True, exist_ok=True)
     # Type 42: the CJK font is embedded as a CID font (subset), not as Type 3 glyph procedures
     rc = {"font.family": [font.get_name()], "axes.unicode_minus": False, "pdf.fonttype": 42}
-    with matplotlib.rc_context(rc):
-        pages = [
-            _page(
-                _PageSpec(theme, number, title, lang, (width, height), dpi),
-                drawn,
-                conf,
-                numbered,
-                extent,
-                foot,
-            )
-            for theme, number in zip(themes, numbers, strict=True)
-        ]
-        if suffix == ".pdf":
-            meta = {"Title": title or "ecospace annex", "Creator": f"ecospace {_version()}"}
-            with PdfPages(path, metadata=meta) as pdf:
-                for fig in pages:
-                    pdf.savefig(fig)
-        else:
-            for fig, target in zip(pages, targets, strict=True):
-                FigureCanvasAgg(fig).print_png(target, metadata={"Software": "ecospace"})
+    _PATHS.clear()
+    try:
+        with matplotlib.rc_context(rc):
+            pages = [
+                _page(
+                    _PageSpec(theme, number, title, lang, (width, height), dpi),
+                    drawn,
+                    conf,
+                    numbered,
+                    extent,
+                    foot,
+                )
+                for theme, number in zip(themes, numbers, strict=True)
+            ]
+            if suffix == ".pdf":
+                meta = {"Title": title or "ecospace annex", "Creator": f"ecospace {_version()}"}
+                with PdfPages(path, metadata=meta) as pdf:
+                    for fig in pages:
+                        pdf.savefig(fig)
+            else:
+                for fig, target in zip(pages, targets, strict=True):
+                    FigureCanvasAgg(fig).print_png(target, metadata={"Software": "ecospace"})
+    finally:
+        _PATHS.clear()
     log.info(
         "annex written: %s (%d pages, %s %s)",
         ", ".join(map(str, targets)),
@@ -487,10 +491,20 @@ def _conflict_numbers(ax, rows, big: bool, avoid) -> None:
     )
 
 
+#: Compound paths of the layers being drawn, by (id of the frame, tolerance): every page of
+#: one annex has the same scale, so farmland is simplified and traced once, not per page.
+#: Filled and emptied by make_annex.
+_PATHS: dict[tuple[int, float], Any] = {}
+
+
 def _plot(ax, gdf, tol, **style):
-    g = gdf.geometry.values
-    g = shapely.simplify(g, tol, preserve_topology=True) if tol else g
-    path = polygon_path(g[~shapely.is_empty(g)])
+    key = (id(gdf), tol)
+    if key not in _PATHS:
+        g = gdf.geometry.values
+        # plain Douglas-Peucker: half a printed pixel moves nothing visible
+        g = shapely.simplify(g, tol, preserve_topology=False) if tol else g
+        _PATHS[key] = polygon_path(g[~shapely.is_empty(g)])
+    path = _PATHS[key]
     if path is not None:
         # add_artist, not add_patch: the limits are set by the print scale, and add_patch
         # would walk every segment of 200 000 patches to update them (seconds per layer)
