@@ -234,9 +234,9 @@ def table(rows: list[dict], command: str) -> str:
         "*clicks* are random farmland patches whose popup gave that patch's GeoPackage FID "
         "at zoom 18, *annex* the 3-page PDF (run up to 300 000 patches; its target is for "
         "208 000). With `--tile`, a size above it is k × k copies of the county of size / k² "
-        "side by side, as one county (the generator at `--scale 69` takes hours on this "
-        "shared machine). One run each on a machine shared with other jobs (times vary by "
-        "±30 %).",
+        "side by side, as one county (the generator at `--scale 69` did not finish within "
+        "the session that measured this; `--scale 17.29` took 13 min). One run each on a "
+        "machine shared with other jobs (times vary by ±30 %).",
         "",
         "| county | farmland patches | features drawn | load | map (target) | HTML size | "
         "page ready (target) | patches in page | clicks | annex |",
