@@ -101,6 +101,13 @@
     return inside;
   }
 
+  /* "#rrggbb" at an opacity as one RGBA pixel of a Uint32Array over ImageData (little-endian). */
+  function packed(hex, opacity) {
+    var m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex) || [0, "99", "99", "99"];
+    var a = Math.round(255 * opacity);
+    return ((a << 24) | (parseInt(m[3], 16) << 16) | (parseInt(m[2], 16) << 8) | parseInt(m[1], 16)) >>> 0;
+  }
+
   function escapeHtml(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
@@ -127,27 +134,36 @@
       tile.width = size.x * ratio; tile.height = size.y * ratio;
       var ctx = tile.getContext("2d");
       ctx.scale(ratio, ratio);
-      this._draw(ctx, coords, size);
+      this._draw(ctx, coords, size, ratio);
       return tile;
     },
 
-    _draw: function (ctx, coords, size) {
+    _draw: function (ctx, coords, size, ratio) {
       var d = this._data, s = this._style;
       var k = size.x * Math.pow(2, coords.z) / (2 * HALF); // pixels per metre
       var mx0 = coords.x * size.x / k - HALF, my1 = HALF - coords.y * size.y / k;
       var pad = 2 / k;
       var ids = d.index.search(mx0 - pad, my1 - size.y / k - pad, mx0 + size.x / k + pad, my1 + pad);
       if (!ids.length) return;
-      // one path of outlines and one of dots per fill colour (land use: per class)
+      // one path per fill colour (land use: per class); patches of a few pixels are set
+      // straight into the tile's pixels (a county's first view holds ~10⁶ of them)
       var colours = d.color ? s.palette : [s.fillColor || s.color], paths = [];
-      for (var c = 0; c < colours.length; c++) paths.push({big: new Path2D(), dots: new Path2D(), n: 0});
+      for (var c = 0; c < colours.length; c++) paths.push(new Path2D());
+      var rgba = colours.map(function (c) { return packed(c, s.fillOpacity); });
+      var W = Math.round(size.x * ratio), H = Math.round(size.y * ratio), kr = k * ratio;
+      var img = null, px = null;
       var xy = d.xy, bb = d.bbox;
       for (var i = 0; i < ids.length; i++) {
-        var f = ids[i], p = paths[d.color ? d.color[f] : 0], big = p.big;
+        var f = ids[i], big = paths[d.color ? d.color[f] : 0];
         var w = (bb[4 * f + 2] - bb[4 * f]) * k, h = (bb[4 * f + 3] - bb[4 * f + 1]) * k;
         if (w < 3 && h < 3) { // a few pixels: its box (a dot at least), as a tiler would keep it
-          p.dots.rect((bb[4 * f] - mx0) * k, (my1 - bb[4 * f + 3]) * k, Math.max(w, 1), Math.max(h, 1));
-          p.n++;
+          if (!img) { img = ctx.createImageData(W, H); px = new Uint32Array(img.data.buffer); }
+          var x0 = Math.floor((bb[4 * f] - mx0) * kr), y0 = Math.floor((my1 - bb[4 * f + 3]) * kr);
+          var x1 = Math.max(x0 + 1, Math.ceil((bb[4 * f + 2] - mx0) * kr));
+          var y1 = Math.max(y0 + 1, Math.ceil((my1 - bb[4 * f + 1]) * kr));
+          var col = rgba[d.color ? d.color[f] : 0];
+          for (var yy = Math.max(y0, 0); yy < Math.min(y1, H); yy++)
+            for (var xx = Math.max(x0, 0); xx < Math.min(x1, W); xx++) px[yy * W + xx] = col;
           continue;
         }
         for (var r = d.featRing[f]; r < d.featRing[f + 1]; r++) {
@@ -157,16 +173,16 @@
           big.closePath();
         }
       }
+      if (img) ctx.putImageData(img, 0, 0); // first: it replaces pixels, paths blend over it
       for (c = 0; c < colours.length; c++) {
         ctx.globalAlpha = s.fillOpacity;
         ctx.fillStyle = colours[c];
-        ctx.fill(paths[c].big, "nonzero"); // oriented rings: holes stay open, overlaps filled
-        if (paths[c].n) ctx.fill(paths[c].dots);
+        ctx.fill(paths[c], "nonzero"); // oriented rings: holes stay open, overlaps filled
         if (coords.z >= s.strokeFromZoom) {
           ctx.globalAlpha = 1;
           ctx.lineWidth = s.weight;
           ctx.strokeStyle = s.color;
-          ctx.stroke(paths[c].big);
+          ctx.stroke(paths[c]);
         }
       }
     },
