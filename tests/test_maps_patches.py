@@ -323,3 +323,21 @@ def test_land_use_parcels_coloured_by_class_and_clickable_once_ticked(browser, t
     assert rows["要素号 FID"] == str(i)
     page.close()
     assert errors == []
+
+
+def test_patches_smaller_than_a_pixel_still_show_at_the_first_view(browser, tmp_path):  # noqa: F811
+    n = 140  # 19 600 patches of 5 m × 5 m, 50 m apart: each below a screen pixel at first
+    xs, ys = np.meshgrid(np.arange(n) * 50.0, np.arange(n) * 50.0)
+    x, y = X0 + 100 + xs.ravel(), Y0 + 100 + ys.ravel()
+    farm = gpd.GeoDataFrame(geometry=box(x, y, x + 5, y + 5), crs=GK)
+    county = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 7_200, Y0 + 7_200)], crs=GK)
+    path = save_map(make_map({"boundary": county, "basic_farmland": farm}), tmp_path / "dots.html")
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("window.ecospaceReady === true", timeout=60_000)
+    rgb = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"), dtype=int)
+    page.close()
+    # #ffd700 at 60 % over white: (255, 231, 102); one dot (rarely two pixels) per patch
+    dots = (np.abs(rgb - [255, 231, 102]).max(axis=2) <= 3).sum()
+    assert n * n * 0.95 <= dots <= n * n * 2.5
