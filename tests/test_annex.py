@@ -41,7 +41,9 @@ def layers():
             {"XZQMC": ["示范县"]}, geometry=[gk_box(0, 0, 10_000, 8_000)], crs=GK
         ),
         "townships": gpd.GeoDataFrame(
-            geometry=[gk_box(0, 0, 5_000, 8_000), gk_box(5_000, 0, 10_000, 8_000)], crs=GK
+            {"XZQMC": ["西镇", "东镇"]},
+            geometry=[gk_box(0, 0, 5_000, 8_000), gk_box(5_000, 0, 10_000, 8_000)],
+            crs=GK,
         ),
         "red_line": gpd.GeoDataFrame(
             geometry=[gk_box(500, 500, 3_000, 3_000), gk_box(6_000, 5_000, 9_000, 7_500)], crs=GK
@@ -121,7 +123,10 @@ def test_cjk_font_embedded_and_text_extractable(tmp_path, layers, conflicts):
         "自然保护地超出生态保护红线（1 处）",
         "坐标系 CRS",
         "EPSG:4530",
-        "制图日期 Date",
+        "编制日期 Date",
+        "编制单位 Compiled by",
+        "图号 Fig. 附图1",
+        "图号 Fig. 附图3",
         "ecospace",
     ):
         assert expected in text
@@ -133,7 +138,7 @@ def test_scale_bar_in_metres_and_projected_grid(tmp_path, layers):
     (out,) = make_annex(layers, tmp_path / "annex.pdf", themes=["control_lines"])
     text = pdf_text(out)
     assert re.search(r"\b2 km\b", text)
-    assert "42 500 000" in text and "5 000 000" in text  # GK coordinates, metres
+    assert re.search(r"\b42 50\d 000\b", text) and re.search(r"\b5 00\d 000\b", text)
     assert "Easting (metre)" in text
 
 
@@ -343,3 +348,210 @@ def test_cli_annex_rejects_other_suffixes_before_reading(tmp_path, name):
     assert result.exit_code == 2
     assert f"{name}: write the annex as .pdf (one file) or .png" in result.output
     assert "none.gpkg" not in result.output.replace(str(tmp_path / name), "")
+
+
+# --- planning-map conventions (issue 14) ------------------------------------------------------
+
+
+def pdf_words(path) -> list[list[tuple[str, float, float, float, float]]]:
+    """Words of each page with their boxes in points from the page's top left (pdftotext)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = []
+    for page in re.findall(r"<page .*?</page>", out, flags=re.S):
+        words = re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+            page,
+        )
+        pages.append([(w, float(a), float(b), float(c), float(d)) for a, b, c, d, w in words])
+    return pages
+
+
+def tick_positions(words, pattern):
+    """(coordinate, page position) of grid tick labels like '42 504 000' (split into words)."""
+    out = []
+    for i in range(len(words) - 2):
+        trio = words[i : i + 3]
+        text = " ".join(w[0] for w in trio)
+        if re.fullmatch(pattern, text) and abs(trio[0][2] - trio[2][2]) < 1:
+            out.append((float(text.replace(" ", "")), (trio[0][1] + trio[2][3]) / 2))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("paper", "orientation"),
+    [("A4", "portrait"), ("A4", "landscape"), ("A3", "portrait"), ("A3", "landscape")],
+)
+def test_nothing_past_the_margins(tmp_path, layers, conflicts, paper, orientation):
+    # a long source list: the note once ran past the right edge of an A4 page
+    sources = [f"第三次全国国土调查成果_{i:02d}_永久基本农田划定成果.gdb" for i in range(12)]
+    (out,) = make_annex(
+        layers,
+        tmp_path / "a.pdf",
+        conflicts=conflicts,
+        paper=paper,
+        orientation=orientation,
+        sources=sources,
+        unit="示范县自然资源局 国土空间规划编制单位",
+        title="示范县国土空间总体规划（2021—2035年）三区三线核查附图",
+    )
+    w_pt, h_pt = page_size_pt(out)
+    margin_pt = 10 * PT_PER_MM  # the annex keeps 12 mm; 10 mm allows for glyph overhang
+    for words in pdf_words(out):
+        for text, x0, y0, x1, y1 in words:
+            assert x0 >= margin_pt and x1 <= w_pt - margin_pt, (text, x0, x1)
+            assert y0 >= margin_pt and y1 <= h_pt - margin_pt, (text, y0, y1)
+    assert "gdb" in pdf_text(out)  # the note is there, wrapped
+    # and every drawn thing, not only text: the 10 mm border of each rendered page is white
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(out), str(tmp_path / "p")], check=True)
+    for png in sorted(tmp_path.glob("p-*.png")):
+        with Image.open(png) as im:
+            px = np.asarray(im.convert("L")).astype(int)
+        b = round(10 / 25.4 * 40)
+        border = np.concatenate(
+            [px[:b].ravel(), px[-b:].ravel(), px[:, :b].ravel(), px[:, -b:].ravel()]
+        )
+        assert border.min() >= 250, png.name
+
+
+def test_fonts_embedded_as_cid_not_type3(tmp_path, layers, conflicts):
+    (out,) = make_annex(layers, tmp_path / "a.pdf", conflicts=conflicts)
+    rows = pdf_fonts(out).splitlines()[2:]
+    assert rows
+    assert not [r for r in rows if "Type 3" in r]
+    cjk = [r for r in rows if "CJK" in r]
+    assert cjk and all(re.search(r"CID (TrueType|Type 0C)", r) for r in cjk)
+    assert all(r.split()[-5] == "yes" for r in rows)  # emb column
+
+
+def test_figure_number_unit_date_and_chinese_only(tmp_path, layers, conflicts):
+    (out,) = make_annex(
+        layers,
+        tmp_path / "a.pdf",
+        conflicts=conflicts,
+        figure_number="附图5",
+        unit="示范县规划设计研究院",
+        date="2026年12月",
+        lang="zh",
+    )
+    text = pdf_text(out)
+    for expected in (
+        "图号：附图5-1",
+        "图号：附图5-2",
+        "图号：附图5-3",
+        "编制单位：示范县规划设计研究院",
+    ):
+        assert expected in text
+    assert "编制日期：2026年12月" in text
+    assert "图例" in text and "永久基本农田" in text and "东镇" in text
+    for english in ("Legend", "Basic farmland", "Conflicts", "Source", "Easting"):
+        assert english not in text
+
+
+def test_numeric_scale_agrees_with_the_grid(tmp_path, layers):
+    (out,) = make_annex(layers, tmp_path / "a.pdf", themes=["control_lines"])
+    (words,) = pdf_words(out)
+    ratio = re.search(r"1:(\d{1,3}(?: \d{3})+)", pdf_text(out))
+    assert ratio, "numeric scale printed"
+    stated = int(ratio.group(1).replace(" ", ""))
+    assert re.fullmatch(r"[1-9](?:0+|[25]0+|50+)|[1-9][0-9]?[05]0+", str(stated))  # round
+    # independent: two eastings of the grid and their distance on paper
+    ticks = tick_positions(words, r"42 5\d\d 000")
+    assert len(ticks) >= 2
+    (e0, p0), (e1, p1) = ticks[0], ticks[-1]
+    measured = (e1 - e0) / ((p1 - p0) / 72 * 0.0254)
+    assert measured == pytest.approx(stated, rel=0.01)
+
+
+def test_township_labels_avoid_each_other(tmp_path):
+    # twelve townships 800 m wide side by side, long names: set at their centres, the names
+    # (some 3 km long at this scale) would overlap
+    names = [f"第{i + 1}号示范乡镇街道" for i in range(12)]
+    towns = gpd.GeoDataFrame(
+        {"XZQMC": names},
+        geometry=[gk_box(i * 800, 0, (i + 1) * 800, 6_000) for i in range(12)],
+        crs=GK,
+    )
+    county = gpd.GeoDataFrame(geometry=[gk_box(0, 0, 9_600, 6_000)], crs=GK)
+    (out,) = make_annex(
+        {"boundary": county, "townships": towns}, tmp_path / "a.pdf", themes=["control_lines"]
+    )
+    (words,) = pdf_words(out)
+    boxes = [w[1:] for w in words if w[0] in names]
+    assert sorted(w[0] for w in words if w[0] in names) == sorted(names)
+    for i, (ax0, ay0, ax1, ay1) in enumerate(boxes):
+        for bx0, by0, bx1, by1 in boxes[i + 1 :]:
+            assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0
+
+
+def test_conflicts_numbered_where_they_are(tmp_path, layers, conflicts):
+    (out,) = make_annex(layers, tmp_path / "a.pdf", conflicts=conflicts, themes=["conflicts"])
+    (words,) = pdf_words(out)
+    # where the conflict pieces are on paper, from the grid labels (independent of the code)
+    xs = tick_positions(words, r"42 5\d\d 000")
+    (e0, p0), (e1, p1) = xs[0], xs[-1]
+    pt_per_m = (p1 - p0) / (e1 - e0)
+    # number 1: the overlap (first in measure_county's order), centre x = X0 + 2 500 m;
+    # number 2: the protected area outside the red line, centre x = X0 + 8 000 m
+    for no, x in ((1, X0 + 2_500), (2, X0 + 8_000)):
+        px = p0 + (x - e0) * pt_per_m
+        near = [w for w in words if w[0] == str(no) and abs((w[1] + w[3]) / 2 - px) < 25]
+        assert near, f"conflict {no} numbered near x={px:.0f} pt"
+
+
+def test_farmland_swatch_matches_what_is_drawn(tmp_path):
+    # a 6 × 4 km block tiled by 50 m farmland patches: at print scale each is ~0.7 mm, so
+    # outlines would cover most of the fill
+    cells = [gk_box(x, y, x + 50, y + 50) for x in range(0, 6_000, 50) for y in range(0, 4_000, 50)]
+    farm = gpd.GeoDataFrame(geometry=cells, crs=GK)
+    county = gpd.GeoDataFrame(geometry=[gk_box(0, 0, 6_000, 4_000)], crs=GK)
+    (out,) = make_annex(
+        {"boundary": county, "basic_farmland": farm},
+        tmp_path / "a.pdf",
+        themes=["control_lines"],
+        lang="zh",
+    )
+    (words,) = pdf_words(out)
+    (label,) = [w for w in words if w[0] == "永久基本农田"]
+    dpi = 100
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(out), str(tmp_path / "p")], check=True)
+    (png,) = tmp_path.glob("p-*.png")
+    with Image.open(png) as im:
+        px = np.asarray(im.convert("RGB")).astype(float)
+    k = dpi / 72
+    _, x0, y0, _, y1 = label
+    h = y1 - y0
+    # the swatch: left of its label, a little inside its border
+    sw = px[
+        int((y0 + 0.42 * h) * k) : int((y1 - 0.42 * h) * k),
+        int((x0 - 1.8 * h) * k) : int((x0 - 1.0 * h) * k),
+    ]
+    # the map: the middle of the farmland block (centre of the page's map frame)
+    xs = tick_positions(words, r"42 5\d\d 000")
+    assert xs
+    cx = xs[0][1] + (X0 + 3_000 - xs[0][0]) * (xs[-1][1] - xs[0][1]) / (xs[-1][0] - xs[0][0])
+    mid = px.shape[0] // 2, int(cx * k)  # the block is 16 cm tall around the page centre
+    drawn = px[mid[0] - 20 : mid[0] + 20, mid[1] - 20 : mid[1] + 20]
+    swatch, fill = sw.reshape(-1, 3).mean(axis=0), drawn.reshape(-1, 3).mean(axis=0)
+    assert np.abs(swatch - fill).max() < 12, (swatch, fill)
+    assert fill[2] < 120 and fill[0] > 220  # yellow, not ochre (#b8860b is (184, 134, 11))
+
+
+def test_cli_annex_options(tmp_path, layers):
+    from click.testing import CliRunner
+
+    from ecospace.cli import cli
+
+    path = tmp_path / "county.gpkg"
+    for role, code in (("boundary", "XZQ"), ("red_line", "STBHHX"), ("townships", "XZ")):
+        layers[role].to_file(path, layer=code, driver="GPKG", engine="pyogrio")
+    out = tmp_path / "annex.pdf"
+    args = ["annex", str(path), "-o", str(out), "--figure-number", "附图7", "--unit", "示范院"]
+    result = CliRunner().invoke(cli, [*args, "--date", "2026-12", "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    text = pdf_text(out)
+    assert "图号：附图7-1" in text and "编制单位：示范院" in text and "编制日期：2026-12" in text
+    bad = CliRunner().invoke(cli, [*args, "--lang", "fr", "--overwrite"])
+    assert bad.exit_code == 2
+    assert "'fr' is not one of 'bilingual', 'zh'" in bad.output

@@ -3,8 +3,10 @@ no external URL, escaped attributes, and popup areas that match an independent G
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import zlib
 from html.parser import HTMLParser
 
 import folium
@@ -16,7 +18,7 @@ import shapely
 from shapely import box
 
 from ecospace import EcospaceError, MethodError, OutputExistsError, RoleError
-from ecospace.rendering.maps import CONFLICT_STYLE, ROLE_STYLES, make_map, save_map
+from ecospace.rendering.maps import CONFLICT_STYLE, ROLE_STYLES, conflict_label, make_map, save_map
 
 XSS = "<img src=x onerror=alert(1)>"
 GK = "EPSG:4530"  # CGCS2000 3° Gauss–Krüger zone 42 (CM 126°E), easting with zone prefix
@@ -114,6 +116,37 @@ def geojson_layers(m: folium.Map) -> dict[str, dict]:
         for child in m._children.values()
         if isinstance(child, folium.GeoJson)
     }
+
+
+def packed_layers(m: folium.Map) -> list[dict]:
+    """The packed patch layers of a map, decoded here with numpy from the page's data."""
+    (el,) = [c for c in m._children.values() if type(c).__name__ == "_Layers"]
+    raw = zlib.decompress(base64.b64decode(el.data))
+    out = []
+    for meta in el.metas:
+
+        def arr(spec):
+            dtype, offset, length = spec
+            return np.frombuffer(raw, dtype=DTYPES[dtype], count=length, offset=offset)
+
+        a = meta["arrays"]
+        nrings, ringlen = arr(a["nrings"]), arr(a["ringlen"])
+        ring_feat = np.repeat(np.arange(meta["n"]), nrings)
+        layer = {
+            "key": meta["key"],
+            "n": meta["n"],
+            "fid": arr(a["fid"]),
+            "area": arr(a["area"]),
+            "vertices": np.bincount(ring_feat, weights=ringlen, minlength=meta["n"]),
+        }
+        for key, t in meta["text"].items():
+            words = raw[t["words"][0] : t["words"][0] + t["words"][1]].decode().split("\n")
+            layer[key] = [words[i] for i in arr(t["idx"])]
+        out.append(layer)
+    return out
+
+
+DTYPES = {"u8": "<u1", "i16": "<i2", "u16": "<u2", "i32": "<i4", "u32": "<u4", "f64": "<f8"}
 
 
 def props_by_name(data: dict) -> dict[str, dict]:
@@ -282,8 +315,8 @@ def test_protected_areas_above_the_red_line_outlined_and_hatched(county, conflic
 
 def test_layer_control_starts_collapsed(county):
     page = make_map(county).get_root().render()
-    (call,) = re.findall(r"L\.control\.layers\(.*?\)\.addTo", page, re.S)
-    assert re.search(r'"collapsed": true\b', call)
+    (call,) = re.findall(r"L\.control\.layers\(.*?\)\s*\.addTo", page, re.S)
+    assert re.search(r"collapsed: true\b", call)
 
 
 def test_conflicts_drawn_with_ids_and_areas(county, conflicts):
@@ -332,18 +365,20 @@ def test_land_use_off_by_default_grouped_by_class(county):
 
 
 def test_more_than_5000_patches_drawn_one_by_one_when_they_fit(county):
-    n = 80  # 6 400 patches of 40 m × 40 m: a few MB, well inside the default budget
+    n = 80  # 6 400 patches of 40 m × 40 m: packed, each one with its own popup row
     xs, ys = np.meshgrid(np.arange(n) * 60.0, np.arange(n) * 50.0)
     x, y = X0 + 200 + xs.ravel(), Y0 + 200 + ys.ravel()
     codes = [f"2307991{i:07d}" for i in range(n * n)]
     farm = gpd.GeoDataFrame({"YJJBNTTBBH": codes}, geometry=box(x, y, x + 40, y + 40), crs=GK)
     m = make_map(dict(county, basic_farmland=farm))
-    data = next(d for n_, d in geojson_layers(m).items() if n_.startswith("永久基本农田"))
-    assert len(data["features"]) == n * n
-    assert [f["properties"]["code"] for f in data["features"]] == codes
-    # 40 m × 40 m = 0.16 ha on the grid; the ellipsoid differs from GK by well under 1 %
-    assert {f["properties"]["area"] for f in data["features"]} == {ha_text(1_600)}
-    assert all("count" not in f["properties"] for f in data["features"])
+    assert not [n_ for n_ in geojson_layers(m) if n_.startswith("永久基本农田")]  # not SVG
+    (farm_packed,) = [p for p in packed_layers(m) if p["key"] == "basic_farmland"]
+    assert farm_packed["n"] == n * n
+    assert sorted(farm_packed["code"]) == codes
+    assert sorted(farm_packed["fid"]) == list(range(n * n))  # row ids: no src_fid here
+    # 40 m × 40 m = 1 600 m² on the grid; the ellipsoid differs from GK by well under 1 %
+    assert farm_packed["area"] == pytest.approx(np.full(n * n, 1_600.0), rel=0.01)
+    assert (farm_packed["vertices"] == 4).all()  # a square: 4 corners, rings closed by the page
 
 
 def test_grouped_only_when_simplification_cannot_meet_the_budget(county):
@@ -421,17 +456,36 @@ def test_large_layer_without_townships_grouped_by_grid(county):
 
 
 @pytest.mark.slow
-def test_50000_patches_grouped_to_fit_the_size_budget(tmp_path, county):
+def test_large_land_use_layer_packed_per_class_hidden_until_ticked(county):
+    n = 60  # 3 600 parcels, three classes
+    xs, ys = np.meshgrid(np.arange(n) * 100.0, np.arange(n) * 100.0)
+    x, y = X0 + xs.ravel(), Y0 + ys.ravel()
+    codes = np.array(["0101", "0301", "1101"])[np.arange(n * n) % 3]
+    parcels = gpd.GeoDataFrame(
+        {"DLBM": codes, "DLMC": np.where(codes == "0101", "水田", "乔木林地")},
+        geometry=box(x, y, x + 100, y + 100),
+        crs=GK,
+    )
+    m = make_map(dict(county, land_use=parcels), land_use=True)
+    (el,) = [c for c in m._children.values() if type(c).__name__ == "_Layers"]
+    (meta,) = [mt for mt in el.metas if mt["key"] == "land_use"]
+    assert meta["show"] is False and meta["n"] == n * n
+    (lu,) = [p for p in packed_layers(m) if p["key"] == "land_use"]
+    assert sorted(lu["code"]) == sorted(codes)
+    assert lu["area"] == pytest.approx(np.full(n * n, 1e4), rel=0.01)  # 100 m × 100 m
+
+
+def test_50000_patches_each_one_within_the_size_budget(tmp_path, county):
     n = 224  # 224² = 50 176 patches of 30 m × 30 m
     xs, ys = np.meshgrid(np.arange(n) * 40.0, np.arange(n) * 35.0)
     x, y = X0 + xs.ravel(), Y0 + ys.ravel()
     farm = gpd.GeoDataFrame(geometry=box(x, y, x + 30, y + 30), crs=GK)
     m = make_map(dict(county, basic_farmland=farm))
-    # one by one, at least 5 coordinates and a popup row each: over the 15 MB default
-    assert save_map(m, tmp_path / "big.html").stat().st_size < 15_000_000
-    data = next(d for n, d in geojson_layers(m).items() if n.startswith("永久基本农田"))
-    assert len(data["features"]) == 2  # one MultiPolygon per township
-    assert sum(len(f["geometry"]["coordinates"]) for f in data["features"]) == n * n
+    # packed: about 30 bytes a patch (the SVG copy needed ~19 MB, so it was grouped)
+    assert save_map(m, tmp_path / "big.html").stat().st_size < 4_000_000
+    (farm_packed,) = [p for p in packed_layers(m) if p["key"] == "basic_farmland"]
+    assert farm_packed["n"] == n * n
+    assert farm_packed["vertices"].sum() == 4 * n * n
 
 
 def test_impossible_budget_is_reported(county, caplog):
@@ -470,6 +524,31 @@ def gpkg(tmp_path, county):
     ):
         county[role].to_file(path, layer=code, driver="GPKG", engine="pyogrio")
     return path
+
+
+def test_conflict_markers_numbered_in_measure_county_order(county, conflicts):
+    nested = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 10, Y0 + 10)], crs=GK)
+    # protected areas nesting in each other are not conflicts, and take no number
+    m = make_map(county, conflicts={"self_overlap_protected_area": nested, **conflicts})
+    (el,) = [c for c in m._children.values() if type(c).__name__ == "_ConflictNumbers"]
+    assert [r[0] for r in el.rows] == [1, 2]
+    to_gk = pyproj.Transformer.from_crs("EPSG:4326", GK, always_xy=True)
+    for (_, lat, lon, popup), (name, piece) in zip(el.rows, conflicts.items(), strict=True):
+        assert piece.geometry.iloc[0].contains(shapely.Point(to_gk.transform(lon, lat)))
+        assert conflict_label(name)[0] in popup
+
+
+def test_svg_popups_give_the_fid_qgis_shows(gpkg):
+    import pyogrio
+
+    from ecospace.measuring.county import County
+
+    data = County.from_inputs([str(gpkg)])
+    layers = geojson_layers(make_map(data.layers))
+    red = next(d for n, d in layers.items() if n.startswith("生态保护红线"))
+    fids = pyogrio.read_dataframe(gpkg, layer="STBHHX", fid_as_index=True).index
+    assert [f["properties"]["fid"] for f in red["features"]] == [str(i) for i in fids]
+    assert list(fids) == [1, 2]  # a GeoPackage counts from 1; the rows from 0
 
 
 def test_cli_map(tmp_path, gpkg):

@@ -1053,6 +1053,21 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, roles, ove
 )
 @click.option("--title", default=None, help="Page title [default: the plan's name].")
 @click.option(
+    "--figure-number",
+    default=None,
+    help="图号 of the pages, e.g. 附图5 gives 附图5-1, 附图5-2 … [default: 附图1, 附图2 …].",
+)
+@click.option("--unit", default=None, help="编制单位: the compiling unit printed on each page.")
+@click.option("--date", default=None, help="编制日期 printed on each page [default: today].")
+@click.option(
+    "--lang",
+    "annex_lang",
+    type=click.Choice(["bilingual", "zh"]),
+    default="bilingual",
+    show_default=True,
+    help="Titles and legend in Chinese with English, or Chinese only.",
+)
+@click.option(
     "--dpi",
     type=click.IntRange(*DPI_RANGE),
     default=300,
@@ -1062,11 +1077,27 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, roles, ove
 @_crs_option
 @_role_option
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
-def annex_command(inputs, output, paper, orientation, title, dpi, crs, roles, overwrite) -> None:
+def annex_command(
+    inputs,
+    output,
+    paper,
+    orientation,
+    title,
+    figure_number,
+    unit,
+    date,
+    annex_lang,
+    dpi,
+    crs,
+    roles,
+    overwrite,
+) -> None:
     """Print map annexes (附图) of SOURCE... or PLAN.yaml files as PDF or PNG pages.
 
     Pages: the three control lines, protected areas against the red line, the conflicts;
-    each with legend, scale bar, north arrow, coordinate grid and source note.
+    each with figure number (图号), legend, scale bar with the numeric scale (1:N), north
+    arrow, coordinate grid, township names, conflicts numbered as on the map, compiling
+    unit (编制单位), date and source note.
     """
     from ecospace.rendering.annex import THEMES, make_annex
 
@@ -1083,6 +1114,10 @@ def annex_command(inputs, output, paper, orientation, title, dpi, crs, roles, ov
         orientation=orientation,
         title=title or data.title,
         sources=data.sources,
+        figure_number=figure_number,
+        unit=unit,
+        date=date,
+        lang=annex_lang,
         dpi=dpi,
         overwrite=overwrite,
     )

@@ -138,9 +138,9 @@ def _display_copy(gdf: gpd.GeoDataFrame, role: str, method: str) -> _Display:
     """One popup row per feature (escaped) with its full-geometry area; geometry in EPSG:4326."""
     n = len(gdf)
     area_m2 = areas(gdf.geometry, gdf.crs, method=method)  # full resolution, original CRS
-    # the FID QGIS shows (src_fid, as read_layer keeps it), else the row
-    ids = next((c for c in ("src_fid", "fid") if c in gdf.columns), None)
-    fid = gdf[ids].to_numpy() if ids else np.arange(n)
+    # the id QGIS shows (src_fid), else the row as read
+    ids = _pick(gdf, ["src_fid", "fid"])
+    fid = ids.to_numpy() if ids is not None else np.arange(n)
     cols = {
         "layer": ROLE_STYLES[role]["zh"],
         "name": _text(_pick(gdf, _NAME_FIELDS[role] + _GENERIC_NAME), n),

@@ -15,6 +15,7 @@ import logging
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,7 +27,7 @@ import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ecospace._escape import terminal_text
@@ -34,6 +35,16 @@ from ecospace._output import OutputSet, refuse_overwrite
 from ecospace._version import __version__
 from ecospace.errors import EcospaceError, RoleError
 from ecospace.geometry.crs import to_working
+from ecospace.rendering._annex_layout import (
+    M_PER_INCH,
+    place_labels,
+    polygon_path,
+    print_scale,
+    scale_text,
+    wrap_to_width,
+)
+from ecospace.rendering._conflict_table import conflict_table
+from ecospace.rendering._display import _NAME_FIELDS, _pick
 from ecospace.rendering._fonts import CJK_FAMILIES, find_cjk_font
 from ecospace.rendering.styles import (
     CONFLICT_COLOURS,
@@ -44,7 +55,7 @@ from ecospace.rendering.styles import (
 )
 from ecospace.vocabulary import DPI_RANGE, ORIENTATIONS, PAPER_SIZES
 
-__all__ = ["CJK_FAMILIES", "PAPER_SIZES", "THEMES", "find_cjk_font", "make_annex"]
+__all__ = ["CJK_FAMILIES", "LANGS", "PAPER_SIZES", "THEMES", "find_cjk_font", "make_annex"]
 
 log = logging.getLogger("ecospace")
 
@@ -54,6 +65,8 @@ THEMES: dict[str, tuple[str, str]] = {
     "protected_areas": ("自然保护地与生态保护红线", "Protected areas and the ecological red line"),
     "conflicts": ("冲突图斑", "Conflicts"),
 }
+#: Languages of titles and legend: Chinese with English, or Chinese only.
+LANGS: tuple[str, ...] = ("bilingual", "zh")
 
 
 def make_annex(
@@ -66,10 +79,21 @@ def make_annex(
     title: str | None = None,
     sources: Sequence[str] = (),
     themes: Sequence[str] = tuple(THEMES),
+    figure_number: str | None = None,
+    unit: str | None = None,
+    date: _dt.date | str | None = None,
+    lang: Literal["zh", "bilingual"] = "bilingual",
     dpi: int = 300,
     overwrite: bool = False,
 ) -> list[Path]:
     """Write the map annex: a multi-page PDF, or one PNG per page.
+
+    Each page carries what a planning map annex (附图) carries: title, figure number (图号),
+    the map at a round print scale (``1:250 000`` beside the graphic scale bar), labelled
+    coordinate grid, north arrow, township names placed so that they do not overlap,
+    legend, conflicts numbered as in :func:`ecospace.rendering._conflict_table.conflict_table` (the
+    numbering of the web map and the reports), compiling unit (编制单位), date and sources.
+    Fonts are embedded as CID fonts (``pdf.fonttype`` 42), never as Type 3.
 
     Parameters
     ----------
@@ -88,6 +112,15 @@ def make_annex(
         Data sources for the note at the foot of each page.
     themes
         Which pages, in order (keys of :data:`THEMES`).
+    figure_number
+        图号 of the first page; the pages are numbered ``{figure_number}-1``, ``-2`` …
+        (default ``附图1``, ``附图2`` …).
+    unit
+        编制单位, the compiling unit printed at the foot of each page.
+    date
+        编制日期 (default: today).
+    lang
+        ``"bilingual"`` (Chinese with English) or ``"zh"`` (Chinese only) titles and legend.
     dpi
         Resolution of PNG pages (print: 300).
     overwrite
@@ -114,6 +147,8 @@ def make_annex(
         raise EcospaceError(f"orientation={orientation!r}; use 'auto', 'portrait' or 'landscape'")
     if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
         raise EcospaceError(f"dpi={dpi!r} is out of range; use {DPI_RANGE[0]} to {DPI_RANGE[1]}")
+    if lang not in LANGS:
+        raise EcospaceError(f"lang={lang!r} is not known; use one of {list(LANGS)}")
     bad = [t for t in themes if t not in THEMES]
     if bad:
         raise EcospaceError(f"unknown annex theme(s) {bad}; use some of {list(THEMES)}")
@@ -144,6 +179,7 @@ def make_annex(
         for k, v in work.items()
         if k.startswith("conflict:") and len(v) and k.split(":", 1)[1] not in NOT_CONFLICTS
     }
+    numbered = conflict_table(conf)
 
     extent = _extent(drawn)
     width, height = PAPER_SIZES[paper]
@@ -151,29 +187,54 @@ def make_annex(
         orientation == "auto" and extent[2] - extent[0] > extent[3] - extent[1]
     ):
         width, height = height, width
-    note = _source_note(sources or _sources_of(layers), crs)
+    when = date if isinstance(date, str) else (date or _dt.date.today()).isoformat()
+    foot = _Foot(
+        unit=unit,
+        date=when,
+        note=_source_note(sources or _sources_of(layers), crs, lang),
+    )
+    numbers = (
+        [f"{figure_number}-{i}" for i in range(1, len(themes) + 1)]
+        if figure_number and len(themes) > 1
+        else [figure_number]
+        if figure_number
+        else [f"附图{i}" for i in range(1, len(themes) + 1)]
+    )
+    # Type 42: the CJK font is embedded as a CID font (subset), not as Type 3 glyph procedures
     rc = {
         "font.family": [font.get_name()],
         "axes.unicode_minus": False,
-        "pdf.fonttype": 3,
+        "pdf.fonttype": 42,
         "text.parse_math": False,  # titles, names, labels come from data: draw them literally
         "text.usetex": False,
     }
-    # every page staged, then renamed into place together: Ctrl-C never leaves 1 of 3 pages
-    with matplotlib.rc_context(rc), OutputSet(overwrite=overwrite) as staged:
-        pages = [
-            _page(theme, drawn, conf, extent, (width, height), title, note, dpi) for theme in themes
-        ]
-        if suffix == ".pdf":
-            meta = {"Title": title or "ecospace annex", "Creator": f"ecospace {_version()}"}
-            with PdfPages(staged.path(path), metadata=meta) as pdf:
-                for fig in pages:
-                    pdf.savefig(fig)
-        else:
-            for fig, target in zip(pages, targets, strict=True):
-                FigureCanvasAgg(fig).print_png(
-                    staged.path(target), metadata={"Software": "ecospace"}
+    _PATHS.clear()
+    try:
+        # every page staged, then renamed into place together: Ctrl-C never leaves 1 of 3 pages
+        with matplotlib.rc_context(rc), OutputSet(overwrite=overwrite) as staged:
+            pages = [
+                _page(
+                    _PageSpec(theme, number, title, lang, (width, height), dpi),
+                    drawn,
+                    conf,
+                    numbered,
+                    extent,
+                    foot,
                 )
+                for theme, number in zip(themes, numbers, strict=True)
+            ]
+            if suffix == ".pdf":
+                meta = {"Title": title or "ecospace annex", "Creator": f"ecospace {_version()}"}
+                with PdfPages(staged.path(path), metadata=meta) as pdf:
+                    for fig in pages:
+                        pdf.savefig(fig)
+            else:
+                for fig, target in zip(pages, targets, strict=True):
+                    FigureCanvasAgg(fig).print_png(
+                        staged.path(target), metadata={"Software": "ecospace"}
+                    )
+    finally:
+        _PATHS.clear()
     log.info(
         "annex written: %s (%d pages, %s %s)",
         ", ".join(map(str, targets)),
@@ -187,84 +248,229 @@ def make_annex(
 # --- one page ---------------------------------------------------------------------------------
 
 
-def _page(theme, drawn, conf, extent, size, title, note, dpi) -> Figure:
-    width, height = size
-    fig = Figure(figsize=size, dpi=dpi)
-    landscape = width > height
-    # map frame and legend column (landscape) or legend band (portrait), in figure fractions
-    m_in = 0.55  # margins in inches
-    if landscape:
-        map_box = [m_in / width + 0.04, 0.13, 0.62, 0.74]
-        legend_anchor = (0.725, 0.87)
-    else:
-        map_box = [m_in / width + 0.06, 0.27, 0.84, 0.60]
-        legend_anchor = (0.10, 0.235)
-    ax = fig.add_axes(map_box)
-    zh, en = THEMES[theme]
+@dataclass(frozen=True)
+class _PageSpec:
+    theme: str
+    number: str
+    title: str | None
+    lang: str
+    size: tuple[float, float]  # inches
+    dpi: int
+
+
+@dataclass(frozen=True)
+class _Foot:
+    unit: str | None
+    date: str
+    note: str
+
+
+#: Page margin (inches): nothing is drawn closer to the paper's edge.
+MARGIN_IN = 12 / 25.4
+
+
+def _page(spec: _PageSpec, drawn, conf, numbered, extent, foot: _Foot) -> Figure:
+    width, height = spec.size
+    fig = Figure(figsize=spec.size, dpi=spec.dpi)
+    FigureCanvasAgg(fig)  # a renderer to measure text with (labels, wrapping)
+    big = width >= 12
+    zh_only = spec.lang == "zh"
+    m = MARGIN_IN
+
+    # header: title, theme, figure number
     fig.text(
         0.5,
-        1 - 0.45 / height,
-        title or "三区三线核查附图",
+        1 - m / height,
+        spec.title or "三区三线核查附图",
         ha="center",
         va="top",
-        fontsize=16 if width < 12 else 20,
+        fontsize=20 if big else 16,
         weight="bold",
     )
+    zh, en = THEMES[spec.theme]
     fig.text(
         0.5,
-        1 - 0.85 / height,
-        f"{zh}  {en}",
+        1 - (m + (0.42 if big else 0.36)) / height,
+        zh if zh_only else f"{zh}  {en}",
         ha="center",
         va="top",
-        fontsize=12 if width < 12 else 15,
+        fontsize=15 if big else 12,
     )
+    fig.text(
+        1 - m / width,
+        1 - m / height,
+        f"图号：{spec.number}" if zh_only else f"图号 Fig. {spec.number}",
+        ha="right",
+        va="top",
+        fontsize=11 if big else 9,
+    )
+    header_in = 0.95 if big else 0.8
 
-    # widen the extent to the frame's shape, so that one metre is as long across as up
+    # footer: compiling unit and date, then the source note wrapped between the margins
+    foot_size = 8 if big else 7
+    renderer = fig.canvas.get_renderer()
+    measure = _text_width(fig, renderer, foot_size)
+    credit = [
+        ("编制单位：" if zh_only else "编制单位 Compiled by: ") + (foot.unit or "—"),
+        ("编制日期：" if zh_only else "编制日期 Date: ") + foot.date,
+    ]
+    note = wrap_to_width(foot.note, (width - 2 * m) * fig.dpi, measure)
+    measure.probe.remove()
+    lines = ["        ".join(credit), *note]
+    line_in = foot_size * 1.45 / 72
+    fig.text(
+        m / width,
+        m / height,
+        "\n".join(lines),
+        ha="left",
+        va="bottom",
+        fontsize=foot_size,
+        color="#333333",
+        linespacing=1.45,
+    )
+    footer_in = len(lines) * line_in + 0.12
+
+    # the map frame (room for tick labels left and below) and the legend beside or below it
+    handles = getattr(_THEME_DRAW, spec.theme)  # drawn below, once the frame is known
+    n_entries = _legend_entries(spec.theme, drawn, conf)
+    landscape = width > height
+    ticks_l, ticks_b = 0.42, 0.40
+    if landscape:
+        legend_w = 0.27 * width
+        frame = (m + ticks_l, m + footer_in + ticks_b, width - 2 * m - ticks_l - legend_w, 0.0)
+        frame = (*frame[:3], height - m - header_in - frame[1])
+        legend_at = ((width - m - legend_w + 0.15) / width, 1 - (m + header_in) / height)
+        ncol = 1
+    else:
+        ncol = 3 if big else 2
+        rows = -(-max(n_entries, 1) // ncol) + 1  # + the legend's title
+        legend_h = rows * (0.24 if big else 0.2) + 0.2
+        bottom = m + footer_in + legend_h + ticks_b
+        frame = (m + ticks_l, bottom, width - 2 * m - ticks_l - 0.05, 0.0)
+        frame = (*frame[:3], height - m - header_in - bottom)
+        legend_at = ((m + 0.05) / width, (m + footer_in + legend_h) / height)
+    x, y, fw, fh = frame
+    ax = fig.add_axes([x / width, y / height, fw / width, fh / height])
+
+    # a round print scale, the extent centred in the frame at exactly that scale
     x0, y0, x1, y1 = extent
-    frame_w, frame_h = map_box[2] * width, map_box[3] * height
-    scale = max((x1 - x0) / frame_w, (y1 - y0) / frame_h)  # metres per inch
+    denominator = print_scale((x1 - x0, y1 - y0), (fw, fh))
+    m_per_in = denominator * M_PER_INCH
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    xlim = (cx - scale * frame_w / 2, cx + scale * frame_w / 2)
-    ylim = (cy - scale * frame_h / 2, cy + scale * frame_h / 2)
+    xlim = (cx - m_per_in * fw / 2, cx + m_per_in * fw / 2)
+    ylim = (cy - m_per_in * fh / 2, cy + m_per_in * fh / 2)
     # half a printed pixel: finer detail cannot show, and the PDF stays small
-    tol = scale / dpi / 2
+    tol = m_per_in / spec.dpi / 2
 
-    handles = getattr(_THEME_DRAW, theme)(ax, drawn, conf, tol)
-    # after drawing: GeoSeries.plot rescales the axes to its data
+    legend = handles(ax, drawn, conf, tol, zh_only)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal", adjustable="box")
-    _grid(ax, drawn)
-    _scale_bar(ax)
-    _north_arrow(ax)
-    if handles:
+    _grid(ax, drawn, zh_only)
+    furniture = [_scale_bar(ax, denominator), _north_arrow(ax)]
+    renderer = fig.canvas.get_renderer()
+    avoid = [a.get_window_extent(renderer) for a in furniture]
+    _township_labels(ax, drawn, big, avoid)
+    if spec.theme in _NUMBERED_THEMES:
+        rows = numbered[numbered["name"].map(_NUMBERED_THEMES[spec.theme])]
+        _conflict_numbers(ax, rows, big, avoid)
+    if legend:
         fig.legend(
-            handles=handles,
+            handles=legend,
             loc="upper left",
-            bbox_to_anchor=legend_anchor,
+            bbox_to_anchor=legend_at,
             frameon=True,
-            fontsize=8 if width < 12 else 10,
-            title="图例 Legend",
-            title_fontsize=10 if width < 12 else 12,
-            ncol=1 if landscape else 2,
+            fontsize=10 if big else 8,
+            title="图例" if zh_only else "图例 Legend",
+            title_fontsize=12 if big else 10,
+            ncol=ncol,
         )
-    fig.text(
-        m_in / width,
-        0.3 / height,
-        note,
-        ha="left",
-        va="bottom",
-        fontsize=7,
-        color="#333333",
-        wrap=True,
-    )
     return fig
 
 
+def _text_width(fig, renderer, size):
+    probe = fig.text(0, 0, "", fontsize=size)
+
+    def measure(s: str) -> float:
+        probe.set_text(s)
+        return probe.get_window_extent(renderer).width
+
+    measure.probe = probe
+    return measure
+
+
+def _legend_entries(theme, drawn, conf) -> int:
+    roles = {
+        "control_lines": ("basic_farmland", "red_line", "urban_boundary"),
+        "protected_areas": ("red_line", "protected_area"),
+        "conflicts": ("basic_farmland", "red_line", "urban_boundary", "protected_area"),
+    }[theme]
+    n = sum(r in drawn for r in (*roles, "townships", "boundary"))
+    if theme == "conflicts":
+        n += len(conf)
+    elif theme == "protected_areas":
+        n += sum(k.startswith("outside_protected_area") for k in conf)
+    return n
+
+
+#: Pages that number conflict pieces, and which conflict types they show.
+_NUMBERED_THEMES = {
+    "conflicts": lambda name: True,
+    "protected_areas": lambda name: name.startswith("outside_protected_area"),
+}
+
+
+def _township_labels(ax, drawn, big: bool, avoid) -> None:
+    tw = drawn.get("townships")
+    if tw is None or not len(tw):
+        return
+    names = _pick(tw, _NAME_FIELDS["townships"])
+    if names is None:
+        return
+    order = np.argsort(-tw.geometry.area.to_numpy(), kind="stable")  # large towns first
+    pts = shapely.get_coordinates(shapely.point_on_surface(tw.geometry.values[order]))
+    texts = [terminal_text(str(v)) for v in names.to_numpy()[order]]
+    _, unplaced = place_labels(
+        ax, [tuple(p) for p in pts], texts, fontsize=9 if big else 7, avoid=avoid, color="#222222"
+    )
+    if unplaced:
+        log.warning("annex: no free place for township label(s) %s", "、".join(unplaced))
+
+
+def _conflict_numbers(ax, rows, big: bool, avoid) -> None:
+    if not len(rows):
+        return
+    pts = shapely.get_coordinates(rows.geometry.values)
+    place_labels(
+        ax,
+        [(x + 0, y) for x, y in pts],
+        [str(n) for n in rows["no"]],
+        fontsize=7 if big else 6,
+        avoid=avoid,
+        force=True,
+        color="#8e008e",
+        weight="bold",
+    )
+
+
+#: Compound paths of the layers being drawn, by (id of the frame, tolerance): every page of
+#: one annex has the same scale, so farmland is simplified and traced once, not per page.
+#: Filled and emptied by make_annex.
+_PATHS: dict[tuple[int, float], Any] = {}
+
+
 def _plot(ax, gdf, tol, **style):
-    g = gdf.geometry.values
-    g = shapely.simplify(g, tol, preserve_topology=True) if tol else g
-    gpd.GeoSeries(g[~shapely.is_empty(g)], crs=gdf.crs).plot(ax=ax, **style)
+    key = (id(gdf), tol)
+    if key not in _PATHS:
+        g = gdf.geometry.values
+        # plain Douglas-Peucker: half a printed pixel moves nothing visible
+        g = shapely.simplify(g, tol, preserve_topology=False) if tol else g
+        _PATHS[key] = polygon_path(g[~shapely.is_empty(g)])
+    path = _PATHS[key]
+    if path is not None:
+        # add_artist, not add_patch: the limits are set by the print scale, and add_patch
+        # would walk every segment of 200 000 patches to update them (seconds per layer)
+        ax.add_artist(PathPatch(path, **style))
 
 
 def _role_style(role: str, *, faint: bool = False) -> dict:
@@ -276,12 +482,19 @@ def _role_style(role: str, *, faint: bool = False) -> dict:
             "linewidth": 1.2 if role == "boundary" else 0.5,
             "linestyle": "--" if s.get("dashArray") else "-",
         }
+    # many small patches (farmland): their outlines would cover the fill at county scale
+    # and turn yellow into ochre, so they are drawn as fill only, as their swatch shows
+    edge = "none" if role in _FILL_ONLY else s["color"]
     return {
         "facecolor": s.get("fillColor", s["color"]),
-        "edgecolor": s["color"],
-        "linewidth": 0.3,
+        "edgecolor": edge,
+        "linewidth": 0 if edge == "none" else 0.3,
         "alpha": 0.25 if faint else min(1.0, s["fillOpacity"] + 0.3),
     }
+
+
+#: Roles drawn as fill only (patches too small at print scale for an outline).
+_FILL_ONLY = ("basic_farmland",)
 
 
 def _protected_style() -> dict:
@@ -290,37 +503,33 @@ def _protected_style() -> dict:
     return {"facecolor": "none", "edgecolor": colour, "linewidth": 0.8, "hatch": "\\\\\\"}
 
 
-def _role_handle(role: str, style: dict | None = None) -> Patch:
-    style = style or _role_style(role)
+def _role_handle(role: str, style: dict, zh_only: bool) -> Patch:
+    """A legend swatch drawn exactly as the layer is: same fill, outline, opacity, hatch."""
     spec = ROLE_STYLES[role]
+    keys = ("facecolor", "edgecolor", "linestyle", "alpha", "hatch", "linewidth")
     return Patch(
-        label=f"{spec['zh']} {spec['short']}",
-        **{
-            k: v
-            for k, v in style.items()
-            if k in ("facecolor", "edgecolor", "linestyle", "alpha", "hatch")
-        },
-        linewidth=1,
+        label=spec["zh"] if zh_only else f"{spec['zh']} {spec['short']}",
+        **{k: v for k, v in style.items() if k in keys},
     )
 
 
-def _outlines(ax, drawn, tol) -> list:
+def _outlines(ax, drawn, tol, zh_only) -> list:
     handles = []
     for role in ("townships", "boundary"):
         if role in drawn:
             st = _role_style(role)
             _plot(ax, drawn[role], tol, **st)
-            handles.append(_role_handle(role, st))
+            handles.append(_role_handle(role, st, zh_only))
     return handles
 
 
-def _missing(ax, roles: Sequence[str], drawn) -> None:
+def _missing(ax, roles: Sequence[str], drawn, zh_only) -> None:
     missing = [ROLE_STYLES[r]["zh"] for r in roles if r not in drawn]
     if missing:
         ax.text(
             0.5,
             0.02,
-            f"缺少图层 missing layer: {'、'.join(missing)}",
+            f"{'缺少图层：' if zh_only else '缺少图层 missing layer: '}{'、'.join(missing)}",
             transform=ax.transAxes,
             ha="center",
             va="bottom",
@@ -330,50 +539,50 @@ def _missing(ax, roles: Sequence[str], drawn) -> None:
         )
 
 
-def _draw_control_lines(ax, drawn, conf, tol) -> list:
+def _draw_control_lines(ax, drawn, conf, tol, zh_only) -> list:
     handles = []
     roles = ("basic_farmland", "red_line", "urban_boundary")
     for role in roles:
         if role in drawn:
             st = _role_style(role)
             _plot(ax, drawn[role], tol, **st)
-            handles.append(_role_handle(role, st))
-    _missing(ax, roles, drawn)
-    return handles + _outlines(ax, drawn, tol)
+            handles.append(_role_handle(role, st, zh_only))
+    _missing(ax, roles, drawn, zh_only)
+    return handles + _outlines(ax, drawn, tol, zh_only)
 
 
-def _draw_protected(ax, drawn, conf, tol) -> list:
+def _draw_protected(ax, drawn, conf, tol, zh_only) -> list:
     handles = []
     if "red_line" in drawn:
         st = _role_style("red_line")
         _plot(ax, drawn["red_line"], tol, **st)
-        handles.append(_role_handle("red_line", st))
+        handles.append(_role_handle("red_line", st, zh_only))
     if "protected_area" in drawn:
         st = _protected_style()
         _plot(ax, drawn["protected_area"], tol, **st)
-        handles.append(_role_handle("protected_area", st))
+        handles.append(_role_handle("protected_area", st, zh_only))
     for name, gdf in conf.items():
         if name.startswith("outside_protected_area"):
             handles.append(_draw_conflict(ax, name, gdf, tol))
-    _missing(ax, ("red_line", "protected_area"), drawn)
-    return handles + _outlines(ax, drawn, tol)
+    _missing(ax, ("red_line", "protected_area"), drawn, zh_only)
+    return handles + _outlines(ax, drawn, tol, zh_only)
 
 
-def _draw_conflicts(ax, drawn, conf, tol) -> list:
+def _draw_conflicts(ax, drawn, conf, tol, zh_only) -> list:
     handles = []
     for role in ("basic_farmland", "red_line", "urban_boundary", "protected_area"):
         if role in drawn:
             st = _protected_style() if role == "protected_area" else _role_style(role, faint=True)
             _plot(ax, drawn[role], tol, **st)
-            handles.append(_role_handle(role, st))
-    handles += _outlines(ax, drawn, tol)
+            handles.append(_role_handle(role, st, zh_only))
+    handles += _outlines(ax, drawn, tol, zh_only)
     for name, gdf in conf.items():
         handles.append(_draw_conflict(ax, name, gdf, tol))
     if not conf:
         ax.text(
             0.5,
             0.5,
-            "未发现冲突图斑 No conflicts found",
+            "未发现冲突图斑" if zh_only else "未发现冲突图斑 No conflicts found",
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -387,7 +596,8 @@ def _draw_conflicts(ax, drawn, conf, tol) -> list:
 def _draw_conflict(ax, name, gdf, tol) -> Patch:
     colour = CONFLICT_COLOURS[conflict_kind(name)]
     _plot(ax, gdf, tol, facecolor="none", edgecolor=colour, linewidth=0.8, hatch="////")
-    # pieces too small to see at county scale are marked at a point inside them
+    # pieces too small to see at county scale are marked at a point inside them (and
+    # numbered there, as in the conflict table)
     pts = shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.values))
     ax.scatter(
         pts[:, 0],
@@ -400,7 +610,13 @@ def _draw_conflict(ax, name, gdf, tol) -> Patch:
         zorder=5,
     )
     zh, _ = conflict_label(name)
-    return Patch(facecolor="none", edgecolor=colour, hatch="////", label=f"{zh}（{len(gdf)} 处）")
+    return Patch(
+        facecolor="none",
+        edgecolor=colour,
+        linewidth=0.8,
+        hatch="////",
+        label=f"{zh}（{len(gdf)} 处）",
+    )
 
 
 class _THEME_DRAW:
@@ -422,7 +638,7 @@ def _extent(drawn: Mapping[str, gpd.GeoDataFrame]) -> tuple[float, float, float,
     return x0 - pad, y0 - pad, x1 + pad, y1 + pad
 
 
-def _grid(ax, drawn) -> None:
+def _grid(ax, drawn, zh_only: bool) -> None:
     """Labelled grid of projected coordinates (metres); the axis names the CRS."""
     crs = next(iter(drawn.values())).crs
     fmt = FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " "))
@@ -436,8 +652,13 @@ def _grid(ax, drawn) -> None:
     ax.set_axisbelow(True)
     ax.grid(True, color="#888888", linewidth=0.3, linestyle=":")
     unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
-    ax.set_xlabel(f"X 东坐标 Easting ({unit})", fontsize=7)
-    ax.set_ylabel(f"Y 北坐标 Northing ({unit})", fontsize=7)
+    if zh_only:
+        unit_zh = "米" if unit == "metre" else unit
+        ax.set_xlabel(f"X 东坐标（{unit_zh}）", fontsize=7)
+        ax.set_ylabel(f"Y 北坐标（{unit_zh}）", fontsize=7)
+    else:
+        ax.set_xlabel(f"X 东坐标 Easting ({unit})", fontsize=7)
+        ax.set_ylabel(f"Y 北坐标 Northing ({unit})", fontsize=7)
 
 
 def _nice(length: float) -> float:
@@ -446,23 +667,26 @@ def _nice(length: float) -> float:
     return max(m * k for m in (1, 2, 5) if m * k <= length)
 
 
-def _scale_bar(ax) -> None:
-    """Alternating black/white scale bar, its length in metres of the projected CRS."""
+def _scale_bar(ax, denominator: int) -> Rectangle:
+    """Alternating black/white bar in metres, the numeric scale 1:N beside it.
+
+    Returns the white panel behind both (labels keep clear of it).
+    """
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     length = _nice((x1 - x0) / 5)
     h = (y1 - y0) * 0.008
     bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
-    ax.add_patch(
-        Rectangle(
-            (bx - (x1 - x0) * 0.015, by - h * 2.5),
-            length + (x1 - x0) * 0.05,
-            h * 7,
-            facecolor="white",
-            edgecolor="none",
-            alpha=0.85,
-            zorder=9,
-        )
+    ratio = scale_text(denominator)
+    panel = Rectangle(
+        (bx - (x1 - x0) * 0.015, by - h * 2.5),
+        length + (x1 - x0) * (0.05 + 0.018 * len(ratio)),
+        h * 7,
+        facecolor="white",
+        edgecolor="none",
+        alpha=0.85,
+        zorder=9,
     )
+    ax.add_patch(panel)
     for i in range(4):
         ax.add_patch(
             Rectangle(
@@ -482,9 +706,19 @@ def _scale_bar(ax) -> None:
         ax.text(
             bx + length * frac, by + h * 1.6, label, ha="center", va="bottom", fontsize=7, zorder=10
         )
+    ax.text(
+        bx + length + (x1 - x0) * 0.025,
+        by + h / 2,
+        ratio,
+        ha="left",
+        va="center",
+        fontsize=8,
+        zorder=10,
+    )
+    return panel
 
 
-def _north_arrow(ax) -> None:
+def _north_arrow(ax):
     ax.annotate(
         "",
         xy=(0.95, 0.96),
@@ -510,6 +744,17 @@ def _north_arrow(ax) -> None:
         weight="bold",
         zorder=10,
     )
+    # an invisible box over the arrow and its letter: the region labels keep clear of
+    return ax.add_patch(
+        Rectangle(
+            (0.92, 0.81),
+            0.06,
+            0.16,
+            transform=ax.transAxes,
+            facecolor="none",
+            edgecolor="none",
+        )
+    )
 
 
 def _sources_of(layers: Mapping[str, Any]) -> list[str]:
@@ -525,13 +770,12 @@ def _version() -> str:
     return __version__
 
 
-def _source_note(sources: Sequence[str], crs: pyproj.CRS) -> str:
+def _source_note(sources: Sequence[str], crs: pyproj.CRS, lang: str) -> str:
     epsg = crs.to_epsg()
     crs_text = f"{crs.name}" + (f" (EPSG:{epsg})" if epsg else "")
-    src = "、".join(dict.fromkeys(sources)) or "用户提供 user supplied"
-    if len(src) > 120:
-        src = src[:117] + "…"
-    return (
-        f"数据来源 Source: {src}    坐标系 CRS: {crs_text}    "
-        f"制图日期 Date: {_dt.date.today().isoformat()}    ecospace {_version()}"
+    src = "、".join(dict.fromkeys(sources)) or (
+        "用户提供" if lang == "zh" else "用户提供 user supplied"
     )
+    if lang == "zh":
+        return f"数据来源：{src}    坐标系：{crs_text}    ecospace {_version()}"
+    return f"数据来源 Source: {src}    坐标系 CRS: {crs_text}    ecospace {_version()}"

@@ -18,6 +18,7 @@ makes no request when it opens.  Base maps (天地图, OpenStreetMap) are added 
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import json
@@ -32,15 +33,18 @@ from typing import Any, Literal
 import folium
 import geopandas as gpd
 import numpy as np
+import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from ecospace._output import final_path, refuse_overwrite, write_text
+from ecospace._output import OutputSet, refuse_overwrite
 from ecospace.errors import EcospaceError, MethodError, RoleError
 from ecospace.geometry.area import METHODS
+from ecospace.rendering._conflict_table import conflict_table
 from ecospace.rendering._display import (
     _FIELD_ALIASES,
     _GRID_CELLS,
+    _NAME_FIELDS,
     _NEVER_GROUPED,
     _as_gdf,
     _conflict_copy,
@@ -49,10 +53,13 @@ from ecospace.rendering._display import (
     _feature_collection,
     _fit_displays,
     _grouped_copy,
+    _pick,
 )
+from ecospace.rendering._map_data import PackedLayers, pack_layers
 from ecospace.rendering.styles import (
     CONFLICT_STYLE,
     LAND_USE_CLASSES,
+    LAYER_ORDER,
     NOT_CONFLICTS,
     ROLE_STYLES,
     conflict_label,
@@ -70,6 +77,8 @@ __all__ = [
 log = logging.getLogger("ecospace")
 
 LEAFLET_VERSION = "1.9.4"
+FLATBUSH_VERSION = "4.7.0"
+SUPERCLUSTER_VERSION = "9.1.0"
 Basemap = Literal[None, "none", "tianditu", "osm"]
 
 _PANES = {"ecospace-protected": 410, "ecospace-outlines": 420, "ecospace-conflicts": 450}
@@ -78,6 +87,13 @@ _ROLE_PANES = {
     "townships": "ecospace-outlines",
     "boundary": "ecospace-outlines",
 }
+
+#: Roles drawn as canvas patch layers when large (see ``canvas_from``).
+_PATCH_ROLES = ("red_line", "basic_farmland", "urban_boundary", "land_use")
+#: Packed data above this size (bytes, base64) is written beside the page as NAME.data.js.
+INLINE_MAX_BYTES = 40_000_000
+#: SVG budget left at least, whatever the packed layers take.
+_MIN_SVG_BYTES = 2_000_000
 
 _TIANDITU = (
     "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -97,6 +113,7 @@ def make_map(
     max_features: int | None = None,
     land_use: bool = False,
     method: str = "ellipsoid",
+    canvas_from: int = 2_000,
 ) -> folium.Map:
     """An offline Leaflet map of the planning layers and their conflicts.
 
@@ -123,9 +140,14 @@ def make_map(
         Also group any layer with more features than this (default: group only to meet
         ``max_bytes``).
     land_use
-        Include the ``land_use`` layer (grouped by first-level class, hidden until ticked).
+        Include the ``land_use`` layer (coloured by first-level class, hidden until ticked).
     method
         Area method for the popups (see :func:`ecospace.geometry.area.areas`).
+    canvas_from
+        Red line, farmland, urban boundary and land-use layers with more features than this are
+        drawn on canvas tiles from a packed copy (``rendering._map_data``): every feature
+        stays clickable, with its popup, up to millions of patches.  Smaller layers are
+        SVG, one path per feature.
 
     Returns
     -------
@@ -167,7 +189,15 @@ def make_map(
     drawn: list[tuple[str, str]] = []  # (kind, role or conflict name)
     displays: list[_Display] = []
     regroup: dict[int, Any] = {}
+    patches = {
+        role: gdf for role, gdf in gdfs.items() if role in _PATCH_ROLES and len(gdf) > canvas_from
+    }
+    packed = pack_layers(patches, method) if patches else None
+    if packed is not None:
+        max_bytes = max(max_bytes - len(packed), _MIN_SVG_BYTES)
     for role, gdf in gdfs.items():
+        if role in patches:
+            continue
         disp = _display_copy(gdf, role, method)
         if role not in _NEVER_GROUPED and len(disp):
             regroup[len(displays)] = functools.partial(
@@ -187,7 +217,11 @@ def make_map(
     displays, tol = _fit_displays(displays, regroup, max_bytes)
 
     # scale bar added below (metric only): folium's control_scale adds miles too
-    m = folium.Map(location=None, tiles=None, control_scale=False, zoom_control=True)
+    # no fade-in of tiles: the patch layers draw at once, and what a screenshot or a print
+    # shows is the map as it stands, not a tile half faded in
+    m = folium.Map(
+        location=None, tiles=None, control_scale=False, zoom_control=True, fade_animation=False
+    )
     # Only the inlined Leaflet below: folium's template would pull jQuery, Bootstrap,
     # Font Awesome and Leaflet itself from CDNs.
     m.default_js = []
@@ -202,6 +236,8 @@ def make_map(
         folium.map.CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
 
     legend: list[tuple[str, str, dict]] = []
+    # role or conflict name -> (label, JS variable of an SVG layer, key of a patch layer)
+    entries: dict[str, tuple[str, str, str]] = {}
     for (kind, key), disp in zip(drawn, displays, strict=True):
         if not len(disp):
             continue
@@ -230,13 +266,28 @@ def make_map(
             pane=pane,
         )
         layer.add_to(m)
+        entries[key] = (html.escape(label), layer.get_name(), "")
+    for role in patches:
+        spec = ROLE_STYLES[role]
+        legend.append((spec["zh"], spec["en"], dict(spec["style"])))
+        entries[role] = (html.escape(f"{spec['zh']} {spec['short']}"), "", role)
+    # the same pieces, in the same order, as the annex numbers them
+    numbered = conflict_table({k: getattr(v, "gdf", v) for k, v in (conflicts or {}).items()})
     if any(kind == "conflict" and len(d) for (kind, _), d in zip(drawn, displays, strict=True)):
         legend.append(("冲突区域（重叠/超出/重复）", "Conflicts (overlap/outside/duplicate)", {}))
     if "land_use" in gdfs:
         legend.append(("土地利用（按一级类）", "Land use by class", {"color": "#8c8c8c"}))
 
-    # collapsed: expanded, the list of ten layers covers a third of the county
-    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    # legend and layer list in the order of the annex
+    legend.sort(key=lambda e: _legend_rank(e[0]))
+    order = [r for r in LAYER_ORDER if r in entries] + [k for k in entries if k not in LAYER_ORDER]
+    _TownshipLabels(gdfs.get("townships")).add_to(m)
+    markers = _ConflictNumbers(numbered)
+    markers.add_to(m)
+    layer_list = _Layers(m, packed, [entries[k] for k in order], markers)
+    layer_list.add_to(m)
+    # in the body, so defined before the map's script at its end runs
+    root.html.add_child(_DataScript(layer_list), name="ecospace_data")
     _ScaleBar().add_to(m)
     _Legend(legend).add_to(m)
     _Title(title or "三区三线核查图 Planning layers check").add_to(m)
@@ -246,8 +297,15 @@ def make_map(
     return m
 
 
-def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write the map as one self-contained HTML file.
+def save_map(
+    m: folium.Map,
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    inline_max_bytes: int = INLINE_MAX_BYTES,
+    output_set: OutputSet | None = None,
+) -> Path:
+    """Write the map as one self-contained HTML file (or HTML + data file when very large).
 
     Parameters
     ----------
@@ -256,12 +314,18 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     path
         Output file; missing parent folders are created.
     overwrite
-        Replace an existing file (otherwise an existing file is an error).
+        Replace existing files (otherwise an existing file is an error).
+    inline_max_bytes
+        Packed patch data larger than this goes to ``NAME.data.js`` beside the page, which
+        loads it with a ``<script>`` tag (still offline; keep the two files together).
+    output_set
+        Stage the page (and data file) in this set, moved into place with the other outputs
+        of a check; by default they form a set of their own.
 
     Returns
     -------
     Path
-        The file written.
+        The HTML file written.
 
     Examples
     --------
@@ -273,10 +337,30 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     True
     """
     path = Path(path)
-    refuse_overwrite([path], overwrite=overwrite)
-    page = m.get_root().render()
-    write_text(path, page, overwrite=overwrite)  # a temporary file, renamed when complete
-    log.info("map written: %s (%.1f MB)", final_path(path), len(page.encode()) / 1e6)
+    layers = next((c for c in m._children.values() if isinstance(c, _Layers)), None)
+    split = layers is not None and len(layers.data) > inline_max_bytes
+    data_path = path.with_name(f"{path.stem}.data.js")
+    refuse_overwrite([path, data_path] if split else [path], overwrite=overwrite)
+    # the page and its data file are written as one set (or into the caller's set)
+    with (
+        contextlib.nullcontext(output_set)
+        if output_set
+        else OutputSet(overwrite=overwrite) as staged
+    ):
+        if not split:
+            page = m.get_root().render()
+        else:
+            layers.data_src = data_path.name
+            try:
+                page = m.get_root().render()
+            finally:
+                layers.data_src = None
+            staged.path(data_path).write_text(
+                f'window.ecospaceData = "{layers.data}";\n', encoding="ascii"
+            )
+            log.info("map data written beside the page: %s", data_path)
+        staged.path(path).write_text(page, encoding="utf-8")
+    log.info("map written: %s (%.1f MB)", path, len(page.encode()) / 1e6)
     return path
 
 
@@ -317,9 +401,16 @@ def _inline_assets() -> str:
 
     css = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, css)
     js = _static("leaflet.js").decode("utf-8").replace("</script", "<\\/script")
+    bush = _static("flatbush.js").decode("utf-8").replace("</script", "<\\/script")
+    cluster = _static("supercluster.min.js").decode("utf-8").replace("</script", "<\\/script")
+    patches = _static("ecospace-patches.js").decode("utf-8").replace("</script", "<\\/script")
     return (
         f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by ecospace -->\n"
         f"<style>{css}</style>\n<script>{js}</script>\n"
+        f"<!-- Flatbush {FLATBUSH_VERSION} (ISC), inlined by ecospace -->\n"
+        f"<script>{bush}</script>\n<script>{patches}</script>\n"
+        f"<!-- Supercluster {SUPERCLUSTER_VERSION} with KDBush (ISC), inlined by ecospace -->\n"
+        f"<script>{cluster}</script>\n"
         "<style>.ecospace-conflict{fill:url(#ecospace-hatch);fill-opacity:1}"
         ".ecospace-protected{fill:url(#ecospace-protected-hatch);fill-opacity:1}"
         # clicks inside a protected area reach the red line and farmland under it
@@ -458,3 +549,209 @@ class _Title(MacroElement):
         super().__init__()
         self._name = "Title"
         self.text = html.escape(title)
+
+
+def _legend_rank(zh: str) -> int:
+    ranks = {ROLE_STYLES[r]["zh"]: i for i, r in enumerate(LAYER_ORDER)}
+    return ranks.get(zh, len(ranks))
+
+
+class _TownshipLabels(MacroElement):
+    """Township names as permanent labels at a point inside each township."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .ecospace-township-label {background: transparent; border: none; box-shadow: none;
+          color: #333; font: 13px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;
+          text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; padding: 0;}
+        .ecospace-township-label::before {display: none;}
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        {{ this.labels|tojson }}.forEach(function (t) {
+            L.tooltip({permanent: true, direction: "center", interactive: false,
+                       className: "ecospace-township-label"})
+                .setLatLng([t[1], t[2]]).setContent(t[0]).addTo({{ this._parent.get_name() }});
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, townships: gpd.GeoDataFrame | None):
+        super().__init__()
+        self._name = "TownshipLabels"
+        self.labels: list = []
+        if townships is None or not len(townships):
+            return
+        names = _pick(townships, _NAME_FIELDS["townships"])
+        if names is None:
+            return
+        pts = shapely.point_on_surface(townships.to_crs("EPSG:4326").geometry.values)
+        xy = shapely.get_coordinates(pts)
+        self.labels = [
+            [html.escape(str(n)), round(float(y), 6), round(float(x), 6)]
+            for n, (x, y) in zip(names, xy, strict=True)
+            if n is not None and str(n)
+        ]
+
+
+class _ConflictNumbers(MacroElement):
+    """A numbered marker on every conflict piece, the numbers of :func:`conflict_table`.
+
+    Markers keep their size at every zoom, so the conflicts show at county scale too;
+    markers that would cover each other are gathered (Supercluster) into one showing how
+    many they are (``12处``), which zooms in when clicked.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .ecospace-conflict-no {background: #ff00ff; color: #fff; border: 2px solid #fff;
+          border-radius: 11px; font: bold 11px/18px sans-serif; text-align: center;
+          box-shadow: 0 0 3px rgba(0,0,0,0.6);}
+        .ecospace-conflict-cluster {background: #fff; color: #b000b0; border: 3px solid #ff00ff;
+          font: bold 11px/16px sans-serif;}
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        (function (group, map, rows) {
+            var index = new Supercluster({radius: 28, maxZoom: 17}).load(rows.map(
+                function (c, i) { return {type: "Feature", properties: {i: i},
+                    geometry: {type: "Point", coordinates: [c[2], c[1]]}}; }));
+            function marker(ll, text, cls, title) {
+                var w = 12 + 7 * text.length;
+                return L.marker(ll, {icon: L.divIcon({className: cls, html: text,
+                    iconSize: [w, 22], iconAnchor: [w / 2, 11]}), title: title,
+                    keyboard: false});
+            }
+            function update() {
+                group.clearLayers();
+                var b = map.getBounds(), z = Math.round(map.getZoom());
+                index.getClusters([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], z)
+                .forEach(function (f) {
+                    var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]], m;
+                    if (f.properties.cluster) {
+                        var id = f.properties.cluster_id, n = f.properties.point_count;
+                        m = marker(ll, n + "处", "ecospace-conflict-no ecospace-conflict-cluster",
+                                   n + " 处冲突，点击放大 " + n + " conflicts: click to zoom in");
+                        m.on("click", function () {
+                            map.setView(ll, index.getClusterExpansionZoom(id));
+                        });
+                    } else {
+                        var c = rows[f.properties.i];
+                        m = marker(ll, String(c[0]), "ecospace-conflict-no", "冲突 " + c[0])
+                            .bindPopup(c[3]);
+                    }
+                    m.addTo(group);
+                });
+            }
+            map.on("moveend", update);
+            map.whenReady(update);
+        })({{ this.get_name() }}, {{ this._parent.get_name() }}, {{ this.rows|tojson }});
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, table: gpd.GeoDataFrame):
+        super().__init__()
+        self._name = "ConflictNumbers"
+        self.rows: list = []
+        if not len(table):
+            return
+        xy = shapely.get_coordinates(table.to_crs("EPSG:4326").geometry.values)
+        for (x, y), row in zip(xy, table.itertuples(index=False), strict=True):
+            popup = (
+                f"<table><tr><th>冲突编号 No.</th><td>{row.no}</td></tr>"
+                f"<tr><th>类型 Type</th><td>{html.escape(row.label_zh)}</td></tr>"
+                f"<tr><th>要素号 FID</th><td>{html.escape(row.ids)}</td></tr></table>"
+            )
+            self.rows.append([int(row.no), round(float(y), 6), round(float(x), 6), popup])
+
+
+class _DataScript(Element):
+    """``window.ecospaceData``: the packed layers, inline or from the file beside the page.
+
+    Rendered as is: going through a Jinja template, tens of MB of base64 would be lexed
+    as template text (seconds per page).
+    """
+
+    def __init__(self, layers: _Layers):
+        super().__init__()
+        self._layers = layers
+
+    def render(self, **kwargs) -> str:
+        src = self._layers.data_src
+        if src:
+            return f'<script src="{html.escape(src)}"></script>'
+        return f'<script>window.ecospaceData = "{self._layers.data}";</script>'
+
+
+class _Layers(MacroElement):
+    """Packed patch layers (if any), then the layer list in the annex's order.
+
+    Sets ``window.ecospaceReady`` once every layer has drawn its first tiles.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this.map_name }};
+            var metas = {{ this.metas|tojson }};
+            var entries = {{ this.entries|tojson }};
+            function finish(patchLayers) {
+                var overlays = {};
+                entries.forEach(function (e) {
+                    var layer = e[1] ? window[e[1]] : patchLayers[e[2]];
+                    if (layer) overlays[e[0]] = layer;
+                });
+                {% if this.markers %}
+                overlays["冲突编号 Conflict numbers"] = {{ this.markers }};
+                {% endif %}
+                // collapsed: expanded, the list of ten layers covers a third of the county
+                L.control.layers(null, overlays, {collapsed: true, position: "topright"})
+                    .addTo(map);
+            }
+            if (!metas.length) { finish({}); window.ecospaceReady = true; return; }
+            window.ecospacePatches.load(window.ecospaceData, metas).then(function (data) {
+                var layers = {}, list = [];
+                var waiting = metas.filter(function (m) { return m.show; }).length;
+                if (!waiting) window.ecospaceReady = true;
+                metas.forEach(function (m, i) {
+                    var pane = map.createPane("ecospace-patches-" + m.key);
+                    pane.style.zIndex = 380 + i;
+                    var layer = new window.ecospacePatches.PatchLayer(data[m.key], m.style,
+                        {pane: "ecospace-patches-" + m.key});
+                    if (m.show) layer.once("load", function () {
+                        if (--waiting) return;
+                        var t = window.ecospaceTiming;
+                        t.drawn = performance.now() - t.start;
+                        window.ecospaceReady = true;
+                    });
+                    if (m.show) layer.addTo(map);
+                    layers[m.key] = layer;
+                    list.push(layer);
+                });
+                window.ecospacePatches.enableClicks(map, list);
+                window.ecospaceLayers = layers;
+                finish(layers);
+            }).catch(function (err) { console.error("ecospace: map data not readable", err); });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, m, packed: PackedLayers | None, entries, markers):
+        super().__init__()
+        self._name = "Layers"
+        self.map_name = m.get_name()
+        self.metas = packed.meta if packed is not None else []
+        self.data = packed.data if packed is not None else ""
+        self.data_src: str | None = None  # set by save_map: the data file beside the page
+        self.entries = [list(e) for e in entries]
+        self.markers = markers.get_name() if markers.rows else ""

@@ -584,7 +584,8 @@ def write_outputs(
         if "map" in targets and frames:
             name = _plan_attr(result, "name", None)
             m = make_map(frames, conflicts=pieces, title=name, method=result.method)
-            map_staged = save_map(m, staged.path(targets["map"]), overwrite=True)
+            save_map(m, targets["map"], overwrite=True, output_set=staged)
+            map_staged = staged.path(targets["map"])
             written["map"] = targets["map"]
         reports = {fmt: Path(out_dir) / f"report.{fmt}" for fmt in REPORT_FORMATS}
         embed = map_staged or getattr(result, "map_path", None)

@@ -64,6 +64,18 @@ ROLE_STYLES: dict[str, dict[str, Any]] = {
     },
 }
 
+#: Order of the layer list and legend on the web map and the annex pages (top to bottom):
+#: the three control lines, protected areas, boundaries, then land use.
+LAYER_ORDER: tuple[str, ...] = (
+    "basic_farmland",
+    "red_line",
+    "urban_boundary",
+    "protected_area",
+    "townships",
+    "boundary",
+    "land_use",
+)
+
 #: Entries of ``measure_county(...).conflicts`` that are not conflicts: protected areas
 #: legitimately overlap each other (a forest park inside a nature reserve).
 NOT_CONFLICTS: tuple[str, ...] = ("self_overlap_protected_area",)
