@@ -506,7 +506,7 @@ def test_traceback_only_with_verbose(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("Unknown symbol: \\frac")
 
-    monkeypatch.setattr("ecospace.plan.audit.audit_plan", broken)
+    monkeypatch.setattr("ecospace.cli.plan.audit_plan", broken)
     quiet = CliRunner().invoke(cli, ["audit", "plan.yaml"])
     loud = CliRunner().invoke(cli, ["-v", "audit", "plan.yaml"])
     assert quiet.exit_code == loud.exit_code == 2
@@ -536,7 +536,7 @@ def test_every_exception_is_one_error_line(tmp_path, monkeypatch, exc, fragment)
     def broken(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr("ecospace.plan.audit.audit_plan", broken)
+    monkeypatch.setattr("ecospace.cli.plan.audit_plan", broken)
     r = CliRunner().invoke(cli, ["audit", "plan.yaml"])
     assert r.exit_code == 2 and r.exc_info[0] is SystemExit
     lines = r.stderr.splitlines()
