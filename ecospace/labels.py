@@ -630,3 +630,67 @@ def crs_how_label(how: Any, lang: Lang = "zh") -> str:
         if text == en or text.startswith(en + " "):
             return zh + text[len(en) :]
     return text
+
+
+#: What a delivery folder's listing says of a file, in Chinese: (English pattern, Chinese).
+_FOUND_ZH: tuple[tuple[str, str], ...] = (
+    (r"^zip of (\d+) shapefiles?$", r"压缩包，含 \1 个 shapefile"),
+    (r"^zip of a FileGDB or GeoPackage$", "压缩包，含 FileGDB 或 GeoPackage"),
+    (r"^zip holds no layers \((.*)\)$", r"压缩包中没有图层（\1）"),
+    (r"^not a readable zip archive \((.*)\)$", r"无法读取的压缩包（\1）"),
+    (
+        r"^member names decoded as (\S+) \(no UTF-8 flag\)$",
+        r"成员文件名按 \1 解码（无 UTF-8 标志）",
+    ),
+    (r"^unreadable \((.*)\)$", r"无法读取（\1）"),
+    (r"^JSON without features \(metadata, not a layer\)$", "不含要素的 JSON（元数据，不是图层）"),
+    (
+        r"^shapefile without its index (.*)\.shx \(copy all parts\)$",
+        r"shapefile 缺少索引文件 \1.shx（请复制全部组成文件）",
+    ),
+    (r"^shapefile \(no (.*)\)$", r"shapefile（缺少 \1）"),
+    (r"^shapefile$", "shapefile"),
+    (r"^attribute table \(\.dbf\) without a \.shp$", "属性表（.dbf）缺少 .shp"),
+    (r"^raster or image$", "栅格或图片"),
+    (r"^document$", "文档"),
+    (r"^map project$", "地图工程文件"),
+    (r"^archive ecospace cannot open \(unpack it\)$", "ecospace 无法打开的压缩格式（请先解压）"),
+    (r"^not a layer format \((.*)\)$", r"不是图层格式（\1）"),
+    (r"^hidden or system file$", "隐藏或系统文件"),
+    (r"^GeoParquet dataset$", "GeoParquet 数据集"),
+    (r"^database$", "数据库"),
+    (r"^named$", "指定的数据源"),
+)
+#: The two verdicts of the listing, and its heading.
+_FOUND_WORDS = {
+    "taken": ("采用", "taken"),
+    "skipped": ("跳过", "skipped"),
+    "searched": ("已连同子文件夹一并搜索", "searched with its sub-folders"),
+}
+
+
+def found_label(text: str, lang: Lang = "zh") -> str:
+    """What the delivery listing says of a file (``"raster or image"``) in ``lang``.
+
+    Examples
+    --------
+    >>> found_label("zip of 2 shapefiles"), found_label("document", "en")
+    ('压缩包，含 2 个 shapefile', 'document')
+    """
+    if lang == "en":
+        return text
+    for pattern, zh in _FOUND_ZH:
+        if re.fullmatch(pattern, text):
+            return re.sub(pattern, zh, text)
+    return text
+
+
+def found_word(key: str, lang: Lang = "zh") -> str:
+    """``taken``, ``skipped`` or the listing's heading ``searched`` in ``lang``.
+
+    Examples
+    --------
+    >>> found_word("skipped"), found_word("taken", "en")
+    ('跳过', 'taken')
+    """
+    return _FOUND_WORDS[key][_i(lang)]

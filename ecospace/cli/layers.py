@@ -25,7 +25,7 @@ from ecospace.cli.options import (
 )
 from ecospace.errors import MethodError
 from ecospace.geometry.crs import describe, parse_crs, parse_crs_option
-from ecospace.labels import term
+from ecospace.labels import found_word, term
 from ecospace.loading._delivery import format_found
 from ecospace.loading.convert import convert
 from ecospace.loading.layers import (
@@ -76,8 +76,8 @@ def layers_command(sources, crs, engine, roles, fmt, details, lang) -> None:
     folders = [s for s in sources if Path(s).is_dir() and Path(s).suffix.lower() != ".gdb"]
     if folders and fmt != "json":
         for folder in folders:
-            click.echo(f"{folder}: searched with its sub-folders")
-            click.echo(format_found(search_sources([folder]), root=folder))
+            click.echo(f"{folder}: {found_word('searched', lang)}")
+            click.echo(format_found(search_sources([folder]), root=folder, lang=lang))
         click.echo("")
     for w in caught:  # problems found in layers are in the table below; log anything else
         if not issubclass(w.category, ValidationWarning):

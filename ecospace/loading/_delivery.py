@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecospace.errors import LayerReadError
+from ecospace.labels import Lang, found_label, found_word
 from ecospace.loading import _postgis
 from ecospace.loading._postgis import is_database
 from ecospace.loading._roles import _IGNORE, _check_role, role_of
@@ -182,19 +183,23 @@ def search_folder(folder: str | Path) -> list[Found]:
     return out
 
 
-def format_found(found: Iterable[Found], root: str | Path | None = None) -> str:
+def format_found(found: Iterable[Found], root: str | Path | None = None, lang: Lang = "zh") -> str:
     """The listing as text: ``taken`` and ``skipped`` lines, paths relative to ``root``.
 
     Examples
     --------
-    >>> print(format_found([Found(Path("d/a.pdf"), False, "document")], root="d"))
+    >>> print(format_found([Found(Path("d/a.pdf"), False, "document")], root="d", lang="en"))
       skipped  a.pdf: document
+    >>> print(format_found([Found(Path("d/a.pdf"), False, "document")], root="d"))
+      跳过  a.pdf: 文档
     """
     lines = []
+    width = max(len(found_word(k, lang)) for k in ("taken", "skipped"))
     for f in found:
         shown = f.path.relative_to(root) if root is not None else f.path
-        what = "; ".join((f.what, *f.flags))
-        lines.append(f"  {'taken  ' if f.taken else 'skipped'}  {shown}: {what}")
+        what = "; ".join(found_label(t, lang) for t in (f.what, *f.flags))
+        verdict = found_word("taken" if f.taken else "skipped", lang).ljust(width)
+        lines.append(f"  {verdict}  {shown}: {what}")
     return "\n".join(lines)
 
 
