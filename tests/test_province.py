@@ -148,6 +148,7 @@ def test_usage_errors(args, fragment):
     assert len(errors) == 1 and fragment in errors[0], r.output
 
 
-def test_scheduler_needs_units():
+def test_a_scheduler_nobody_runs_is_a_usage_error_without_units_too():
+    # without --units the county's tiles go to the scheduler: nobody answers there
     r = CliRunner().invoke(cli, ["stats", DEMO, "--scheduler", "tcp://127.0.0.1:9"])
-    assert r.exit_code == 2 and "needs --units" in r.output
+    assert r.exit_code == 2 and "no dask scheduler answers there" in r.output

@@ -464,6 +464,8 @@ def check(
     crs: Any = None,
     crss: Mapping[str, Any] | None = None,
     roles: Mapping[str, str | None] | None = None,
+    workers: int | None = None,
+    client: Any = None,
 ) -> CheckResult:
     """Measure every figure of a plan on its layers and compare it with the stated value.
 
@@ -489,6 +491,11 @@ def check(
         Layer name (or ``PATH:LAYER``) -> that layer's CRS, over the plan's ``crs:``.
     roles : mapping, optional
         Layer name (or ``PATH:LAYER``) -> role, over the plan's roles (``None`` ignores).
+    workers : int, optional
+        Measure the county by tiles on this many Dask workers here (see :class:`County`).
+    client : distributed.Client or str, optional
+        Measure the county by tiles on this ``dask.distributed`` cluster (a Client or the
+        scheduler's address); the figures are the same as one process's.
 
     Returns
     -------
@@ -567,6 +574,9 @@ def check(
         denominator_source=denominator,
         classes=getattr(plan, "land_cover_classes", None) or None,
         name=getattr(plan, "name", None),
+        workers=workers,
+        client=client,
+        progress=(progress and workers is not None) or client is not None,
     )
     work = county.working
     info("loaded %d layers (%s) in %.1f s", len(work), ", ".join(work), time.perf_counter() - t)

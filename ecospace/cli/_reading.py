@@ -1,8 +1,11 @@
-"""``--crs`` and ``--role`` as the layer readers take them (commands that read layers)."""
+"""``--crs``, ``--role`` and ``--scheduler`` as the readers and the County take them."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import click
+from distributed import Client
 
 from ecospace.geometry.crs import parse_crs_option
 from ecospace.loading._roles import _check_role
@@ -33,3 +36,26 @@ def _single_layer_options(spec: str, crs: tuple[str, ...], roles: tuple[str, ...
         if k in keys:
             role = v
     return default, own, role
+
+
+def _dask_client(address: str | None) -> Client | None:
+    """A ``distributed.Client`` on ``address`` (None for none), closed when the command ends;
+    a usage error naming the address when it cannot connect."""
+    if address is None:
+        return None
+    if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise click.BadParameter(
+            f"{address!r}: write the scheduler's address as tcp://HOST:PORT",
+            param_hint="--scheduler",
+        )
+    try:
+        client = Client(address, timeout=10)
+    except (OSError, TimeoutError) as exc:
+        raise click.BadParameter(
+            f"{address}: no dask scheduler answers there ({type(exc).__name__}); start one "
+            "(dask scheduler) or check the address",
+            param_hint="--scheduler",
+        ) from None
+    # the client lives as long as the command: figures are measured when first asked for
+    click.get_current_context().call_on_close(client.close)
+    return client

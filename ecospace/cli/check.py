@@ -13,8 +13,15 @@ from ecospace.checking.check import check
 from ecospace.cli._boundary import (
     input_paths,
 )
-from ecospace.cli._reading import _layer_options
-from ecospace.cli.options import _crs_option, _lang_option, _role_option, find_project_root
+from ecospace.cli._reading import _dask_client, _layer_options
+from ecospace.cli.options import (
+    _crs_option,
+    _lang_option,
+    _role_option,
+    _scheduler_option,
+    _workers_option,
+    find_project_root,
+)
 from ecospace.rendering.annex import make_annex
 from ecospace.rendering.export import conflict_paths
 from ecospace.rendering.report import planned_outputs, section_text, section_title, write_outputs
@@ -67,9 +74,24 @@ log = logging.getLogger("ecospace")
     "--no-map", is_flag=True, help="Do not draw map.html nor the Word report's annex (faster)."
 )
 @click.option("--overwrite", is_flag=True, help="Replace report files already in --out.")
+@_workers_option
+@_scheduler_option
 @click.pass_context
 def check_plan(
-    ctx, plan_file, out_dir, lang, fmt, method, denominator, sources, crs, roles, no_map, overwrite
+    ctx,
+    plan_file,
+    out_dir,
+    lang,
+    fmt,
+    method,
+    denominator,
+    sources,
+    crs,
+    roles,
+    no_map,
+    overwrite,
+    workers,
+    scheduler,
 ):
     """Check a plan's figures against its layers and write the reports.
 
@@ -92,6 +114,8 @@ def check_plan(
         layers=list(sources) or None,
         method=method,
         denominator=denominator,
+        workers=workers,
+        client=_dask_client(scheduler),
         **_layer_options(crs, roles),
     )
     paths = write_outputs(result, out_dir, lang=lang, overwrite=overwrite, map_path=map_path)

@@ -7,14 +7,13 @@ import logging
 from pathlib import Path
 
 import click
-from distributed import Client
 
 from ecospace._output import refuse_outputs
 from ecospace.cli._boundary import (
     PositiveFinite,
     input_paths,
 )
-from ecospace.cli._reading import _layer_options
+from ecospace.cli._reading import _dask_client, _layer_options
 from ecospace.cli.options import (
     _crs_option,
     _engine_option,
@@ -23,6 +22,7 @@ from ecospace.cli.options import (
     _method_option,
     _progress_wanted,
     _role_option,
+    _scheduler_option,
     _unit_option,
     _workers_option,
 )
@@ -62,6 +62,7 @@ log = logging.getLogger("ecospace")
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing --conflicts file.")
 @_lang_option
+@_scheduler_option
 def overlaps_command(
     sources,
     method,
@@ -75,6 +76,7 @@ def overlaps_command(
     conflicts_path,
     overwrite,
     lang,
+    scheduler,
 ) -> None:
     """Coverage, overlaps, containment and duplicates of the layers in SOURCE...
 
@@ -97,6 +99,7 @@ def overlaps_command(
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
         by_township=False,
         workers=workers,
+        client=_dask_client(scheduler),
         progress=_progress_wanted(),
     )
     figures = county.figures
@@ -172,7 +175,8 @@ def overlaps_command(
     "--scheduler",
     default=None,
     metavar="tcp://HOST:PORT",
-    help="With --units: run one task per unit on this dask.distributed scheduler.",
+    help="Measure on this dask.distributed cluster: the county's tiles, or with --units one "
+    "task per unit.",
 )
 def stats_command(
     sources,
@@ -203,8 +207,6 @@ def stats_command(
     """
 
     unit = normalize_unit(unit)
-    if scheduler and not units_spec:
-        raise click.BadParameter("needs --units (one task per unit)", param_hint="--scheduler")
     if units_spec:
         other = [
             name
@@ -242,6 +244,7 @@ def stats_command(
         method=method,
         denominator_m2=None if denominator is None else denominator * UNITS[unit],
         workers=workers,
+        client=_dask_client(scheduler),
         progress=_progress_wanted(),
     )
     figures, work = county.figures, county.working
@@ -301,21 +304,3 @@ def _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit
         click.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(format_province(p, unit=unit))
-
-
-def _dask_client(address: str):
-    """A ``distributed.Client`` on ``address``; a usage error naming it when it cannot connect."""
-
-    if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
-        raise click.BadParameter(
-            f"{address!r}: write the scheduler's address as tcp://HOST:PORT",
-            param_hint="--scheduler",
-        )
-    try:
-        return Client(address, timeout=10)
-    except (OSError, TimeoutError) as exc:
-        raise click.BadParameter(
-            f"{address}: no dask scheduler answers there ({type(exc).__name__}); start one "
-            "(dask scheduler) or check the address",
-            param_hint="--scheduler",
-        ) from None

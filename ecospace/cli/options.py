@@ -57,7 +57,7 @@ _workers_option = click.option(
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Measure by spatial tiles on N Dask workers (ecospace.partition; 1 = tiles in this "
+    help="Measure by spatial tiles on N Dask workers (1 = the tiles one after another in this "
     "process) [default: the whole county in one process].",
 )
 
@@ -104,3 +104,11 @@ def _check_suffix(output: Path, suffixes: tuple[str, ...], what: str) -> None:
     """Refuse an output name with the wrong suffix before any layer is read."""
     if output.suffix.lower() not in suffixes:
         raise click.BadParameter(f"{output}: write {what}", param_hint="'-o' / '--output'")
+
+
+_scheduler_option = click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="Measure the tiles on this dask.distributed cluster (the scheduler's address).",
+)
