@@ -168,7 +168,7 @@ def child(kind: str, folder: Path, url: str | None, workers: int, sample: list[i
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address=":0",
                 memory_limit="4GiB",
             ) as cluster,
             Client(cluster) as client,
