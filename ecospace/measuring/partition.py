@@ -46,16 +46,16 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ecospace.errors import EcospaceError, PlanError
+from ecospace.errors import EcospaceError
 from ecospace.geometry.area import Method
 from ecospace.geometry.crs import reproject, working_crs
 from ecospace.measuring._pairs import _areas, _polygonal
 from ecospace.measuring._partition_sum import _combine, _TileResult
 from ecospace.measuring.overlap import _crs_name
 from ecospace.measuring.stats import (
-    DENOMINATOR_SOURCES,
     CountyFigures,
     DenominatorSource,
+    checked_denominator,
     measure_county,
 )
 
@@ -389,16 +389,7 @@ by_township, denominator_source
     >>> c[["a_fid", "b_fid", "area_m2"]].values.tolist()
     [[0.0, 0.0, 1.0]]
     """
-    if denominator_source not in (None, *DENOMINATOR_SOURCES):
-        raise PlanError(
-            f"denominator_source {denominator_source!r} is not known; use one of "
-            f"{', '.join(map(repr, DENOMINATOR_SOURCES))}"
-        )
-    if denominator_source in ("stated", "survey") and denominator_m2 is None:
-        raise PlanError(
-            f"denominator_source={denominator_source!r} needs denominator_m2, the area "
-            "itself; pass it, or denominator_source='boundary' to use the boundary layer"
-        )
+    denominator_m2 = checked_denominator(denominator_m2, denominator_source)
     target = _working_crs(layers)
     prepared = {
         role: _ids(

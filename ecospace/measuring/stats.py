@@ -362,6 +362,37 @@ class CountyFigures:
         }
 
 
+def checked_denominator(
+    denominator_m2: float | None, denominator_source: DenominatorSource | None
+) -> float | None:
+    """``denominator_m2`` once it and what it is are known to fit together.
+
+    Raises
+    ------
+    PlanError
+        ``denominator_source`` is not one of :data:`DENOMINATOR_SOURCES`, or is ``"stated"``
+        or ``"survey"`` without the area itself.
+    ValueRangeError
+        The area is not a positive finite number.
+
+    Examples
+    --------
+    >>> checked_denominator(1e6, "stated"), checked_denominator(None, None)
+    (1000000.0, None)
+    """
+    if denominator_source not in (None, *DENOMINATOR_SOURCES):
+        raise PlanError(
+            f"denominator_source {denominator_source!r} is not known; use one of "
+            f"{', '.join(map(repr, DENOMINATOR_SOURCES))}"
+        )
+    if denominator_source in ("stated", "survey") and denominator_m2 is None:
+        raise PlanError(
+            f"denominator_source={denominator_source!r} needs denominator_m2, the area "
+            "itself; pass it, or denominator_source='boundary' to use the boundary layer"
+        )
+    return check_denominator(denominator_m2)
+
+
 def measure_county(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
@@ -431,17 +462,7 @@ def measure_county(
     >>> sorted(f.conflicts)
     ['overlap_red_line__basic_farmland']
     """
-    if denominator_source not in (None, *DENOMINATOR_SOURCES):
-        raise PlanError(
-            f"denominator_source {denominator_source!r} is not known; use one of "
-            f"{', '.join(map(repr, DENOMINATOR_SOURCES))}"
-        )
-    if denominator_source in ("stated", "survey") and denominator_m2 is None:
-        raise PlanError(
-            f"denominator_source={denominator_source!r} needs denominator_m2, the area "
-            "itself; pass it, or denominator_source='boundary' to use the boundary layer"
-        )
-    denominator_m2 = check_denominator(denominator_m2)
+    denominator_m2 = checked_denominator(denominator_m2, denominator_source)
     crs = check_same_crs(layers)
     cleaned = {role: _clean(gdf, crs, method) for role, gdf in layers.items()}
     if denominator_m2 is not None:
