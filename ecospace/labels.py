@@ -419,6 +419,16 @@ _TERMS: dict[str, tuple[str, str]] = {
     "outside_boundary": ("超出县界", "outside_boundary"),
     # areas
     "features_n": ("{n} 个要素", "{n} features"),
+    "map_written": ("地图      {path}（{mb:.1f} MB）", "map       {path} ({mb:.1f} MB)"),
+    "annex_written": ("附图      {path}", "annex     {path}"),
+    "drafted": (
+        "已从 {text} 起草 {n} 项指标；请逐项核对",
+        "drafted {n} figure(s) from {text}; review each one",
+    ),
+    "drafted_into": (
+        "已从 {text} 起草 {n} 项指标，写入 {out}；请逐项核对",
+        "drafted {n} figure(s) from {text} into {out}; review each one",
+    ),
     "crs": ("坐标系", "CRS"),
     "planar": ("平面坐标系", "planar"),
     "method": ("面积算法", "method"),

@@ -220,7 +220,7 @@ def test_cli_extract_writes_and_refuses_to_overwrite(tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["extract", src, "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "drafted 20 figure(s)" in result.output  # 19 figures and the total area
+    assert "起草 20 项指标" in result.output  # 19 figures and the total area
     assert load_plan(out).total_area.value == 7512
     again = runner.invoke(cli, ["extract", src, "-o", str(out)])
     assert again.exit_code == 2

@@ -205,7 +205,7 @@ def test_cli_extract_drafts_traditional_text(tmp_path):
     out = tmp_path / "draft.yaml"
     result = CliRunner().invoke(cli, ["extract", str(src), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "drafted 4 figure(s)" in result.output
+    assert "起草 4 项指标" in result.output
     plan = load_plan(out)
     assert [(f.role or f.classes, f.value_text, f.unit) for f in plan.figures] == [
         ("cropland", "5212.00", "wanmu"),

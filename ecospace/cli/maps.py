@@ -12,7 +12,8 @@ from ecospace.cli._boundary import (
     input_paths,
 )
 from ecospace.cli._reading import _layer_options
-from ecospace.cli.options import _check_suffix, _crs_option, _role_option
+from ecospace.cli.options import _check_suffix, _crs_option, _lang_option, _role_option
+from ecospace.labels import term
 from ecospace.measuring.county import County
 from ecospace.rendering.annex import THEMES, make_annex
 from ecospace.rendering.maps import make_map, save_map
@@ -51,7 +52,10 @@ def _map_inputs(inputs: tuple[str, ...], crs: tuple[str, ...], roles: tuple[str,
 @_crs_option
 @_role_option
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def map_command(inputs, output, basemap, tianditu_key, land_use, crs, roles, overwrite) -> None:
+@_lang_option
+def map_command(
+    inputs, output, basemap, tianditu_key, land_use, crs, roles, overwrite, lang
+) -> None:
     """Draw the layers of SOURCE... or PLAN.yaml files as an offline web map.
 
     Every role in its conventional colour, the conflicts (overlaps, containment failures,
@@ -71,7 +75,7 @@ def map_command(inputs, output, basemap, tianditu_key, land_use, crs, roles, ove
         method=data.method,
     )
     path = save_map(m, output, overwrite=overwrite)
-    click.echo(f"map       {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    click.echo(term("map_written", lang, path=path, mb=path.stat().st_size / 1e6))
 
 
 @click.command("annex", short_help="Static map annex (附图) as PDF or PNG pages.")
@@ -160,4 +164,4 @@ def annex_command(
         overwrite=overwrite,
     )
     for path in paths:
-        click.echo(f"annex     {path}")
+        click.echo(term("annex_written", "en" if annex_lang == "en" else "zh", path=path))

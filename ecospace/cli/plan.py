@@ -12,6 +12,7 @@ from ecospace._limits import refuse_special_file
 from ecospace._output import refuse_outputs
 from ecospace.cli.options import _format_option, _lang_option
 from ecospace.errors import PlanError
+from ecospace.labels import term
 from ecospace.plan.audit import audit_plan, format_audit, implied_totals
 from ecospace.plan.extract import draft_text, extract_figures
 from ecospace.plan.model import load_plan
@@ -52,7 +53,8 @@ def audit_command(ctx: click.Context, plan_file: Path, fmt: str, lang: str) -> N
     help="Draft plan file to write (YAML); standard output when not given.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")
-def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> None:
+@_lang_option
+def extract_command(text_file: Path, output: Path | None, overwrite: bool, lang: str) -> None:
     """Draft a plan file from a plan's text (UTF-8), for a person to review."""
 
     if output is not None:
@@ -67,7 +69,7 @@ def extract_command(text_file: Path, output: Path | None, overwrite: bool) -> No
     n = len(plan.figures) + (plan.total_area is not None)
     if output is None:
         click.echo(draft_text(plan), nl=False)
-        click.echo(f"drafted {n} figure(s) from {text_file}; review each one", err=True)
+        click.echo(term("drafted", lang, n=n, text=text_file), err=True)
         return
     draft_text(plan, output)
-    click.echo(f"drafted {n} figure(s) from {text_file} into {output}; review each one")
+    click.echo(term("drafted_into", lang, n=n, text=text_file, out=output))
