@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from distributed import Client
 
 from ecospace.geometry.crs import parse_crs_option
 from ecospace.loading._roles import _check_role
 from ecospace.loading.layers import _parse_role_option, split_spec
+
+if TYPE_CHECKING:
+    import distributed
 
 
 def _layer_options(crs: tuple[str, ...], roles: tuple[str, ...]) -> dict:
@@ -38,11 +41,15 @@ def _single_layer_options(spec: str, crs: tuple[str, ...], roles: tuple[str, ...
     return default, own, role
 
 
-def _dask_client(address: str | None) -> Client | None:
+def _dask_client(address: str | None) -> distributed.Client | None:
     """A ``distributed.Client`` on ``address`` (None for none), closed when the command ends;
     a usage error naming the address when it cannot connect."""
     if address is None:
         return None
+    # distributed costs every command ~0.3 s to import: only when a cluster is asked for,
+    # as the partitioned engine does
+    from distributed import Client
+
     if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise click.BadParameter(
             f"{address!r}: write the scheduler's address as tcp://HOST:PORT",
