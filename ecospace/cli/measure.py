@@ -90,7 +90,9 @@ def overlaps_command(
     unit = normalize_unit(unit)
     if conflicts_path:
         refuse_outputs([conflicts_path], inputs=input_paths(sources), overwrite=overwrite)
-    opened = County.open(sources, engine=engine, **_layer_options(crs, roles))
+    # with workers, PostGIS tables and converted datasets are read by the workers, tile by tile
+    tiled = workers is not None or scheduler is not None
+    opened = County.open(sources, engine=engine, tiled=tiled, **_layer_options(crs, roles))
     if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     county = County(
@@ -236,7 +238,9 @@ def stats_command(
             )
         classes_path = guess
     class_map = read_class_map(classes_path) if landcover else None  # fail before the overlays
-    opened = County.open(sources, engine=engine, **_layer_options(crs, roles))
+    # with workers, PostGIS tables and converted datasets are read by the workers, tile by tile
+    tiled = workers is not None or scheduler is not None
+    opened = County.open(sources, engine=engine, tiled=tiled, **_layer_options(crs, roles))
     if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     county = County(
