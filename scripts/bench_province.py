@@ -243,7 +243,7 @@ def postgres_peak_mb(srv) -> dict[int, float]:
     return out
 
 
-def run_child(kind, folder, url, workers, sample) -> dict:
+def run_child(kind, folder, url, workers, sample, counties) -> dict:
     out = folder / f"result-{kind}.json"
     cmd = [
         sys.executable,
@@ -254,6 +254,8 @@ def run_child(kind, folder, url, workers, sample) -> dict:
         str(folder),
         "--workers",
         str(workers),
+        "--counties",
+        str(counties),
         "--sample",
         ",".join(map(str, sample)),
         "--out",
@@ -332,7 +334,8 @@ def section(n, gen, runs, alone, worst, workers, pg_mb) -> str:
             f"{r['load'][0]:.1f}, {r['load'][1]:.1f} |"
         )
     lines += [
-        f"| one by one ({len(alone['wall_s'])} counties, each its own GeoPackage) | GeoPackage | "
+        f"| one by one ({len(alone['wall_s'])} of the counties, each its own GeoPackage) | "
+        "GeoPackage | "
         f"{sum(alone['wall_s']):.1f} | {per_alone:.2f} | {alone['client_mb']:.0f} | — | "
         f"{alone['load'][0]:.1f}, {alone['load'][1]:.1f} |",
         "",
@@ -430,9 +433,8 @@ def main(argv=None) -> None:
                 ("cluster-parquet", "GeoParquet"),
                 ("cluster-postgis", "PostGIS"),
             ):
-                r = run_child(
-                    kind, folder, srv.url if "postgis" in kind else None, args.workers, sample
-                )
+                url = srv.url if "postgis" in kind else None
+                r = run_child(kind, folder, url, args.workers, sample, args.counties)
                 print(
                     f"{kind}: {r['wall_s']:.1f} s, client {r['client_mb']:.0f} MB, "
                     f"workers {r['workers_mb']}",
@@ -444,7 +446,7 @@ def main(argv=None) -> None:
             pg_mb = sorted(sampler.peaks.values())
         finally:
             srv.stop()
-        alone = run_child("one-by-one", folder, None, args.workers, sample)
+        alone = run_child("one-by-one", folder, None, args.workers, sample, args.counties)
         print(f"one by one: {alone['wall_s']}", flush=True)
     worst = max(compare(r["rows"], alone["rows"]) for _, _, r in runs)
     text = section(args.counties, gen, runs, alone, worst, args.workers, pg_mb)
