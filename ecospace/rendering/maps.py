@@ -46,6 +46,7 @@ from ecospace.rendering._display import (
     _GRID_CELLS,
     _NAME_FIELDS,
     _NEVER_GROUPED,
+    _area_text,
     _as_gdf,
     _conflict_copy,
     _Display,
@@ -60,6 +61,7 @@ from ecospace.rendering.styles import (
     CONFLICT_STYLE,
     LAND_USE_CLASSES,
     LAYER_ORDER,
+    METHOD_SHORT,
     NOT_CONFLICTS,
     ROLE_STYLES,
     conflict_label,
@@ -272,7 +274,9 @@ def make_map(
         legend.append((spec["zh"], spec["en"], dict(spec["style"])))
         entries[role] = (html.escape(f"{spec['zh']} {spec['short']}"), "", role)
     # the same pieces, in the same order, as the annex numbers them
-    numbered = conflict_table({k: getattr(v, "gdf", v) for k, v in (conflicts or {}).items()})
+    numbered = conflict_table(
+        {k: getattr(v, "gdf", v) for k, v in (conflicts or {}).items()}, townships=townships
+    )
     if any(kind == "conflict" and len(d) for (kind, _), d in zip(drawn, displays, strict=True)):
         legend.append(("冲突区域（重叠/超出/重复）", "Conflicts (overlap/outside/duplicate)", {}))
     if "land_use" in gdfs:
@@ -665,12 +669,30 @@ class _ConflictNumbers(MacroElement):
             return
         xy = shapely.get_coordinates(table.to_crs("EPSG:4326").geometry.values)
         for (x, y), row in zip(xy, table.itertuples(index=False), strict=True):
+            cells = [
+                ("冲突编号 No.", str(row.no)),
+                ("类型 Type", row.label_zh),
+                ("要素号 FID", row.ids),
+                ("标识码 Code", row.codes),
+                ("面积 Area", _conflict_area(row.area_m2, row.method)),
+                ("乡镇 Township", row.township),
+            ]
             popup = (
-                f"<table><tr><th>冲突编号 No.</th><td>{row.no}</td></tr>"
-                f"<tr><th>类型 Type</th><td>{html.escape(row.label_zh)}</td></tr>"
-                f"<tr><th>要素号 FID</th><td>{html.escape(row.ids)}</td></tr></table>"
+                "<table>"
+                + "".join(
+                    f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                    for k, v in cells
+                    if v
+                )
+                + "</table>"
             )
             self.rows.append([int(row.no), round(float(y), 6), round(float(x), 6), popup])
+
+
+def _conflict_area(m2: float, method: str) -> str:
+    if not np.isfinite(m2) or method not in METHOD_SHORT:
+        return f"{m2 / 1e4:,.2f} 公顷" if np.isfinite(m2) else ""
+    return str(_area_text(np.array([m2]), method)[0])
 
 
 class _DataScript(Element):
