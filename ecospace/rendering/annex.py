@@ -285,7 +285,7 @@ def _page(spec: _PageSpec, drawn, conf, numbered, extent, foot: _Foot) -> Figure
         ha="center",
         va="top",
         fontsize=20 if big else 16,
-        weight="bold",
+        weight="normal",  # the bundled CJK font has one weight: "bold" falls back, and warns
     )
     zh, en = THEMES[spec.theme]
     fig.text(
@@ -449,7 +449,7 @@ def _conflict_numbers(ax, rows, big: bool, avoid) -> None:
         avoid=avoid,
         force=True,
         color="#8e008e",
-        weight="bold",
+        weight="normal",  # the bundled CJK font has one weight: "bold" falls back, and warns
     )
 
 
@@ -741,7 +741,7 @@ def _north_arrow(ax):
         ha="center",
         va="top",
         fontsize=9,
-        weight="bold",
+        weight="normal",  # the bundled CJK font has one weight: "bold" falls back, and warns
         zorder=10,
     )
     # an invisible box over the arrow and its letter: the region labels keep clear of

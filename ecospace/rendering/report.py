@@ -179,9 +179,9 @@ def to_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
     """Write the report as an Excel workbook, one sheet per section.
 
     Sheets (Chinese by default): 概况, 核查结果, 覆盖, 重叠, 包含, 冲突图斑 (numbered as on the
-    map and the annex), 乡镇, 土地覆盖, 规划自检, 图层.  Numbers are stored as numbers with number formats such as ``0.00`` (figures in
-    their own unit, other tables in hectares and per cent); the header row is frozen and
-    columns are sized to fit.
+    map and the annex), 乡镇, 土地覆盖, 规划自检, 图层.  Numbers are stored as numbers with
+    number formats such as ``0.00`` (figures in their own unit, other tables in hectares and
+    per cent); the header row is frozen and columns are sized to fit.
 
     Examples
     --------
