@@ -162,7 +162,11 @@ class _DataScript(Element):
     """``window.ecospaceData``: the packed layers, inline or from the file beside the page.
 
     Rendered as is: going through a Jinja template, tens of MB of base64 would be lexed
-    as template text (seconds per page).
+    as template text (seconds per page).  Inline, the base64 sits in a data block (a
+    ``<script>`` of a non-JavaScript type, read through ``textContent``), not in a string
+    literal: Chromium then only tokenises it, where V8 would also parse a 40 MB literal
+    (measured on the 827 000-patch page: 0.6 s instead of 1.4–2.7 s).  Base64 holds no
+    ``<``, so the block cannot end early.
     """
 
     def __init__(self, layers: _Layers):
@@ -173,7 +177,11 @@ class _DataScript(Element):
         src = self._layers.data_src
         if src:
             return f'<script src="{html.escape(src)}"></script>'
-        return f'<script>window.ecospaceData = "{self._layers.data}";</script>'
+        return (
+            f'<script type="application/octet-stream" id="ecospace-data">{self._layers.data}'
+            "</script><script>window.ecospaceData = "
+            'document.getElementById("ecospace-data").textContent;</script>'
+        )
 
 
 class _Layers(MacroElement):
