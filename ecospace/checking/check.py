@@ -3,7 +3,8 @@
 :func:`check` loads the layers a plan names, brings them to one working CRS, measures the
 county once (:func:`ecospace.measuring.stats.measure_county`) and compares every figure the plan
 states with what the layers show.  The answer is a :class:`CheckResult` whose tables are
-DataFrames; it renders itself in Jupyter and writes the reports of :mod:`ecospace.report`.
+DataFrames; it renders itself in Jupyter and writes its outputs with
+:func:`ecospace.rendering.outputs.write_outputs`.
 
 Every measured figure says its method (the area formula), its unit and, for shares, its
 denominator: the computed area of the boundary layer by default, the plan's stated total
@@ -30,6 +31,7 @@ from ecospace.errors import MethodError, PlanError, RoleError
 from ecospace.measuring.county import County
 from ecospace.plan.audit import audit_plan
 from ecospace.plan.model import compare, load_plan, precision_of
+from ecospace.rendering.outputs import write_outputs
 from ecospace.rendering.report import (
     repr_html,
     summary,
@@ -39,7 +41,6 @@ from ecospace.rendering.report import (
     to_json,
     to_markdown,
     to_table,
-    write_reports,
 )
 from ecospace.units import UNITS, convert
 from ecospace.vocabulary import FIGURE_COLUMNS, FIGURE_ONLY_ROLES, METHODS, ROLE_LABELS
@@ -171,10 +172,23 @@ class CheckResult:
         return to_dict(self)
 
     def write(
-        self, out_dir: str | Path, *, lang: Literal["zh", "en"] = "zh", overwrite: bool = False
+        self,
+        out_dir: str | Path,
+        *,
+        lang: Literal["zh", "en"] = "zh",
+        overwrite: bool = False,
+        conflicts: bool = True,
+        map_path: str | Path | Literal[False] | None = None,
     ) -> dict[str, Path]:
-        """Write report.md, report.html, report.xlsx and report.json into ``out_dir``."""
-        return write_reports(self, out_dir, lang=lang, overwrite=overwrite, map_path=self.map_path)
+        """Write what ``ecospace check`` writes: the five reports, conflicts and map.html.
+
+        The one writer, :func:`ecospace.rendering.outputs.write_outputs`: all the files
+        or none, an existing one replaced only with ``overwrite``; ``conflicts=False`` and
+        ``map_path=False`` leave the conflict layers and the map out.
+        """
+        return write_outputs(
+            self, out_dir, lang=lang, overwrite=overwrite, conflicts=conflicts, map_path=map_path
+        )
 
     def _repr_html_(self) -> str:
         return repr_html(self)
