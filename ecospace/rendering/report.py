@@ -52,6 +52,7 @@ from ecospace.rendering._cells import (
 from ecospace.rendering._docx import write_docx
 from ecospace.rendering._html import repr_html, to_html  # noqa: F401 - repr_html re-exported
 from ecospace.rendering._xlsx import write_excel
+from ecospace.rendering.county_tables import county_table
 
 log = logging.getLogger("ecospace")
 
@@ -405,12 +406,20 @@ def report_schema() -> dict[str, Any]:
 
 def section_text(result: Any, key: str, lang: Lang = "zh") -> str:
     """One section (``layers``, ``coverage``, ``overlaps``, ``containment``, ``townships``,
-    ``land_cover``, ``audit``) as an aligned plain-text table, for the terminal."""
+    ``land_cover``, ``audit``) as an aligned plain-text table, for the terminal.
+
+    The county's tables are rendered by :func:`ecospace.rendering.county_tables.county_table`
+    in hectares, as ``ecospace stats`` prints them.
+    """
     if key == "figures":
         return to_table(result, lang)
     df = _audit_frame(result, lang) if key == "audit" else _section_frame(result, key)
     if df is None or not len(df):
         return _t("none", lang)
+    if key in _COUNTY_TABLES:
+        table = county_table(df, unit="ha", lang=lang, balanced=key == "townships")
+        notes = residue_notes(result, lang) if key == "townships" else []
+        return "\n".join([table, *notes])
     if key != "audit":
         df = display_frame(df, lang)
     headers, rows = _frame_cells(df, lang)
@@ -418,8 +427,11 @@ def section_text(result: Any, key: str, lang: Lang = "zh") -> str:
         "right" if pd.api.types.is_numeric_dtype(df[c]) and df[c].dtype != bool else "left"
         for c in df.columns
     ]
-    notes = residue_notes(result, lang) if key == "townships" else []
-    return "\n".join([text_table(headers, rows, align), *notes])
+    return text_table(headers, rows, align)
+
+
+#: Sections that are tables of the county's figures (the rest: figures, audit, layers).
+_COUNTY_TABLES = ("coverage", "overlaps", "containment", "townships", "land_cover")
 
 
 def section_title(key: str, lang: Lang = "zh") -> str:
