@@ -97,4 +97,4 @@ def test_only_the_writer_stages_report_files():
     assert staging == {"rendering/outputs.py"}
     callers = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")}
     callers = {p for p in callers if "write_outputs" in _calls(PACKAGE / p)}
-    assert callers == {"cli/check.py", "checking/check.py", "rendering/outputs.py"}
+    assert callers == {"cli/check.py", "checking/result.py", "rendering/outputs.py"}
