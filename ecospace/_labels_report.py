@@ -85,6 +85,11 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "features_outside": ("范围外要素数", "Features outside"),
     "class": ("地类组", "Class set"),
     "denominator_source": ("分母来源", "Denominator"),
+    # conflicts (the numbers of the map and the annex)
+    "conflict_no": ("冲突编号", "No."),
+    "conflict": ("冲突类型", "Conflict"),
+    "src_fids": ("要素FID", "Feature FID"),
+    "feature_codes": ("要素标识码", "Feature code"),
 }
 
 _TEXT = {
