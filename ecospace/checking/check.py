@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ecospace.checking._drawing import DrawingLayers
 from ecospace.checking._figures import _cross_check, _figure_row, _Measurer
 from ecospace.checking.result import CheckResult
 from ecospace.errors import MethodError, PlanError
@@ -58,6 +59,7 @@ def _county(
     ``crs``, ``crss`` and ``roles`` (the command line's) go over the plan's own.
     """
     if isinstance(layers, Mapping):
+        options.pop("tiled", None)  # layers given as objects: nothing to open
         return County(layers, **options)
     if layers is None:
         if not (plan.layer_sources() if hasattr(plan, "layer_sources") else []):
@@ -119,7 +121,12 @@ def check(
         Measure the county by tiles on this many Dask workers here (see :class:`County`).
     client : distributed.Client or str, optional
         Measure the county by tiles on this ``dask.distributed`` cluster (a Client or the
-        scheduler's address); the figures are the same as one process's.
+        scheduler's address); the figures are the same as one process's.  With
+        ``workers`` or ``client``, PostGIS tables and converted GeoParquet datasets are
+        read by the workers tile by tile (``County.open(..., tiled=True)``), figures near
+        a verdict boundary measured by the other method there too; this process reads
+        only the county and township boundaries, and a tiled layer whole only when the
+        map or the annex draws it (``CheckResult.frames``).
 
     Returns
     -------
@@ -201,6 +208,8 @@ def check(
         workers=workers,
         client=client,
         progress=(progress and workers is not None) or client is not None,
+        # with workers, PostGIS tables and converted datasets are read by the workers
+        tiled=workers is not None or client is not None,
     )
     work = county.working
     info("loaded %d layers (%s) in %.1f s", len(work), ", ".join(work), time.perf_counter() - t)
@@ -244,7 +253,7 @@ def check(
         boundary_m2=boundary_m2,
         stated_total_m2=stated_m2,
         survey_area_m2=survey_m2,
-        frames=work,
+        frames=DrawingLayers(county) if county.tiled_roles else work,
         elapsed_s=time.perf_counter() - t0,
     )
     s = result.summary()

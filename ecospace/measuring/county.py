@@ -21,6 +21,7 @@ use and kept on the object.
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,7 +35,7 @@ import pandas as pd
 import pyproj
 
 from ecospace.errors import EcospaceError, RoleError
-from ecospace.geometry.crs import to_working
+from ecospace.geometry.crs import reproject, to_working, working_crs
 from ecospace.loading._roles import ROLE_LABELS, ROLES
 from ecospace.loading.layers import inventory, load_layers
 from ecospace.loading.tiled_sources import (
@@ -55,6 +56,8 @@ from ecospace.rendering.maps import make_map
 from ecospace.vocabulary import DenominatorSource, Method
 
 __all__ = ["County"]
+
+log = logging.getLogger("ecospace")
 
 _NAME_FIELDS = ("XZQMC", "NAME", "name", "MC")
 
@@ -136,6 +139,7 @@ class County:
         self._county_name: str | None = None
         #: repairs the workers made to tiled layers (role -> one row per feature)
         self.repairs: dict[str, pd.DataFrame] = {}
+        self._whole: dict[str, gpd.GeoDataFrame] = {}  # tiled layers read whole (to draw)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -298,6 +302,40 @@ class County:
         return [r for r, v in self.layers.items() if _is_tiled_layer(v)]
 
     @property
+    def tiled_roles(self) -> list[str]:
+        """Roles whose layer is a tiled source, measured by the workers tile by tile."""
+        return list(self._tiled)
+
+    def whole(self, role: str) -> gpd.GeoDataFrame:
+        """The role's layer whole, in the working CRS; a tiled layer is read here, once.
+
+        For what needs every feature in this process — drawing the map and the annex —
+        never for figures (the workers measure a tiled layer tile by tile).  A tiled layer
+        is read and repaired as the workers read it (their repairs are reported with the
+        figures) and kept.
+
+        Examples
+        --------
+        >>> from ecospace.loading.tiled_sources import Repaired, open_tiled
+        >>> c = County({"red_line": Repaired(open_tiled(["layers/demo.gpkg:STBHHX"])[0])})
+        >>> c.tiled_roles
+        ['red_line']
+        >>> red = c.whole("red_line")  # EPSG:4490 in the file: a Gauss–Krüger zone here
+        >>> len(red), red.crs.to_epsg(), c.whole("red_line") is red
+        (385, 4530, True)
+        """
+        layer = self._layer(role)
+        if role not in self._tiled:
+            return layer
+        if role not in self._whole:
+            log.info("reading %s whole to draw it (a map draws every patch)", layer.label)
+            gdf = layer.read()
+            gdf.attrs.pop(REPAIRS_ATTR, None)
+            target = self.crs or working_crs([gdf])
+            self._whole[role] = gdf if gdf.crs.equals(target) else reproject(gdf, target)
+        return self._whole[role]
+
+    @property
     def crs(self) -> pyproj.CRS | None:
         """The working CRS (a Gauss–Krüger zone of CGCS2000 for a Chinese county)."""
         read = {r: v for r, v in self.working.items() if r not in self._tiled}
@@ -445,6 +483,11 @@ class County:
             row = self._row(self.land_cover, **{"class": classes})
             if row is not None:
                 return float(row["area_m2"])
+        if "land_use" in self._tiled:  # the workers measure the land cover table's sets only
+            raise RoleError(
+                f"land cover of {classes!r} on the tiled land-use layer {land_use.label}: "
+                "name these codes as a class set under the plan's land_cover_classes"
+            )
         return float(
             land_cover_area(land_use, classes, method=self.method, class_sets=self.classes)
         )
@@ -458,10 +501,12 @@ class County:
 
     # ------------------------------------------------------------------ display
     def explore(self, **kwargs: Any):
-        """The offline interactive map of the county (:func:`ecospace.make_map`)."""
+        """The offline interactive map of the county (:func:`ecospace.make_map`); a tiled
+        layer is read whole to draw it (:meth:`whole`)."""
         kwargs.setdefault("title", self.title)
         kwargs.setdefault("method", self.method)
-        return make_map(self.layers, conflicts=self.conflicts, **kwargs)
+        layers = {r: self.whole(r) if r in self._tiled else v for r, v in self.layers.items()}
+        return make_map(layers, conflicts=self.conflicts, **kwargs)
 
     def __repr__(self) -> str:
         name = f" {self.name}" if self.name else ""

@@ -158,7 +158,11 @@ def write_outputs(
         if conflicts:
             written.update(
                 write_conflict_files(
-                    out_dir, pieces, overwrite=True, crs=_working_crs(frames), output_set=staged
+                    out_dir,
+                    pieces,
+                    overwrite=True,
+                    crs=_working_crs(county, frames),
+                    output_set=staged,
                 )
             )
         map_staged = None
@@ -178,8 +182,13 @@ def write_outputs(
     return written
 
 
-def _working_crs(frames: Any) -> Any:
-    """The working CRS, for the "no conflicts" table of a clean check."""
+def _working_crs(county: Any, frames: Any) -> Any:
+    """The working CRS, for the "no conflicts" table of a clean check.
+
+    The county's when it has one: ``frames`` may read a tiled layer whole when asked for it
+    (it is only for drawing)."""
+    if getattr(county, "crs", None) is not None:
+        return county.crs
     crss = (getattr(g, "crs", None) for g in (frames or {}).values())
     return next((crs for crs in crss if crs is not None), None)
 
