@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from typing import Any
 
 from ecospace.checking import _verdicts
 from ecospace.errors import PlanError, RoleError
+from ecospace.loading.validate import RepairWarning
 from ecospace.measuring.county import County
 from ecospace.plan.model import compare, precision_of
 from ecospace.units import UNITS, convert
@@ -220,20 +222,14 @@ def _cross_check(rows: list[dict], figures: list, m: _Measurer, den_source: str)
         return
     log.info("%d figure(s) near their verdict boundary: measuring them by %s area too",
              len(todo), alt)  # fmt: skip
-    work = county.working
+    again = _other_method_county(county, todo, alt)
     den = m.den_m2
-    if den_source == "boundary" and "boundary" in work:
-        den = _verdicts.quantity_m2(work, "area", ["boundary"], method=alt)
-    other = _Measurer(county, den_m2=den, alt_m2=math.nan)
+    if den_source == "boundary" and "boundary" in again.layers:
+        den = again.union_m2("boundary")
+    other = _Measurer(again, den_m2=den, alt_m2=math.nan)
     for row, fig in todo:
-        measure = _val(fig, "measure")
-        if measure == "area" and _val(fig, "unit") == "%":
-            measure = "share"
         try:
-            m2 = _verdicts.quantity_m2(
-                work, measure, _roles_of(fig), method=alt, classes=_val(fig, "classes"),
-                class_sets=county.classes,
-            )  # fmt: skip
+            m2 = other.area_m2(fig)
             measured, _ = other.in_unit(fig, m2)
         except (_Missing, RoleError):
             continue
@@ -242,3 +238,28 @@ def _cross_check(rows: list[dict], figures: list, m: _Measurer, den_source: str)
         row["measured_other_method"] = measured
         row["status_other_method"] = status
         row["method_dependent"] = status != row["status"]
+
+
+def _other_method_county(county: County, todo: list, method: str) -> County:
+    """The layers of the figures to cross-check, measured again by ``method``.
+
+    The same County figures (coverage, overlaps, containment, land cover), so a figure
+    and its value by the other method have one definition; only the layers these few
+    figures name (and the boundary, for shares), by the same engine: on the workers, tile
+    by tile, when the county is measured so — a tiled layer is never read whole here.
+    The workers' repairs were reported by the first run and are not reported twice.
+    """
+    roles = {r for _, fig in todo for r in _roles_of(fig) if r} | {"boundary"}
+    work = county.working
+    other = County(
+        {r: work[r] for r in county.layers if r in roles},
+        method=method,
+        classes=county.classes,
+        by_township=False,
+        workers=county.workers,
+        client=county.client,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RepairWarning)
+        _ = other.figures  # measured now, while the repairs are not reported
+    return other

@@ -10,8 +10,9 @@ Private helper of :mod:`ecospace.check`.  Two rules live here:
   violated.
 - **Method-dependent verdicts**: the official 2008 series and the geodesic area differ on
   long edges (0.11 ha on a county's red line).  A figure whose verdict lies that close to
-  its decision boundary is measured again by the other method; when the verdict changes,
-  the figure is flagged ``method_dependent``.
+  its decision boundary is measured again by the other method (the same County figures,
+  :func:`ecospace.checking._figures._cross_check`); when the verdict changes, the figure
+  is flagged ``method_dependent``.
 """
 
 from __future__ import annotations
@@ -19,17 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import geopandas as gpd
-import shapely
-
-from ecospace.errors import RoleError
-from ecospace.measuring.overlap import (
-    OVERLAP_TOLERANCE_M2,
-    outside_pieces,
-    overlap_area,
-    union_area,
-)
-from ecospace.measuring.stats import land_cover_area
+from ecospace.measuring.overlap import OVERLAP_TOLERANCE_M2
 from ecospace.units import UNITS, convert
 from ecospace.vocabulary import CONTROL_LINES
 
@@ -37,7 +28,6 @@ __all__ = [
     "METHOD_SCREEN_REL",
     "needs_cross_check",
     "other_method",
-    "quantity_m2",
     "verdict_margin",
     "zero_overlap_rule",
     "zero_overlap_status",
@@ -127,53 +117,3 @@ def needs_cross_check(margin: float, measured: float, one_m2: float) -> bool:
     (False, True)
     """
     return margin <= METHOD_SCREEN_REL * abs(measured) + one_m2
-
-
-def quantity_m2(
-    work: dict[str, gpd.GeoDataFrame],
-    measure: str,
-    roles: list[str],
-    *,
-    method: str,
-    classes: Any = None,
-    class_sets: dict | None = None,
-) -> float:
-    """One figure's quantity in m², measured on its own by ``method`` (no county tables).
-
-    ``share``: the role's union inside the boundary (the whole union without one);
-    ``area``: the union; ``overlap``: the unions' intersection; ``outside``: the first
-    union minus the second (the geometric difference, as the county measures it);
-    ``land_cover``: the parcels of the class set.  A missing layer is a ``RoleError``.
-
-    Examples
-    --------
-    >>> from shapely import box
-    >>> work = {"red_line": gpd.GeoDataFrame(geometry=[box(0, 0, 30, 10)], crs=4529),
-    ...         "boundary": gpd.GeoDataFrame(geometry=[box(0, 0, 20, 20)], crs=4529)}
-    >>> quantity_m2(work, "share", ["red_line"], method="planar")
-    200.0
-    """
-
-    def layer(role: str) -> gpd.GeoDataFrame:
-        if role not in work:
-            raise RoleError(f"no {role} layer")
-        return work[role]
-
-    if measure == "share":
-        if "boundary" in work and roles[0] != "boundary":
-            return overlap_area(layer(roles[0]), work["boundary"], method=method)
-        return union_area(layer(roles[0]), method=method)
-    if measure == "area":
-        return union_area(layer(roles[0]), method=method)
-    if measure == "overlap":
-        return overlap_area(layer(roles[0]), layer(roles[1]), method=method)
-    if measure == "outside":
-        inner = layer(roles[0])
-        union = shapely.union_all(inner.geometry.values)
-        merged = gpd.GeoDataFrame(geometry=[union], crs=inner.crs)
-        pieces = outside_pieces(merged, layer(roles[1]), method=method)
-        return float(pieces["area_m2"].sum())
-    if measure == "land_cover":
-        return float(land_cover_area(layer("land_use"), classes, method=method,
-                                     class_sets=class_sets))  # fmt: skip
-    raise RoleError(f"measure {measure!r} has no area to cross-check")
