@@ -14,15 +14,18 @@ from ecospace.cli._boundary import (
     input_paths,
 )
 from ecospace.cli._reading import _dask_client, _layer_options
+from ecospace.cli._to_postgis import say_written
 from ecospace.cli.options import (
     _crs_option,
     _lang_option,
     _role_option,
     _scheduler_option,
+    _to_postgis_option,
     _workers_option,
     find_project_root,
 )
 from ecospace.rendering.annex import make_annex
+from ecospace.rendering.database import check_target, figure_tables, write_postgis
 from ecospace.rendering.export import conflict_paths
 from ecospace.rendering.outputs import planned_outputs, write_outputs
 from ecospace.rendering.report import section_text, section_title
@@ -74,9 +77,14 @@ log = logging.getLogger("ecospace")
 @click.option(
     "--no-map", is_flag=True, help="Do not draw map.html nor the Word report's annex (faster)."
 )
-@click.option("--overwrite", is_flag=True, help="Replace report files already in --out.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace report files already in --out (and --to-postgis tables already there).",
+)
 @_workers_option
 @_scheduler_option
+@_to_postgis_option
 @click.pass_context
 def check_plan(
     ctx,
@@ -93,12 +101,15 @@ def check_plan(
     overwrite,
     workers,
     scheduler,
+    to_postgis,
 ):
     """Check a plan's figures against its layers and write the reports.
 
     Writes report.md, .html, .xlsx, .json and .docx (the Word 核查表, with the annex maps
     unless --no-map), the conflicts as conflicts.gpkg, conflicts_shp/ (GBK shapefiles) and
-    conflicts.gdb with QGIS styles (conflicts_styles/), and map.html.
+    conflicts.gdb with QGIS styles (conflicts_styles/), and map.html.  With --to-postgis,
+    also the verification table (plan_figures), the county's figure tables and the
+    conflicts, into that PostGIS schema.
     Exit status: 0 when every binding figure passes (or is within the plan's stated
     precision), 1 when one fails or cannot be measured, 2 for usage errors.
     """
@@ -110,6 +121,8 @@ def check_plan(
         inputs=input_paths([plan_file, *sources]),
         overwrite=overwrite,
     )
+    if to_postgis:
+        check_target(to_postgis, _CHECK_TABLES, overwrite=overwrite)
     result = check(
         plan_file,
         layers=list(sources) or None,
@@ -130,7 +143,25 @@ def check_plan(
         click.echo("")
     for kind, path in paths.items():
         click.echo(f"{kind:<16} {path}", err=fmt == "json")
+    if to_postgis:
+        tables = figure_tables(result.county.figures, sections=_CHECK_TABLES[1:])
+        written = write_postgis(
+            to_postgis, {"plan_figures": result.figures, **tables}, overwrite=overwrite
+        )
+        say_written(written, to_postgis, lang)
     ctx.exit(0 if result.passed else 1)
+
+
+#: What ``check --to-postgis`` writes, beside one table per conflict type (conflict_…)
+_CHECK_TABLES = (
+    "plan_figures",
+    "coverage",
+    "overlaps",
+    "containment",
+    "self_overlaps",
+    "land_cover",
+    "townships",
+)
 
 
 @click.command(short_help="Run the whole check on the bundled demo county (示范县).")

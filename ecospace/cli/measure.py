@@ -14,6 +14,7 @@ from ecospace.cli._boundary import (
     input_paths,
 )
 from ecospace.cli._reading import _dask_client, _layer_options
+from ecospace.cli._to_postgis import say_written
 from ecospace.cli.options import (
     _crs_option,
     _engine_option,
@@ -34,7 +35,7 @@ from ecospace.measuring.county import County
 from ecospace.measuring.province import format_province, measure_units
 from ecospace.measuring.stats import format_county, raster_land_cover, read_class_map
 from ecospace.rendering.conflicts import write_conflicts
-from ecospace.rendering.database import check_target, figure_tables, postgis_target, write_postgis
+from ecospace.rendering.database import check_target, figure_tables, write_postgis
 from ecospace.units import UNITS, normalize_unit
 
 log = logging.getLogger("ecospace")
@@ -142,7 +143,7 @@ def overlaps_command(
         if conflicts_path:
             n = len([k for k, v in figures.conflicts.items() if len(v)])
             click.echo("\n" + term("conflicts_written", lang, n=n, path=conflicts_path))
-    _say_written(written, to_postgis, lang)
+    say_written(written, to_postgis, lang)
 
 
 @click.command("stats", short_help="Coverage, overlaps, land cover (森林/林草覆盖率), townships.")
@@ -247,7 +248,7 @@ def stats_command(
         p = _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt)
         if to_postgis:
             written = write_postgis(to_postgis, {"units": p.units}, overwrite=overwrite)
-            _say_written(written, to_postgis, lang)
+            say_written(written, to_postgis, lang)
         return
     if classes_path and not landcover:
         raise click.BadParameter("needs --landcover TIF", param_hint="--classes")
@@ -317,25 +318,11 @@ def stats_command(
         click.echo(format_county(figures, unit=unit, sections=sections, lang=lang))
     if to_postgis:
         tables = figure_tables(figures, sections=_STATS_TABLES)
-        _say_written(write_postgis(to_postgis, tables, overwrite=overwrite), to_postgis, lang)
+        say_written(write_postgis(to_postgis, tables, overwrite=overwrite), to_postgis, lang)
 
 
 _OVERLAP_TABLES = ("coverage", "overlaps", "containment", "self_overlaps")
 _STATS_TABLES = (*_OVERLAP_TABLES, "land_cover", "townships")
-
-
-def _say_written(written: list[str], url: str | None, lang: str) -> None:
-    """One line on standard error: how many tables went into which schema (no password)."""
-    if not written:
-        return
-    src, schema = postgis_target(url)
-    where = f"{src.label} {schema}"
-    text = (
-        f"已写入 {len(written)} 张表到 {where}"
-        if lang == "zh"
-        else f"{len(written)} tables written into {where}"
-    )
-    click.echo(text, err=True)
 
 
 def _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt):
