@@ -141,6 +141,10 @@ def test_check_on_a_cluster_reads_only_the_boundaries_and_cross_checks_there(
     read_here = {name for name, _, _ in client_reads}
     assert read_here and read_here <= SMALL, client_reads
     assert PASSWORD not in output
+    # the layer table: every table's features, as the workers counted them
+    counted = {row["layer"].rpartition(".")[2]: row["features"] for row in got["layers"]}
+    assert counted == {n.lower(): pyogrio.read_info(DEMO, layer=n)["features"]
+                       for n, _ in pyogrio.list_layers(DEMO)}  # fmt: skip
 
 
 def test_the_map_reads_a_tiled_layer_whole_only_to_draw_it(

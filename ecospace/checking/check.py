@@ -73,6 +73,17 @@ def _county(
     return County.open(sources, aliases=aliases, crs=crs, crss=crss, roles=roles, **options)
 
 
+def _inventory(county: County) -> pd.DataFrame:
+    """The county's layers; a tiled layer's features as the workers counted them."""
+    table = county.inventory.copy()
+    tiled = county.tiled_roles
+    table["features"] = [
+        county.count(r) if r in tiled else n
+        for r, n in zip(table["role"], table["features"], strict=True)
+    ]
+    return table
+
+
 def _area_m2(q: Any) -> float:
     """A stated quantity (total or survey area) in m², NaN when absent or not an area."""
     if q is None or getattr(q, "unit", None) not in UNITS:
@@ -246,7 +257,7 @@ def check(
         figures=frame,
         county=county,
         audit=findings,
-        layers=county.inventory,
+        layers=_inventory(county),
         method=method,
         denominator=denominator,
         denominator_m2=den_m2,

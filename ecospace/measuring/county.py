@@ -554,6 +554,7 @@ def _with_tiled(layers: Mapping[str, Any], tiled: Sequence[Any]) -> dict[str, An
         layer = Repaired(source)
         if role in WHOLE_ROLES:
             gdf = layer.read()
+            gdf.attrs.update(source=source.label, layer=source.name)  # for the inventory
             line = repair_summary(layer.label, gdf.attrs.pop(REPAIRS_ATTR, None))
             if line:
                 warnings.warn(line, RepairWarning, stacklevel=3)
@@ -579,8 +580,8 @@ def _inventory_row(role: str, layer: Any) -> dict[str, Any]:
         }
     crs = layer.crs
     return {
-        "source": "(GeoDataFrame)",
-        "layer": role,
+        "source": layer.attrs.get("source", "(GeoDataFrame)"),
+        "layer": layer.attrs.get("layer", role),
         "role": role,
         "features": len(layer),
         "epsg": crs.to_epsg() if crs is not None else None,
