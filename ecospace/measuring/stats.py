@@ -40,6 +40,7 @@ from ecospace.measuring._land_cover import (  # noqa: F401 - the land-cover API 
 )
 from ecospace.measuring._pairs import (
     _areas,
+    _Clean,
     _clean,
     _outside_geoms,
     _pieces,
@@ -149,23 +150,9 @@ def measure_county(
     denominator_m2 = checked_denominator(denominator_m2, denominator_source)
     crs = check_same_crs(layers)
     cleaned = {role: _clean(gdf, crs, method) for role, gdf in layers.items()}
-    if denominator_m2 is not None:
-        source = denominator_source or "stated"
-    elif "boundary" in cleaned:
-        denominator_m2 = float(cleaned["boundary"].area.sum())
-        source = "boundary"
-    else:
-        source = "none"
+    denominator_m2, source = _denominator(cleaned, denominator_m2, denominator_source)
     log.debug("denominator %s m² (%s), method %s", denominator_m2, source, method)
-
-    pair_cache: dict[tuple[str, str], tuple] = {}
-
-    def pieces(ra: str, rb: str):
-        if (ra, rb) not in pair_cache:
-            ca, cb = cleaned[ra], cleaned[rb]
-            pair_cache[(ra, rb)] = _pieces(ca.geoms, cb.geoms, ca.area, cb.area, crs, method)
-        return pair_cache[(ra, rb)]
-
+    pieces = _pair_pieces(cleaned, crs, method)
     roles = tuple(r for r in OVERLAP_ROLES if r in layers)
     matrix = overlap_matrix(
         layers,
@@ -175,6 +162,83 @@ def measure_county(
         _cleaned=cleaned,
         _pieces_of=pieces,
     )
+    overlapping = _overlap_conflicts(layers, cleaned, matrix, pieces, crs, method, min_conflict_m2)
+    containment, outside_boundary, outside = _containment(
+        layers, cleaned, crs, method, min_conflict_m2
+    )
+    cov = _coverage_frame(
+        cleaned, cleaned.get("boundary"), denominator_m2, crs, method, outside_boundary
+    )
+    self_ov, within = _self_overlap_table(layers, cleaned, crs, method, min_conflict_m2)
+    townships = None
+    if "townships" in layers and by_township:
+        townships = township_table(
+            layers["townships"],
+            {r: layers[r] for r in roles},
+            name_field=name_field,
+            method=method,
+            boundary=layers.get("boundary"),
+            _cleaned=cleaned,
+        )
+    lc = None
+    if "land_use" in layers:
+        lc = land_cover(
+            layers["land_use"],
+            classes=classes,
+            field=land_use_field,
+            method=method,
+            denominator_m2=denominator_m2 if denominator_m2 else None,
+            denominator_source=source,
+            _cleaned=cleaned["land_use"],
+        )
+    conflicts = {**overlapping, **outside, **within}
+    for frame in conflicts.values():
+        frame.attrs["area_method"] = method
+    return CountyFigures(
+        crs=_crs_name(crs),
+        denominator_m2=denominator_m2,
+        denominator_source=source,
+        method=method,
+        coverage=cov,
+        overlaps=matrix,
+        containment=containment,
+        self_overlaps=self_ov,
+        townships=townships,
+        land_cover=lc,
+        conflicts=conflicts,
+    )
+
+
+def _denominator(
+    cleaned: Mapping[str, _Clean],
+    denominator_m2: float | None,
+    denominator_source: DenominatorSource | None,
+) -> tuple[float | None, str]:
+    """The area shares divide by and what it is: stated by the caller, the boundary's, or none."""
+    if denominator_m2 is not None:
+        return denominator_m2, denominator_source or "stated"
+    if "boundary" in cleaned:
+        return float(cleaned["boundary"].area.sum()), "boundary"
+    return None, "none"
+
+
+def _pair_pieces(cleaned: Mapping[str, _Clean], crs, method: Method):
+    """``pieces(ra, rb)``: the overlap pieces of two cleaned roles, searched once per pair."""
+    pair_cache: dict[tuple[str, str], tuple] = {}
+
+    def pieces(ra: str, rb: str):
+        if (ra, rb) not in pair_cache:
+            ca, cb = cleaned[ra], cleaned[rb]
+            pair_cache[(ra, rb)] = _pieces(ca.geoms, cb.geoms, ca.area, cb.area, crs, method)
+        return pair_cache[(ra, rb)]
+
+    return pieces
+
+
+def _overlap_conflicts(
+    layers, cleaned, matrix: pd.DataFrame, pieces, crs, method: Method, min_conflict_m2: float
+) -> dict[str, gpd.GeoDataFrame]:
+    """The pieces of every must-not-overlap pair that overlaps, by source feature pair."""
     conflicts: dict[str, gpd.GeoDataFrame] = {}
     for row in matrix.itertuples():
         if not row.must_not_overlap or row.area_m2 <= 0:
@@ -190,8 +254,26 @@ def measure_county(
         frame = frame[frame["area_m2"] >= min_conflict_m2]
         if len(frame):
             conflicts[f"overlap_{ra}__{rb}"] = frame
+    return conflicts
 
+
+_CONTAINMENT_COLUMNS = [
+    "inner",
+    "outer",
+    "inner_m2",
+    "inside_m2",
+    "outside_m2",
+    "share_outside",
+    "features_outside",
+]
+
+
+def _containment(
+    layers, cleaned, crs, method: Method, min_conflict_m2: float
+) -> tuple[pd.DataFrame, dict[str, float], dict[str, gpd.GeoDataFrame]]:
+    """The containment table, each role's m² outside the boundary, and the outside pieces."""
     outside_boundary: dict[str, float] = {}
+    conflicts: dict[str, gpd.GeoDataFrame] = {}
     cont_rows = []
     for inner, outer in CONTAINMENT:
         if inner not in layers or outer not in layers:
@@ -221,22 +303,14 @@ def measure_county(
                 "features_outside": 0 if out_p is None else len(out_p),
             }
         )
-    cov = _coverage_frame(
-        cleaned, cleaned.get("boundary"), denominator_m2, crs, method, outside_boundary
-    )
-    containment = pd.DataFrame(
-        cont_rows,
-        columns=[
-            "inner",
-            "outer",
-            "inner_m2",
-            "inside_m2",
-            "outside_m2",
-            "share_outside",
-            "features_outside",
-        ],
-    )
+    return pd.DataFrame(cont_rows, columns=_CONTAINMENT_COLUMNS), outside_boundary, conflicts
 
+
+def _self_overlap_table(
+    layers, cleaned, crs, method: Method, min_conflict_m2: float
+) -> tuple[pd.DataFrame, dict[str, gpd.GeoDataFrame]]:
+    """Per role the pairs of features overlapping each other, and those pairs' pieces."""
+    conflicts: dict[str, gpd.GeoDataFrame] = {}
     so_rows = []
     for role, c in cleaned.items():
         frame = _self_overlap_frame(layers[role], c, crs, method)
@@ -255,45 +329,5 @@ def measure_county(
             conflicts[f"self_overlap_{role}"] = frame[big & ~dup]
         if dup.any():
             conflicts[f"duplicate_{role}"] = frame[dup]
-    self_ov = pd.DataFrame(
-        so_rows,
-        columns=["role", "pairs", "duplicate_pairs", "pair_overlap_m2", "double_counted_m2"],
-    )
-
-    townships = None
-    if "townships" in layers and by_township:
-        tab_layers = {r: layers[r] for r in roles}
-        townships = township_table(
-            layers["townships"],
-            tab_layers,
-            name_field=name_field,
-            method=method,
-            boundary=layers.get("boundary"),
-            _cleaned=cleaned,
-        )
-    lc = None
-    if "land_use" in layers:
-        lc = land_cover(
-            layers["land_use"],
-            classes=classes,
-            field=land_use_field,
-            method=method,
-            denominator_m2=denominator_m2 if denominator_m2 else None,
-            denominator_source=source,
-            _cleaned=cleaned["land_use"],
-        )
-    for frame in conflicts.values():
-        frame.attrs["area_method"] = method
-    return CountyFigures(
-        crs=_crs_name(crs),
-        denominator_m2=denominator_m2,
-        denominator_source=source,
-        method=method,
-        coverage=cov,
-        overlaps=matrix,
-        containment=containment,
-        self_overlaps=self_ov,
-        townships=townships,
-        land_cover=lc,
-        conflicts=conflicts,
-    )
+    columns = ["role", "pairs", "duplicate_pairs", "pair_overlap_m2", "double_counted_m2"]
+    return pd.DataFrame(so_rows, columns=columns), conflicts
