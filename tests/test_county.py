@@ -55,9 +55,9 @@ def test_figures_are_measured_once(county, monkeypatch):
     import ecospace.measuring.county as county_mod
 
     calls = []
-    real = county_mod.measure_county
+    real = county_mod.measure_partitioned
     monkeypatch.setattr(
-        county_mod, "measure_county", lambda *a, **k: calls.append(1) or real(*a, **k)
+        county_mod, "measure_partitioned", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     county.union_m2("red_line")
     county.overlap_m2("red_line", "basic_farmland")

@@ -5,8 +5,12 @@ returns the same :class:`~ecospace.measuring.stats.CountyFigures`, but cuts the 
 square tiles, clips every layer to each tile, measures each tile on its own (coverage,
 overlaps, containment, within-layer overlaps, township pieces, land cover and conflict
 pieces, by :func:`~ecospace.measuring.stats.measure_county` itself) and adds the tiles up.  Tiles
-run as Dask tasks: on a :class:`distributed.LocalCluster` of every core by default, or on
-a cluster given as a :class:`distributed.Client` or a scheduler address.
+run as Dask tasks: on dask's local threaded scheduler with one thread per core by default
+(no cluster to start: shapely releases the GIL in GEOS), or on a cluster given as a
+:class:`distributed.Client` or a scheduler address.  A county with fewer features than
+two tiles' worth (:data:`MIN_FEATURES_PER_TILE`) is one task: measured whole, as
+:func:`~ecospace.measuring.stats.measure_county` measures it, so small counties and tests pay
+nothing for the tiles.
 
 Why the figures are the same
 ----------------------------
@@ -35,16 +39,19 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+import dask
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from dask.callbacks import Callback
+from dask.system import CPU_COUNT
 
 from ecospace.errors import EcospaceError
 from ecospace.geometry.area import Method
@@ -68,6 +75,11 @@ WHOLE_ROLES: tuple[str, ...] = ("boundary", "townships")
 #: Tiles per worker when ``tile_size_m`` is not given (enough to balance the load).
 TILES_PER_WORKER = 2
 _MIN_TILES = 4
+#: Fewer features than this per tile cost more in clipping and adding up than they save:
+#: a county with fewer than twice as many features is measured whole, as one task.
+MIN_FEATURES_PER_TILE = 5_000
+#: A run shorter than this shows no progress bar.
+PROGRESS_AFTER_S = 1.0
 
 
 @runtime_checkable
@@ -115,11 +127,10 @@ def tile_grid(
     ]
 
 
-def _default_tile_size(bounds: Sequence[float], n_workers: int) -> float:
-    """A round tile side (km) giving about :data:`TILES_PER_WORKER` tiles per worker."""
+def _tile_side(bounds: Sequence[float], tiles: int) -> float:
+    """A round tile side (whole km, at least 1 km) giving about ``tiles`` tiles."""
     w, h = bounds[2] - bounds[0], bounds[3] - bounds[1]
-    tiles = max(_MIN_TILES, TILES_PER_WORKER * n_workers)
-    side = math.sqrt(max(w * h, 1.0) / tiles)
+    side = math.sqrt(max(w * h, 1.0) / max(tiles, 1))
     return max(1000.0, math.ceil(side / 1000.0) * 1000.0)
 
 
@@ -261,11 +272,32 @@ def _measure_tile(
 
 
 # ----------------------------------------------------------------------------- running
+def _measure_whole(
+    parts: Mapping[str, Any], target: pyproj.CRS, options: Mapping[str, Any]
+) -> CountyFigures:
+    """One task for the whole county: :func:`measure_county` on every layer, read whole."""
+    layers = {
+        role: _read(part, role, tuple(_bounds_in(part, target)), target)
+        if _is_source(part)
+        else part
+        for role, part in parts.items()
+    }
+    return measure_county(layers, **options)
+
+
 def _progress_bar(total: int, enabled: bool) -> Callable[[int], None]:
-    if not enabled or not sys.stderr.isatty():
+    """``show(done)``: a bar on standard error when it is a terminal, once the run has
+    lasted :data:`PROGRESS_AFTER_S` (short runs stay silent)."""
+    if not enabled or total < 2 or not sys.stderr.isatty():
         return lambda done: None
+    start = time.perf_counter()
+    shown = False
 
     def show(done: int) -> None:
+        nonlocal shown
+        if not shown and time.perf_counter() - start < PROGRESS_AFTER_S:
+            return
+        shown = True
         width = 30
         fill = round(width * done / total)
         sys.stderr.write(f"\rmeasuring tiles [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
@@ -276,23 +308,48 @@ def _progress_bar(total: int, enabled: bool) -> Callable[[int], None]:
     return show
 
 
-def _run(tasks: list[tuple], workers: int | None, client: Any, processes: bool, progress: bool):
+class _TileProgress(Callback):
+    """Counts the tile tasks dask's local scheduler finishes (called in this thread)."""
+
+    def __init__(self, keys: set, show: Callable[[int], None]) -> None:
+        super().__init__()
+        self._keys, self._show, self._done = keys, show, 0
+
+    def _posttask(self, key, result, dsk, state, worker_id) -> None:
+        if key in self._keys:
+            self._done += 1
+            self._show(self._done)
+
+
+def _run(
+    func: Callable, tasks: list[tuple], workers: int, client: Any, processes: bool, progress: bool
+) -> list:
+    """``func(*args)`` for every ``args`` of ``tasks``, in order.
+
+    In this thread when there is one task or one worker; on dask's threaded scheduler
+    with ``workers`` threads; on a ``LocalCluster`` of processes with ``processes``; on
+    ``client`` when one is given.
+    """
     show = _progress_bar(len(tasks), progress)
-    if client is None and workers == 1:
+    if client is None and (workers == 1 or len(tasks) == 1):
         results = []
         for k, args in enumerate(tasks, 1):
-            results.append(_measure_tile(*args))
+            results.append(func(*args))
             show(k)
         return results
+    if client is None and not processes:
+        calls = [dask.delayed(func, pure=False)(*args) for args in tasks]
+        with _TileProgress({c.key for c in calls}, show):
+            return list(dask.compute(*calls, scheduler="threads", num_workers=workers))
+    # distributed costs ~0.3 s to import: only when a cluster is asked for
     from distributed import Client, LocalCluster, as_completed
 
     own_cluster = own_client = None
     if client is None:
-        n = workers or os.cpu_count() or 1
         own_cluster = LocalCluster(
-            n_workers=n,
+            n_workers=workers,
             threads_per_worker=1,
-            processes=processes,
+            processes=True,
             dashboard_address=":0",
             silence_logs=logging.ERROR,
         )
@@ -300,7 +357,7 @@ def _run(tasks: list[tuple], workers: int | None, client: Any, processes: bool, 
     elif isinstance(client, str):
         client = own_client = Client(client)
     try:
-        futures = [client.submit(_measure_tile, *args, pure=False) for args in tasks]
+        futures = [client.submit(func, *args, pure=False) for args in tasks]
         order = {f.key: k for k, f in enumerate(futures)}
         results: list[Any] = [None] * len(futures)
         for done, fut in enumerate(as_completed(futures), 1):
@@ -344,21 +401,26 @@ def measure_partitioned(
 by_township, denominator_source
         As for :func:`~ecospace.measuring.stats.measure_county`.
     workers : int, optional
-        Dask workers of the local cluster started for the run; default every core.
-        ``workers=1`` without ``client`` runs the tiles one after another in this process.
+        Threads measuring tiles at once on this machine (dask's local threaded scheduler);
+        default every core (:data:`dask.system.CPU_COUNT`).  ``workers=1`` without
+        ``client`` runs the tiles one after another in this thread.
     client : distributed.Client or str, optional
         A running cluster to use instead (a ``Client``, or its scheduler's address such
         as ``"tcp://10.0.0.5:8786"``); its workers must be able to import ecospace and
         read every tiled source.
     tile_size_m : float, optional
-        Side of the square tiles in metres of the working CRS; default a round number of
-        km giving about :data:`TILES_PER_WORKER` tiles per worker (at least 4).  Memory
-        per worker is bounded by what the layers hold in one tile.
+        Side of the square tiles in metres of the working CRS.  By default a round number
+        of km giving about :data:`TILES_PER_WORKER` tiles per worker (at least 4) and no
+        fewer than :data:`MIN_FEATURES_PER_TILE` features per tile; a county with fewer
+        features than two tiles' worth is measured whole, as one task.  Memory per task is
+        bounded by what the layers hold in one tile.
     processes : bool, default False
-        Local cluster of processes instead of threads (shapely releases the GIL, so
-        threads run the overlays in parallel without copying the layers).
+        A local cluster of worker processes (:class:`distributed.LocalCluster`) instead of
+        threads: it costs starting interpreters and pickling each tile's layers, and
+        gains only where the GIL is the bottleneck (BENCHMARKS.md, "Threads or processes").
     progress : bool, default False
-        Show a progress bar on standard error when it is a terminal.
+        Show a progress bar on standard error when it is a terminal and the run lasts
+        more than :data:`PROGRESS_AFTER_S` seconds.
 
     Returns
     -------
@@ -392,29 +454,10 @@ by_township, denominator_source
     denominator_m2 = checked_denominator(denominator_m2, denominator_source)
     target = _working_crs(layers)
     prepared = {
-        role: _ids(
-            reproject(layer, target) if not layer.crs.equals(target) else layer, role, source=False
-        )
-        if not _is_source(layer)
-        else layer
+        role: layer if _is_source(layer) or layer.crs.equals(target) else reproject(layer, target)
         for role, layer in layers.items()
     }
-    # county and townships are small: whole, in memory, given to every tile
-    for role in WHOLE_ROLES:
-        if role in prepared and _is_source(prepared[role]):
-            src = prepared[role]
-            prepared[role] = _read(src, role, tuple(_bounds_in(src, target)), target)
-    boxes = np.array([_bounds_in(layer, target) for layer in prepared.values()])
-    boxes = boxes[np.isfinite(boxes).all(axis=1)]
-    if len(boxes) == 0:
-        raise EcospaceError("measure_partitioned: every layer is empty")
-    bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-    n_workers = workers or (1 if client is not None else os.cpu_count() or 1)
-    size = float(tile_size_m) if tile_size_m is not None else _default_tile_size(bounds, n_workers)
-    tiles = tile_grid(bounds, size)
-    origin = (tiles[0][0], tiles[0][1])
-    nx = round((tiles[-1][2] - origin[0]) / size)
-    grid = (origin, size, (nx, len(tiles) // nx))
+    n_workers = workers or (1 if client is not None else CPU_COUNT)
     options = {
         "method": method,
         "classes": classes,
@@ -422,6 +465,32 @@ by_township, denominator_source
         "land_use_field": land_use_field,
         "by_township": by_township,
     }
+    if tile_size_m is None and _tile_count(prepared, n_workers) == 1:
+        log.debug("measuring the county whole (one task): too few features for tiles")
+        whole = {
+            **options,
+            "denominator_m2": denominator_m2,
+            "denominator_source": denominator_source,
+            "min_conflict_m2": min_conflict_m2,
+        }
+        (figures,) = _run(_measure_whole, [(prepared, target, whole)], 1, client, False, False)
+        return figures
+    prepared = {
+        role: layer if _is_source(layer) else _ids(layer, role, source=False)
+        for role, layer in prepared.items()
+    }
+    # county and townships are small: whole, in memory, given to every tile
+    for role in WHOLE_ROLES:
+        if role in prepared and _is_source(prepared[role]):
+            src = prepared[role]
+            prepared[role] = _read(src, role, tuple(_bounds_in(src, target)), target)
+    bounds = _total_bounds(prepared, target)
+    tiles_wanted = _tile_count(prepared, n_workers)
+    size = float(tile_size_m) if tile_size_m is not None else _tile_side(bounds, tiles_wanted)
+    tiles = tile_grid(bounds, size)
+    origin = (tiles[0][0], tiles[0][1])
+    nx = round((tiles[-1][2] - origin[0]) / size)
+    grid = (origin, size, (nx, len(tiles) // nx))
     trees = {
         role: shapely.STRtree(shapely.box(*np.asarray(layer.geometry.bounds).T))
         for role, layer in prepared.items()
@@ -437,8 +506,8 @@ by_township, denominator_source
             else:
                 parts[role] = layer
         tasks.append((tile, parts, target, grid, options))
-    log.info("measuring %d tiles of %g km in %s", len(tiles), size / 1000, _crs_name(target))
-    results = _run(tasks, workers, client, processes, progress)
+    log.debug("measuring %d tiles of %g km in %s", len(tiles), size / 1000, _crs_name(target))
+    results = _run(_measure_tile, tasks, n_workers, client, processes, progress)
     return _combine(
         results,
         prepared,
@@ -449,6 +518,25 @@ by_township, denominator_source
         min_conflict_m2=min_conflict_m2,
         by_township=by_township,
     )
+
+
+def _total_bounds(prepared: Mapping[str, Any], target: pyproj.CRS) -> tuple[float, ...]:
+    boxes = np.array([_bounds_in(layer, target) for layer in prepared.values()])
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    if len(boxes) == 0:
+        raise EcospaceError("measure_partitioned: every layer is empty")
+    return (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+
+
+def _tile_count(prepared: Mapping[str, Any], n_workers: int) -> int:
+    """Tiles wanted: :data:`TILES_PER_WORKER` per worker (at least 4), but no fewer than
+    :data:`MIN_FEATURES_PER_TILE` features per tile (tiled sources: their count is unknown
+    until read, so the workers decide)."""
+    wanted = max(_MIN_TILES, TILES_PER_WORKER * n_workers)
+    if any(_is_source(layer) for layer in prepared.values()):
+        return wanted
+    features = sum(len(layer) for role, layer in prepared.items() if role not in WHOLE_ROLES)
+    return max(1, min(wanted, features // MIN_FEATURES_PER_TILE))
 
 
 def _working_crs(layers: Mapping[str, Any]) -> pyproj.CRS:
