@@ -78,6 +78,8 @@ _MIN_TILES = 4
 #: Fewer features than this per tile cost more in clipping and adding up than they save:
 #: a county with fewer than twice as many features is measured whole, as one task.
 MIN_FEATURES_PER_TILE = 5_000
+#: Conflict pieces of a tile smaller than this (1 mm²) are left out before merging.
+_PIECE_M2 = 1e-6
 #: A run shorter than this shows no progress bar.
 PROGRESS_AFTER_S = 1.0
 
@@ -265,7 +267,9 @@ def _measure_tile(
         classes=options["classes"],
         name_field=options["name_field"],
         land_use_field=options["land_use_field"],
-        min_conflict_m2=0.0,  # pieces are filtered by size after merging
+        # pieces are filtered by size after merging; a tile with nothing outside or
+        # overlapping (most) builds no piece frames
+        min_conflict_m2=_PIECE_M2,
         by_township=options["by_township"],
     )
     return _TileResult(figures=figures, owned=owned, areas=_named_areas(figures, full, method))
@@ -491,18 +495,20 @@ by_township, denominator_source
     origin = (tiles[0][0], tiles[0][1])
     nx = round((tiles[-1][2] - origin[0]) / size)
     grid = (origin, size, (nx, len(tiles) // nx))
-    trees = {
-        role: shapely.STRtree(shapely.box(*np.asarray(layer.geometry.bounds).T))
+    # every tile's features in one query per layer: (tile, feature) pairs of meeting boxes
+    boxes = shapely.box(*np.asarray(tiles).T)
+    hits = {
+        role: shapely.STRtree(np.asarray(layer.geometry.values, dtype=object)).query(boxes)
         for role, layer in prepared.items()
         if not _is_source(layer) and role not in WHOLE_ROLES
     }
     tasks = []
-    for tile in tiles:
+    for k, tile in enumerate(tiles):
         parts = {}
         for role, layer in prepared.items():
-            if role in trees:
-                hit = np.sort(trees[role].query(shapely.box(*tile), predicate="intersects"))
-                parts[role] = layer.iloc[hit]
+            if role in hits:
+                tile_of, feature = hits[role]
+                parts[role] = layer.iloc[np.sort(feature[tile_of == k])]
             else:
                 parts[role] = layer
         tasks.append((tile, parts, target, grid, options))
