@@ -242,12 +242,15 @@ def _measure_tile(
     grid: tuple[tuple[float, float], float, tuple[int, int]],
     options: Mapping[str, Any],
 ) -> _TileResult:
-    """Measure one tile: ``parts`` holds GeoDataFrames (in ``target``) or tiled sources."""
+    """Measure one tile: ``parts`` holds GeoDataFrames (in ``target``), ``(GeoDataFrame,
+    rows)`` to take while the tile runs, or tiled sources."""
     method = options["method"]
     clipped: dict[str, gpd.GeoDataFrame] = {}
     owned: dict[str, int] = {}
     full: dict[str, tuple] = {}
     for role, part in parts.items():
+        if isinstance(part, tuple):  # (layer, rows): taken here, while the tile runs
+            part = part[0].iloc[part[1]]
         gdf = _read(part, role, tile, target) if _is_source(part) else part
         # as read; measure_county repairs what it measures, _clip what it cuts
         g = np.asarray(gdf.geometry.values, dtype=object)
@@ -502,13 +505,17 @@ by_township, denominator_source
         for role, layer in prepared.items()
         if not _is_source(layer) and role not in WHOLE_ROLES
     }
+    # in this process a tile's rows are copied out only while it runs (memory: the tiles
+    # running, not all of them); a cluster is sent each tile's own rows
+    shipped = client is not None or processes
     tasks = []
     for k, tile in enumerate(tiles):
-        parts = {}
+        parts: dict[str, Any] = {}
         for role, layer in prepared.items():
             if role in hits:
                 tile_of, feature = hits[role]
-                parts[role] = layer.iloc[np.sort(feature[tile_of == k])]
+                rows = np.sort(feature[tile_of == k])
+                parts[role] = layer.iloc[rows] if shipped else (layer, rows)
             else:
                 parts[role] = layer
         tasks.append((tile, parts, target, grid, options))
