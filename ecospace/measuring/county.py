@@ -40,7 +40,6 @@ from ecospace.measuring.overlap import check_same_crs, overlap_area
 from ecospace.measuring.partition import measure_partitioned
 from ecospace.measuring.stats import CLASS_SETS, CountyFigures, land_cover_area
 from ecospace.plan.model import load_plan
-from ecospace.rendering.maps import make_map
 from ecospace.vocabulary import DenominatorSource, Method
 
 __all__ = ["County"]
@@ -410,6 +409,9 @@ class County:
     # ------------------------------------------------------------------ display
     def explore(self, **kwargs: Any):
         """The offline interactive map of the county (:func:`ecospace.make_map`)."""
+        # folium (with requests) costs every measuring command ~0.5 s to import: only here
+        from ecospace.rendering.maps import make_map
+
         kwargs.setdefault("title", self.title)
         kwargs.setdefault("method", self.method)
         return make_map(self.layers, conflicts=self.conflicts, **kwargs)
