@@ -153,27 +153,11 @@ def test_every_command_reads_and_validates_each_layer_once(tmp_path, monkeypatch
         "ZRBHD": gk((100, 100, 300, 300)),
     }.items():
         gdf.to_file(gpkg, layer=code, engine="pyogrio")
+    figure = {"id": "red", "measure": "area", "role": "red_line", "op": ">=", "value": 40}
+    doc = {"plan": "读一次", "layers": [{"path": "county.gpkg"}], "figures": [figure]}
+    figure["unit"] = "ha"
     plan = tmp_path / "plan.yaml"
-    plan.write_text(
-        yaml.safe_dump(
-            {
-                "plan": "读一次",
-                "layers": [{"path": "county.gpkg"}],
-                "figures": [
-                    {
-                        "id": "red",
-                        "measure": "area",
-                        "role": "red_line",
-                        "op": ">=",
-                        "value": 40,
-                        "unit": "ha",
-                    }
-                ],
-            },  # fmt: skip
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
-    )
+    plan.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     seen = []
     real = layers_mod.validate_layer
     monkeypatch.setattr(

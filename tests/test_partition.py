@@ -343,9 +343,9 @@ class _Terminal(io.StringIO):
 
 @pytest.mark.parametrize("progress", [True, False])
 def test_progress_bar_on_a_terminal_only_when_asked(county, monkeypatch, progress):
-    from ecospace.measuring import partition
+    from ecospace.measuring import _partition_run
 
-    monkeypatch.setattr(partition, "PROGRESS_AFTER_S", 0.0)
+    monkeypatch.setattr(_partition_run, "PROGRESS_AFTER_S", 0.0)
     err = _Terminal()
     monkeypatch.setattr(sys, "stderr", err)
     measure_partitioned(
