@@ -381,7 +381,8 @@ by_township, denominator_source
         "land_use_field": land_use_field,
         "by_township": by_township,
     }
-    if tile_size_m is None and _tile_count(prepared, n_workers) == 1:
+    tiles_wanted = _tile_count(prepared, n_workers)
+    if tile_size_m is None and tiles_wanted == 1:
         log.debug("measuring the county whole (one task): too few features for tiles")
         whole = {
             **options,
@@ -401,7 +402,6 @@ by_township, denominator_source
             src = prepared[role]
             prepared[role] = _read(src, role, tuple(_bounds_in(src, target)), target)
     bounds = _total_bounds(prepared, target)
-    tiles_wanted = _tile_count(prepared, n_workers)
     size = float(tile_size_m) if tile_size_m is not None else _tile_side(bounds, tiles_wanted)
     tiles = tile_grid(bounds, size)
     origin = (tiles[0][0], tiles[0][1])
