@@ -206,7 +206,7 @@ def test_infer_6_digit_zone_ambiguous_for_a_wide_area():
 
 
 def test_cm_candidates_include_6_degree_zones():
-    from ecospace.geometry.crs import _cm_candidates
+    from ecospace.geometry._zone_inference import _cm_candidates
 
     # 121.2°E: 3° zones CM 120E (118.5–121.5); 6° zone CM 123E (120–126) reaches it too
     got = _cm_candidates((121.2, 30.0, 121.3, 30.1))

@@ -167,9 +167,8 @@ def test_layer_problems_and_notes_in_chinese(english, chinese):
 
 
 def test_old_datum_note_in_chinese():
-    from ecospace.labels import problem_label
-
     from ecospace.geometry.crs import datum_warning
+    from ecospace.labels import problem_label
 
     note = datum_warning(2417, "f.shp:XZQ").split(": ", 1)[1]  # as layers keeps it
     zh = problem_label(note)

@@ -38,8 +38,9 @@ from ecospace.rendering.report import (
     write_reports,
 )
 
-ZH_SHEETS = ["概况", "核查结果", "覆盖", "重叠", "包含", "乡镇", "土地覆盖", "规划自检", "图层"]
-EN_SHEETS = ["Summary", "Figures", "Coverage", "Overlaps", "Containment", "Townships",
+ZH_SHEETS = ["概况", "核查结果", "覆盖", "重叠", "包含", "冲突图斑", "乡镇", "土地覆盖", "规划自检",
+             "图层"]  # fmt: skip
+EN_SHEETS = ["Summary", "Figures", "Coverage", "Overlaps", "Containment", "Conflicts", "Townships",
              "Land cover", "Plan audit", "Layers"]  # fmt: skip
 
 
@@ -300,7 +301,7 @@ def test_html_english_and_jupyter(result):
 def test_markdown_tables(result, written):
     md = written["md"].read_text(encoding="utf-8")
     assert md.startswith("# 规划指标核查报告")
-    for title in ("## 核查结果", "## 覆盖", "## 重叠", "## 包含", "## 乡镇", "## 土地覆盖",
+    for title in ("## 核查结果", "## 覆盖", "## 重叠", "## 包含", "## 冲突图斑", "## 乡镇", "## 土地覆盖",
                   "## 规划自检", "## 图层"):  # fmt: skip
         assert title in md
     row = next(line for line in md.splitlines() if line.startswith("| red_farm |"))

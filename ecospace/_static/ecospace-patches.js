@@ -13,6 +13,7 @@
   var HALF = Math.PI * 6378137; // half the Web Mercator world, metres
 
   function bytesOf(b64) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64); // native where there is one
     var bin = atob(b64), n = bin.length, out = new Uint8Array(n);
     for (var i = 0; i < n; i++) out[i] = bin.charCodeAt(i);
     return out;

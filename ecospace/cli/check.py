@@ -123,6 +123,9 @@ def check_plan(
         click.echo(result.to_json())
     else:
         click.echo(result.to_table(lang))
+        # numbered as the markers of map.html and the rings of the annex
+        click.echo(f"\n== {section_title('conflicts', lang)} ==")
+        click.echo(section_text(result, "conflicts", lang))
         click.echo("")
     for kind, path in paths.items():
         click.echo(f"{kind:<16} {path}", err=fmt == "json")
@@ -156,7 +159,16 @@ def demo(ctx, lang, no_map, out_dir, workers):
 
     root = find_project_root()
     result = check(root / "plans" / "demo.yaml", workers=workers)
-    sections = ("layers", "coverage", "overlaps", "containment", "townships", "land_cover", "audit")
+    sections = (
+        "layers",
+        "coverage",
+        "overlaps",
+        "containment",
+        "conflicts",
+        "townships",
+        "land_cover",
+        "audit",
+    )
     for key in sections:
         click.echo(f"\n== {section_title(key, lang)} ==")
         click.echo(section_text(result, key, lang))

@@ -37,6 +37,8 @@ from ecospace.labels import (
     township_kind,
     unit_label,
 )
+from ecospace.rendering._conflict_table import conflict_rows
+from ecospace.rendering.styles import conflict_label
 from ecospace.vocabulary import CLASS_LABELS
 
 #: Sections of a report: key, attribute of ``result.county`` (or the result), Chinese, English.
@@ -45,6 +47,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("coverage", "覆盖", "Coverage"),
     ("overlaps", "重叠", "Overlaps"),
     ("containment", "包含", "Containment"),
+    ("conflicts", "冲突图斑", "Conflicts"),
     ("townships", "乡镇", "Townships"),
     ("land_cover", "土地覆盖", "Land cover"),
     ("audit", "规划自检", "Plan audit"),
@@ -323,6 +326,8 @@ def _section_frame(result: Any, key: str) -> pd.DataFrame | None:
         return result.figures
     if key == "layers":
         return getattr(result, "layers", None)
+    if key == "conflicts":
+        return conflict_frame(result)
     county = getattr(result, "county", None)
     df = getattr(county, key, None) if county is not None else None
     return df if isinstance(df, pd.DataFrame) else None
@@ -331,7 +336,20 @@ def _section_frame(result: Any, key: str) -> pd.DataFrame | None:
 _ROLE_COLUMNS = {"role", "role_a", "role_b", "inner", "outer", "within"}
 
 
-_CODE_COLUMNS = {"epsg", "year", "line", "fid", "code"}
+_CODE_COLUMNS = {"epsg", "year", "line", "fid", "code", "conflict_no"}
+
+
+def conflict_frame(result: Any) -> pd.DataFrame | None:
+    """The numbered conflict pieces of a check (:func:`conflict_rows`), None without a county.
+
+    The numbers are those of the map's markers and the annex's rings; each piece is placed
+    in the township of ``result.frames["townships"]`` its numbered point lies in.
+    """
+    county = getattr(result, "county", None)
+    if county is None:
+        return None
+    frames = getattr(result, "frames", None) or {}
+    return conflict_rows(getattr(county, "conflicts", None), townships=frames.get("townships"))
 
 
 def display_frame(
@@ -377,6 +395,12 @@ def display_frame(
             out[name] = [overlap_status(v, lang) for v in s]
         elif name == "problems":
             out[name] = [problem_label(v, lang) if isinstance(v, str) else v for v in s]
+        elif name == "conflict":
+            out[name] = [conflict_label(v)[0 if lang == "zh" else 1] for v in s]
+        elif name in ("label_zh", "label_en"):
+            continue  # the JSON's labels: the table shows ``conflict`` in ``lang``
+        elif name == "method" and "conflict" in names:
+            out[name] = [_lookup(METHOD_SHORT, v, lang) if v else "—" for v in s]
         elif name == "crs_how":
             out[name] = [crs_how_label(v, lang) for v in s]
         else:

@@ -26,7 +26,16 @@ from docx.shared import Cm, Pt
 from ecospace._escape import xml_text
 from ecospace.errors import FontError
 from ecospace.labels import _SEVERITY, Lang, _col_label, _i, _lookup, _t
-from ecospace.rendering._cells import _figure_cells, _header, _plan_attr, residue_notes
+from ecospace.rendering._cells import (
+    SECTIONS,
+    _figure_cells,
+    _frame_cells,
+    _header,
+    _plan_attr,
+    conflict_frame,
+    display_frame,
+    residue_notes,
+)
 from ecospace.rendering.annex import THEMES, make_annex
 from ecospace.rendering.styles import NOT_CONFLICTS, conflict_label
 
@@ -37,6 +46,9 @@ DOCX_COLS: tuple[str, ...] = ("id", "label", "stated", "measured", "difference",
     "difference_pct", "status", "binding", "denominator", "method")  # fmt: skip
 #: Widths of those columns in cm (the 25.7 cm between the margins of a landscape A4 page).
 _WIDTHS = (2.6, 4.4, 3.0, 3.0, 2.4, 1.9, 2.0, 1.6, 2.9, 1.9)
+#: Widths of the conflict table's columns in cm (number, type, FID, code, area, method,
+#: township).
+_CONFLICT_WIDTHS = (1.6, 5.0, 3.2, 7.5, 2.4, 2.0, 4.0)
 _STATUS_FILL = {
     "pass": "E3F4E3",
     "fail": "FBE0E0",
@@ -205,6 +217,13 @@ def write_docx(
     findings = _findings(result, lang)
     for text in findings or [_t("no_findings", lang)]:
         _para(doc, text, style="List Number" if findings else None)
+
+    conflicts = conflict_frame(result)
+    if conflicts is not None and len(conflicts):
+        # numbered as the rings of the annex figures below and the markers of the map
+        title = next(zh if lang == "zh" else en for k, zh, en in SECTIONS if k == "conflicts")
+        _heading(doc, title, 1)
+        _table(doc, *_frame_cells(display_frame(conflicts, lang), lang), widths=_CONFLICT_WIDTHS)
 
     if annex:
         _heading(doc, _t("annex", lang), 1)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,37 +20,42 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import matplotlib
-import numpy as np
 import pyproj
-import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, PathPatch, Rectangle
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ecospace._escape import terminal_text
 from ecospace._output import OutputSet, refuse_overwrite
-from ecospace._version import __version__
 from ecospace.errors import EcospaceError, RoleError
 from ecospace.geometry.crs import to_working
+from ecospace.rendering._annex_draw import (
+    _NUMBERED_THEMES,
+    _PATHS,
+    _THEME_DRAW,
+    _conflict_numbers,
+    _legend_entries,
+    _township_labels,
+)
+from ecospace.rendering._annex_furniture import (
+    _extent,
+    _grid,
+    _north_arrow,
+    _scale_bar,
+    _source_note,
+    _sources_of,
+    _version,
+)
 from ecospace.rendering._annex_layout import (
     M_PER_INCH,
-    place_labels,
-    polygon_path,
     print_scale,
-    scale_text,
     wrap_to_width,
 )
 from ecospace.rendering._conflict_table import conflict_table
-from ecospace.rendering._display import _NAME_FIELDS, _pick
 from ecospace.rendering._fonts import CJK_FAMILIES, find_cjk_font
 from ecospace.rendering.styles import (
-    CONFLICT_COLOURS,
     NOT_CONFLICTS,
     ROLE_STYLES,
-    conflict_kind,
-    conflict_label,
 )
 from ecospace.vocabulary import DPI_RANGE, ORIENTATIONS, PAPER_SIZES
 
@@ -285,7 +289,7 @@ def _page(spec: _PageSpec, drawn, conf, numbered, extent, foot: _Foot) -> Figure
         ha="center",
         va="top",
         fontsize=20 if big else 16,
-        weight="bold",
+        weight="normal",  # the bundled CJK font has one weight: "bold" falls back, and warns
     )
     zh, en = THEMES[spec.theme]
     fig.text(
@@ -397,385 +401,3 @@ def _text_width(fig, renderer, size):
 
     measure.probe = probe
     return measure
-
-
-def _legend_entries(theme, drawn, conf) -> int:
-    roles = {
-        "control_lines": ("basic_farmland", "red_line", "urban_boundary"),
-        "protected_areas": ("red_line", "protected_area"),
-        "conflicts": ("basic_farmland", "red_line", "urban_boundary", "protected_area"),
-    }[theme]
-    n = sum(r in drawn for r in (*roles, "townships", "boundary"))
-    if theme == "conflicts":
-        n += len(conf)
-    elif theme == "protected_areas":
-        n += sum(k.startswith("outside_protected_area") for k in conf)
-    return n
-
-
-#: Pages that number conflict pieces, and which conflict types they show.
-_NUMBERED_THEMES = {
-    "conflicts": lambda name: True,
-    "protected_areas": lambda name: name.startswith("outside_protected_area"),
-}
-
-
-def _township_labels(ax, drawn, big: bool, avoid) -> None:
-    tw = drawn.get("townships")
-    if tw is None or not len(tw):
-        return
-    names = _pick(tw, _NAME_FIELDS["townships"])
-    if names is None:
-        return
-    order = np.argsort(-tw.geometry.area.to_numpy(), kind="stable")  # large towns first
-    pts = shapely.get_coordinates(shapely.point_on_surface(tw.geometry.values[order]))
-    texts = [terminal_text(str(v)) for v in names.to_numpy()[order]]
-    _, unplaced = place_labels(
-        ax, [tuple(p) for p in pts], texts, fontsize=9 if big else 7, avoid=avoid, color="#222222"
-    )
-    if unplaced:
-        log.warning("annex: no free place for township label(s) %s", "、".join(unplaced))
-
-
-def _conflict_numbers(ax, rows, big: bool, avoid) -> None:
-    if not len(rows):
-        return
-    pts = shapely.get_coordinates(rows.geometry.values)
-    place_labels(
-        ax,
-        [(x + 0, y) for x, y in pts],
-        [str(n) for n in rows["no"]],
-        fontsize=7 if big else 6,
-        avoid=avoid,
-        force=True,
-        color="#8e008e",
-        weight="bold",
-    )
-
-
-#: Compound paths of the layers being drawn, by (id of the frame, tolerance): every page of
-#: one annex has the same scale, so farmland is simplified and traced once, not per page.
-#: Filled and emptied by make_annex.
-_PATHS: dict[tuple[int, float], Any] = {}
-
-
-def _plot(ax, gdf, tol, **style):
-    key = (id(gdf), tol)
-    if key not in _PATHS:
-        g = gdf.geometry.values
-        # plain Douglas-Peucker: half a printed pixel moves nothing visible
-        g = shapely.simplify(g, tol, preserve_topology=False) if tol else g
-        _PATHS[key] = polygon_path(g[~shapely.is_empty(g)])
-    path = _PATHS[key]
-    if path is not None:
-        # add_artist, not add_patch: the limits are set by the print scale, and add_patch
-        # would walk every segment of 200 000 patches to update them (seconds per layer)
-        ax.add_artist(PathPatch(path, **style))
-
-
-def _role_style(role: str, *, faint: bool = False) -> dict:
-    s = ROLE_STYLES[role]["style"]
-    if s.get("fill", True) is False:
-        return {
-            "facecolor": "none",
-            "edgecolor": s["color"],
-            "linewidth": 1.2 if role == "boundary" else 0.5,
-            "linestyle": "--" if s.get("dashArray") else "-",
-        }
-    # many small patches (farmland): their outlines would cover the fill at county scale
-    # and turn yellow into ochre, so they are drawn as fill only, as their swatch shows
-    edge = "none" if role in _FILL_ONLY else s["color"]
-    return {
-        "facecolor": s.get("fillColor", s["color"]),
-        "edgecolor": edge,
-        "linewidth": 0 if edge == "none" else 0.3,
-        "alpha": 0.25 if faint else min(1.0, s["fillOpacity"] + 0.3),
-    }
-
-
-#: Roles drawn as fill only (patches too small at print scale for an outline).
-_FILL_ONLY = ("basic_farmland",)
-
-
-def _protected_style() -> dict:
-    """Green outline and hatch, no fill: drawn over the red line, a green fill turns brown."""
-    colour = ROLE_STYLES["protected_area"]["style"]["color"]
-    return {"facecolor": "none", "edgecolor": colour, "linewidth": 0.8, "hatch": "\\\\\\"}
-
-
-def _role_handle(role: str, style: dict, zh_only: bool) -> Patch:
-    """A legend swatch drawn exactly as the layer is: same fill, outline, opacity, hatch."""
-    spec = ROLE_STYLES[role]
-    keys = ("facecolor", "edgecolor", "linestyle", "alpha", "hatch", "linewidth")
-    return Patch(
-        label=spec["zh"] if zh_only else f"{spec['zh']} {spec['short']}",
-        **{k: v for k, v in style.items() if k in keys},
-    )
-
-
-def _outlines(ax, drawn, tol, zh_only) -> list:
-    handles = []
-    for role in ("townships", "boundary"):
-        if role in drawn:
-            st = _role_style(role)
-            _plot(ax, drawn[role], tol, **st)
-            handles.append(_role_handle(role, st, zh_only))
-    return handles
-
-
-def _missing(ax, roles: Sequence[str], drawn, zh_only) -> None:
-    missing = [ROLE_STYLES[r]["zh"] for r in roles if r not in drawn]
-    if missing:
-        ax.text(
-            0.5,
-            0.02,
-            f"{'缺少图层：' if zh_only else '缺少图层 missing layer: '}{'、'.join(missing)}",
-            transform=ax.transAxes,
-            ha="center",
-            va="bottom",
-            fontsize=9,
-            color="#b00000",
-            bbox={"facecolor": "white", "edgecolor": "#b00000", "alpha": 0.9},
-        )
-
-
-def _draw_control_lines(ax, drawn, conf, tol, zh_only) -> list:
-    handles = []
-    roles = ("basic_farmland", "red_line", "urban_boundary")
-    for role in roles:
-        if role in drawn:
-            st = _role_style(role)
-            _plot(ax, drawn[role], tol, **st)
-            handles.append(_role_handle(role, st, zh_only))
-    _missing(ax, roles, drawn, zh_only)
-    return handles + _outlines(ax, drawn, tol, zh_only)
-
-
-def _draw_protected(ax, drawn, conf, tol, zh_only) -> list:
-    handles = []
-    if "red_line" in drawn:
-        st = _role_style("red_line")
-        _plot(ax, drawn["red_line"], tol, **st)
-        handles.append(_role_handle("red_line", st, zh_only))
-    if "protected_area" in drawn:
-        st = _protected_style()
-        _plot(ax, drawn["protected_area"], tol, **st)
-        handles.append(_role_handle("protected_area", st, zh_only))
-    for name, gdf in conf.items():
-        if name.startswith("outside_protected_area"):
-            handles.append(_draw_conflict(ax, name, gdf, tol))
-    _missing(ax, ("red_line", "protected_area"), drawn, zh_only)
-    return handles + _outlines(ax, drawn, tol, zh_only)
-
-
-def _draw_conflicts(ax, drawn, conf, tol, zh_only) -> list:
-    handles = []
-    for role in ("basic_farmland", "red_line", "urban_boundary", "protected_area"):
-        if role in drawn:
-            st = _protected_style() if role == "protected_area" else _role_style(role, faint=True)
-            _plot(ax, drawn[role], tol, **st)
-            handles.append(_role_handle(role, st, zh_only))
-    handles += _outlines(ax, drawn, tol, zh_only)
-    for name, gdf in conf.items():
-        handles.append(_draw_conflict(ax, name, gdf, tol))
-    if not conf:
-        ax.text(
-            0.5,
-            0.5,
-            "未发现冲突图斑" if zh_only else "未发现冲突图斑 No conflicts found",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=14,
-            color="#1b7837",
-            bbox={"facecolor": "white", "edgecolor": "#1b7837"},
-        )
-    return handles
-
-
-def _draw_conflict(ax, name, gdf, tol) -> Patch:
-    colour = CONFLICT_COLOURS[conflict_kind(name)]
-    _plot(ax, gdf, tol, facecolor="none", edgecolor=colour, linewidth=0.8, hatch="////")
-    # pieces too small to see at county scale are marked at a point inside them (and
-    # numbered there, as in the conflict table)
-    pts = shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.values))
-    ax.scatter(
-        pts[:, 0],
-        pts[:, 1],
-        s=14,
-        marker="o",
-        facecolors="none",
-        edgecolors=colour,
-        linewidths=0.9,
-        zorder=5,
-    )
-    zh, _ = conflict_label(name)
-    return Patch(
-        facecolor="none",
-        edgecolor=colour,
-        linewidth=0.8,
-        hatch="////",
-        label=f"{zh}（{len(gdf)} 处）",
-    )
-
-
-class _THEME_DRAW:
-    control_lines = staticmethod(_draw_control_lines)
-    protected_areas = staticmethod(_draw_protected)
-    conflicts = staticmethod(_draw_conflicts)
-
-
-# --- map furniture ----------------------------------------------------------------------------
-
-
-def _extent(drawn: Mapping[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float]:
-    pick = [drawn["boundary"]] if "boundary" in drawn else list(drawn.values())
-    b = np.array([g.total_bounds for g in pick if len(g)])
-    if not len(b):
-        raise RoleError("make_annex: the layers hold no features to draw")
-    x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
-    pad = 0.04 * max(x1 - x0, y1 - y0, 1.0)
-    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
-
-
-def _grid(ax, drawn, zh_only: bool) -> None:
-    """Labelled grid of projected coordinates (metres); the axis names the CRS."""
-    crs = next(iter(drawn.values())).crs
-    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " "))
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(MaxNLocator(5))
-        axis.set_major_formatter(fmt)
-    ax.tick_params(labelsize=6, direction="in", top=True, right=True)
-    for label in ax.get_yticklabels():
-        label.set_rotation(90)
-        label.set_va("center")
-    ax.set_axisbelow(True)
-    ax.grid(True, color="#888888", linewidth=0.3, linestyle=":")
-    unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
-    if zh_only:
-        unit_zh = "米" if unit == "metre" else unit
-        ax.set_xlabel(f"X 东坐标（{unit_zh}）", fontsize=7)
-        ax.set_ylabel(f"Y 北坐标（{unit_zh}）", fontsize=7)
-    else:
-        ax.set_xlabel(f"X 东坐标 Easting ({unit})", fontsize=7)
-        ax.set_ylabel(f"Y 北坐标 Northing ({unit})", fontsize=7)
-
-
-def _nice(length: float) -> float:
-    """The largest 1, 2 or 5 × 10^k not above ``length``."""
-    k = 10 ** math.floor(math.log10(length))
-    return max(m * k for m in (1, 2, 5) if m * k <= length)
-
-
-def _scale_bar(ax, denominator: int) -> Rectangle:
-    """Alternating black/white bar in metres, the numeric scale 1:N beside it.
-
-    Returns the white panel behind both (labels keep clear of it).
-    """
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    length = _nice((x1 - x0) / 5)
-    h = (y1 - y0) * 0.008
-    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
-    ratio = scale_text(denominator)
-    panel = Rectangle(
-        (bx - (x1 - x0) * 0.015, by - h * 2.5),
-        length + (x1 - x0) * (0.05 + 0.018 * len(ratio)),
-        h * 7,
-        facecolor="white",
-        edgecolor="none",
-        alpha=0.85,
-        zorder=9,
-    )
-    ax.add_patch(panel)
-    for i in range(4):
-        ax.add_patch(
-            Rectangle(
-                (bx + i * length / 4, by),
-                length / 4,
-                h,
-                zorder=10,
-                facecolor="black" if i % 2 == 0 else "white",
-                edgecolor="black",
-                linewidth=0.6,
-            )
-        )
-    km = length >= 1000
-    for frac in (0, 0.5, 1):
-        v = length * frac / (1000 if km else 1)
-        label = f"{v:g}" + (" km" if frac == 1 and km else " m" if frac == 1 else "")
-        ax.text(
-            bx + length * frac, by + h * 1.6, label, ha="center", va="bottom", fontsize=7, zorder=10
-        )
-    ax.text(
-        bx + length + (x1 - x0) * 0.025,
-        by + h / 2,
-        ratio,
-        ha="left",
-        va="center",
-        fontsize=8,
-        zorder=10,
-    )
-    return panel
-
-
-def _north_arrow(ax):
-    ax.annotate(
-        "",
-        xy=(0.95, 0.96),
-        xytext=(0.95, 0.86),
-        xycoords="axes fraction",
-        arrowprops={
-            "facecolor": "black",
-            "edgecolor": "black",
-            "width": 3,
-            "headwidth": 11,
-            "headlength": 12,
-        },
-        zorder=10,
-    )
-    ax.text(
-        0.95,
-        0.845,
-        "N 北",
-        transform=ax.transAxes,
-        ha="center",
-        va="top",
-        fontsize=9,
-        weight="bold",
-        zorder=10,
-    )
-    # an invisible box over the arrow and its letter: the region labels keep clear of
-    return ax.add_patch(
-        Rectangle(
-            (0.92, 0.81),
-            0.06,
-            0.16,
-            transform=ax.transAxes,
-            facecolor="none",
-            edgecolor="none",
-        )
-    )
-
-
-def _sources_of(layers: Mapping[str, Any]) -> list[str]:
-    out = []
-    for layer in layers.values():
-        src = getattr(layer, "source", None)
-        if src and src not in out:
-            out.append(Path(src).name)
-    return out
-
-
-def _version() -> str:
-    return __version__
-
-
-def _source_note(sources: Sequence[str], crs: pyproj.CRS, lang: str) -> str:
-    epsg = crs.to_epsg()
-    crs_text = f"{crs.name}" + (f" (EPSG:{epsg})" if epsg else "")
-    src = "、".join(dict.fromkeys(sources)) or (
-        "用户提供" if lang == "zh" else "用户提供 user supplied"
-    )
-    if lang == "zh":
-        return f"数据来源：{src}    坐标系：{crs_text}    ecospace {_version()}"
-    return f"数据来源 Source: {src}    坐标系 CRS: {crs_text}    ecospace {_version()}"

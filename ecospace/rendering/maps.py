@@ -17,25 +17,20 @@ makes no request when it opens.  Base maps (天地图, OpenStreetMap) are added 
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import html
 import json
 import logging
 import os
-import re
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import folium
 import geopandas as gpd
 import numpy as np
-import shapely
-from branca.element import Element, MacroElement
-from folium.template import Template
+from branca.element import Element
 
 from ecospace._output import OutputSet, refuse_overwrite
 from ecospace.errors import EcospaceError, MethodError, RoleError
@@ -44,7 +39,6 @@ from ecospace.rendering._conflict_table import conflict_table
 from ecospace.rendering._display import (
     _FIELD_ALIASES,
     _GRID_CELLS,
-    _NAME_FIELDS,
     _NEVER_GROUPED,
     _as_gdf,
     _conflict_copy,
@@ -53,9 +47,21 @@ from ecospace.rendering._display import (
     _feature_collection,
     _fit_displays,
     _grouped_copy,
-    _pick,
 )
-from ecospace.rendering._map_data import PackedLayers, pack_layers
+from ecospace.rendering._map_data import pack_layers
+from ecospace.rendering._map_overlays import _ConflictNumbers, _DataScript, _Layers, _TownshipLabels
+from ecospace.rendering._map_page import (  # the versions: public here, as before the split
+    _HATCH_SVG,
+    FLATBUSH_VERSION,  # noqa: F401
+    LEAFLET_VERSION,  # noqa: F401
+    SUPERCLUSTER_VERSION,  # noqa: F401
+    _add_basemap,
+    _inline_assets,
+    _Legend,
+    _legend_rank,
+    _ScaleBar,
+    _Title,
+)
 from ecospace.rendering.styles import (
     CONFLICT_STYLE,
     LAND_USE_CLASSES,
@@ -76,9 +82,6 @@ __all__ = [
 
 log = logging.getLogger("ecospace")
 
-LEAFLET_VERSION = "1.9.4"
-FLATBUSH_VERSION = "4.7.0"
-SUPERCLUSTER_VERSION = "9.1.0"
 Basemap = Literal[None, "none", "tianditu", "osm"]
 
 _PANES = {"ecospace-protected": 410, "ecospace-outlines": 420, "ecospace-conflicts": 450}
@@ -94,12 +97,6 @@ _PATCH_ROLES = ("red_line", "basic_farmland", "urban_boundary", "land_use")
 INLINE_MAX_BYTES = 40_000_000
 #: SVG budget left at least, whatever the packed layers take.
 _MIN_SVG_BYTES = 2_000_000
-
-_TIANDITU = (
-    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
-)
 
 
 def make_map(
@@ -272,7 +269,9 @@ def make_map(
         legend.append((spec["zh"], spec["en"], dict(spec["style"])))
         entries[role] = (html.escape(f"{spec['zh']} {spec['short']}"), "", role)
     # the same pieces, in the same order, as the annex numbers them
-    numbered = conflict_table({k: getattr(v, "gdf", v) for k, v in (conflicts or {}).items()})
+    numbered = conflict_table(
+        {k: getattr(v, "gdf", v) for k, v in (conflicts or {}).items()}, townships=townships
+    )
     if any(kind == "conflict" and len(d) for (kind, _), d in zip(drawn, displays, strict=True)):
         legend.append(("冲突区域（重叠/超出/重复）", "Conflicts (overlap/outside/duplicate)", {}))
     if "land_use" in gdfs:
@@ -383,375 +382,3 @@ def _land_use_style() -> folium.utilities.JsCode:
         f"function(f) {{ var c = {json.dumps(colours)}[String(f.properties.code).slice(0, 2)]"
         f" || '#cccccc'; return Object.assign({json.dumps(base)}, {{fillColor: c}}); }}"
     )
-
-
-# --- page furniture ---------------------------------------------------------------------------
-
-
-def _static(name: str) -> bytes:
-    return (resources.files("ecospace") / "_static" / name).read_bytes()
-
-
-def _inline_assets() -> str:
-    css = _static("leaflet.css").decode("utf-8")
-
-    def data_uri(mo: re.Match) -> str:
-        b64 = base64.b64encode(_static(mo.group(1))).decode("ascii")
-        return f"url(data:image/png;base64,{b64})"
-
-    css = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, css)
-    js = _static("leaflet.js").decode("utf-8").replace("</script", "<\\/script")
-    bush = _static("flatbush.js").decode("utf-8").replace("</script", "<\\/script")
-    cluster = _static("supercluster.min.js").decode("utf-8").replace("</script", "<\\/script")
-    patches = _static("ecospace-patches.js").decode("utf-8").replace("</script", "<\\/script")
-    return (
-        f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by ecospace -->\n"
-        f"<style>{css}</style>\n<script>{js}</script>\n"
-        f"<!-- Flatbush {FLATBUSH_VERSION} (ISC), inlined by ecospace -->\n"
-        f"<script>{bush}</script>\n<script>{patches}</script>\n"
-        f"<!-- Supercluster {SUPERCLUSTER_VERSION} with KDBush (ISC), inlined by ecospace -->\n"
-        f"<script>{cluster}</script>\n"
-        "<style>.ecospace-conflict{fill:url(#ecospace-hatch);fill-opacity:1}"
-        ".ecospace-protected{fill:url(#ecospace-protected-hatch);fill-opacity:1}"
-        # clicks inside a protected area reach the red line and farmland under it
-        ".leaflet-pane>svg path.leaflet-interactive.ecospace-protected"
-        "{pointer-events:visibleStroke}"
-        ".leaflet-container{background:#ffffff}</style>"
-    )
-
-
-_HATCH_SVG = (
-    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
-    '<pattern id="ecospace-hatch" patternUnits="userSpaceOnUse" width="8" height="8" '
-    'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ff00ff" '
-    'fill-opacity="0.15"/><line x1="0" y1="0" x2="0" y2="8" stroke="#ff00ff" '
-    'stroke-width="3"/></pattern>'
-    # protected areas: green lines only, no wash (green over the red line's pink is brown)
-    '<pattern id="ecospace-protected-hatch" patternUnits="userSpaceOnUse" width="10" height="10" '
-    'patternTransform="rotate(-45)"><line x1="0" y1="0" x2="0" y2="10" stroke="#1b7837" '
-    'stroke-width="1.5"/></pattern></defs></svg>'
-)
-
-
-def _add_basemap(m: folium.Map, basemap: str | None, key: str | None) -> None:
-    if basemap == "osm":
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap 底图", overlay=False).add_to(m)
-    elif basemap == "tianditu":
-        attr = "© 天地图 国家地理信息公共服务平台 (tianditu.gov.cn)"
-        for layer, name, overlay in (
-            ("vec", "天地图 矢量 Tianditu vector", False),
-            ("img", "天地图 影像 Tianditu imagery", False),
-            ("cva", "天地图 注记 Tianditu labels", True),
-        ):
-            folium.TileLayer(
-                _TIANDITU.format(layer=layer, key=key),
-                name=name,
-                attr=attr,
-                overlay=overlay,
-                subdomains="01234567",
-                max_zoom=18,
-                show=layer != "img",
-            ).add_to(m)
-
-
-class _Legend(MacroElement):
-    """A Leaflet control listing the layers drawn, Chinese label with English."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>
-        .ecospace-legend {background: rgba(255,255,255,0.92); padding: 6px 10px; font: 12px/1.5
-          "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; border-radius: 4px;
-          box-shadow: 0 1px 4px rgba(0,0,0,0.3);}
-        .ecospace-legend h4 {margin: 0 0 4px; font-size: 13px;}
-        .ecospace-legend i {display: inline-block; width: 18px; height: 12px; margin-right: 6px;
-          vertical-align: middle; box-sizing: border-box;}
-        .ecospace-legend .en {color: #666;}
-        </style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "ecospace-legend");
-            div.innerHTML = {{ this.html|tojson }};
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, entries: list[tuple[str, str, dict]]):
-        super().__init__()
-        self._name = "Legend"
-        rows = ["<h4>图例 Legend</h4>"]
-        for zh, en, style in entries:
-            if not style:  # conflicts: the hatch
-                swatch = (
-                    "background: repeating-linear-gradient(45deg, #ff00ff 0 3px, "
-                    "rgba(255,0,255,0.15) 3px 8px); border: 2px solid #ff00ff"
-                )
-            elif style.get("className") == "ecospace-protected":
-                swatch = (
-                    f"background: repeating-linear-gradient(-45deg, {style['color']} 0 2px, "
-                    f"transparent 2px 6px); border: 2px solid {style['color']}"
-                )
-            elif style.get("fill", True):
-                swatch = (
-                    f"background: {style.get('fillColor', style['color'])}; "
-                    f"border: 2px solid {style['color']}"
-                )
-            else:
-                border = "dashed" if style.get("dashArray") else "solid"
-                swatch = f"border: 2px {border} {style['color']}"
-            rows.append(
-                f'<div><i style="{swatch}"></i>{html.escape(zh)} '
-                f'<span class="en">{html.escape(en)}</span></div>'
-            )
-        self.html = "".join(rows)
-
-
-class _ScaleBar(MacroElement):
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        L.control.scale({metric: true, imperial: false, maxWidth: 150})
-            .addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self):
-        super().__init__()
-        self._name = "ScaleBar"
-
-
-class _Title(MacroElement):
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>
-        .ecospace-title {position: absolute; z-index: 1000; top: 10px; left: 50%;
-          transform: translateX(-50%); background: rgba(255,255,255,0.9); padding: 4px 12px;
-          font: bold 16px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; border-radius: 4px;
-          box-shadow: 0 1px 4px rgba(0,0,0,0.3); pointer-events: none; white-space: nowrap;}
-        .leaflet-top {top: 44px;}
-        </style>
-        {% endmacro %}
-        {% macro html(this, kwargs) %}
-        <div class="ecospace-title">{{ this.text }}</div>
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, title: str):
-        super().__init__()
-        self._name = "Title"
-        self.text = html.escape(title)
-
-
-def _legend_rank(zh: str) -> int:
-    ranks = {ROLE_STYLES[r]["zh"]: i for i, r in enumerate(LAYER_ORDER)}
-    return ranks.get(zh, len(ranks))
-
-
-class _TownshipLabels(MacroElement):
-    """Township names as permanent labels at a point inside each township."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>
-        .ecospace-township-label {background: transparent; border: none; box-shadow: none;
-          color: #333; font: 13px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;
-          text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; padding: 0;}
-        .ecospace-township-label::before {display: none;}
-        </style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        {{ this.labels|tojson }}.forEach(function (t) {
-            L.tooltip({permanent: true, direction: "center", interactive: false,
-                       className: "ecospace-township-label"})
-                .setLatLng([t[1], t[2]]).setContent(t[0]).addTo({{ this._parent.get_name() }});
-        });
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, townships: gpd.GeoDataFrame | None):
-        super().__init__()
-        self._name = "TownshipLabels"
-        self.labels: list = []
-        if townships is None or not len(townships):
-            return
-        names = _pick(townships, _NAME_FIELDS["townships"])
-        if names is None:
-            return
-        pts = shapely.point_on_surface(townships.to_crs("EPSG:4326").geometry.values)
-        xy = shapely.get_coordinates(pts)
-        self.labels = [
-            [html.escape(str(n)), round(float(y), 6), round(float(x), 6)]
-            for n, (x, y) in zip(names, xy, strict=True)
-            if n is not None and str(n)
-        ]
-
-
-class _ConflictNumbers(MacroElement):
-    """A numbered marker on every conflict piece, the numbers of :func:`conflict_table`.
-
-    Markers keep their size at every zoom, so the conflicts show at county scale too;
-    markers that would cover each other are gathered (Supercluster) into one showing how
-    many they are (``12处``), which zooms in when clicked.
-    """
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>
-        .ecospace-conflict-no {background: #ff00ff; color: #fff; border: 2px solid #fff;
-          border-radius: 11px; font: bold 11px/18px sans-serif; text-align: center;
-          box-shadow: 0 0 3px rgba(0,0,0,0.6);}
-        .ecospace-conflict-cluster {background: #fff; color: #b000b0; border: 3px solid #ff00ff;
-          font: bold 11px/16px sans-serif;}
-        </style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.layerGroup();
-        (function (group, map, rows) {
-            var index = new Supercluster({radius: 28, maxZoom: 17}).load(rows.map(
-                function (c, i) { return {type: "Feature", properties: {i: i},
-                    geometry: {type: "Point", coordinates: [c[2], c[1]]}}; }));
-            function marker(ll, text, cls, title) {
-                var w = 12 + 7 * text.length;
-                return L.marker(ll, {icon: L.divIcon({className: cls, html: text,
-                    iconSize: [w, 22], iconAnchor: [w / 2, 11]}), title: title,
-                    keyboard: false});
-            }
-            function update() {
-                group.clearLayers();
-                var b = map.getBounds(), z = Math.round(map.getZoom());
-                index.getClusters([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], z)
-                .forEach(function (f) {
-                    var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]], m;
-                    if (f.properties.cluster) {
-                        var id = f.properties.cluster_id, n = f.properties.point_count;
-                        m = marker(ll, n + "处", "ecospace-conflict-no ecospace-conflict-cluster",
-                                   n + " 处冲突，点击放大 " + n + " conflicts: click to zoom in");
-                        m.on("click", function () {
-                            map.setView(ll, index.getClusterExpansionZoom(id));
-                        });
-                    } else {
-                        var c = rows[f.properties.i];
-                        m = marker(ll, String(c[0]), "ecospace-conflict-no", "冲突 " + c[0])
-                            .bindPopup(c[3]);
-                    }
-                    m.addTo(group);
-                });
-            }
-            map.on("moveend", update);
-            map.whenReady(update);
-        })({{ this.get_name() }}, {{ this._parent.get_name() }}, {{ this.rows|tojson }});
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, table: gpd.GeoDataFrame):
-        super().__init__()
-        self._name = "ConflictNumbers"
-        self.rows: list = []
-        if not len(table):
-            return
-        xy = shapely.get_coordinates(table.to_crs("EPSG:4326").geometry.values)
-        for (x, y), row in zip(xy, table.itertuples(index=False), strict=True):
-            popup = (
-                f"<table><tr><th>冲突编号 No.</th><td>{row.no}</td></tr>"
-                f"<tr><th>类型 Type</th><td>{html.escape(row.label_zh)}</td></tr>"
-                f"<tr><th>要素号 FID</th><td>{html.escape(row.ids)}</td></tr></table>"
-            )
-            self.rows.append([int(row.no), round(float(y), 6), round(float(x), 6), popup])
-
-
-class _DataScript(Element):
-    """``window.ecospaceData``: the packed layers, inline or from the file beside the page.
-
-    Rendered as is: going through a Jinja template, tens of MB of base64 would be lexed
-    as template text (seconds per page).
-    """
-
-    def __init__(self, layers: _Layers):
-        super().__init__()
-        self._layers = layers
-
-    def render(self, **kwargs) -> str:
-        src = self._layers.data_src
-        if src:
-            return f'<script src="{html.escape(src)}"></script>'
-        return f'<script>window.ecospaceData = "{self._layers.data}";</script>'
-
-
-class _Layers(MacroElement):
-    """Packed patch layers (if any), then the layer list in the annex's order.
-
-    Sets ``window.ecospaceReady`` once every layer has drawn its first tiles.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this.map_name }};
-            var metas = {{ this.metas|tojson }};
-            var entries = {{ this.entries|tojson }};
-            function finish(patchLayers) {
-                var overlays = {};
-                entries.forEach(function (e) {
-                    var layer = e[1] ? window[e[1]] : patchLayers[e[2]];
-                    if (layer) overlays[e[0]] = layer;
-                });
-                {% if this.markers %}
-                overlays["冲突编号 Conflict numbers"] = {{ this.markers }};
-                {% endif %}
-                // collapsed: expanded, the list of ten layers covers a third of the county
-                L.control.layers(null, overlays, {collapsed: true, position: "topright"})
-                    .addTo(map);
-            }
-            if (!metas.length) { finish({}); window.ecospaceReady = true; return; }
-            window.ecospacePatches.load(window.ecospaceData, metas).then(function (data) {
-                var layers = {}, list = [];
-                var waiting = metas.filter(function (m) { return m.show; }).length;
-                if (!waiting) window.ecospaceReady = true;
-                metas.forEach(function (m, i) {
-                    var pane = map.createPane("ecospace-patches-" + m.key);
-                    pane.style.zIndex = 380 + i;
-                    var layer = new window.ecospacePatches.PatchLayer(data[m.key], m.style,
-                        {pane: "ecospace-patches-" + m.key});
-                    if (m.show) layer.once("load", function () {
-                        if (--waiting) return;
-                        var t = window.ecospaceTiming;
-                        t.drawn = performance.now() - t.start;
-                        window.ecospaceReady = true;
-                    });
-                    if (m.show) layer.addTo(map);
-                    layers[m.key] = layer;
-                    list.push(layer);
-                });
-                window.ecospacePatches.enableClicks(map, list);
-                window.ecospaceLayers = layers;
-                finish(layers);
-            }).catch(function (err) { console.error("ecospace: map data not readable", err); });
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, m, packed: PackedLayers | None, entries, markers):
-        super().__init__()
-        self._name = "Layers"
-        self.map_name = m.get_name()
-        self.metas = packed.meta if packed is not None else []
-        self.data = packed.data if packed is not None else ""
-        self.data_src: str | None = None  # set by save_map: the data file beside the page
-        self.entries = [list(e) for e in entries]
-        self.markers = markers.get_name() if markers.rows else ""

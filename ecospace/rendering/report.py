@@ -142,7 +142,8 @@ def to_markdown(result: Any, lang: Lang = "zh") -> str:
     >>> md = to_markdown(r, "en")
     >>> [line for line in md.splitlines() if line.startswith("#")]
     ['# Plan verification report', '## Figures', '## Coverage', '## Overlaps',
-     '## Containment', '## Townships', '## Land cover', '## Plan audit', '## Layers']
+     '## Containment', '## Conflicts', '## Townships', '## Land cover', '## Plan audit',
+     '## Layers']
     >>> "| red_area | red_area | area | ecological red line | >= 35 ha | 30.00 ha |" in md
     True
     """
@@ -177,10 +178,10 @@ def to_markdown(result: Any, lang: Lang = "zh") -> str:
 def to_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
     """Write the report as an Excel workbook, one sheet per section.
 
-    Sheets (Chinese by default): 概况, 核查结果, 覆盖, 重叠, 包含, 乡镇, 土地覆盖, 规划自检,
-    图层.  Numbers are stored as numbers with number formats such as ``0.00`` (figures in
-    their own unit, other tables in hectares and per cent); the header row is frozen and
-    columns are sized to fit.
+    Sheets (Chinese by default): 概况, 核查结果, 覆盖, 重叠, 包含, 冲突图斑 (numbered as on the
+    map and the annex), 乡镇, 土地覆盖, 规划自检, 图层.  Numbers are stored as numbers with
+    number formats such as ``0.00`` (figures in their own unit, other tables in hectares and
+    per cent); the header row is frozen and columns are sized to fit.
 
     Examples
     --------
@@ -190,8 +191,8 @@ def to_excel(result: Any, path: str | Path, lang: Lang = "zh") -> Path:
     >>> path = to_excel(r, pathlib.Path(tempfile.mkdtemp()) / "report.xlsx", "en")
     >>> book = openpyxl.load_workbook(path)
     >>> book.sheetnames
-    ['Summary', 'Figures', 'Coverage', 'Overlaps', 'Containment', 'Townships', 'Land cover',
-     'Plan audit', 'Layers']
+    ['Summary', 'Figures', 'Coverage', 'Overlaps', 'Containment', 'Conflicts', 'Townships',
+     'Land cover', 'Plan audit', 'Layers']
     >>> [[c.value for c in row[:2] + row[8:10]] for row in book["Figures"].iter_rows()]
     [['ID', 'Figure', 'Measured', 'Difference'], ['red_share', 'red_share', 30, 0],
      ['red_area', 'red_area', 30, -5]]
@@ -340,7 +341,14 @@ def to_dict(result: Any) -> dict[str, Any]:
         "layers": _records(getattr(result, "layers", None)),
         **{
             key: _records(_section_frame(result, key))
-            for key in ("coverage", "overlaps", "containment", "townships", "land_cover")
+            for key in (
+                "coverage",
+                "overlaps",
+                "containment",
+                "conflicts",
+                "townships",
+                "land_cover",
+            )
         },
         "notes": {
             "townships": [
