@@ -75,8 +75,10 @@ _MIN_TILES = 4
 #: Fewer features than this per tile cost more in clipping and adding up than they save:
 #: a county with fewer than twice as many features is measured whole, as one task.
 MIN_FEATURES_PER_TILE = 5_000
-#: Conflict pieces of a tile smaller than this (1 mm²) are left out before merging.
-_PIECE_M2 = 1e-6
+#: A tile keeps every conflict piece of positive area (the county's tables count pairs of
+#: any size; pieces are filtered by size after merging) and builds none where nothing is
+#: outside or overlapping.
+_PIECE_M2 = float(np.finfo(float).smallest_subnormal)
 
 
 @runtime_checkable
@@ -265,8 +267,6 @@ def _measure_tile(
         classes=options["classes"],
         name_field=options["name_field"],
         land_use_field=options["land_use_field"],
-        # pieces are filtered by size after merging; a tile with nothing outside or
-        # overlapping (most) builds no piece frames
         min_conflict_m2=_PIECE_M2,
         by_township=options["by_township"],
     )
