@@ -24,7 +24,8 @@ from ecospace.cli.options import (
 )
 from ecospace.rendering.annex import make_annex
 from ecospace.rendering.export import conflict_paths
-from ecospace.rendering.report import planned_outputs, section_text, section_title, write_outputs
+from ecospace.rendering.outputs import planned_outputs, write_outputs
+from ecospace.rendering.report import section_text, section_title
 from ecospace.vocabulary import DENOMINATORS, METHODS
 
 log = logging.getLogger("ecospace")

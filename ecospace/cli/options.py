@@ -112,3 +112,13 @@ _scheduler_option = click.option(
     metavar="tcp://HOST:PORT",
     help="Measure the tiles on this dask.distributed cluster (the scheduler's address).",
 )
+
+
+_to_postgis_option = click.option(
+    "--to-postgis",
+    "to_postgis",
+    default=None,
+    metavar="postgresql://USER@HOST:PORT/DB?schema=NAME",
+    help="Also write the figure tables and the conflicts into this PostGIS schema (created "
+    "if missing; existing tables only with --overwrite).",
+)

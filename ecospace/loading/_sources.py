@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ecospace._layer_spec import split_spec  # the one PATH[:LAYER] parser, re-exported
 from ecospace._limits import refuse_special_file
 from ecospace.errors import LayerNotFoundError, LayerReadError
 from ecospace.loading import _dbf
@@ -40,26 +41,6 @@ __all__ = [
 ]
 
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-
-
-def split_spec(spec: str) -> tuple[str, str | None]:
-    """Split ``"PATH[:LAYER]"`` into path and layer name.
-
-    The split is on the LAST colon, and only when the part before it exists, so paths
-    that themselves contain colons still work.
-
-    Examples
-    --------
-    >>> split_spec("no/such/file.gpkg")
-    ('no/such/file.gpkg', None)
-    """
-    spec = str(spec)
-    if Path(spec).exists() or ":" not in spec:
-        return spec, None
-    left, _, right = spec.rpartition(":")
-    if left and Path(left).exists():
-        return left, right or None
-    return spec, None
 
 
 def check_exists(path: str) -> Path:

@@ -52,6 +52,7 @@ from dask.system import CPU_COUNT
 from ecospace.errors import EcospaceError
 from ecospace.geometry.area import Method
 from ecospace.geometry.crs import reproject, working_crs
+from ecospace.loading.tiled_sources import REPAIRS_ATTR
 from ecospace.measuring._pairs import _areas, _polygonal
 from ecospace.measuring._partition_run import _run
 from ecospace.measuring._partition_sum import _combine, _TileResult
@@ -69,6 +70,9 @@ log = logging.getLogger("ecospace")
 
 #: Roles read whole and given to every tile (few features, needed whole by the tables).
 WHOLE_ROLES: tuple[str, ...] = ("boundary", "townships")
+#: ``attrs`` key of the repairs a tiled source made as it read (per tile; in the figures'
+#: ``coverage.attrs``, by role, the list of every tile's)
+_REPAIRS = REPAIRS_ATTR
 #: Tiles per worker when ``tile_size_m`` is not given (enough to balance the load).
 TILES_PER_WORKER = 2
 _MIN_TILES = 4
@@ -226,10 +230,14 @@ def _read(layer: Any, role: str, tile, target: pyproj.CRS) -> gpd.GeoDataFrame:
         t = pyproj.Transformer.from_crs(target, crs, always_xy=True)
         box = t.transform_bounds(*tile, densify_pts=21)
     gdf = layer.read_bbox(*box)
+    repairs = gdf.attrs.pop(_REPAIRS, None)
     if gdf.crs is None:
         gdf = gdf.set_crs(crs)
     gdf = _ids(gdf, role, source=True)
-    return reproject(gdf, target) if not crs.equals(target) else gdf
+    out = reproject(gdf, target) if not crs.equals(target) else gdf
+    if repairs is not None:
+        out.attrs[_REPAIRS] = repairs
+    return out
 
 
 def _measure_tile(
@@ -245,10 +253,13 @@ def _measure_tile(
     clipped: dict[str, gpd.GeoDataFrame] = {}
     owned: dict[str, int] = {}
     full: dict[str, tuple] = {}
+    repairs: dict[str, pd.DataFrame] = {}
     for role, part in parts.items():
         if isinstance(part, tuple):  # (layer, rows): taken here, while the tile runs
             part = part[0].iloc[part[1]]
         gdf = _read(part, role, tile, target) if _is_source(part) else part
+        if _REPAIRS in gdf.attrs:  # a source that repairs what it reads (loading.Repaired)
+            repairs[role] = gdf.attrs.pop(_REPAIRS)
         # as read; measure_county repairs what it measures, _clip what it cuts
         g = np.asarray(gdf.geometry.values, dtype=object)
         full[role] = gdf, g
@@ -270,20 +281,14 @@ def _measure_tile(
         min_conflict_m2=_PIECE_M2,
         by_township=options["by_township"],
     )
-    return _TileResult(figures=figures, owned=owned, areas=_named_areas(figures, full, method))
+    return _TileResult(
+        figures=figures, owned=owned, areas=_named_areas(figures, full, method), repairs=repairs
+    )
 
 
 # ----------------------------------------------------------------------------- running
-def _measure_whole(
-    parts: Mapping[str, Any], target: pyproj.CRS, options: Mapping[str, Any]
-) -> CountyFigures:
-    """One task for the whole county: :func:`measure_county` on every layer, read whole."""
-    layers = {
-        role: _read(part, role, tuple(_bounds_in(part, target)), target)
-        if _is_source(part)
-        else part
-        for role, part in parts.items()
-    }
+def _measure_whole(layers: Mapping[str, gpd.GeoDataFrame], options: Mapping[str, Any]):
+    """One task for the whole county (no tiled source: see :func:`_tile_count`)."""
     return measure_county(layers, **options)
 
 
@@ -390,17 +395,20 @@ by_township, denominator_source
             "denominator_source": denominator_source,
             "min_conflict_m2": min_conflict_m2,
         }
-        (figures,) = _run(_measure_whole, [(prepared, target, whole)], 1, client, False, False)
+        (figures,) = _run(_measure_whole, [(prepared, whole)], 1, client, False, False)
         return figures
     prepared = {
         role: layer if _is_source(layer) else _ids(layer, role, source=False)
         for role, layer in prepared.items()
     }
     # county and townships are small: whole, in memory, given to every tile
+    whole_repairs = {}
     for role in WHOLE_ROLES:
         if role in prepared and _is_source(prepared[role]):
             src = prepared[role]
             prepared[role] = _read(src, role, tuple(_bounds_in(src, target)), target)
+            if _REPAIRS in prepared[role].attrs:
+                whole_repairs[role] = [prepared[role].attrs.pop(_REPAIRS)]
     bounds = _total_bounds(prepared, target)
     size = float(tile_size_m) if tile_size_m is not None else _tile_side(bounds, tiles_wanted)
     tiles = tile_grid(bounds, size)
@@ -430,7 +438,7 @@ by_township, denominator_source
         tasks.append((tile, parts, target, grid, options))
     log.debug("measuring %d tiles of %g km in %s", len(tiles), size / 1000, _crs_name(target))
     results = _run(_measure_tile, tasks, n_workers, client, processes, progress)
-    return _combine(
+    figures = _combine(
         results,
         prepared,
         target=target,
@@ -440,6 +448,14 @@ by_township, denominator_source
         min_conflict_m2=min_conflict_m2,
         by_township=by_township,
     )
+    # what sources that repair as they read repaired, each tile's, for the caller to report
+    repairs: dict[str, list] = dict(whole_repairs)
+    for r in results:
+        for role, table in r.repairs.items():
+            if role not in whole_repairs:
+                repairs.setdefault(role, []).append(table)
+    figures.coverage.attrs[_REPAIRS] = repairs
+    return figures
 
 
 def _total_bounds(prepared: Mapping[str, Any], target: pyproj.CRS) -> tuple[float, ...]:
