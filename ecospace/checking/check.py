@@ -116,7 +116,7 @@ def check(
     roles : mapping, optional
         Layer name (or ``PATH:LAYER``) -> role, over the plan's roles (``None`` ignores).
     workers : int, optional
-        Measure the county by tiles on this many Dask workers here (see :class:`County`).
+        Tiles measured at once on this machine; default every core (see :class:`County`).
     client : distributed.Client or str, optional
         Measure the county by tiles on this ``dask.distributed`` cluster (a Client or the
         scheduler's address); the figures are the same as one process's.
@@ -200,7 +200,7 @@ def check(
         name=getattr(plan, "name", None),
         workers=workers,
         client=client,
-        progress=(progress and workers is not None) or client is not None,
+        progress=progress and log.isEnabledFor(logging.INFO),
     )
     work = county.working
     info("loaded %d layers (%s) in %.1f s", len(work), ", ".join(work), time.perf_counter() - t)
