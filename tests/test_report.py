@@ -52,7 +52,9 @@ def result(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def written(result, tmp_path_factory):
-    return write_outputs(result, tmp_path_factory.mktemp("zh"), conflicts=False, map_path=False)
+    return write_outputs(
+        result, tmp_path_factory.mktemp("zh"), conflicts=False, map_path=False, annex=True
+    )
 
 
 def _sheet_rows(ws):
@@ -300,9 +302,8 @@ def test_html_english_and_jupyter(result):
 def test_markdown_tables(result, written):
     md = written["md"].read_text(encoding="utf-8")
     assert md.startswith("# 规划指标核查报告")
-    titles = ("## 核查结果", "## 覆盖", "## 重叠", "## 包含", "## 冲突图斑", "## 乡镇",
-              "## 土地覆盖", "## 规划自检", "## 图层")  # fmt: skip
-    for title in titles:
+    for title in ("## 核查结果", "## 覆盖", "## 重叠", "## 包含", "## 冲突图斑", "## 乡镇",
+                  "## 土地覆盖", "## 规划自检", "## 图层"):  # fmt: skip
         assert title in md
     row = next(line for line in md.splitlines() if line.startswith("| red_farm |"))
     assert "7.25 公顷" in row and "不符合" in row

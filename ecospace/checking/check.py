@@ -129,7 +129,7 @@ def check(
     roles : mapping, optional
         Layer name (or ``PATH:LAYER``) -> role, over the plan's roles (``None`` ignores).
     workers : int, optional
-        Measure the county by tiles on this many Dask workers here (see :class:`County`).
+        Tiles measured at once on this machine; default every core (see :class:`County`).
     client : distributed.Client or str, optional
         Measure the county by tiles on this ``dask.distributed`` cluster (a Client or the
         scheduler's address); the figures are the same as one process's.  With
@@ -218,7 +218,7 @@ def check(
         name=getattr(plan, "name", None),
         workers=workers,
         client=client,
-        progress=(progress and workers is not None) or client is not None,
+        progress=progress and log.isEnabledFor(logging.INFO),
         # with workers, PostGIS tables and converted datasets are read by the workers
         tiled=workers is not None or client is not None,
     )

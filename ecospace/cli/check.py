@@ -173,8 +173,9 @@ _CHECK_TABLES = (
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the reports [default: out/demo/ in the checkout, replaced on every run].",
 )
+@_workers_option
 @click.pass_context
-def demo(ctx, lang, no_map, out_dir):
+def demo(ctx, lang, no_map, out_dir, workers):
     """Check the bundled demo county (示范县) against plans/demo.yaml.
 
     Prints the layers, coverage, overlap matrix, containment and township table; writes
@@ -189,7 +190,7 @@ def demo(ctx, lang, no_map, out_dir):
     """
 
     root = find_project_root()
-    result = check(root / "plans" / "demo.yaml")
+    result = check(root / "plans" / "demo.yaml", workers=workers)
     sections = (
         "layers",
         "coverage",

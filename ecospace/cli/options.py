@@ -57,8 +57,8 @@ _workers_option = click.option(
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Measure by spatial tiles on N Dask workers (1 = the tiles one after another in this "
-    "process) [default: the whole county in one process].",
+    help="Measure the spatial tiles N at a time (Dask threads; 1 = one after another in this "
+    "process) [default: every core].",
 )
 
 

@@ -9,19 +9,16 @@ terminal sections use too; this module adds the header and the notes under the t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ecospace.geometry.area import METHOD_LABELS
 from ecospace.labels import Lang, role_label, term, township_note, unit_label
+from ecospace.measuring._county_figures import CountyFigures
 from ecospace.measuring._land_cover import CLASS_LABELS
 from ecospace.measuring.overlap import ID_FIELDS, OVERLAP_TOLERANCE_M2
 from ecospace.rendering.county_tables import county_table
 from ecospace.units import UNITS, normalize_unit
-
-if TYPE_CHECKING:
-    from ecospace.measuring.stats import CountyFigures
 
 SECTIONS: tuple[str, ...] = (
     "coverage",

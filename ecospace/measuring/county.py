@@ -50,9 +50,8 @@ from ecospace.loading.validate import RepairWarning
 from ecospace.measuring._pairs import _areas, _clean, _outside_geoms
 from ecospace.measuring.overlap import check_same_crs, overlap_area
 from ecospace.measuring.partition import WHOLE_ROLES, measure_partitioned
-from ecospace.measuring.stats import CLASS_SETS, CountyFigures, land_cover_area, measure_county
+from ecospace.measuring.stats import CLASS_SETS, CountyFigures, land_cover_area
 from ecospace.plan.model import load_plan
-from ecospace.rendering.maps import make_map
 from ecospace.vocabulary import DenominatorSource, Method
 
 __all__ = ["County"]
@@ -87,13 +86,15 @@ class County:
     by_township : bool, default True
         Measure the township table when there is a ``townships`` layer.
     workers : int, optional
-        Measure by tiles on this many Dask workers on this machine
-        (:func:`ecospace.measuring.partition.measure_partitioned`); by default in one process.
+        Tiles measured at once on this machine by the partitioned engine
+        (:func:`ecospace.measuring.partition.measure_partitioned`); default every core.
+        ``1`` measures the tiles one after another in this process.  A county with few
+        features is measured whole, as one task.
     client : distributed.Client or str, optional
-        Measure by tiles on this ``dask.distributed`` cluster (a Client or the scheduler's
-        address, ``tcp://HOST:PORT``).
+        Measure the tiles on this ``dask.distributed`` cluster instead (a Client or the
+        scheduler's address, ``tcp://HOST:PORT``).
     progress : bool, default False
-        A progress bar while the tiles are measured.
+        A progress bar on a terminal while the tiles of a long run are measured.
 
     Examples
     --------
@@ -383,22 +384,18 @@ class County:
     @cached_property
     def figures(self) -> CountyFigures:
         """Coverage, overlaps, containment, within-layer overlaps, townships, land cover
-        and conflicts, measured once (:func:`ecospace.measuring.stats.measure_county`)."""
-        options = {
-            "method": self.method,
-            "denominator_m2": self.denominator_m2,
-            "denominator_source": self.denominator_source,
-            "classes": self._custom_classes or None,
-            "by_township": self.by_township,
-        }
-        if self.workers is None and self.client is None and not self._tiled:
-            return measure_county(self.working, **options)
+        and conflicts, measured once by tiles on every core
+        (:func:`ecospace.measuring.partition.measure_partitioned`)."""
         figures = measure_partitioned(
             self.working,
+            method=self.method,
+            denominator_m2=self.denominator_m2,
+            denominator_source=self.denominator_source,
+            classes=self._custom_classes or None,
+            by_township=self.by_township,
             workers=self.workers,
             client=self.client,
             progress=self.progress,
-            **options,
         )
         self._report_repairs(figures.coverage.attrs.pop(REPAIRS_ATTR, {}))
         return figures
@@ -503,6 +500,9 @@ class County:
     def explore(self, **kwargs: Any):
         """The offline interactive map of the county (:func:`ecospace.make_map`); a tiled
         layer is read whole to draw it (:meth:`whole`)."""
+        # folium (with requests) costs every measuring command ~0.5 s to import: only here
+        from ecospace.rendering.maps import make_map
+
         kwargs.setdefault("title", self.title)
         kwargs.setdefault("method", self.method)
         layers = {r: self.whole(r) if r in self._tiled else v for r, v in self.layers.items()}
