@@ -175,6 +175,36 @@ def test_random_patches_answer_with_their_own_id_and_area(opened, county_gpkg):
     assert journal["blocked"] == []
 
 
+def test_clicks_answered_before_the_index_is_built(opened, county_gpkg):
+    """The first tiles are drawn, and clicks answered, by a scan of the features' boxes;
+    the Flatbush index comes after the first draw."""
+    page, journal = opened
+    page.wait_for_function("window.ecospaceIndexed === true")
+    timing = page.evaluate("window.ecospaceTiming")
+    assert timing["drawn"] <= timing["indexed"]
+    assert page.evaluate("window.ecospaceLayers.basic_farmland._data.index !== null")
+    # as the page is between its first draw and its index
+    page.evaluate("Object.values(window.ecospaceLayers).forEach(l => { l._data.index = null; })")
+    farm = pyogrio.read_dataframe(county_gpkg, layer="YJJBNTBHTB", fid_as_index=True)
+    # patches with no other within 40 m of their inner point: no conflict marker there
+    near = shapely.buffer(farm.geometry.representative_point().values, 40)
+    hits = np.bincount(
+        shapely.STRtree(farm.geometry.values).query(near, predicate="intersects")[0],
+        minlength=len(farm),
+    )
+    inner = farm.to_crs("EPSG:4326").geometry.representative_point()
+    for i in np.random.default_rng(11).choice(np.flatnonzero(hits == 1), 3, replace=False):
+        lat, lon = inner.iloc[i].y, inner.iloc[i].x
+        page.evaluate(SET_VIEW, [lat, lon, 17])
+        page.wait_for_function("window.ecospaceReady === true")
+        page.mouse.click(*page.evaluate(TO_SCREEN, [lat, lon]))
+        assert popup_rows(page)["要素号 FID"] == str(farm.index[i])
+        page.keyboard.press("Escape")
+        page.locator(".leaflet-popup").wait_for(state="detached")
+    assert page.evaluate("window.ecospaceLayers.basic_farmland._data.index") is None
+    assert journal["errors"] == []
+
+
 def test_a_hole_is_not_the_patch(opened, county_gpkg):
     page, journal = opened
     farm = pyogrio.read_dataframe(county_gpkg, layer="YJJBNTBHTB", fid_as_index=True)

@@ -4,13 +4,16 @@
  * Flatbush 4 (both inlined before this file).  The data of every layer arrives as one
  * deflate-compressed, base64-encoded buffer of typed arrays (see ecospace/_map_data.py):
  * coordinates quantised in Web Mercator metres (display only, never measured), rings,
- * src_fid, area and the text columns.  Tiles are drawn from a Flatbush index of the
- * features' boxes; a click finds the feature under the pointer with the same index and a
- * point-in-polygon test, so every feature answers at any zoom.
+ * src_fid, area and the text columns.  Decoding makes one pass over the vertices for the
+ * features' boxes; coordinates are read from the packed steps when a feature is drawn or
+ * clicked.  Until the Flatbush index of the boxes is built (right after the first tiles are
+ * drawn: building it first would delay them), tiles and clicks scan the boxes, so every
+ * feature answers at any zoom from the first draw.
  */
 (function () {
   "use strict";
   var HALF = Math.PI * 6378137; // half the Web Mercator world, metres
+  var BLOCK = 64; // features per block of the scan used until the index is built
 
   function bytesOf(b64) {
     if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64); // native where there is one
@@ -42,25 +45,32 @@
     var featRing = new Uint32Array(n + 1), ringOff = new Uint32Array(ringlen.length + 1);
     for (var f = 0; f < n; f++) featRing[f + 1] = featRing[f] + nrings[f];
     for (var r = 0; r < ringlen.length; r++) ringOff[r + 1] = ringOff[r] + ringlen[r];
-    var nv = ringOff[ringlen.length], xy = new Float64Array(2 * nv);
-    var q = meta.q, d = 0, index = new Flatbush(Math.max(n, 1));
-    var bbox = new Float64Array(4 * n);
+    // one pass over the steps, in quantised integers: each feature's box and where its
+    // steps begin (a feature without rings has none)
+    var q = meta.q, ox = meta.ox, oy = meta.oy, d = 0;
+    var bbox = new Float64Array(4 * n), stepOff = new Uint32Array(n);
+    // and the box of every BLOCK features in a row: the features come in Hilbert order, so
+    // a block covers a small area and a scan of the blocks finds a tile's features fast
+    var blocks = new Float64Array(4 * Math.ceil(n / BLOCK)).fill(Infinity);
+    for (var b = 2; b < blocks.length; b += 4) { blocks[b] = -Infinity; blocks[b + 1] = -Infinity; }
     for (f = 0; f < n; f++) {
       var v0 = ringOff[featRing[f]], v1 = ringOff[featRing[f + 1]];
-      var x = start[2 * f], y = start[2 * f + 1];
-      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (var v = v0; v < v1; v++) {
-        if (v > v0) { x += delta[2 * d]; y += delta[2 * d + 1]; d++; }
-        var mx = meta.ox + x * q, my = meta.oy + y * q;
-        xy[2 * v] = mx; xy[2 * v + 1] = my;
-        if (mx < x0) x0 = mx; if (mx > x1) x1 = mx;
-        if (my < y0) y0 = my; if (my > y1) y1 = my;
+      stepOff[f] = d;
+      var x = start[2 * f], y = start[2 * f + 1], x0 = x, y0 = y, x1 = x, y1 = y;
+      for (var v = v0 + 1; v < v1; v++, d++) {
+        x += delta[2 * d]; y += delta[2 * d + 1];
+        if (x < x0) x0 = x; else if (x > x1) x1 = x;
+        if (y < y0) y0 = y; else if (y > y1) y1 = y;
       }
-      bbox[4 * f] = x0; bbox[4 * f + 1] = y0; bbox[4 * f + 2] = x1; bbox[4 * f + 3] = y1;
-      index.add(x0, y0, x1, y1);
+      if (v1 === v0) { x0 = y0 = Infinity; x1 = y1 = -Infinity; } // never found
+      bbox[4 * f] = ox + x0 * q; bbox[4 * f + 1] = oy + y0 * q;
+      bbox[4 * f + 2] = ox + x1 * q; bbox[4 * f + 3] = oy + y1 * q;
+      b = 4 * Math.floor(f / BLOCK);
+      if (bbox[4 * f] < blocks[b]) blocks[b] = bbox[4 * f];
+      if (bbox[4 * f + 1] < blocks[b + 1]) blocks[b + 1] = bbox[4 * f + 1];
+      if (bbox[4 * f + 2] > blocks[b + 2]) blocks[b + 2] = bbox[4 * f + 2];
+      if (bbox[4 * f + 3] > blocks[b + 3]) blocks[b + 3] = bbox[4 * f + 3];
     }
-    if (!n) index.add(0, 0, 0, 0);
-    index.finish();
     var cols = {};
     for (var name in meta.text) {
       var t = meta.text[name];
@@ -68,10 +78,50 @@
       cols[name] = {words: words.split("\n"), idx: view(buf, t.idx)};
     }
     return {
-      meta: meta, n: n, xy: xy, featRing: featRing, ringOff: ringOff, bbox: bbox, index: index,
+      meta: meta, n: n, start: start, delta: delta, stepOff: stepOff, featRing: featRing,
+      ringOff: ringOff, bbox: bbox, blocks: blocks, index: null,
       fid: view(buf, a.fid), area: view(buf, a.area), text: cols,
       color: a.color ? view(buf, a.color) : null
     };
+  }
+
+  /* The Flatbush index of a layer's boxes (built once, after the first draw). */
+  function buildIndex(data) {
+    if (data.index) return;
+    var n = data.n, bb = data.bbox, index = new Flatbush(Math.max(n, 1));
+    for (var f = 0; f < n; f++) index.add(bb[4 * f], bb[4 * f + 1], bb[4 * f + 2], bb[4 * f + 3]);
+    if (!n) index.add(0, 0, 0, 0);
+    index.finish();
+    data.index = index;
+  }
+
+  /* Features whose box meets a rectangle (metres): the index once built, else a scan of
+   * the blocks' boxes and of the features in the blocks that meet it. */
+  function search(data, minX, minY, maxX, maxY) {
+    if (data.index) return data.index.search(minX, minY, maxX, maxY);
+    var bb = data.bbox, bl = data.blocks, out = [];
+    for (var b = 0; b < bl.length; b += 4) {
+      if (bl[b] > maxX || bl[b + 2] < minX || bl[b + 1] > maxY || bl[b + 3] < minY) continue;
+      for (var f = b / 4 * BLOCK, end = Math.min(f + BLOCK, data.n); f < end; f++) {
+        if (bb[4 * f] <= maxX && bb[4 * f + 2] >= minX && bb[4 * f + 1] <= maxY &&
+            bb[4 * f + 3] >= minY) out.push(f);
+      }
+    }
+    return out;
+  }
+
+  /* The feature's vertices, ring by ring, in metres: fn(x, y, first vertex of a ring). */
+  function eachVertex(data, f, fn) {
+    var q = data.meta.q, ox = data.meta.ox, oy = data.meta.oy;
+    var start = data.start, delta = data.delta, d = data.stepOff[f];
+    var x = start[2 * f], y = start[2 * f + 1], first = true;
+    for (var r = data.featRing[f]; r < data.featRing[f + 1]; r++) {
+      for (var v = data.ringOff[r], v1 = data.ringOff[r + 1]; v < v1; v++) {
+        if (!first) { x += delta[2 * d]; y += delta[2 * d + 1]; d++; }
+        fn(ox + x * q, oy + y * q, v === data.ringOff[r]);
+        first = false;
+      }
+    }
   }
 
   /* Decode every layer of the page's data (async: the browser inflates off the main thread). */
@@ -88,17 +138,41 @@
     });
   }
 
+  /* Index every layer (the visible ones first), then set window.ecospaceIndexed. */
+  function indexAll(layers) {
+    var t = window.ecospaceTiming || {};
+    var todo = layers.slice().sort(function (a, b) {
+      return (b._map ? 1 : 0) - (a._map ? 1 : 0);
+    });
+    (function next() {
+      if (!todo.length) {
+        if (t.start !== undefined) t.indexed = performance.now() - t.start;
+        window.ecospaceIndexed = true;
+        return;
+      }
+      buildIndex(todo.shift()._data);
+      setTimeout(next, 0); // one layer per task: a click waiting in between is answered
+    })();
+  }
+
   function pointIn(data, f, mx, my) {
     // even-odd crossings over all rings of the feature (holes included)
-    var inside = false, xy = data.xy;
-    for (var r = data.featRing[f]; r < data.featRing[f + 1]; r++) {
-      var v0 = data.ringOff[r], v1 = data.ringOff[r + 1];
-      for (var i = v0, j = v1 - 1; i < v1; j = i++) {
-        var xi = xy[2 * i], yi = xy[2 * i + 1], xj = xy[2 * j], yj = xy[2 * j + 1];
-        if ((yi > my) !== (yj > my) && mx < (xj - xi) * (my - yi) / (yj - yi) + xi)
-          inside = !inside;
-      }
+    var inside = false, px = 0, py = 0, fx = 0, fy = 0;
+    function edge(xi, yi, xj, yj) {
+      if ((yi > my) !== (yj > my) && mx < (xj - xi) * (my - yi) / (yj - yi) + xi)
+        inside = !inside;
     }
+    var started = false;
+    eachVertex(data, f, function (x, y, ringStart) {
+      if (ringStart) {
+        if (started) edge(fx, fy, px, py); // close the ring before
+        fx = x; fy = y; started = true;
+      } else {
+        edge(x, y, px, py);
+      }
+      px = x; py = y;
+    });
+    if (started) edge(fx, fy, px, py);
     return inside;
   }
 
@@ -144,7 +218,7 @@
       var k = size.x * Math.pow(2, coords.z) / (2 * HALF); // pixels per metre
       var mx0 = coords.x * size.x / k - HALF, my1 = HALF - coords.y * size.y / k;
       var pad = 2 / k;
-      var ids = d.index.search(mx0 - pad, my1 - size.y / k - pad, mx0 + size.x / k + pad, my1 + pad);
+      var ids = search(d, mx0 - pad, my1 - size.y / k - pad, mx0 + size.x / k + pad, my1 + pad);
       if (!ids.length) return;
       // one path per fill colour (land use: per class); patches of a few pixels are set
       // straight into the tile's pixels (a county's first view holds ~10⁶ of them)
@@ -153,7 +227,8 @@
       var rgba = colours.map(function (c) { return packed(c, s.fillOpacity); });
       var W = Math.round(size.x * ratio), H = Math.round(size.y * ratio), kr = k * ratio;
       var img = null, px = null;
-      var xy = d.xy, bb = d.bbox;
+      var bb = d.bbox, start = d.start, delta = d.delta, q = d.meta.q;
+      var ax = (d.meta.ox - mx0) * k, ay = (my1 - d.meta.oy) * k, qk = q * k;
       for (var i = 0; i < ids.length; i++) {
         var f = ids[i], big = paths[d.color ? d.color[f] : 0];
         var w = (bb[4 * f + 2] - bb[4 * f]) * k, h = (bb[4 * f + 3] - bb[4 * f + 1]) * k;
@@ -167,10 +242,16 @@
             for (var xx = Math.max(x0, 0); xx < Math.min(x1, W); xx++) px[yy * W + xx] = col;
           continue;
         }
+        // vertices from the packed steps: pixel = (origin + step sum × quantum − tile) × k
+        var x = start[2 * f], y = start[2 * f + 1], s0 = d.stepOff[f];
         for (var r = d.featRing[f]; r < d.featRing[f + 1]; r++) {
           var v0 = d.ringOff[r], v1 = d.ringOff[r + 1];
-          big.moveTo((xy[2 * v0] - mx0) * k, (my1 - xy[2 * v0 + 1]) * k);
-          for (var v = v0 + 1; v < v1; v++) big.lineTo((xy[2 * v] - mx0) * k, (my1 - xy[2 * v + 1]) * k);
+          if (r > d.featRing[f]) { x += delta[2 * s0]; y += delta[2 * s0 + 1]; s0++; }
+          big.moveTo(ax + x * qk, ay - y * qk);
+          for (var v = v0 + 1; v < v1; v++, s0++) {
+            x += delta[2 * s0]; y += delta[2 * s0 + 1];
+            big.lineTo(ax + x * qk, ay - y * qk);
+          }
           big.closePath();
         }
       }
@@ -192,7 +273,7 @@
      * more than tol metres across) within tol; -1 if none. */
     featureAt: function (mx, my, tol) {
       var d = this._data, best = -1, bestDist = Infinity;
-      var ids = d.index.search(mx - tol, my - tol, mx + tol, my + tol);
+      var ids = search(d, mx - tol, my - tol, mx + tol, my + tol);
       for (var i = ids.length - 1; i >= 0; i--) {
         var f = ids[i], bb = d.bbox;
         if (pointIn(d, f, mx, my)) return f;
@@ -221,13 +302,11 @@
 
     /* The feature's rings as Leaflet lat/lngs (to outline the selected feature). */
     latLngs: function (f) {
-      var d = this._data, out = [];
-      for (var r = d.featRing[f]; r < d.featRing[f + 1]; r++) {
-        var ring = [];
-        for (var v = d.ringOff[r]; v < d.ringOff[r + 1]; v++)
-          ring.push(L.CRS.EPSG3857.unproject(L.point(d.xy[2 * v], d.xy[2 * v + 1])));
-        out.push(ring);
-      }
+      var out = [];
+      eachVertex(this._data, f, function (x, y, ringStart) {
+        if (ringStart) out.push([]);
+        out[out.length - 1].push(L.CRS.EPSG3857.unproject(L.point(x, y)));
+      });
       return out;
     }
   });
@@ -258,5 +337,7 @@
     });
   }
 
-  window.ecospacePatches = {load: load, PatchLayer: PatchLayer, enableClicks: enableClicks};
+  window.ecospacePatches = {
+    load: load, PatchLayer: PatchLayer, enableClicks: enableClicks, indexAll: indexAll
+  };
 })();

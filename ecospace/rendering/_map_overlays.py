@@ -187,7 +187,9 @@ class _DataScript(Element):
 class _Layers(MacroElement):
     """Packed patch layers (if any), then the layer list in the annex's order.
 
-    Sets ``window.ecospaceReady`` once every layer has drawn its first tiles.
+    Sets ``window.ecospaceReady`` once every layer has drawn its first tiles, then builds
+    the layers' click indexes and sets ``window.ecospaceIndexed`` (clicks are answered
+    before that too, by a scan of the features' boxes).
     """
 
     _template = Template(
@@ -210,11 +212,18 @@ class _Layers(MacroElement):
                 L.control.layers(null, overlays, {collapsed: true, position: "topright"})
                     .addTo(map);
             }
-            if (!metas.length) { finish({}); window.ecospaceReady = true; return; }
+            if (!metas.length) {
+                finish({});
+                window.ecospaceReady = window.ecospaceIndexed = true;
+                return;
+            }
             window.ecospacePatches.load(window.ecospaceData, metas).then(function (data) {
                 var layers = {}, list = [];
                 var waiting = metas.filter(function (m) { return m.show; }).length;
-                if (!waiting) window.ecospaceReady = true;
+                function drawn() {
+                    window.ecospaceReady = true;
+                    window.ecospacePatches.indexAll(list);
+                }
                 metas.forEach(function (m, i) {
                     var pane = map.createPane("ecospace-patches-" + m.key);
                     pane.style.zIndex = 380 + i;
@@ -224,7 +233,7 @@ class _Layers(MacroElement):
                         if (--waiting) return;
                         var t = window.ecospaceTiming;
                         t.drawn = performance.now() - t.start;
-                        window.ecospaceReady = true;
+                        drawn();
                     });
                     if (m.show) layer.addTo(map);
                     layers[m.key] = layer;
@@ -233,6 +242,7 @@ class _Layers(MacroElement):
                 window.ecospacePatches.enableClicks(map, list);
                 window.ecospaceLayers = layers;
                 finish(layers);
+                if (!waiting) drawn();
             }).catch(function (err) { console.error("ecospace: map data not readable", err); });
         })();
         {% endmacro %}
