@@ -205,6 +205,54 @@ def test_clicks_answered_before_the_index_is_built(opened, county_gpkg):
     assert journal["errors"] == []
 
 
+# what a browser without workers, or where the worker cannot start, does to the page
+NO_WORKER = {
+    "worker": "",
+    "no Worker": "window.Worker = undefined;",
+    "worker fails": """window.Worker = function () {
+        var w = {postMessage: function () {}, terminate: function () {}};
+        setTimeout(function () { w.onerror({preventDefault: function () {}}); }, 0);
+        return w; };""",
+}
+
+
+@pytest.mark.parametrize("worker", list(NO_WORKER))
+def test_data_in_pieces_inflated_with_or_without_a_worker(
+    browser,  # noqa: F811 (the fixture)
+    patch_map,
+    county_gpkg,
+    tmp_path,
+    monkeypatch,
+    worker,
+):
+    from ecospace.rendering import _map_overlays
+
+    _, data = patch_map
+    monkeypatch.setattr(_map_overlays, "PIECE_CHARS", 40_000)  # some ten pieces
+    path = save_map(make_map(data.layers, conflicts=data.conflicts), tmp_path / "m.html")
+    assert path.read_text(encoding="utf-8").count('feed("ecospace-data-') >= 5
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    if NO_WORKER[worker]:
+        page.add_init_script(NO_WORKER[worker])
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("window.ecospaceIndexed === true", timeout=60_000)
+    timing = page.evaluate("window.ecospaceTiming")
+    assert timing["fed"] <= timing["parsed"] <= timing["inflated"] <= timing["drawn"]
+    assert ("worker" in timing) == (worker == "worker")
+    farm = pyogrio.read_dataframe(county_gpkg, layer="YJJBNTBHTB", fid_as_index=True)
+    assert page.evaluate("window.ecospaceLayers.basic_farmland._data.n") == len(farm)
+    fids = page.evaluate("Array.from(window.ecospaceLayers.basic_farmland._data.fid)")
+    assert sorted(fids) == sorted(farm.index)  # every patch, each once
+    page.close()
+    assert errors == []
+    assert requests == [path.resolve().as_uri()]  # the worker from a Blob URL: no request
+
+
 def test_a_hole_is_not_the_patch(opened, county_gpkg):
     page, journal = opened
     farm = pyogrio.read_dataframe(county_gpkg, layer="YJJBNTBHTB", fid_as_index=True)

@@ -4,7 +4,10 @@
  * Flatbush 4 (both inlined before this file).  The data of every layer arrives as one
  * deflate-compressed, base64-encoded buffer of typed arrays (see ecospace/_map_data.py):
  * coordinates quantised in Web Mercator metres (display only, never measured), rings,
- * src_fid, area and the text columns.  Decoding makes one pass over the vertices for the
+ * src_fid, area and the text columns.  Inline, the buffer comes in pieces, each handed
+ * (feed) to a worker that inflates it while the browser goes on reading the page; the
+ * worker is made from a Blob URL (no request) and, where it cannot run, the page inflates
+ * the pieces itself once they are all read.  Decoding makes one pass over the vertices for the
  * features' boxes; coordinates are read from the packed steps when a feature is drawn or
  * clicked.  Until the Flatbush index of the boxes is built (right after the first tiles are
  * drawn: building it first would delay them), tiles and clicks scan the boxes, so every
@@ -25,6 +28,70 @@
   function inflate(bytes) {
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
     return new Response(stream).arrayBuffer();
+  }
+
+  /* Milliseconds since navigation at each step (window.ecospaceTiming). */
+  function mark(name) {
+    var t = window.ecospaceTiming = window.ecospaceTiming || {};
+    t[name] = performance.now();
+    return t;
+  }
+
+  // one deflate stream written piece by piece, its output sent back whole
+  var WORKER = [
+    "var writer = null;",
+    "onmessage = function (e) {",
+    "  if (!writer) {",
+    "    var ds = new DecompressionStream('deflate');",
+    "    writer = ds.writable.getWriter();",
+    "    new Response(ds.readable).arrayBuffer().then(",
+    "      function (buf) { postMessage(buf, [buf]); },",
+    "      function (err) { postMessage(String(err)); });",
+    "  }",
+    "  if (e.data === null) writer.close(); else writer.write(e.data);",
+    "};"
+  ].join("\n");
+  var fed = null;
+
+  function startFeed() {
+    var f = {pieces: [], worker: null, closed: false, inflating: false}, ok, bad;
+    f.result = new Promise(function (resolve, reject) { ok = resolve; bad = reject; });
+    f.fallback = function () { // no worker: inflate here, once every piece is read
+      if (f.worker) { f.worker.terminate(); f.worker = null; }
+      if (!f.closed || f.inflating) return;
+      f.inflating = true;
+      inflate(new Blob(f.pieces)).then(ok, bad);
+    };
+    try {
+      var url = URL.createObjectURL(new Blob([WORKER], {type: "text/javascript"}));
+      f.worker = new Worker(url);
+      f.worker.onmessage = function (e) {
+        URL.revokeObjectURL(url);
+        if (!(e.data instanceof ArrayBuffer)) { f.fallback(); return; }
+        f.pieces = null;
+        f.worker.terminate();
+        mark("worker"); // inflated by the worker
+        ok(e.data);
+      };
+      f.worker.onerror = function (e) { e.preventDefault(); URL.revokeObjectURL(url); f.fallback(); };
+    } catch (err) {
+      f.worker = null;
+    }
+    return f;
+  }
+
+  /* One piece of the inline data (the data block of that id), or null after the last. */
+  function feed(id) {
+    if (!fed) { fed = startFeed(); mark("fed"); }
+    if (id === null) {
+      fed.closed = true;
+      mark("parsed");
+      if (fed.worker) fed.worker.postMessage(null); else fed.fallback();
+      return;
+    }
+    var bytes = bytesOf(document.getElementById(id).textContent);
+    fed.pieces.push(bytes); // kept until the worker answers: the fallback needs them
+    if (fed.worker) fed.worker.postMessage(bytes);
   }
 
   var TYPES = {
@@ -124,35 +191,38 @@
     }
   }
 
-  /* Decode every layer of the page's data (async: the browser inflates off the main thread). */
+  /* Decode every layer of the page's data: the pieces fed, else b64 (the data file). */
   function load(b64, metas) {
-    var t = window.ecospaceTiming = {start: performance.now()};
-    var bytes = bytesOf(b64);
-    t.base64 = performance.now() - t.start;
-    return inflate(bytes).then(function (buf) {
-      t.inflate = performance.now() - t.start;
+    mark("start");
+    var inflated = fed ? fed.result : inflate(bytesOf(b64));
+    return inflated.then(function (buf) {
+      mark("inflated");
       var out = {};
       metas.forEach(function (m) { out[m.key] = decodeLayer(buf, m); });
-      t.decoded = performance.now() - t.start;
+      mark("decoded");
       return out;
     });
   }
 
-  /* Index every layer (the visible ones first), then set window.ecospaceIndexed. */
+  /* Index every layer (the visible ones first), then set window.ecospaceIndexed; begun
+   * after the next frame, so that the first tiles are on screen before. */
   function indexAll(layers) {
-    var t = window.ecospaceTiming || {};
     var todo = layers.slice().sort(function (a, b) {
       return (b._map ? 1 : 0) - (a._map ? 1 : 0);
     });
-    (function next() {
+    function next() {
       if (!todo.length) {
-        if (t.start !== undefined) t.indexed = performance.now() - t.start;
+        mark("indexed");
         window.ecospaceIndexed = true;
         return;
       }
       buildIndex(todo.shift()._data);
       setTimeout(next, 0); // one layer per task: a click waiting in between is answered
-    })();
+    }
+    var begun = false;
+    function begin() { if (!begun) { begun = true; next(); } }
+    requestAnimationFrame(function () { setTimeout(begin, 0); });
+    setTimeout(begin, 250); // no frames in a hidden tab
   }
 
   function pointIn(data, f, mx, my) {
@@ -338,6 +408,7 @@
   }
 
   window.ecospacePatches = {
-    load: load, PatchLayer: PatchLayer, enableClicks: enableClicks, indexAll: indexAll
+    feed: feed, load: load, mark: mark, PatchLayer: PatchLayer, enableClicks: enableClicks,
+    indexAll: indexAll
   };
 })();

@@ -158,15 +158,21 @@ def _conflict_area(m2: float, method: str) -> str:
     return str(_area_text(np.array([m2]), method)[0])
 
 
+#: Base64 characters per inline data block (a multiple of 4: each block decodes alone).
+PIECE_CHARS = 4_000_000
+
+
 class _DataScript(Element):
-    """``window.ecospaceData``: the packed layers, inline or from the file beside the page.
+    """The packed layers: inline, or ``window.ecospaceData`` from the file beside the page.
 
     Rendered as is: going through a Jinja template, tens of MB of base64 would be lexed
-    as template text (seconds per page).  Inline, the base64 sits in a data block (a
+    as template text (seconds per page).  Inline, the base64 sits in data blocks (a
     ``<script>`` of a non-JavaScript type, read through ``textContent``), not in a string
     literal: Chromium then only tokenises it, where V8 would also parse a 40 MB literal
     (measured on the 827 000-patch page: 0.6 s instead of 1.4–2.7 s).  Base64 holds no
-    ``<``, so the block cannot end early.
+    ``<``, so a block cannot end early.  The blocks are pieces of :data:`PIECE_CHARS`
+    (whole base64 quanta), each followed by a call handing it to the page's inflating
+    worker, so that inflating overlaps reading the rest of the page.
     """
 
     def __init__(self, layers: _Layers):
@@ -177,11 +183,16 @@ class _DataScript(Element):
         src = self._layers.data_src
         if src:
             return f'<script src="{html.escape(src)}"></script>'
-        return (
-            f'<script type="application/octet-stream" id="ecospace-data">{self._layers.data}'
-            "</script><script>window.ecospaceData = "
-            'document.getElementById("ecospace-data").textContent;</script>'
-        )
+        data = self._layers.data
+        if not data:
+            return ""
+        blocks = [
+            f'<script type="application/octet-stream" id="ecospace-data-{k}">'
+            f"{data[i : i + PIECE_CHARS]}</script>"
+            f'<script>window.ecospacePatches.feed("ecospace-data-{k}");</script>'
+            for k, i in enumerate(range(0, len(data), PIECE_CHARS))
+        ]
+        return "\n".join([*blocks, "<script>window.ecospacePatches.feed(null);</script>"])
 
 
 class _Layers(MacroElement):
@@ -231,8 +242,7 @@ class _Layers(MacroElement):
                         {pane: "ecospace-patches-" + m.key});
                     if (m.show) layer.once("load", function () {
                         if (--waiting) return;
-                        var t = window.ecospaceTiming;
-                        t.drawn = performance.now() - t.start;
+                        window.ecospacePatches.mark("drawn");
                         drawn();
                     });
                     if (m.show) layer.addTo(map);
