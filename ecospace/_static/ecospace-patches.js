@@ -58,13 +58,19 @@
     f.result = new Promise(function (resolve, reject) { ok = resolve; bad = reject; });
     f.fallback = function () { // no worker: inflate here, once every piece is read
       if (f.worker) { f.worker.terminate(); f.worker = null; }
+      f.failed = true;
       if (!f.closed || f.inflating) return;
       f.inflating = true;
       inflate(new Blob(f.pieces)).then(ok, bad);
     };
-    try {
-      var url = URL.createObjectURL(new Blob([WORKER], {type: "text/javascript"}));
-      f.worker = new Worker(url);
+    f.start = function () { // the worker, given the pieces read so far
+      try {
+        var url = URL.createObjectURL(new Blob([WORKER], {type: "text/javascript"}));
+        f.worker = new Worker(url);
+      } catch (err) {
+        f.fallback();
+        return;
+      }
       f.worker.onmessage = function (e) {
         URL.revokeObjectURL(url);
         if (!(e.data instanceof ArrayBuffer)) { f.fallback(); return; }
@@ -74,13 +80,14 @@
         ok(e.data);
       };
       f.worker.onerror = function (e) { e.preventDefault(); URL.revokeObjectURL(url); f.fallback(); };
-    } catch (err) {
-      f.worker = null;
-    }
+      f.pieces.forEach(function (bytes) { f.worker.postMessage(bytes); });
+    };
     return f;
   }
 
-  /* One piece of the inline data (the data block of that id), or null after the last. */
+  /* One piece of the inline data (the data block of that id), or null after the last.
+   * A worker is started at the second piece: for one piece (under 3 MB) it would cost
+   * more to start than it saves. */
   function feed(id) {
     if (!fed) { fed = startFeed(); mark("fed"); }
     if (id === null) {
@@ -92,6 +99,7 @@
     var bytes = bytesOf(document.getElementById(id).textContent);
     fed.pieces.push(bytes); // kept until the worker answers: the fallback needs them
     if (fed.worker) fed.worker.postMessage(bytes);
+    else if (fed.pieces.length === 2 && !fed.failed) fed.start();
   }
 
   var TYPES = {
