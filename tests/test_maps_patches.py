@@ -243,11 +243,25 @@ def test_data_in_pieces_inflated_with_or_without_a_worker(
     page.wait_for_function("window.ecospaceIndexed === true", timeout=60_000)
     timing = page.evaluate("window.ecospaceTiming")
     assert timing["fed"] <= timing["parsed"] <= timing["inflated"] <= timing["drawn"]
-    assert ("worker" in timing) == (worker == "worker")
+    # inflated and indexed by the worker where there is one, else by the page itself
+    assert ("worker" in timing) == ("workerIndexed" in timing) == (worker == "worker")
     farm = pyogrio.read_dataframe(county_gpkg, layer="YJJBNTBHTB", fid_as_index=True)
     assert page.evaluate("window.ecospaceLayers.basic_farmland._data.n") == len(farm)
     fids = page.evaluate("Array.from(window.ecospaceLayers.basic_farmland._data.fid)")
     assert sorted(fids) == sorted(farm.index)  # every patch, each once
+    assert page.evaluate("window.ecospaceLayers.basic_farmland._data.index.numItems") == len(farm)
+    # a patch alone within 40 m of its inner point, clicked through that index
+    near = shapely.buffer(farm.geometry.representative_point().values, 40)
+    tree = shapely.STRtree(farm.geometry.values)
+    alone = np.flatnonzero(
+        np.bincount(tree.query(near, predicate="intersects")[0], minlength=len(farm)) == 1
+    )
+    i = np.random.default_rng(3).choice(alone)
+    pt = farm.to_crs("EPSG:4326").geometry.representative_point().iloc[i]
+    page.evaluate(SET_VIEW, [pt.y, pt.x, 17])
+    page.wait_for_function("window.ecospaceReady === true")
+    page.mouse.click(*page.evaluate(TO_SCREEN, [pt.y, pt.x]))
+    assert popup_rows(page)["要素号 FID"] == str(farm.index[i])
     page.close()
     assert errors == []
     assert requests == [path.resolve().as_uri()]  # the worker from a Blob URL: no request

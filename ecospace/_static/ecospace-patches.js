@@ -37,10 +37,19 @@
     return t;
   }
 
-  // one deflate stream written piece by piece, its output sent back whole
+  // one deflate stream written piece by piece, its output sent back whole; then the
+  // Flatbush index of each layer's boxes (Flatbush's own source runs before this)
   var WORKER = [
     "var writer = null;",
     "onmessage = function (e) {",
+    "  if (e.data && e.data.bbox) {",
+    "    var bb = e.data.bbox, n = bb.length / 4, index = new Flatbush(Math.max(n, 1));",
+    "    for (var f = 0; f < n; f++) index.add(bb[4 * f], bb[4 * f + 1], bb[4 * f + 2], bb[4 * f + 3]);",
+    "    if (!n) index.add(0, 0, 0, 0);",
+    "    index.finish();",
+    "    postMessage({key: e.data.key, index: index.data}, [index.data]);",
+    "    return;",
+    "  }",
     "  if (!writer) {",
     "    var ds = new DecompressionStream('deflate');",
     "    writer = ds.writable.getWriter();",
@@ -59,24 +68,29 @@
     f.fallback = function () { // no worker: inflate here, once every piece is read
       if (f.worker) { f.worker.terminate(); f.worker = null; }
       f.failed = true;
-      if (!f.closed || f.inflating) return;
+      if (f.onIndexError) f.onIndexError();
+      if (!f.closed || f.inflating || f.inflated) return;
       f.inflating = true;
       inflate(new Blob(f.pieces)).then(ok, bad);
     };
     f.start = function () { // the worker, given the pieces read so far
+      var bush = document.getElementById("ecospace-flatbush");
       try {
-        var url = URL.createObjectURL(new Blob([WORKER], {type: "text/javascript"}));
+        var url = URL.createObjectURL(new Blob(
+          [bush ? bush.textContent : "", "\n", WORKER], {type: "text/javascript"}));
         f.worker = new Worker(url);
+        f.bush = !!bush;
       } catch (err) {
         f.fallback();
         return;
       }
       f.worker.onmessage = function (e) {
+        if (e.data && e.data.index) { f.onIndex(e.data); return; }
         URL.revokeObjectURL(url);
         if (!(e.data instanceof ArrayBuffer)) { f.fallback(); return; }
         f.pieces = null;
-        f.worker.terminate();
-        mark("worker"); // inflated by the worker
+        f.inflated = true;
+        mark("worker"); // inflated by the worker (kept for the indexes)
         ok(e.data);
       };
       f.worker.onerror = function (e) { e.preventDefault(); URL.revokeObjectURL(url); f.fallback(); };
@@ -212,18 +226,35 @@
     });
   }
 
-  /* Index every layer (the visible ones first), then set window.ecospaceIndexed; begun
-   * after the next frame, so that the first tiles are on screen before. */
+  /* Index every layer (the visible ones first), then set window.ecospaceIndexed: in the
+   * worker that inflated the data if there is one (the page stays free to answer clicks),
+   * else here, one layer per task, begun after the next frame so that the first tiles are
+   * on screen before. */
   function indexAll(layers) {
     var todo = layers.slice().sort(function (a, b) {
       return (b._map ? 1 : 0) - (a._map ? 1 : 0);
     });
+    function done() {
+      if (fed && fed.worker) { fed.worker.terminate(); fed.worker = null; }
+      mark("indexed");
+      window.ecospaceIndexed = true;
+    }
+    if (todo.length && fed && fed.worker && fed.bush) {
+      var byKey = {}, left = todo.length;
+      fed.onIndex = function (msg) {
+        byKey[msg.key].index = Flatbush.from(msg.index);
+        if (!--left) { fed.onIndexError = null; mark("workerIndexed"); done(); }
+      };
+      fed.onIndexError = function () { fed.onIndexError = null; setTimeout(next, 0); };
+      todo.forEach(function (l) {
+        byKey[l._data.meta.key] = l._data;
+        fed.worker.postMessage({key: l._data.meta.key, bbox: l._data.bbox});
+      });
+      return;
+    }
     function next() {
-      if (!todo.length) {
-        mark("indexed");
-        window.ecospaceIndexed = true;
-        return;
-      }
+      todo = todo.filter(function (l) { return !l._data.index; });
+      if (!todo.length) { done(); return; }
       buildIndex(todo.shift()._data);
       setTimeout(next, 0); // one layer per task: a click waiting in between is answered
     }
