@@ -7,11 +7,11 @@
  * src_fid, area and the text columns.  Inline, the buffer comes in pieces, each handed
  * (feed) to a worker that inflates it while the browser goes on reading the page; the
  * worker is made from a Blob URL (no request) and, where it cannot run, the page inflates
- * the pieces itself once they are all read.  Decoding makes one pass over the vertices for the
- * features' boxes; coordinates are read from the packed steps when a feature is drawn or
- * clicked.  Until the Flatbush index of the boxes is built (right after the first tiles are
- * drawn: building it first would delay them), tiles and clicks scan the boxes, so every
- * feature answers at any zoom from the first draw.
+ * the pieces itself once they are all read.  Decoding makes one pass over the vertices for
+ * the features' boxes; coordinates are read from the packed steps when a feature is drawn or
+ * clicked.  Until the Flatbush index of the boxes is built (after the first tiles are drawn,
+ * in the worker if there is one: building it first would delay them), tiles and clicks scan
+ * the boxes, so every feature answers at any zoom from the first draw.
  */
 (function () {
   "use strict";
@@ -44,7 +44,8 @@
     "onmessage = function (e) {",
     "  if (e.data && e.data.bbox) {",
     "    var bb = e.data.bbox, n = bb.length / 4, index = new Flatbush(Math.max(n, 1));",
-    "    for (var f = 0; f < n; f++) index.add(bb[4 * f], bb[4 * f + 1], bb[4 * f + 2], bb[4 * f + 3]);",
+    "    for (var f = 0; f < n; f++)",
+    "      index.add(bb[4 * f], bb[4 * f + 1], bb[4 * f + 2], bb[4 * f + 3]);",
     "    if (!n) index.add(0, 0, 0, 0);",
     "    index.finish();",
     "    postMessage({key: e.data.key, index: index.data}, [index.data]);",
