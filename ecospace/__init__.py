@@ -85,7 +85,7 @@ _LAZY: dict[str, str] = {
 }
 
 #: old module paths (before the stage folders), kept one release with a DeprecationWarning
-_MOVED: dict[str, str] = {
+_MOVED: dict[str, str | tuple[str, ...]] = {
     "area": "ecospace.geometry.area",
     "crs": "ecospace.geometry.crs",
     "layers": "ecospace.loading.layers",
@@ -94,7 +94,7 @@ _MOVED: dict[str, str] = {
     "stats": "ecospace.measuring.stats",
     "audit": "ecospace.plan.audit",
     "extract": "ecospace.plan.extract",
-    "report": "ecospace.rendering.report",
+    "report": ("ecospace.rendering.report", "ecospace.rendering.outputs"),
     "maps": "ecospace.rendering.maps",
     "annex": "ecospace.rendering.annex",
     "check": "ecospace.checking.check",

@@ -24,7 +24,7 @@ class _CallableModule(types.ModuleType):
 
 
 class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def __init__(self, package: str, moved: Mapping[str, str]) -> None:
+    def __init__(self, package: str, moved: Mapping[str, str | tuple[str, ...]]) -> None:
         self.package, self.moved = package, dict(moved)
 
     def find_spec(self, fullname, path=None, target=None):
@@ -36,22 +36,28 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def create_module(self, spec):
         name = spec.name.rpartition(".")[2]
         cls = _CallableModule if name == "check" else types.ModuleType
-        return cls(spec.name, f"Deprecated alias of :mod:`{self.moved[name]}`.")
+        return cls(spec.name, f"Deprecated alias of :mod:`{_names(self.moved[name])[0]}`.")
 
     def exec_module(self, module: types.ModuleType) -> None:
-        new = self.moved[module.__name__.rpartition(".")[2]]
+        new = _names(self.moved[module.__name__.rpartition(".")[2]])
         warnings.warn(
-            f"{module.__name__} is deprecated: import from {new} (or ecospace); "
+            f"{module.__name__} is deprecated: import from {' or '.join(new)} (or ecospace); "
             "the old path is removed in the next release",
             DeprecationWarning,
             stacklevel=2,
         )
-        target = import_module(new)
-        module.__dict__.update({k: v for k, v in vars(target).items() if not k.startswith("__")})
+        for name in new:  # an old module split in two answers with the names of both
+            target = import_module(name)
+            public = {k: v for k, v in vars(target).items() if not k.startswith("__")}
+            module.__dict__.update(public)
 
 
-def install(package: str, moved: Mapping[str, str]) -> None:
-    """Answer imports of ``package.OLD`` with the module ``moved[OLD]``, warning once.
+def _names(moved: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (moved,) if isinstance(moved, str) else tuple(moved)
+
+
+def install(package: str, moved: Mapping[str, str | tuple[str, ...]]) -> None:
+    """Answer imports of ``package.OLD`` with the module(s) ``moved[OLD]``, warning once.
 
     Examples
     --------

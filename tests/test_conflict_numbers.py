@@ -28,7 +28,8 @@ import shapely
 
 from ecospace.checking.check import check
 from ecospace.rendering.annex import make_annex
-from ecospace.rendering.report import section_text, write_outputs
+from ecospace.rendering.outputs import write_outputs
+from ecospace.rendering.report import section_text
 
 ROOT = Path(__file__).resolve().parents[1]
 GPKG = ROOT / "layers" / "demo.gpkg"

@@ -55,9 +55,9 @@ def test_figures_are_measured_once(county, monkeypatch):
     import ecospace.measuring.county as county_mod
 
     calls = []
-    real = county_mod.measure_county
+    real = county_mod.measure_partitioned
     monkeypatch.setattr(
-        county_mod, "measure_county", lambda *a, **k: calls.append(1) or real(*a, **k)
+        county_mod, "measure_partitioned", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     county.union_m2("red_line")
     county.overlap_m2("red_line", "basic_farmland")
@@ -124,3 +124,50 @@ def test_from_inputs_of_a_plan_names_the_county(tmp_path):
     assert set(c.layers) >= {"boundary", "red_line", "basic_farmland", "townships"}
     assert c.name == "示范县"
     assert ecospace.County is County
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # the overlapping red-line features
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["stats", "{gpkg}", "--by-township"],
+        ["overlaps", "{gpkg}"],
+        ["check", "{plan}", "--out", "{tmp}/out", "--no-map"],
+        ["map", "{plan}", "-o", "{tmp}/m.html"],
+    ],
+    ids=["stats", "overlaps", "check", "map"],
+)
+def test_every_command_reads_and_validates_each_layer_once(tmp_path, monkeypatch, command):
+    """One reading and one validation per layer per command, measured by tiles or not."""
+    import yaml
+    from click.testing import CliRunner
+
+    import ecospace.loading.layers as layers_mod
+    from ecospace.cli import cli
+
+    gpkg = tmp_path / "county.gpkg"
+    for code, gdf in {
+        "XZQ": gk((0, 0, 1000, 1000)),
+        "STBHHX": gk((0, 0, 400, 1000), (300, 0, 500, 1000)),
+        "YJJBNTBHTB": gk((450, 0, 650, 100)),
+        "ZRBHD": gk((100, 100, 300, 300)),
+    }.items():
+        gdf.to_file(gpkg, layer=code, engine="pyogrio")
+    figure = {"id": "red", "measure": "area", "role": "red_line", "op": ">=", "value": 40}
+    doc = {"plan": "读一次", "layers": [{"path": "county.gpkg"}], "figures": [figure]}
+    figure["unit"] = "ha"
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    seen = []
+    real = layers_mod.validate_layer
+    monkeypatch.setattr(
+        layers_mod,
+        "validate_layer",
+        lambda gdf, **k: seen.append(k["layer_label"]) or real(gdf, **k),
+    )
+    args = [a.format(gpkg=gpkg, plan=plan, tmp=tmp_path) for a in command]
+    r = CliRunner().invoke(cli, ["-q", *args])
+    assert r.exit_code in (0, 1), r.output
+    assert sorted(seen) == sorted(
+        f"{gpkg}:{code}" for code in ("XZQ", "STBHHX", "YJJBNTBHTB", "ZRBHD")
+    )

@@ -323,7 +323,7 @@ def test_cli_overlaps_table_and_conflicts(small_gpkg, tmp_path):
         for line in r.output.splitlines()
         if "basic_farmland  " in line and line.split()[0] == "red_line"
     )
-    assert row[2] == "1.00" and row[-2:] == ["True", "violated"]
+    assert row[2] == "1.00" and row[-2:] == ["yes", "violated"]
     assert "CRS (overlay): EPSG:4529 CGCS2000 / 3-degree Gauss-Kruger zone 41" in r.output
     cont = next(
         line.split()

@@ -204,3 +204,55 @@ def test_conflict_file_names_the_features_qgis_shows(figures_ellipsoid, tmp_path
     dup = pyogrio.read_dataframe(path, layer="duplicate_basic_farmland", read_geometry=False)
     assert farm.loc[dup["a_src_fid"], "YJJBNTTBBH"].tolist() == dup["YJJBNTTBBH_a"].tolist()
     assert farm.loc[dup["b_src_fid"], "YJJBNTTBBH"].tolist() == dup["YJJBNTTBBH_b"].tolist()
+
+
+@pytest.fixture(scope="module")
+def county_default(working):
+    """The demo county measured as every command measures it: the County's default engine
+    (tiles on every core of this machine; two threads where the machine has one core)."""
+    from ecospace.measuring import partition
+    from ecospace.measuring.county import County
+
+    tiles = []
+    real = partition._measure_tile
+    partition._measure_tile = lambda *a: tiles.append(a[0]) or real(*a)
+    try:
+        county = County(working, method="ellipsoid", workers=max(2, partition.CPU_COUNT))
+        figures = county.figures
+    finally:
+        partition._measure_tile = real
+    return figures, tiles
+
+
+def test_default_engine_measures_the_demo_by_tiles_to_the_hundredth_of_a_hectare(
+    county_default, figures_ellipsoid, truth
+):
+    """Every figure of the partitioned default equals the one-process one to 0.01 ha."""
+    tiled, tiles = county_default
+    assert len(tiles) >= 4
+    for name, keys in [
+        ("coverage", ["role"]),
+        ("overlaps", ["role_a", "role_b"]),
+        ("containment", ["inner", "outer"]),
+        ("self_overlaps", ["role"]),
+        ("townships", ["name", "kind"]),
+        ("land_cover", ["class"]),
+    ]:
+        one = getattr(figures_ellipsoid, name).set_index(keys)
+        other = getattr(tiled, name).set_index(keys).loc[one.index]
+        for col in [c for c in one.columns if c.endswith("_m2")]:
+            diff = (other[col].astype(float) - one[col].astype(float)).abs().max()
+            assert diff / 1e4 <= TOL_HA, (name, col)
+        for col in [c for c in one.columns if c == "share" or c.endswith("_share")]:
+            diff = (other[col].astype(float) - one[col].astype(float)).abs().max()
+            assert not diff > 1e-6, (name, col)  # NaN where both are NaN
+        for col in [c for c in one.columns if c in ("features", "pairs", "duplicate_pairs")]:
+            assert other[col].tolist() == one[col].tolist(), (name, col)
+    assert sorted(tiled.conflicts) == sorted(figures_ellipsoid.conflicts)
+    for name, frame in figures_ellipsoid.conflicts.items():
+        ids = [c for c in frame.columns if c.endswith("fid") or c.startswith("fid")]
+        got = tiled.conflicts[name]
+        assert sorted(map(tuple, got[ids].values.tolist())) == sorted(
+            map(tuple, frame[ids].values.tolist())
+        ), name
+    test_planted_defects_with_the_official_ellipsoidal_method(tiled, truth)

@@ -7,6 +7,9 @@ reference is :func:`ecospace.measuring.stats.measure_county` on the same layers;
 also checked against hand calculation (planar area).
 """
 
+import io
+import sys
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -253,13 +256,15 @@ class _BoxSource:
 @pytest.mark.filterwarnings(
     r"ignore:.*duplicates/overlaps are kept:ecospace.loading.validate.ValidationWarning"
 )
-def test_cli_stats_with_workers_gives_the_same_figures(county, tmp_path):
-    """`ecospace stats --by-township --workers N` (tiles) prints the one-process figures."""
+def test_cli_stats_with_workers_gives_the_same_figures(county, tmp_path, monkeypatch):
+    """`ecospace stats --by-township` (tiles by default, `--workers N`) prints the figures of
+    the one-process engine."""
     import json
 
     from click.testing import CliRunner
 
     from ecospace.cli import cli
+    from ecospace.measuring import partition
 
     path = tmp_path / "county.gpkg"
     codes = {
@@ -273,20 +278,90 @@ def test_cli_stats_with_workers_gives_the_same_figures(county, tmp_path):
     }
     for role, layer in codes.items():
         county[role].to_file(path, layer=layer, driver="GPKG")
+    one = measure_county(county)
+    # a county this small is one task; 50 features a tile makes the commands cut tiles
+    monkeypatch.setattr(partition, "MIN_FEATURES_PER_TILE", 50)
+    tiles = []
+    real = partition._measure_tile
+    monkeypatch.setattr(partition, "_measure_tile", lambda *a: tiles.append(a[0]) or real(*a))
     args = ["-q", "stats", str(path), "--by-township", "--format", "json"]
-    runs = {}
     for extra in ([], ["--workers", "1"], ["--workers", "2"]):
+        tiles.clear()
         r = CliRunner().invoke(cli, args + extra)
         assert r.exit_code == 0, r.output
-        runs[" ".join(extra)] = json.loads(r.stdout)
-    one = runs[""]
-    for name, other in runs.items():
+        assert len(tiles) >= 4, extra
+        run = json.loads(r.stdout)
         for table, key in [("coverage", "role"), ("townships", "name"), ("land_cover", "class")]:
-            a = {row[key]: row for row in one[table]}
-            for row in other[table]:
+            a = getattr(one, table).set_index(key)
+            for row in run[table]:
                 for col, v in row.items():
                     if col.endswith("_m2") and v is not None:
-                        assert v == pytest.approx(a[row[key]][col], abs=1.0), (name, table, col)
+                        want = a.loc[row[key], col]
+                        assert v == pytest.approx(want, abs=1.0), (extra, table, col)
+
+
+def test_a_small_county_is_one_task_measured_whole(county, monkeypatch):
+    """Without tile_size_m a county of a few hundred features is not cut: the figures are
+    exactly those of the one-process engine, and no tile is measured."""
+    from ecospace.measuring import partition
+
+    tiles = []
+    real = partition._measure_tile
+    monkeypatch.setattr(partition, "_measure_tile", lambda *a: tiles.append(a) or real(*a))
+    one = measure_county(county, method="planar")
+    whole = measure_partitioned(county, method="planar", workers=2)
+    assert tiles == []
+    pd.testing.assert_frame_equal(whole.coverage, one.coverage)
+    pd.testing.assert_frame_equal(whole.townships, one.townships)
+    # the hand calculation: the county is 10 km × 10 km less a 1 km × 1 km hole
+    assert whole.denominator_m2 == pytest.approx(99e6)
+
+
+def test_tiles_run_on_dask_threads_without_a_cluster(county, monkeypatch):
+    """Default scheduler: dask's local threads, several tiles at once, none in this thread."""
+    import threading
+
+    from ecospace.measuring import partition
+
+    threads = set()
+    real = partition._measure_tile
+
+    def spy(*a):
+        threads.add(threading.get_ident())
+        return real(*a)
+
+    monkeypatch.setattr(partition, "_measure_tile", spy)
+    tiled = measure_partitioned(county, method="planar", workers=2, tile_size_m=TILE)
+    assert threads and threading.get_ident() not in threads
+    _assert_same(measure_county(county, method="planar"), tiled, tol_m2=1.0)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_progress_bar_on_a_terminal_only_when_asked(county, monkeypatch, progress):
+    from ecospace.measuring import _partition_run
+
+    monkeypatch.setattr(_partition_run, "PROGRESS_AFTER_S", 0.0)
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    measure_partitioned(
+        county, method="planar", workers=2, tile_size_m=TILE, by_township=False,
+        progress=progress,
+    )  # fmt: skip
+    n = len(tile_grid(_bounds(county), TILE))
+    if progress:
+        assert err.getvalue().rstrip().endswith(f"] {n}/{n}")
+    else:
+        assert err.getvalue() == ""
+
+
+def _bounds(layers):
+    b = np.array([g.total_bounds for g in layers.values()])
+    return (*b[:, :2].min(axis=0), *b[:, 2:].max(axis=0))
 
 
 def test_cli_refuses_zero_workers(tmp_path):

@@ -152,3 +152,58 @@ def test_a_scheduler_nobody_runs_is_a_usage_error_without_units_too():
     # without --units the county's tiles go to the scheduler: nobody answers there
     r = CliRunner().invoke(cli, ["stats", DEMO, "--scheduler", "tcp://127.0.0.1:9"])
     assert r.exit_code == 2 and "no dask scheduler answers there" in r.output
+
+
+def test_land_cover_per_unit_from_hand_drawn_parcels(tmp_path):
+    """Two units side by side; parcels of known area, one crossing the units' border."""
+    import geopandas as gpd
+    from shapely import box
+
+    from ecospace.loading.convert import write_dataset
+    from ecospace.loading.tiled_sources import open_tiled
+    from ecospace.measuring.province import format_province, measure_units
+
+    x, y = 41_500_000.0, 5_000_000.0
+
+    def gk(frame, *boxes):
+        geoms = [box(x + a, y + b, x + c, y + d) for a, b, c, d in boxes]
+        return gpd.GeoDataFrame(frame, geometry=geoms, crs=4529)
+
+    units = gk({"XZQMC": ["甲", "乙"]}, (0, 0, 100, 100), (100, 0, 400, 100))
+    parcels = gk(
+        {"DLBM": ["0301", "0404", "0101", "1106"]},
+        (50, 0, 150, 100),  # 乔木林地 across the border: 5 000 m² in each unit
+        (200, 0, 300, 100),  # 其他草地 in 乙: 10 000 m²
+        (0, 0, 50, 40),  # 水田 in 甲: 2 000 m²
+        (300, 0, 400, 50),  # 内陆滩涂 in 乙: a wetland class, 5 000 m²
+    )
+    write_dataset(parcels, tmp_path / "DLTB.parquet")
+    p = measure_units(
+        open_tiled([str(tmp_path / "DLTB.parquet")]), units, unit_field="XZQMC", method="planar"
+    )
+    t = p.units.set_index("name")
+    # areas of the unit (甲 10 000 m², 乙 30 000 m²) by hand
+    expected = {
+        "甲": {"forest": 5_000, "forest_grass": 5_000, "wetland": 0, "cropland": 2_000},
+        "乙": {"forest": 5_000, "forest_grass": 15_000, "wetland": 5_000, "cropland": 0},
+        "合计": {"forest": 10_000, "forest_grass": 20_000, "wetland": 5_000, "cropland": 2_000},
+    }
+    area = {"甲": 10_000, "乙": 30_000, "合计": 40_000}
+    assert p.classes == ["forest", "forest_grass", "wetland", "cropland"]
+    for name, classes in expected.items():
+        for c, m2 in classes.items():
+            assert t.loc[name, f"land_cover_{c}_m2"] == pytest.approx(m2, abs=1e-6), (name, c)
+            assert t.loc[name, f"land_cover_{c}_share"] == pytest.approx(m2 / area[name])
+    text = format_province(p)
+    assert "森林覆盖率 %" in text and "林草覆盖率 %" in text
+    assert "50.00" in text.splitlines()[3]  # 甲's forest cover: 5 000 / 10 000
+
+
+def test_land_cover_of_the_county_as_one_unit_equals_the_county_figures():
+    d = _json(["stats", DEMO, "--units", f"{DEMO}:XZQ", "--format", "json"])
+    county = _json(["stats", DEMO, "--format", "json"])
+    row = d["units"][0]
+    assert d["classes"] == [c["class"] for c in county["land_cover"]]
+    for c in county["land_cover"]:
+        assert row[f"land_cover_{c['class']}_m2"] == pytest.approx(c["area_m2"], abs=100)
+        assert row[f"land_cover_{c['class']}_share"] == pytest.approx(c["share"], abs=1e-4)

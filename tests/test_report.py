@@ -29,13 +29,12 @@ from test_check import (
 
 from ecospace import EcospaceError
 from ecospace.checking.check import check
+from ecospace.rendering.outputs import write_outputs
 from ecospace.rendering.report import (
     display_width,
     report_schema,
     text_table,
     to_dict,
-    write_outputs,
-    write_reports,
 )
 
 ZH_SHEETS = ["概况", "核查结果", "覆盖", "重叠", "包含", "冲突图斑", "乡镇", "土地覆盖", "规划自检",
@@ -53,7 +52,9 @@ def result(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def written(result, tmp_path_factory):
-    return write_reports(result, tmp_path_factory.mktemp("zh"))
+    return write_outputs(
+        result, tmp_path_factory.mktemp("zh"), conflicts=False, map_path=False, annex=True
+    )
 
 
 def _sheet_rows(ws):
@@ -301,18 +302,19 @@ def test_html_english_and_jupyter(result):
 def test_markdown_tables(result, written):
     md = written["md"].read_text(encoding="utf-8")
     assert md.startswith("# 规划指标核查报告")
-    for title in ("## 核查结果", "## 覆盖", "## 重叠", "## 包含", "## 冲突图斑", "## 乡镇", "## 土地覆盖",
-                  "## 规划自检", "## 图层"):  # fmt: skip
+    for title in ("## 核查结果", "## 覆盖", "## 重叠", "## 包含", "## 冲突图斑", "## 乡镇",
+                  "## 土地覆盖", "## 规划自检", "## 图层"):  # fmt: skip
         assert title in md
     row = next(line for line in md.splitlines() if line.startswith("| red_farm |"))
     assert "7.25 公顷" in row and "不符合" in row
 
 
-def test_write_reports_refuses_to_overwrite(result, written):
+def test_write_outputs_refuses_to_overwrite(result, written):
     folder = written["md"].parent
     with pytest.raises(EcospaceError, match="--overwrite"):
-        write_reports(result, folder)
-    assert write_reports(result, folder, overwrite=True)["json"].exists()
+        write_outputs(result, folder, conflicts=False, map_path=False)
+    again = write_outputs(result, folder, overwrite=True, conflicts=False, map_path=False)
+    assert again["json"].exists()
 
 
 def test_write_outputs_with_map_and_conflicts(result, tmp_path):

@@ -8,7 +8,8 @@ from shapely import box
 
 from ecospace.checking.check import check
 from ecospace.plan import validate_plan_data
-from ecospace.rendering.report import to_docx, write_reports
+from ecospace.rendering.outputs import write_outputs
+from ecospace.rendering.report import to_docx
 
 X0, Y0 = 41_500_000.0, 5_000_000.0  # EPSG:4529, 3° Gauss–Krüger zone 41
 
@@ -119,8 +120,9 @@ def test_english_report(result, tmp_path):
     assert not d.inline_shapes
 
 
-def test_write_reports_writes_docx_and_keeps_it(result, tmp_path):
-    paths = write_reports(result, tmp_path, formats=("docx",), annex=False)
+def test_write_outputs_writes_docx_and_keeps_it(result, tmp_path):
+    only_docx = {"formats": ("docx",), "conflicts": False, "map_path": False}
+    paths = write_outputs(result, tmp_path, **only_docx)
     assert paths["docx"].name == "report.docx"
     with pytest.raises(FileExistsError, match=r"report\.docx already exists"):
-        write_reports(result, tmp_path, formats=("docx",), annex=False)
+        write_outputs(result, tmp_path, **only_docx)

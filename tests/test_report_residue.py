@@ -10,7 +10,8 @@ from shapely import box
 
 from ecospace.checking.check import check
 from ecospace.plan import validate_plan_data
-from ecospace.rendering.report import section_text, to_html, to_markdown, write_reports
+from ecospace.rendering.outputs import write_outputs
+from ecospace.rendering.report import section_text, to_html, to_markdown
 
 X0, Y0 = 41_500_000.0, 5_000_000.0  # EPSG:4529
 
@@ -42,7 +43,7 @@ def result():
 @pytest.fixture(scope="module")
 def written(result, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    return write_reports(result, out, annex=False)
+    return write_outputs(result, out, conflicts=False, map_path=False)
 
 
 def test_excel_township_sheet_keeps_full_precision(written):

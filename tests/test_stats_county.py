@@ -99,7 +99,7 @@ def test_printed_tables_name_codes_crs_status_and_features_outside():
         for line in text.splitlines()
         if line.split()[:2] == ["red_line", "basic_farmland"]
     )
-    assert red_farm[2] == "0.10" and red_farm[-2:] == ["True", "violated"]
+    assert red_farm[2] == "0.10" and red_farm[-2:] == ["yes", "violated"]
     red_pa = next(
         line for line in text.splitlines() if line.split()[:2] == ["red_line", "protected_area"]
     )

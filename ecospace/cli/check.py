@@ -24,7 +24,8 @@ from ecospace.cli.options import (
 )
 from ecospace.rendering.annex import make_annex
 from ecospace.rendering.export import conflict_paths
-from ecospace.rendering.report import planned_outputs, section_text, section_title, write_outputs
+from ecospace.rendering.outputs import planned_outputs, write_outputs
+from ecospace.rendering.report import section_text, section_title
 from ecospace.vocabulary import DENOMINATORS, METHODS
 
 log = logging.getLogger("ecospace")
@@ -141,8 +142,9 @@ def check_plan(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the reports [default: out/demo/ in the checkout, replaced on every run].",
 )
+@_workers_option
 @click.pass_context
-def demo(ctx, lang, no_map, out_dir):
+def demo(ctx, lang, no_map, out_dir, workers):
     """Check the bundled demo county (示范县) against plans/demo.yaml.
 
     Prints the layers, coverage, overlap matrix, containment and township table; writes
@@ -157,7 +159,7 @@ def demo(ctx, lang, no_map, out_dir):
     """
 
     root = find_project_root()
-    result = check(root / "plans" / "demo.yaml")
+    result = check(root / "plans" / "demo.yaml", workers=workers)
     sections = (
         "layers",
         "coverage",

@@ -11,8 +11,16 @@ from ecospace._output import refuse_outputs
 from ecospace.cli._boundary import (
     input_paths,
 )
-from ecospace.cli._reading import _layer_options
-from ecospace.cli.options import _check_suffix, _crs_option, _lang_option, _role_option
+from ecospace.cli._reading import _dask_client, _layer_options
+from ecospace.cli.options import (
+    _check_suffix,
+    _crs_option,
+    _lang_option,
+    _progress_wanted,
+    _role_option,
+    _scheduler_option,
+    _workers_option,
+)
 from ecospace.labels import term
 from ecospace.measuring.county import County
 from ecospace.rendering.annex import THEMES, make_annex
@@ -22,12 +30,21 @@ from ecospace.vocabulary import DPI_RANGE, ORIENTATIONS, PAPER_SIZES
 log = logging.getLogger("ecospace")
 
 
-def _map_inputs(inputs: tuple[str, ...], crs: tuple[str, ...], roles: tuple[str, ...]):
-    """The county of SOURCE... or PLAN.yaml files, for map and annex."""
+def _map_inputs(
+    inputs: tuple[str, ...],
+    crs: tuple[str, ...],
+    roles: tuple[str, ...],
+    workers: int | None,
+    scheduler: str | None,
+):
+    """The county of SOURCE... or PLAN.yaml files, for map and annex; its conflicts are
+    measured by the partitioned engine on ``workers`` cores or the ``scheduler``'s cluster."""
 
     county = County.from_inputs(inputs, **_layer_options(crs, roles))
     if not county.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(inputs)}")
+    county.workers, county.client = workers, _dask_client(scheduler)
+    county.progress = _progress_wanted()
     return county
 
 
@@ -53,8 +70,10 @@ def _map_inputs(inputs: tuple[str, ...], crs: tuple[str, ...], roles: tuple[str,
 @_role_option
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_lang_option
+@_workers_option
+@_scheduler_option
 def map_command(
-    inputs, output, basemap, tianditu_key, land_use, crs, roles, overwrite, lang
+    inputs, output, basemap, tianditu_key, land_use, crs, roles, overwrite, lang, workers, scheduler
 ) -> None:
     """Draw the layers of SOURCE... or PLAN.yaml files as an offline web map.
 
@@ -64,7 +83,7 @@ def map_command(
 
     _check_suffix(output, (".html", ".htm"), "the map as .html or .htm (one self-contained page)")
     refuse_outputs([output], inputs=input_paths(inputs), overwrite=overwrite)
-    data = _map_inputs(inputs, crs, roles)
+    data = _map_inputs(inputs, crs, roles, workers, scheduler)
     m = make_map(
         data.layers,
         conflicts=data.conflicts,
@@ -120,6 +139,8 @@ def map_command(
 @_crs_option
 @_role_option
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@_workers_option
+@_scheduler_option
 def annex_command(
     inputs,
     output,
@@ -134,6 +155,8 @@ def annex_command(
     crs,
     roles,
     overwrite,
+    workers,
+    scheduler,
 ) -> None:
     """Print map annexes (附图) of SOURCE... or PLAN.yaml files as PDF or PNG pages.
 
@@ -147,7 +170,7 @@ def annex_command(
     pages = [output.with_name(f"{output.stem}-{i}.png") for i in range(1, len(THEMES) + 1)]
     targets = [output] if output.suffix.lower() == ".pdf" else pages
     refuse_outputs(targets, inputs=input_paths(inputs), overwrite=overwrite)
-    data = _map_inputs(inputs, crs, roles)
+    data = _map_inputs(inputs, crs, roles, workers, scheduler)
     paths = make_annex(
         data.layers,
         output,

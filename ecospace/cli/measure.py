@@ -23,6 +23,7 @@ from ecospace.cli.options import (
     _progress_wanted,
     _role_option,
     _scheduler_option,
+    _to_postgis_option,
     _unit_option,
     _workers_option,
 )
@@ -33,6 +34,7 @@ from ecospace.measuring.county import County
 from ecospace.measuring.province import format_province, measure_units
 from ecospace.measuring.stats import format_county, raster_land_cover, read_class_map
 from ecospace.rendering.conflicts import write_conflicts
+from ecospace.rendering.database import check_target, figure_tables, postgis_target, write_postgis
 from ecospace.units import UNITS, normalize_unit
 
 log = logging.getLogger("ecospace")
@@ -60,9 +62,12 @@ log = logging.getLogger("ecospace")
     default=None,
     help="Write conflict features to this GeoPackage (one layer per conflict type).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace an existing --conflicts file.")
+@click.option(
+    "--overwrite", is_flag=True, help="Replace an existing --conflicts file or --to-postgis tables."
+)
 @_lang_option
 @_scheduler_option
+@_to_postgis_option
 def overlaps_command(
     sources,
     method,
@@ -77,6 +82,7 @@ def overlaps_command(
     overwrite,
     lang,
     scheduler,
+    to_postgis,
 ) -> None:
     """Coverage, overlaps, containment and duplicates of the layers in SOURCE...
 
@@ -90,7 +96,11 @@ def overlaps_command(
     unit = normalize_unit(unit)
     if conflicts_path:
         refuse_outputs([conflicts_path], inputs=input_paths(sources), overwrite=overwrite)
-    opened = County.open(sources, engine=engine, **_layer_options(crs, roles))
+    if to_postgis:
+        check_target(to_postgis, _OVERLAP_TABLES, overwrite=overwrite)
+    # with workers, PostGIS tables and converted datasets are read by the workers, tile by tile
+    tiled = workers is not None or scheduler is not None
+    opened = County.open(sources, engine=engine, tiled=tiled, **_layer_options(crs, roles))
     if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     county = County(
@@ -106,6 +116,10 @@ def overlaps_command(
     if conflicts_path:
         # the frames carry each layer's src_fid (read_layer): no second read of the sources
         write_conflicts(conflicts_path, figures.conflicts, overwrite=overwrite)
+    written = []
+    if to_postgis:
+        tables = figure_tables(figures, sections=_OVERLAP_TABLES)
+        written = write_postgis(to_postgis, tables, overwrite=overwrite)
     if fmt == "json":
         d = figures.to_dict()
         for key in ("townships", "land_cover", "land_cover_raster"):
@@ -128,6 +142,7 @@ def overlaps_command(
         if conflicts_path:
             n = len([k for k, v in figures.conflicts.items() if len(v)])
             click.echo("\n" + term("conflicts_written", lang, n=n, path=conflicts_path))
+    _say_written(written, to_postgis, lang)
 
 
 @click.command("stats", short_help="Coverage, overlaps, land cover (森林/林草覆盖率), townships.")
@@ -178,6 +193,8 @@ def overlaps_command(
     help="Measure on this dask.distributed cluster: the county's tiles, or with --units one "
     "task per unit.",
 )
+@_to_postgis_option
+@click.option("--overwrite", is_flag=True, help="Replace --to-postgis tables already there.")
 def stats_command(
     sources,
     by_township,
@@ -195,6 +212,8 @@ def stats_command(
     units_spec,
     unit_field,
     scheduler,
+    to_postgis,
+    overwrite,
 ) -> None:
     """Area and share of each layer, overlaps, land cover (森林覆盖率…) and township table.
 
@@ -223,7 +242,12 @@ def stats_command(
                 "the unit's own area); run stats without --units for those",
                 param_hint="--units",
             )
-        _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt)
+        if to_postgis:
+            check_target(to_postgis, ["units"], overwrite=overwrite)
+        p = _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt)
+        if to_postgis:
+            written = write_postgis(to_postgis, {"units": p.units}, overwrite=overwrite)
+            _say_written(written, to_postgis, lang)
         return
     if classes_path and not landcover:
         raise click.BadParameter("needs --landcover TIF", param_hint="--classes")
@@ -236,7 +260,11 @@ def stats_command(
             )
         classes_path = guess
     class_map = read_class_map(classes_path) if landcover else None  # fail before the overlays
-    opened = County.open(sources, engine=engine, **_layer_options(crs, roles))
+    if to_postgis:
+        check_target(to_postgis, _STATS_TABLES, overwrite=overwrite)
+    # with workers, PostGIS tables and converted datasets are read by the workers, tile by tile
+    tiled = workers is not None or scheduler is not None
+    opened = County.open(sources, engine=engine, tiled=tiled, **_layer_options(crs, roles))
     if not opened.layers:
         raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
     county = County(
@@ -287,9 +315,30 @@ def stats_command(
         if by_township:
             sections += ("townships",)
         click.echo(format_county(figures, unit=unit, sections=sections, lang=lang))
+    if to_postgis:
+        tables = figure_tables(figures, sections=_STATS_TABLES)
+        _say_written(write_postgis(to_postgis, tables, overwrite=overwrite), to_postgis, lang)
 
 
-def _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt) -> None:
+_OVERLAP_TABLES = ("coverage", "overlaps", "containment", "self_overlaps")
+_STATS_TABLES = (*_OVERLAP_TABLES, "land_cover", "townships")
+
+
+def _say_written(written: list[str], url: str | None, lang: str) -> None:
+    """One line on standard error: how many tables went into which schema (no password)."""
+    if not written:
+        return
+    src, schema = postgis_target(url)
+    where = f"{src.label} {schema}"
+    text = (
+        f"已写入 {len(written)} 张表到 {where}"
+        if lang == "zh"
+        else f"{len(written)} tables written into {where}"
+    )
+    click.echo(text, err=True)
+
+
+def _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit, fmt):
     """``stats --units``: every role per unit from tiled sources, on a cluster if asked."""
 
     units = read_layer(units_spec).gdf
@@ -304,3 +353,4 @@ def _stats_units(sources, units_spec, unit_field, scheduler, roles, method, unit
         click.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(format_province(p, unit=unit))
+    return p

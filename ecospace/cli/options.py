@@ -57,8 +57,8 @@ _workers_option = click.option(
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Measure by spatial tiles on N Dask workers (1 = the tiles one after another in this "
-    "process) [default: the whole county in one process].",
+    help="Measure the spatial tiles N at a time (Dask threads; 1 = one after another in this "
+    "process) [default: every core].",
 )
 
 
@@ -111,4 +111,14 @@ _scheduler_option = click.option(
     default=None,
     metavar="tcp://HOST:PORT",
     help="Measure the tiles on this dask.distributed cluster (the scheduler's address).",
+)
+
+
+_to_postgis_option = click.option(
+    "--to-postgis",
+    "to_postgis",
+    default=None,
+    metavar="postgresql://USER@HOST:PORT/DB?schema=NAME",
+    help="Also write the figure tables and the conflicts into this PostGIS schema (created "
+    "if missing; existing tables only with --overwrite).",
 )

@@ -26,30 +26,16 @@ import pandas as pd
 import pyproj
 import shapely
 
+from ecospace._layer_spec import is_database, split_spec
 from ecospace.errors import LayerNotFoundError, LayerReadError
 
 __all__ = ["PgSource", "is_database", "parse_source"]
 
-_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 _TABLE = re.compile(r"^[^\s:/?]+(\.[^\s:/?]+)?$")
 _SECRET_KEYS = {"password"}
 #: passwords given in a URL, by the redacted URL's connection key, so that specs passed
 #: around (``label:schema.table``) never carry one
 _PASSWORDS: dict[tuple, str] = {}
-
-
-def is_database(spec: object) -> bool:
-    """True when ``spec`` names a PostgreSQL database (URL or GDAL ``PG:`` string).
-
-    Examples
-    --------
-    >>> is_database("postgresql://me@localhost/gis"), is_database("PG:dbname=gis")
-    (True, True)
-    >>> is_database("layers/demo.gpkg")
-    False
-    """
-    s = str(spec)
-    return bool(_URL.match(s)) or s[:3].upper() == "PG:"
 
 
 @dataclass(frozen=True)
@@ -127,12 +113,15 @@ def parse_source(spec: str) -> PgSource:
     'postgresql://me@localhost/gis:public.zrbhd'
     """
     s = str(spec).strip()
+    if not is_database(s):
+        raise LayerReadError(f"{spec!r}: not a PostgreSQL URL; write postgresql://user@host/db")
+    s, table = split_spec(s)  # the one PATH[:LAYER] parser: db[:schema.table]
     if s[:3].upper() == "PG:":
         src = _parse_keywords(s[3:].strip().strip("\"'"), s)
-    elif _URL.match(s):
-        src = _parse_url(s)
     else:
-        raise LayerReadError(f"{spec!r}: not a PostgreSQL URL; write postgresql://user@host/db")
+        src = _parse_url(s)
+    if table:
+        src = src.with_table(table)
     key = _key(src.params)
     if "password" in src.params:
         _PASSWORDS[key] = src.params["password"]
@@ -157,9 +146,7 @@ def _parse_url(s: str) -> PgSource:
         raise bad from None
     path = unquote(u.path.lstrip("/"))
     table = None
-    if ":" in path:
-        path, _, table = path.partition(":")
-    if not path or "/" in path:
+    if not path or "/" in path or ":" in path:
         raise bad
     params: dict = {"dbname": path}
     host = u.netloc.rpartition("@")[2]
@@ -183,9 +170,6 @@ def _parse_url(s: str) -> PgSource:
 
 def _parse_keywords(s: str, original: str) -> PgSource:
     table = None
-    m = re.search(r":([^\s:=]+)$", s)  # PG:dbname=x host=y:schema.table
-    if m and "=" not in m.group(1):
-        s, table = s[: m.start()], m.group(1)
     params: dict = {}
     for item in re.findall(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", s):
         k, v = item[0], item[1].strip("'")

@@ -15,7 +15,7 @@ Every tiled source has
   feature id QGIS shows in the original source;
 * ``read() -> GeoDataFrame``: every feature.
 
-Three kinds:
+Three kinds, and a wrapper:
 
 :class:`GeoParquetDataset`
     A folder of GeoParquet files (``ecospace convert`` writes them), or one file, with
@@ -27,6 +27,10 @@ Three kinds:
 :class:`OGRLayer`
     Any file GDAL reads with a spatial index (GeoPackage, FileGDB, shapefile): pyogrio's
     ``bbox`` filter.
+:class:`Repaired`
+    Any of them, validated and repaired as the reader repairs a whole layer
+    (:func:`ecospace.loading.validate.validate_layer`), box by box in whichever process
+    reads the box; the repairs travel back with the features.
 
 :func:`open_tiled` turns the sources a user names (``PATH[:LAYER]``, a converted
 dataset folder, a PostgreSQL URL) into tiled sources.
@@ -42,6 +46,7 @@ from typing import Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 
 from ecospace.errors import LayerReadError
@@ -49,15 +54,21 @@ from ecospace.loading import _postgis
 from ecospace.loading._roles import role_of
 from ecospace.loading._sources import list_layers, split_spec
 from ecospace.loading.geoparquet import Box, GeoParquetDataset, is_dataset
+from ecospace.loading.validate import _DROPS, _REPAIRS, fmt_area, validate_layer
 
 __all__ = [
     "GeoParquetDataset",
     "OGRLayer",
     "PostGISTable",
+    "Repaired",
     "TiledSource",
     "is_dataset",
+    "is_tiled",
     "open_tiled",
 ]
+
+#: what :class:`Repaired` puts in ``attrs`` of each frame it reads: the repairs made
+REPAIRS_ATTR = "ecospace_repairs"
 
 
 @runtime_checkable
@@ -224,7 +235,143 @@ class OGRLayer:
         return gdf.reset_index(drop=True).set_crs(self.crs, allow_override=True)
 
 
+# ------------------------------------------------------------------ repaired
+
+
+@dataclass
+class Repaired:
+    """A tiled source whose features are validated and repaired as they are read.
+
+    Each read runs :func:`ecospace.loading.validate.validate_layer` (``repair=True``) on
+    the features of the box, so a Dask worker repairs its own tiles exactly as
+    :func:`ecospace.loading.layers.read_layer` repairs the whole layer (a feature's repair
+    depends on the feature alone).  The repairs made — one row per feature: ``fid``,
+    ``src_fid``, ``problem``, ``area_change_m2``, ``detail`` — come back in
+    ``attrs["ecospace_repairs"]`` of the frame read; a feature read by two boxes is in
+    both, with the same row (:func:`repair_table` keeps one).  ``fid`` is the source's
+    own feature id (``src_fid``), the same in every box.
+
+    Parameters
+    ----------
+    source : tiled source
+        What to read (:class:`PostGISTable`, :class:`GeoParquetDataset`, :class:`OGRLayer`).
+
+    Examples
+    --------
+    >>> t = Repaired(open_tiled(["layers/demo.gpkg:YJJBNTBHTB"])[0])
+    >>> t.role, t.name
+    ('basic_farmland', 'YJJBNTBHTB')
+    >>> part = t.read_bbox(*t.total_bounds())  # every feature: the four bowties repaired
+    >>> part.attrs["ecospace_repairs"]["problem"].value_counts().to_dict()
+    {'invalid_repaired': 4}
+    """
+
+    source: TiledSource
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    @property
+    def role(self) -> str | None:
+        return self.source.role
+
+    @property
+    def crs(self) -> pyproj.CRS:
+        return self.source.crs
+
+    @property
+    def label(self) -> str:
+        return self.source.label
+
+    def total_bounds(self) -> Box:
+        return self.source.total_bounds()
+
+    def read_bbox(self, minx: float, miny: float, maxx: float, maxy: float) -> gpd.GeoDataFrame:
+        """The features whose box meets the box, repaired; the repairs in ``attrs``."""
+        return self._repaired(self.source.read_bbox(minx, miny, maxx, maxy))
+
+    def read(self) -> gpd.GeoDataFrame:
+        """Every feature, repaired; the repairs in ``attrs``."""
+        return self._repaired(self.source.read())
+
+    def _repaired(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        gdf = gdf.copy()
+        gdf["fid"] = gdf["src_fid"].to_numpy()
+        if gdf.crs is None:
+            gdf = gdf.set_crs(self.crs)
+        if len(gdf) == 0:
+            gdf.attrs[REPAIRS_ATTR] = _no_repairs()
+            return gdf
+        out, rep = validate_layer(gdf, layer_label=self.label, repair=True, warn=False)
+        table = rep.table[rep.table["problem"].isin(_REPAIRS)].reset_index(drop=True)
+        out.attrs[REPAIRS_ATTR] = table
+        return out
+
+
+def _no_repairs() -> pd.DataFrame:
+    return pd.DataFrame(columns=["fid", "src_fid", "problem", "area_change_m2", "detail"])
+
+
+def repair_table(frames) -> pd.DataFrame:
+    """The repairs of several reads of one layer, each feature's once (by src_fid, problem).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = {"fid": 7, "src_fid": 7, "problem": "invalid_repaired", "area_change_m2": -2.0,
+    ...        "detail": "Self-intersection"}
+    >>> len(repair_table([pd.DataFrame([row]), pd.DataFrame([row])]))
+    1
+    """
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return _no_repairs()
+    df = pd.concat(frames, ignore_index=True)
+    df = df.drop_duplicates(["src_fid", "problem"]).sort_values(["problem", "src_fid"])
+    return df.reset_index(drop=True)
+
+
+def repair_summary(label: str, table) -> str | None:
+    """One line for a :class:`~ecospace.loading.validate.RepairWarning`: counts, area change.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"src_fid": [1, 2], "problem": ["invalid_repaired"] * 2,
+    ...                   "area_change_m2": [-1.5, 0.5]})
+    >>> repair_summary("db:public.yjjbntbhtb", t)
+    'db:public.yjjbntbhtb: repaired by the workers, tile by tile: invalid_repaired 2 (-1.0 m²)'
+    """
+    if table is None or not len(table):
+        return None
+    parts = []
+    for problem, rows in table.groupby("problem", sort=False):
+        area = rows["area_change_m2"].astype(float)
+        change = f" ({fmt_area(float(area.sum()), signed=True)})" if area.notna().any() else ""
+        parts.append(f"{problem} {len(rows)}{change}")
+    dropped = int(table["problem"].isin(_DROPS).sum())
+    tail = f"; {dropped} dropped" if dropped else ""
+    return f"{label}: repaired by the workers, tile by tile: {', '.join(parts)}{tail}"
+
+
 # ------------------------------------------------------------------ opening
+
+
+def is_tiled(spec: str) -> bool:
+    """Whether ``spec`` names a source read by box anyway: a database, a converted dataset.
+
+    Examples
+    --------
+    >>> is_tiled("postgresql://me@db.example/gis"), is_tiled("layers/demo.gpkg")
+    (True, False)
+    """
+    if _postgis.is_database(spec):
+        return True
+    p = Path(split_spec(spec)[0])
+    if is_dataset(p):
+        return True
+    return p.is_dir() and any(is_dataset(c) for c in p.iterdir())
 
 
 def open_tiled(

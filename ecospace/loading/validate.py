@@ -4,13 +4,14 @@ Repairs (invalid polygons made valid, empty/non-polygonal/non-finite features dr
 Z/M flattened) change what is measured, so each is counted, its area change measured and
 announced with a :class:`RepairWarning`.  Duplicates, overlaps within the layer and
 features outside the county are *not* removed (that would be a planning decision) but
-reported with their areas, because a naive sum counts them twice.
+reported with their areas, because a naive sum counts them twice.  What was found is a
+:class:`ValidationReport` (kept in :mod:`ecospace.loading._validation_report`, with the
+reader's own facts); the areas of repairs come from :mod:`ecospace.loading._repair_areas`.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +21,20 @@ import shapely
 
 from ecospace.errors import GeometryError
 from ecospace.geometry._interior import interior_pairs
-from ecospace.geometry.area import areas
+from ecospace.loading._repair_areas import (
+    collection_part_areas,
+    ellipsoid_areas,
+    finite_part_areas,
+    polygonal_parts,
+)
+from ecospace.loading._validation_report import (  # re-exported: the report's public home
+    _DROPS,  # noqa: F401 - tiled_sources counts drops with it
+    _REPAIRS,  # noqa: F401 - the inventory and tiled_sources name repairs with it
+    ValidationReport,
+    fmt_area,
+    report_closed_rings,
+    report_unreadable,
+)
 
 __all__ = [
     "RepairWarning",
@@ -35,7 +49,6 @@ __all__ = [
 #: intersections smaller than this (m²) are digitising noise, not overlaps
 MIN_OVERLAP_M2 = 0.01
 POLYGONAL = ("Polygon", "MultiPolygon")
-_COLUMNS = ["fid", "src_fid", "problem", "area_change_m2", "detail"]
 
 
 class ValidationWarning(UserWarning):
@@ -44,240 +57,6 @@ class ValidationWarning(UserWarning):
 
 class RepairWarning(ValidationWarning):
     """A layer was changed before measuring (repaired, dropped or flattened features)."""
-
-
-def fmt_area(m2: float, *, signed: bool = False) -> str:
-    """``"12.5 m²"`` below one hectare, ``"3.20 ha"`` above."""
-    sign = "+" if signed and m2 > 0 else ""
-    if abs(m2) < 1e4:
-        return f"{sign}{m2:,.1f} m²"
-    return f"{sign}{m2 / 1e4:,.2f} ha"
-
-
-@dataclass
-class ValidationReport:
-    """What validation found and changed in one layer.
-
-    Attributes
-    ----------
-    layer : str
-        ``"file:layer"``.
-    features_in, features_out : int
-        Features read and kept.
-    counts : dict of str -> int
-        Problem name -> number of features (``"invalid_repaired"``, ``"empty"``,
-        ``"non_finite"``, ``"non_polygonal"``, ``"z_m_flattened"``, ``"curved"``,
-        ``"duplicates"``, ``"overlaps"`` (pairs), ``"outside_boundary"`` …).
-    areas_m2 : dict of str -> float
-        Problem name -> area in m² (repair: net area change; duplicates: area of the
-        extra copies; overlaps: sum of pairwise overlap areas; outside: their area).
-    table : pandas.DataFrame
-        One row per problem feature: ``fid, src_fid, problem, area_change_m2, detail``;
-        ``fid`` is the 0-based row as read, ``src_fid`` the source's own feature id (the
-        one QGIS shows; ``<NA>`` for a frame without a ``src_fid`` column).
-    notes : list of str
-        Facts about how the layer was read (CRS inference, encoding) for the summary.
-    """
-
-    layer: str
-    features_in: int = 0
-    features_out: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-    areas_m2: dict[str, float] = field(default_factory=dict)
-    table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_COLUMNS))
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, problem: str, fids, area_change_m2=np.nan, detail="") -> None:
-        """Record ``problem`` for features ``fids`` (array-likes broadcast).
-
-        ``src_fid`` is filled in by :func:`validate_layer` from the frame's ``src_fid`` column.
-        """
-        fids = np.atleast_1d(np.asarray(fids, dtype=np.int64))
-        if len(fids) == 0:
-            return
-        src = pd.array([pd.NA] * len(fids), dtype="Int64")
-        rows = pd.DataFrame(
-            {
-                "fid": fids,
-                "src_fid": src,
-                "problem": problem,
-                "area_change_m2": np.broadcast_to(np.asarray(area_change_m2, float), fids.shape),
-                "detail": np.broadcast_to(np.asarray(detail, dtype=object), fids.shape),
-            }
-        )
-        self.table = rows if self.table.empty else pd.concat([self.table, rows], ignore_index=True)
-        self.counts[problem] = self.counts.get(problem, 0) + len(fids)
-
-    @property
-    def repaired(self) -> bool:
-        """Whether any feature was changed or dropped."""
-        return any(self.counts.get(k, 0) for k in _REPAIRS)
-
-    @property
-    def problems(self) -> list[str]:
-        """Short strings for the inventory, e.g. ``"invalid repaired 3 (+12.5 m²)"``."""
-        out = []
-        c, a = self.counts, self.areas_m2
-        if c.get("invalid_repaired"):
-            area = fmt_area(a.get("invalid_repaired", 0.0), signed=True)
-            out.append(f"invalid repaired {c['invalid_repaired']} ({area})")
-        if c.get("invalid"):
-            out.append(f"invalid NOT repaired {c['invalid']}")
-        dropped = {k: c[k] for k in _DROPS if c.get(k)}
-        if dropped:
-            parts = ", ".join(
-                f"{n} {_LABELS[k]}" + (f" {fmt_area(a[k], signed=True)}" if k in a else "")
-                for k, n in dropped.items()
-            )
-            out.append(f"dropped {sum(dropped.values())} ({parts})")
-        if c.get("z_m_flattened"):
-            out.append(f"Z/M flattened {c['z_m_flattened']}")
-        if c.get("collection"):
-            area = fmt_area(a.get("collection", 0.0), signed=True)
-            out.append(f"collections reduced to polygons {c['collection']} ({area})")
-        if c.get("unclosed_ring"):
-            area = fmt_area(a.get("unclosed_ring_features", 0.0))
-            out.append(f"unclosed rings closed {c['unclosed_ring']} ({area}, area unchanged)")
-        if c.get("curved"):
-            out.append(f"curves linearised {c['curved']}")
-        for key, label in (
-            ("duplicates", "duplicates"),
-            ("overlaps", "overlaps"),
-            ("outside_boundary", "outside county"),
-        ):
-            if c.get(key):
-                out.append(f"{label} {c[key]} ({fmt_area(a.get(key, 0.0))})")
-        for key in ("mojibake_field_names", "swapped_xy", "no_attributes"):
-            if c.get(key):
-                out.append(_LABELS[key])
-        return out
-
-    def summary(self) -> str:
-        """A few lines: features read/kept, each problem with count and area, notes."""
-        head = f"{self.layer}: {self.features_in} features read, {self.features_out} kept"
-        lines = [head, *(f"  - {p}" for p in self.problems), *(f"  · {n}" for n in self.notes)]
-        if c := self.counts.get("duplicates"):
-            lines.append(f"  ! {c} duplicated features are kept: a sum of areas counts them twice")
-        if self.counts.get("overlaps"):
-            lines.append("  ! overlapping features are kept: use the union area, not the sum")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-
-_DROPS = ("empty", "unreadable", "non_finite", "non_polygonal", "invalid_dropped")
-_REPAIRS = (*_DROPS, "collection", "invalid_repaired", "z_m_flattened", "curved", "swapped_xy",
-            "unclosed_ring")  # fmt: skip
-_LABELS = {
-    "unreadable": "unreadable (NaN rings; area of their finite vertices where known)",
-    "empty": "empty/null",
-    "non_finite": "NaN/inf coordinates",
-    "non_polygonal": "points/lines",
-    "invalid_dropped": "invalid, nothing polygonal left",
-    "mojibake_field_names": "mojibake field names",
-    "swapped_xy": "x/y swapped",
-    "no_attributes": "no attributes (.dbf missing)",
-}
-
-
-def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
-    """Polygonal part of each geometry (collections filtered), None when there is none."""
-    out = geoms.copy()
-    types = shapely.get_type_id(geoms)
-    coll = types == 7
-    if coll.any():
-        parts, idx = shapely.get_parts(geoms[coll], return_index=True)
-        keep = np.isin(shapely.get_type_id(parts), (3, 6))
-        merged = np.full(coll.sum(), None, dtype=object)
-        if keep.any():
-            # a polygon and a multipolygon part of one collection are merged by union
-            grouped = (
-                pd.Series(parts[keep])
-                .groupby(idx[keep])
-                .agg(lambda s: shapely.union_all(s.to_numpy()))
-            )
-            merged[grouped.index.to_numpy()] = grouped.to_numpy()
-        out[coll] = merged
-    other = ~coll & ~np.isin(types, (3, 6))
-    out[other] = None
-    return out
-
-
-def _finite_part_areas(geoms: np.ndarray, crs) -> np.ndarray:
-    """Ellipsoidal area of each geometry from its finite vertices only (NaN when no ring
-    keeps three): what a feature with NaN/inf coordinates covered, as far as can be known."""
-    out = np.full(len(geoms), np.nan)
-    for k, g in enumerate(geoms):
-        polys = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) == 3]
-        kept = []
-        for p in polys:
-            rings = [np.asarray(r.coords)[:, :2] for r in (p.exterior, *p.interiors)]
-            rings = [r[np.isfinite(r).all(axis=1)] for r in rings]
-            if len(rings[0]) >= 3:
-                holes = [r for r in rings[1:] if len(r) >= 3]
-                kept.append(shapely.make_valid(shapely.Polygon(rings[0], holes)))
-        if kept:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                out[k] = float(
-                    _ellipsoid(_polygonal_parts(np.array(kept, dtype=object)), crs).sum()
-                )
-    return out
-
-
-def _collection_part_areas(colls: np.ndarray, crs) -> np.ndarray:
-    """Sum of the polygonal parts' areas of each collection, as read (overlaps twice)."""
-    parts, idx = shapely.get_parts(colls, return_index=True)
-    poly = np.isin(shapely.get_type_id(parts), (3, 6))
-    out = np.zeros(len(colls))
-    if poly.any():
-        np.add.at(out, idx[poly], _ellipsoid(parts[poly], crs))
-    return out
-
-
-def report_closed_rings(rep: ValidationReport, gdf, rows) -> None:
-    """Record features whose rings were not closed in the file and were closed when read.
-
-    Closing a ring adds no vertex, so the area the read vertices enclose is kept: the
-    change is 0 m², and each feature's area is given in the detail.
-    """
-    rows = np.asarray(rows, dtype=np.int64)
-    if not len(rows):
-        return
-    crs = pyproj.CRS.from_user_input(gdf.crs)
-    a = _ellipsoid(np.asarray(gdf.geometry.values, dtype=object)[rows], crs)
-    detail = [f"ring not closed in the file: closed; the feature measures {fmt_area(x)}" for x in a]
-    rep.add("unclosed_ring", rows, 0.0, detail)
-    rep.areas_m2["unclosed_ring"] = 0.0
-    rep.areas_m2["unclosed_ring_features"] = float(a.sum())
-
-
-def report_unreadable(rep: ValidationReport, salvaged: dict, crs) -> None:
-    """Record features GEOS could not build (a ring of NaN) as dropped, with the area of
-    their finite vertices (``salvaged``: row → polygon or None) where there is one."""
-    if not salvaged:
-        return
-    rows = np.fromiter(salvaged, dtype=np.int64)
-    geoms = np.array([salvaged[r] for r in rows], dtype=object)
-    lost = np.full(len(rows), np.nan)
-    ok = ~shapely.is_missing(geoms)
-    if ok.any():
-        lost[ok] = -_ellipsoid(_polygonal_parts(geoms[ok]), pyproj.CRS.from_user_input(crs))
-    detail = np.where(
-        ok,
-        "NaN/inf coordinates GEOS cannot build; area from its finite vertices",
-        "NaN/inf coordinates GEOS cannot build; area unknown (fewer than 3 finite vertices)",
-    )
-    rep.add("unreadable", rows, lost, detail)
-    if ok.any():
-        rep.areas_m2["unreadable"] = float(np.nansum(lost))
-
-
-def _ellipsoid(geoms, crs) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return areas(np.asarray(geoms, dtype=object), crs, method="ellipsoid")
 
 
 def _type_counts(types: pd.Series) -> str:
@@ -361,7 +140,7 @@ def validate_layer(
     nonfinite = np.zeros(len(gdf), bool)
     nonfinite[np.flatnonzero(keep)[bad_rows]] = True
     if nonfinite.any():
-        lost = -_finite_part_areas(geoms[nonfinite], crs)
+        lost = -finite_part_areas(geoms[nonfinite], crs)
         known = ~np.isnan(lost)
         detail = np.where(
             known,
@@ -374,14 +153,14 @@ def validate_layer(
 
     types = shapely.get_type_id(geoms)
     coll = keep & (types == 7)
-    poly = _polygonal_parts(geoms[coll]) if coll.any() else np.empty(0, dtype=object)
+    poly = polygonal_parts(geoms[coll]) if coll.any() else np.empty(0, dtype=object)
     geoms = geoms.copy()
     if coll.any():
         # as read: the polygonal parts' areas added up; kept: the area of their union
-        before = _collection_part_areas(geoms[coll], crs)
+        before = collection_part_areas(geoms[coll], crs)
         ok = ~shapely.is_missing(poly)
         after = np.zeros(len(poly))
-        after[ok] = _ellipsoid(poly[ok], crs)
+        after[ok] = ellipsoid_areas(poly[ok], crs)
         change = (after - before)[ok]
         rep.add(
             "collection",
@@ -415,11 +194,11 @@ def validate_layer(
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         if repair:
-            before = _ellipsoid(geoms[invalid], crs)
+            before = ellipsoid_areas(geoms[invalid], crs)
             fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-            fixed = _polygonal_parts(fixed)
+            fixed = polygonal_parts(fixed)
             dead = shapely.is_missing(fixed) | shapely.is_empty(fixed)
-            after = np.where(dead, 0.0, _ellipsoid(np.where(dead, None, fixed), crs))
+            after = np.where(dead, 0.0, ellipsoid_areas(np.where(dead, None, fixed), crs))
             idx = np.flatnonzero(invalid)
             rep.add("invalid_dropped", fid[idx[dead]], (after - before)[dead], reasons[dead])
             rep.add("invalid_repaired", fid[idx[~dead]], (after - before)[~dead], reasons[~dead])
@@ -483,7 +262,7 @@ def _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2, *, valid: bool)
     dup = keys.duplicated(keep="first").to_numpy()
     if dup.any():
         first = pd.Series(fid).groupby(keys.to_numpy()).transform("first").to_numpy()
-        a = _ellipsoid(geoms[dup], crs)
+        a = ellipsoid_areas(geoms[dup], crs)
         names = _named(first[dup], _src_lookup(out))
         rep.add("duplicates", fid[dup], a, [f"same geometry as {n}" for n in names])
         rep.areas_m2["duplicates"] = float(a.sum())
@@ -504,7 +283,7 @@ def _find_duplicates_and_overlaps(out, rep, crs, min_overlap_m2, *, valid: bool)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         inter = shapely.intersection(geoms[i], geoms[j])
-    a = _ellipsoid(inter, crs)
+    a = ellipsoid_areas(inter, crs)
     big = a > min_overlap_m2
     if big.any():
         rep.add(
@@ -527,9 +306,11 @@ def _find_outside(out, rep, crs, boundary) -> None:
     else:
         shape = bnd
     geoms = np.asarray(out.geometry.values, dtype=object)
-    outside = ~shapely.intersects(geoms, shape)
+    # the county prepared once, first: ~100× faster than testing it unprepared per feature
+    shapely.prepare(shape)
+    outside = ~shapely.intersects(shape, geoms)
     if outside.any():
-        a = _ellipsoid(geoms[outside], crs)
+        a = ellipsoid_areas(geoms[outside], crs)
         d = shapely.distance(geoms[outside], shape)
         unit = "m" if crs.is_projected else "°"
         rep.add(

@@ -21,8 +21,8 @@ from ecospace._limits import check_denominator
 from ecospace.errors import EcospaceError
 from ecospace.geometry.area import Method, areas
 from ecospace.loading._raster import as_class_map, count_pixels, cover_values, read_class_map
+from ecospace.measuring._layer_crs import check_same_crs
 from ecospace.measuring._pairs import _clean, _subset_union_area
-from ecospace.measuring.overlap import check_same_crs
 from ecospace.vocabulary import CLASS_LABELS, CLASS_SETS
 
 __all__ = [

@@ -33,6 +33,8 @@ class _TileResult:
     owned: dict[str, int] = field(default_factory=dict)  # features owned, by role
     #: own area (m², by fid) of the whole features named in outside/duplicate pieces
     areas: dict[str, pd.Series] = field(default_factory=dict)
+    #: repairs made by sources that repair as they read, by role (one row per feature)
+    repairs: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _own_areas(results: list[_TileResult], roles) -> dict[str, pd.Series]:

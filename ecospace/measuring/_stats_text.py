@@ -1,37 +1,24 @@
 """The county's figures as plain-text tables, for the terminal (private).
 
 :func:`format_county` is public as :func:`ecospace.measuring.stats.format_county`; the
-``overlaps`` and ``stats`` commands print its tables.
+``overlaps`` and ``stats`` commands print its tables.  Each table is rendered by
+:func:`ecospace.rendering.county_tables.county_table`, the renderer the check report's
+terminal sections use too; this module adds the header and the notes under the tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from ecospace._text_table import text_table
 from ecospace.geometry.area import METHOD_LABELS
-from ecospace.labels import (
-    _KINDS,
-    Lang,
-    _col_label,
-    _lookup,
-    overlap_status,
-    role_label,
-    term,
-    township_kind,
-    township_note,
-    unit_label,
-)
+from ecospace.labels import Lang, role_label, term, township_note, unit_label
+from ecospace.measuring._county_figures import CountyFigures
 from ecospace.measuring._land_cover import CLASS_LABELS
 from ecospace.measuring.overlap import ID_FIELDS, OVERLAP_TOLERANCE_M2
+from ecospace.rendering.county_tables import county_table
 from ecospace.units import UNITS, normalize_unit
-
-if TYPE_CHECKING:
-    from ecospace.measuring.stats import CountyFigures
 
 SECTIONS: tuple[str, ...] = (
     "coverage",
@@ -43,46 +30,8 @@ SECTIONS: tuple[str, ...] = (
     "townships",
 )
 
-_ROLE_COLUMNS = ("role", "role_a", "role_b", "inner", "outer", "within")
 #: Features listed by name under the containment table, per pair (the rest are counted).
 LIST_OUTSIDE = 10
-
-
-def _in_unit(df: pd.DataFrame, unit: str, decimals: int) -> pd.DataFrame:
-    """``*_m2`` columns converted to ``unit`` and rounded; shares as percent."""
-    per = UNITS[unit]
-    out = pd.DataFrame(index=df.index)
-    for col in df.columns:
-        v = df[col]
-        if col.endswith("_m2"):
-            out[f"{col[:-3]}_{unit}"] = (v / per).round(decimals)
-        elif col == "share" or col.startswith("share_") or col.endswith("_share"):
-            out[f"{col}_%"] = (v * 100).round(2)
-        elif col in ("denominator_source", "values", "raster_values"):
-            continue
-        else:
-            out[col] = v
-    return out
-
-
-def _cell(v: Any, decimals: int) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    if isinstance(v, (float, np.floating)):
-        return f"{v:,.{decimals}f}"
-    return str(v)
-
-
-def _table(df: pd.DataFrame, decimals: int) -> str:
-    """``df`` as a text table aligned for Chinese text; numbers right-aligned."""
-    numeric = [
-        pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-        for c in df.columns
-    ]
-    rows = [[_cell(v, decimals) for v in r] for r in df.itertuples(index=False)]
-    return text_table(
-        [str(c) for c in df.columns], rows, ["right" if n else "left" for n in numeric]
-    )
 
 
 def _outside_lines(figures: CountyFigures, unit: str, decimals: int, lang: Lang) -> list[str]:
@@ -139,43 +88,6 @@ def _raster_beside_vector(figures: CountyFigures) -> pd.DataFrame:
         # (+ 0.0 turns a rounded -0.0 into 0.0)
         out["difference_pp"] = ((out["raster_share"] - out["parcels_share"]) * 100).round(2) + 0.0
     return out
-
-
-def _localise(shown: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """The overlap status in ``lang``; in Chinese also roles, row kinds and headers (English
-    keeps the codes, as typed on the command line)."""
-    out = shown.copy()
-    if lang != "zh" and "kind" in out and "name" in out:  # 合计, 面积计算余差 … in English
-        out["name"] = [
-            n if k == "township" else _lookup(_KINDS, k, lang)
-            for k, n in zip(out["kind"], out["name"], strict=True)
-        ]
-    for col in out.columns:
-        if col == "status":
-            out[col] = [overlap_status(v, lang) for v in out[col]]
-        elif lang != "zh":
-            continue
-        elif col in _ROLE_COLUMNS:
-            out[col] = [role_label(v, lang) if isinstance(v, str) else v for v in out[col]]
-        elif col == "kind" and "name" in out:
-            out[col] = [
-                township_kind(n, lang) if k == "township" else _lookup(_KINDS, k, lang)
-                for k, n in zip(out[col], out["name"], strict=True)
-            ]
-    if lang == "zh":
-        out.columns = [_column_zh(str(c)) for c in out.columns]
-    return out
-
-
-def _column_zh(col: str) -> str:
-    """Chinese header of a terminal column (``union_ha`` → 合并面积（公顷）, ``share_%`` …)."""
-    for unit in ("m2", "ha", "km2", "mu", "wanmu"):
-        if col.endswith(f"_{unit}") and unit != "ha":
-            label = _col_label(col[: -len(unit) - 1] + "_ha", "zh")
-            return label.replace("公顷", unit_label(unit, "zh"))
-    if col.endswith("_%"):
-        return _col_label(col[:-2], "zh").replace("（%）", "") + "（%）"
-    return _col_label(col, "zh")
 
 
 def format_county(
@@ -240,16 +152,10 @@ def format_county(
             continue
         if name == "land_cover_raster":
             df = _raster_beside_vector(figures)
-        if name == "townships":
-            df = df[[c for c in df.columns if not c.endswith(f"_{unit}") or c == "area_m2"]]
-        shown = _in_unit(df, unit, decimals)
-        if name == "townships":
-            # the balanced (强制调平) columns replace the plainly rounded ones
-            for col in figures.townships.columns:
-                if col.endswith(f"_{unit}"):
-                    shown[col] = figures.townships[col]
-        shown = _localise(shown, lang)
-        lines += ["", f"== {titles[name]} [{ul}] ==", _table(shown, decimals)]
+        table = county_table(
+            df, unit=unit, decimals=decimals, lang=lang, balanced=name == "townships"
+        )
+        lines += ["", f"== {titles[name]} [{ul}] ==", table]
         if name == "containment":
             lines += _outside_lines(figures, unit, decimals, lang)
         if name == "land_cover_raster":

@@ -22,6 +22,7 @@ use and kept on the object.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from html import escape
@@ -34,13 +35,22 @@ import pyproj
 
 from ecospace.errors import EcospaceError, RoleError
 from ecospace.geometry.crs import to_working
+from ecospace.loading._roles import ROLE_LABELS, ROLES
 from ecospace.loading.layers import inventory, load_layers
+from ecospace.loading.tiled_sources import (
+    REPAIRS_ATTR,
+    Repaired,
+    is_tiled,
+    open_tiled,
+    repair_summary,
+    repair_table,
+)
+from ecospace.loading.validate import RepairWarning
 from ecospace.measuring._pairs import _areas, _clean, _outside_geoms
 from ecospace.measuring.overlap import check_same_crs, overlap_area
-from ecospace.measuring.partition import measure_partitioned
-from ecospace.measuring.stats import CLASS_SETS, CountyFigures, land_cover_area, measure_county
+from ecospace.measuring.partition import WHOLE_ROLES, measure_partitioned
+from ecospace.measuring.stats import CLASS_SETS, CountyFigures, land_cover_area
 from ecospace.plan.model import load_plan
-from ecospace.rendering.maps import make_map
 from ecospace.vocabulary import DenominatorSource, Method
 
 __all__ = ["County"]
@@ -53,9 +63,13 @@ class County:
 
     Parameters
     ----------
-    layers : mapping of role to Layer or GeoDataFrame
-        Layers as :func:`ecospace.loading.layers.load_layers` returns them, or plain
-        GeoDataFrames with a CRS (tests, notebooks).
+    layers : mapping of role to Layer, GeoDataFrame or tiled source
+        Layers as :func:`ecospace.loading.layers.load_layers` returns them, plain
+        GeoDataFrames with a CRS (tests, notebooks), or tiled sources
+        (:mod:`ecospace.loading.tiled_sources`, best wrapped in
+        :class:`~ecospace.loading.tiled_sources.Repaired`): those are never read here but
+        tile by tile by the partitioned engine's workers, which report back what they
+        repaired (:attr:`repairs`).
     method : {"ellipsoid", "geodesic", "planar"}, default "ellipsoid"
         Area method of every figure (ellipsoid: the official 2008 series).
     denominator_m2 : float, optional
@@ -69,13 +83,15 @@ class County:
     by_township : bool, default True
         Measure the township table when there is a ``townships`` layer.
     workers : int, optional
-        Measure by tiles on this many Dask workers on this machine
-        (:func:`ecospace.measuring.partition.measure_partitioned`); by default in one process.
+        Tiles measured at once on this machine by the partitioned engine
+        (:func:`ecospace.measuring.partition.measure_partitioned`); default every core.
+        ``1`` measures the tiles one after another in this process.  A county with few
+        features is measured whole, as one task.
     client : distributed.Client or str, optional
-        Measure by tiles on this ``dask.distributed`` cluster (a Client or the scheduler's
-        address, ``tcp://HOST:PORT``).
+        Measure the tiles on this ``dask.distributed`` cluster instead (a Client or the
+        scheduler's address, ``tcp://HOST:PORT``).
     progress : bool, default False
-        A progress bar while the tiles are measured.
+        A progress bar on a terminal while the tiles of a long run are measured.
 
     Examples
     --------
@@ -119,6 +135,8 @@ class County:
         self._custom_classes = dict(classes or {})
         self._name = name
         self._county_name: str | None = None
+        #: repairs the workers made to tiled layers (role -> one row per feature)
+        self.repairs: dict[str, pd.DataFrame] = {}
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -132,6 +150,7 @@ class County:
         crss: Mapping[str, Any] | None = None,
         encodings: Mapping[str, str] | None = None,
         engine: str | None = None,
+        tiled: bool = False,
         **options: Any,
     ) -> County:
         """Read, validate and recognise the layers of ``sources`` (``PATH[:LAYER]``).
@@ -140,9 +159,15 @@ class County:
         ----------
         sources : path or paths
             GeoPackages, FileGDB folders, shapefiles, zips, GeoJSON, GeoParquet, folders
-            (a delivery: searched with its sub-folders).
+            (a delivery: searched with its sub-folders), PostgreSQL URLs.
         roles, aliases, crs, crss, encodings, engine
             As :func:`ecospace.loading.layers.load_layers`.
+        tiled : bool, default False
+            Keep the layers of PostGIS databases and converted GeoParquet datasets
+            (:func:`~ecospace.loading.tiled_sources.is_tiled`) where they are: the
+            partitioned engine's workers read, repair and measure them tile by tile, and
+            this process holds only their county and township boundaries (read whole)
+            and the figures.  For a run with ``workers`` or ``client``.
         **options
             Passed to :class:`County` (``method``, ``denominator_m2`` …).
 
@@ -153,10 +178,12 @@ class County:
         ...
         ecospace.errors.LayerReadError: no/such.gpkg: no such file or folder; ...
         """
-        items = [sources] if isinstance(sources, (str, Path)) else list(sources)
+        items = [str(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
         loader = {"engine": engine} if engine else {}
+        kept = [s for s in items if tiled and is_tiled(s)]
+        files = [s for s in items if s not in kept]
         layers = load_layers(
-            [str(s) for s in items],
+            files,
             roles=roles,
             aliases=aliases,
             crs=crs,
@@ -164,6 +191,8 @@ class County:
             encodings=encodings,
             **loader,
         )
+        if kept:
+            layers = _with_tiled(layers, open_tiled(kept, roles=roles))
         return cls(layers, **options)
 
     @classmethod
@@ -259,37 +288,42 @@ class County:
         for role, layer in self.layers.items():
             if getattr(getattr(layer, "gdf", layer), "crs", None) is None:
                 raise RoleError(f"layer {role!r} has no CRS; set one (--crs) before measuring")
-        return dict(to_working(self.layers))
+        read = {r: v for r, v in self.layers.items() if r not in self._tiled}
+        work = dict(to_working(read)) if read else {}
+        # tiled layers stay where they are: the partitioned engine's workers read them
+        return {r: work.get(r, self.layers[r]) for r in self.layers}
+
+    @property
+    def _tiled(self) -> list[str]:
+        """Roles whose layer is a tiled source (read by the workers, tile by tile)."""
+        return [r for r, v in self.layers.items() if _is_tiled_layer(v)]
 
     @property
     def crs(self) -> pyproj.CRS | None:
         """The working CRS (a Gauss–Krüger zone of CGCS2000 for a Chinese county)."""
-        return check_same_crs(self.working) if self.working else None
+        read = {r: v for r, v in self.working.items() if r not in self._tiled}
+        return check_same_crs(read) if read else None
 
     @cached_property
     def inventory(self) -> pd.DataFrame:
         """One row per layer: source, layer, role, features, CRS and how it was found."""
         if self.layers and all(hasattr(v, "gdf") for v in self.layers.values()):
             return inventory(self.layers)
-        rows = [
-            {
-                "source": "(GeoDataFrame)",
-                "layer": role,
-                "role": role,
-                "features": len(gdf),
-                "epsg": gdf.crs.to_epsg() if gdf.crs is not None else None,
-                "crs_name": gdf.crs.name if gdf.crs is not None else None,
-            }
-            for role, gdf in self.layers.items()
-        ]
+        rows = [_inventory_row(role, layer) for role, layer in self.layers.items()]
         return pd.DataFrame(
             rows, columns=["source", "layer", "role", "features", "epsg", "crs_name"]
         )
 
     @property
     def sources(self) -> list[str]:
-        """File names of the sources the layers came from."""
-        return sorted({Path(str(getattr(v, "source", "-"))).name for v in self.layers.values()})
+        """File names of the sources the layers came from (a table's URL, no password)."""
+        names = set()
+        for role, layer in self.layers.items():
+            if role in self._tiled:
+                names.add(layer.label)
+            else:
+                names.add(Path(str(getattr(layer, "source", "-"))).name)
+        return sorted(names)
 
     @property
     def title(self) -> str | None:
@@ -312,23 +346,30 @@ class County:
     @cached_property
     def figures(self) -> CountyFigures:
         """Coverage, overlaps, containment, within-layer overlaps, townships, land cover
-        and conflicts, measured once (:func:`ecospace.measuring.stats.measure_county`)."""
-        options = {
-            "method": self.method,
-            "denominator_m2": self.denominator_m2,
-            "denominator_source": self.denominator_source,
-            "classes": self._custom_classes or None,
-            "by_township": self.by_township,
-        }
-        if self.workers is None and self.client is None:
-            return measure_county(self.working, **options)
-        return measure_partitioned(
+        and conflicts, measured once by tiles on every core
+        (:func:`ecospace.measuring.partition.measure_partitioned`)."""
+        figures = measure_partitioned(
             self.working,
+            method=self.method,
+            denominator_m2=self.denominator_m2,
+            denominator_source=self.denominator_source,
+            classes=self._custom_classes or None,
+            by_township=self.by_township,
             workers=self.workers,
             client=self.client,
             progress=self.progress,
-            **options,
         )
+        self._report_repairs(figures.coverage.attrs.pop(REPAIRS_ATTR, {}))
+        return figures
+
+    def _report_repairs(self, tables: Mapping[str, list[pd.DataFrame]]) -> None:
+        """What the workers repaired in the tiled layers: kept, and one warning per layer."""
+        for role in self._tiled:
+            table = repair_table(tables.get(role, []))
+            self.repairs[role] = table
+            line = repair_summary(self.layers[role].label, table)
+            if line:
+                warnings.warn(line, RepairWarning, stacklevel=3)
 
     coverage = property(lambda self: self.figures.coverage, doc="Coverage of every role.")
     overlaps = property(lambda self: self.figures.overlaps, doc="The pairwise overlap matrix.")
@@ -406,12 +447,18 @@ class County:
         )
 
     def count(self, role: str) -> int:
-        """Number of features of the role."""
-        return len(self._layer(role))
+        """Number of features of the role (of a tiled layer: as the workers counted them)."""
+        layer = self._layer(role)
+        if role in self._tiled:
+            return int(self._row(self.coverage, role=role)["features"])
+        return len(layer)
 
     # ------------------------------------------------------------------ display
     def explore(self, **kwargs: Any):
         """The offline interactive map of the county (:func:`ecospace.make_map`)."""
+        # folium (with requests) costs every measuring command ~0.5 s to import: only here
+        from ecospace.rendering.maps import make_map
+
         kwargs.setdefault("title", self.title)
         kwargs.setdefault("method", self.method)
         return make_map(self.layers, conflicts=self.conflicts, **kwargs)
@@ -435,6 +482,65 @@ class County:
             f"<div><b>{title}</b><table><tr><th>role 角色</th><th>layer 图层</th>"
             f"<th>features 要素</th><th>CRS</th></tr>{rows}</table></div>"
         )
+
+
+def _is_tiled_layer(layer: Any) -> bool:
+    return not isinstance(layer, gpd.GeoDataFrame) and hasattr(layer, "read_bbox")
+
+
+def _with_tiled(layers: Mapping[str, Any], tiled: Sequence[Any]) -> dict[str, Any]:
+    """``layers`` with the tiled sources that have a role, in the order of the roles.
+
+    County and township boundaries are small and needed whole: they are read (and
+    repaired) here; the other layers are kept as :class:`Repaired` sources.
+    """
+    out = dict(layers)
+    labels = {r: getattr(v, "label", r) for r, v in out.items()}
+    for source in tiled:
+        role = source.role
+        if role is None:
+            continue
+        if role in out:
+            raise RoleError(
+                f"two layers claim role {role} ({ROLE_LABELS[role]['zh']}): {labels[role]} and "
+                f"{source.label}; choose one with --role {source.name}=none, or list only one "
+                "source"
+            )
+        layer = Repaired(source)
+        if role in WHOLE_ROLES:
+            gdf = layer.read()
+            line = repair_summary(layer.label, gdf.attrs.pop(REPAIRS_ATTR, None))
+            if line:
+                warnings.warn(line, RepairWarning, stacklevel=3)
+            out[role] = gdf
+        else:
+            out[role] = layer
+        labels[role] = source.label
+    return {r: out[r] for r in ROLES if r in out}
+
+
+def _inventory_row(role: str, layer: Any) -> dict[str, Any]:
+    if hasattr(layer, "gdf"):
+        return inventory({role: layer}).iloc[0].to_dict()
+    if _is_tiled_layer(layer):
+        crs = layer.crs
+        return {
+            "source": layer.label,
+            "layer": layer.name,
+            "role": role,
+            "features": None,  # counted by the workers (coverage)
+            "epsg": crs.to_epsg(),
+            "crs_name": crs.name,
+        }
+    crs = layer.crs
+    return {
+        "source": "(GeoDataFrame)",
+        "layer": role,
+        "role": role,
+        "features": len(layer),
+        "epsg": crs.to_epsg() if crs is not None else None,
+        "crs_name": crs.name if crs is not None else None,
+    }
 
 
 def _layer_options(plans, *, crs=None, crss=None, roles=None) -> dict[str, Any]:

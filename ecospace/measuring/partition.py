@@ -5,8 +5,12 @@ returns the same :class:`~ecospace.measuring.stats.CountyFigures`, but cuts the 
 square tiles, clips every layer to each tile, measures each tile on its own (coverage,
 overlaps, containment, within-layer overlaps, township pieces, land cover and conflict
 pieces, by :func:`~ecospace.measuring.stats.measure_county` itself) and adds the tiles up.  Tiles
-run as Dask tasks: on a :class:`distributed.LocalCluster` of every core by default, or on
-a cluster given as a :class:`distributed.Client` or a scheduler address.
+run as Dask tasks: on dask's local threaded scheduler with one thread per core by default
+(no cluster to start: shapely releases the GIL in GEOS), or on a cluster given as a
+:class:`distributed.Client` or a scheduler address.  A county with fewer features than
+two tiles' worth (:data:`MIN_FEATURES_PER_TILE`) is one task: measured whole, as
+:func:`~ecospace.measuring.stats.measure_county` measures it, so small counties and tests pay
+nothing for the tiles.
 
 Why the figures are the same
 ----------------------------
@@ -35,9 +39,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
@@ -45,11 +47,14 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from dask.system import CPU_COUNT
 
 from ecospace.errors import EcospaceError
 from ecospace.geometry.area import Method
 from ecospace.geometry.crs import reproject, working_crs
+from ecospace.loading.tiled_sources import REPAIRS_ATTR
 from ecospace.measuring._pairs import _areas, _polygonal
+from ecospace.measuring._partition_run import _run
 from ecospace.measuring._partition_sum import _combine, _TileResult
 from ecospace.measuring.overlap import _crs_name
 from ecospace.measuring.stats import (
@@ -65,9 +70,19 @@ log = logging.getLogger("ecospace")
 
 #: Roles read whole and given to every tile (few features, needed whole by the tables).
 WHOLE_ROLES: tuple[str, ...] = ("boundary", "townships")
+#: ``attrs`` key of the repairs a tiled source made as it read (per tile; in the figures'
+#: ``coverage.attrs``, by role, the list of every tile's)
+_REPAIRS = REPAIRS_ATTR
 #: Tiles per worker when ``tile_size_m`` is not given (enough to balance the load).
 TILES_PER_WORKER = 2
 _MIN_TILES = 4
+#: Fewer features than this per tile cost more in clipping and adding up than they save:
+#: a county with fewer than twice as many features is measured whole, as one task.
+MIN_FEATURES_PER_TILE = 5_000
+#: A tile keeps every conflict piece of positive area (the county's tables count pairs of
+#: any size; pieces are filtered by size after merging) and builds none where nothing is
+#: outside or overlapping.
+_PIECE_M2 = float(np.finfo(float).smallest_subnormal)
 
 
 @runtime_checkable
@@ -115,11 +130,10 @@ def tile_grid(
     ]
 
 
-def _default_tile_size(bounds: Sequence[float], n_workers: int) -> float:
-    """A round tile side (km) giving about :data:`TILES_PER_WORKER` tiles per worker."""
+def _tile_side(bounds: Sequence[float], tiles: int) -> float:
+    """A round tile side (whole km, at least 1 km) giving about ``tiles`` tiles."""
     w, h = bounds[2] - bounds[0], bounds[3] - bounds[1]
-    tiles = max(_MIN_TILES, TILES_PER_WORKER * n_workers)
-    side = math.sqrt(max(w * h, 1.0) / tiles)
+    side = math.sqrt(max(w * h, 1.0) / max(tiles, 1))
     return max(1000.0, math.ceil(side / 1000.0) * 1000.0)
 
 
@@ -216,10 +230,14 @@ def _read(layer: Any, role: str, tile, target: pyproj.CRS) -> gpd.GeoDataFrame:
         t = pyproj.Transformer.from_crs(target, crs, always_xy=True)
         box = t.transform_bounds(*tile, densify_pts=21)
     gdf = layer.read_bbox(*box)
+    repairs = gdf.attrs.pop(_REPAIRS, None)
     if gdf.crs is None:
         gdf = gdf.set_crs(crs)
     gdf = _ids(gdf, role, source=True)
-    return reproject(gdf, target) if not crs.equals(target) else gdf
+    out = reproject(gdf, target) if not crs.equals(target) else gdf
+    if repairs is not None:
+        out.attrs[_REPAIRS] = repairs
+    return out
 
 
 def _measure_tile(
@@ -229,13 +247,19 @@ def _measure_tile(
     grid: tuple[tuple[float, float], float, tuple[int, int]],
     options: Mapping[str, Any],
 ) -> _TileResult:
-    """Measure one tile: ``parts`` holds GeoDataFrames (in ``target``) or tiled sources."""
+    """Measure one tile: ``parts`` holds GeoDataFrames (in ``target``), ``(GeoDataFrame,
+    rows)`` to take while the tile runs, or tiled sources."""
     method = options["method"]
     clipped: dict[str, gpd.GeoDataFrame] = {}
     owned: dict[str, int] = {}
     full: dict[str, tuple] = {}
+    repairs: dict[str, pd.DataFrame] = {}
     for role, part in parts.items():
+        if isinstance(part, tuple):  # (layer, rows): taken here, while the tile runs
+            part = part[0].iloc[part[1]]
         gdf = _read(part, role, tile, target) if _is_source(part) else part
+        if _REPAIRS in gdf.attrs:  # a source that repairs what it reads (loading.Repaired)
+            repairs[role] = gdf.attrs.pop(_REPAIRS)
         # as read; measure_county repairs what it measures, _clip what it cuts
         g = np.asarray(gdf.geometry.values, dtype=object)
         full[role] = gdf, g
@@ -254,64 +278,18 @@ def _measure_tile(
         classes=options["classes"],
         name_field=options["name_field"],
         land_use_field=options["land_use_field"],
-        min_conflict_m2=0.0,  # pieces are filtered by size after merging
+        min_conflict_m2=_PIECE_M2,
         by_township=options["by_township"],
     )
-    return _TileResult(figures=figures, owned=owned, areas=_named_areas(figures, full, method))
+    return _TileResult(
+        figures=figures, owned=owned, areas=_named_areas(figures, full, method), repairs=repairs
+    )
 
 
 # ----------------------------------------------------------------------------- running
-def _progress_bar(total: int, enabled: bool) -> Callable[[int], None]:
-    if not enabled or not sys.stderr.isatty():
-        return lambda done: None
-
-    def show(done: int) -> None:
-        width = 30
-        fill = round(width * done / total)
-        sys.stderr.write(f"\rmeasuring tiles [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
-
-
-def _run(tasks: list[tuple], workers: int | None, client: Any, processes: bool, progress: bool):
-    show = _progress_bar(len(tasks), progress)
-    if client is None and workers == 1:
-        results = []
-        for k, args in enumerate(tasks, 1):
-            results.append(_measure_tile(*args))
-            show(k)
-        return results
-    from distributed import Client, LocalCluster, as_completed
-
-    own_cluster = own_client = None
-    if client is None:
-        n = workers or os.cpu_count() or 1
-        own_cluster = LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=processes,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        )
-        client = own_client = Client(own_cluster)
-    elif isinstance(client, str):
-        client = own_client = Client(client)
-    try:
-        futures = [client.submit(_measure_tile, *args, pure=False) for args in tasks]
-        order = {f.key: k for k, f in enumerate(futures)}
-        results: list[Any] = [None] * len(futures)
-        for done, fut in enumerate(as_completed(futures), 1):
-            results[order[fut.key]] = fut.result()
-            show(done)
-        return results
-    finally:
-        if own_client is not None:
-            own_client.close()
-        if own_cluster is not None:
-            own_cluster.close()
+def _measure_whole(layers: Mapping[str, gpd.GeoDataFrame], options: Mapping[str, Any]):
+    """One task for the whole county (no tiled source: see :func:`_tile_count`)."""
+    return measure_county(layers, **options)
 
 
 # ----------------------------------------------------------------------------- the county
@@ -344,21 +322,26 @@ def measure_partitioned(
 by_township, denominator_source
         As for :func:`~ecospace.measuring.stats.measure_county`.
     workers : int, optional
-        Dask workers of the local cluster started for the run; default every core.
-        ``workers=1`` without ``client`` runs the tiles one after another in this process.
+        Threads measuring tiles at once on this machine (dask's local threaded scheduler);
+        default every core (:data:`dask.system.CPU_COUNT`).  ``workers=1`` without
+        ``client`` runs the tiles one after another in this thread.
     client : distributed.Client or str, optional
         A running cluster to use instead (a ``Client``, or its scheduler's address such
         as ``"tcp://10.0.0.5:8786"``); its workers must be able to import ecospace and
         read every tiled source.
     tile_size_m : float, optional
-        Side of the square tiles in metres of the working CRS; default a round number of
-        km giving about :data:`TILES_PER_WORKER` tiles per worker (at least 4).  Memory
-        per worker is bounded by what the layers hold in one tile.
+        Side of the square tiles in metres of the working CRS.  By default a round number
+        of km giving about :data:`TILES_PER_WORKER` tiles per worker (at least 4) and no
+        fewer than :data:`MIN_FEATURES_PER_TILE` features per tile; a county with fewer
+        features than two tiles' worth is measured whole, as one task.  Memory per task is
+        bounded by what the layers hold in one tile.
     processes : bool, default False
-        Local cluster of processes instead of threads (shapely releases the GIL, so
-        threads run the overlays in parallel without copying the layers).
+        A local cluster of worker processes (:class:`distributed.LocalCluster`) instead of
+        threads: it costs starting interpreters and pickling each tile's layers, and
+        gains only where the GIL is the bottleneck (BENCHMARKS.md, "Threads or processes").
     progress : bool, default False
-        Show a progress bar on standard error when it is a terminal.
+        Show a progress bar on standard error when it is a terminal and the run lasts
+        more than :data:`~ecospace.measuring._partition_run.PROGRESS_AFTER_S` seconds.
 
     Returns
     -------
@@ -392,29 +375,10 @@ by_township, denominator_source
     denominator_m2 = checked_denominator(denominator_m2, denominator_source)
     target = _working_crs(layers)
     prepared = {
-        role: _ids(
-            reproject(layer, target) if not layer.crs.equals(target) else layer, role, source=False
-        )
-        if not _is_source(layer)
-        else layer
+        role: layer if _is_source(layer) or layer.crs.equals(target) else reproject(layer, target)
         for role, layer in layers.items()
     }
-    # county and townships are small: whole, in memory, given to every tile
-    for role in WHOLE_ROLES:
-        if role in prepared and _is_source(prepared[role]):
-            src = prepared[role]
-            prepared[role] = _read(src, role, tuple(_bounds_in(src, target)), target)
-    boxes = np.array([_bounds_in(layer, target) for layer in prepared.values()])
-    boxes = boxes[np.isfinite(boxes).all(axis=1)]
-    if len(boxes) == 0:
-        raise EcospaceError("measure_partitioned: every layer is empty")
-    bounds = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-    n_workers = workers or (1 if client is not None else os.cpu_count() or 1)
-    size = float(tile_size_m) if tile_size_m is not None else _default_tile_size(bounds, n_workers)
-    tiles = tile_grid(bounds, size)
-    origin = (tiles[0][0], tiles[0][1])
-    nx = round((tiles[-1][2] - origin[0]) / size)
-    grid = (origin, size, (nx, len(tiles) // nx))
+    n_workers = workers or (1 if client is not None else CPU_COUNT)
     options = {
         "method": method,
         "classes": classes,
@@ -422,24 +386,59 @@ by_township, denominator_source
         "land_use_field": land_use_field,
         "by_township": by_township,
     }
-    trees = {
-        role: shapely.STRtree(shapely.box(*np.asarray(layer.geometry.bounds).T))
+    tiles_wanted = _tile_count(prepared, n_workers)
+    if tile_size_m is None and tiles_wanted == 1:
+        log.debug("measuring the county whole (one task): too few features for tiles")
+        whole = {
+            **options,
+            "denominator_m2": denominator_m2,
+            "denominator_source": denominator_source,
+            "min_conflict_m2": min_conflict_m2,
+        }
+        (figures,) = _run(_measure_whole, [(prepared, whole)], 1, client, False, False)
+        return figures
+    prepared = {
+        role: layer if _is_source(layer) else _ids(layer, role, source=False)
+        for role, layer in prepared.items()
+    }
+    # county and townships are small: whole, in memory, given to every tile
+    whole_repairs = {}
+    for role in WHOLE_ROLES:
+        if role in prepared and _is_source(prepared[role]):
+            src = prepared[role]
+            prepared[role] = _read(src, role, tuple(_bounds_in(src, target)), target)
+            if _REPAIRS in prepared[role].attrs:
+                whole_repairs[role] = [prepared[role].attrs.pop(_REPAIRS)]
+    bounds = _total_bounds(prepared, target)
+    size = float(tile_size_m) if tile_size_m is not None else _tile_side(bounds, tiles_wanted)
+    tiles = tile_grid(bounds, size)
+    origin = (tiles[0][0], tiles[0][1])
+    nx = round((tiles[-1][2] - origin[0]) / size)
+    grid = (origin, size, (nx, len(tiles) // nx))
+    # every tile's features in one query per layer: (tile, feature) pairs of meeting boxes
+    boxes = shapely.box(*np.asarray(tiles).T)
+    hits = {
+        role: shapely.STRtree(np.asarray(layer.geometry.values, dtype=object)).query(boxes)
         for role, layer in prepared.items()
         if not _is_source(layer) and role not in WHOLE_ROLES
     }
+    # in this process a tile's rows are copied out only while it runs (memory: the tiles
+    # running, not all of them); a cluster is sent each tile's own rows
+    shipped = client is not None or processes
     tasks = []
-    for tile in tiles:
-        parts = {}
+    for k, tile in enumerate(tiles):
+        parts: dict[str, Any] = {}
         for role, layer in prepared.items():
-            if role in trees:
-                hit = np.sort(trees[role].query(shapely.box(*tile), predicate="intersects"))
-                parts[role] = layer.iloc[hit]
+            if role in hits:
+                tile_of, feature = hits[role]
+                rows = np.sort(feature[tile_of == k])
+                parts[role] = layer.iloc[rows] if shipped else (layer, rows)
             else:
                 parts[role] = layer
         tasks.append((tile, parts, target, grid, options))
-    log.info("measuring %d tiles of %g km in %s", len(tiles), size / 1000, _crs_name(target))
-    results = _run(tasks, workers, client, processes, progress)
-    return _combine(
+    log.debug("measuring %d tiles of %g km in %s", len(tiles), size / 1000, _crs_name(target))
+    results = _run(_measure_tile, tasks, n_workers, client, processes, progress)
+    figures = _combine(
         results,
         prepared,
         target=target,
@@ -449,6 +448,33 @@ by_township, denominator_source
         min_conflict_m2=min_conflict_m2,
         by_township=by_township,
     )
+    # what sources that repair as they read repaired, each tile's, for the caller to report
+    repairs: dict[str, list] = dict(whole_repairs)
+    for r in results:
+        for role, table in r.repairs.items():
+            if role not in whole_repairs:
+                repairs.setdefault(role, []).append(table)
+    figures.coverage.attrs[_REPAIRS] = repairs
+    return figures
+
+
+def _total_bounds(prepared: Mapping[str, Any], target: pyproj.CRS) -> tuple[float, ...]:
+    boxes = np.array([_bounds_in(layer, target) for layer in prepared.values()])
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    if len(boxes) == 0:
+        raise EcospaceError("measure_partitioned: every layer is empty")
+    return (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
+
+
+def _tile_count(prepared: Mapping[str, Any], n_workers: int) -> int:
+    """Tiles wanted: :data:`TILES_PER_WORKER` per worker (at least 4), but no fewer than
+    :data:`MIN_FEATURES_PER_TILE` features per tile (tiled sources: their count is unknown
+    until read, so the workers decide)."""
+    wanted = max(_MIN_TILES, TILES_PER_WORKER * n_workers)
+    if any(_is_source(layer) for layer in prepared.values()):
+        return wanted
+    features = sum(len(layer) for role, layer in prepared.items() if role not in WHOLE_ROLES)
+    return max(1, min(wanted, features // MIN_FEATURES_PER_TILE))
 
 
 def _working_crs(layers: Mapping[str, Any]) -> pyproj.CRS:

@@ -5,8 +5,10 @@ each unit (a county, or any polygon with a name field) is one task: it reads onl
 features near it from the tiled sources (:mod:`ecospace.loading.tiled_sources`), repairs them as
 the reader does, clips every layer to the unit, and measures the clipped layers with
 :func:`ecospace.measuring.stats.measure_county` — coverage, the overlap matrix and containment of
-protected areas in the red line, all inside the unit.  A task returns a handful of
-numbers, never geometries.
+protected areas in the red line, all inside the unit — and, with a ``land_use`` layer,
+the unit's land cover (forest, forest-and-grass, wetland, cropland from the parcels'
+``DLBM`` codes, :func:`ecospace.measuring.stats.land_cover`) as shares of the unit's area.
+A task returns a handful of numbers, never geometries.
 
 Because every figure is measured inside its unit, the units' rows add up: the province
 row is their sum (areas) and the sum's ratio (shares, over the sum of the units' areas).
@@ -21,8 +23,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -39,8 +41,9 @@ from ecospace.loading._roles import ROLE_LABELS
 from ecospace.loading.validate import validate_layer
 from ecospace.measuring._pairs import _polygonal
 from ecospace.measuring.overlap import MUST_NOT_OVERLAP, OVERLAP_ROLES
-from ecospace.measuring.stats import measure_county
+from ecospace.measuring.stats import CLASS_SETS, land_cover, measure_county
 from ecospace.units import UNITS, normalize_unit
+from ecospace.vocabulary import CLASS_LABELS
 
 __all__ = ["ProvinceFigures", "format_province", "measure_units", "unit_names"]
 
@@ -66,18 +69,23 @@ class ProvinceFigures:
         One row per unit, then a ``total`` row: ``name``, ``src_fid`` (of the unit in its
         layer), ``kind`` (``unit``/``total``), ``area_m2``, per role ``<role>_m2`` and
         ``<role>_share`` (of the unit's area), ``overlap_<a>__<b>_m2`` for each pair of
-        control lines, ``protected_area_outside_red_line_m2``.
+        control lines, ``protected_area_outside_red_line_m2``; with a land-use layer, per
+        class set ``land_cover_<class>_m2`` and ``land_cover_<class>_share`` (of the unit's
+        area: the union of the unit's parcels in the class, clipped to the unit).
     method : str
     roles : list of str
         The roles measured (those the sources hold).
     sources : list of str
         Labels of the tiled sources read (no passwords).
+    classes : list of str
+        The land-cover class sets measured (empty without a land-use layer).
     """
 
     units: pd.DataFrame
     method: str
     roles: list[str]
     sources: list[str]
+    classes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> pd.Series:
@@ -89,6 +97,7 @@ class ProvinceFigures:
         return {
             "method": self.method,
             "roles": self.roles,
+            "classes": self.classes,
             "sources": self.sources,
             "denominator": "sum of the units' areas (each unit: its own area)",
             "units": self.units.replace({np.nan: None}).to_dict(orient="records"),
@@ -120,6 +129,8 @@ def measure_units(
     *,
     unit_field: str | None = None,
     method: Method = "ellipsoid",
+    classes: Mapping[str, Sequence[str]] | None = None,
+    land_use_field: str = "DLBM",
     client=None,
 ) -> ProvinceFigures:
     """Measure every role of ``sources`` inside each unit; the province as their sum.
@@ -127,13 +138,17 @@ def measure_units(
     Parameters
     ----------
     sources : sequence of tiled sources
-        Those with a role in :data:`UNIT_ROLES` are measured; ``boundary``, ``townships``
-        and ``land_use`` are left out.
+        Those with a role in :data:`UNIT_ROLES` are measured, and a ``land_use`` layer for
+        each unit's land cover; ``boundary`` and ``townships`` are left out.
     units : GeoDataFrame
         Unit polygons (counties) with a CRS, e.g. ``read_layer(...).gdf``.
     unit_field : str, optional
         The units' name field (XZQMC); default ``unit <src_fid>``.
     method : {"ellipsoid", "geodesic", "planar"}
+    classes : mapping, optional
+        Land-cover class sets over :data:`ecospace.measuring.stats.CLASS_SETS` (a plan's).
+    land_use_field : str, default "DLBM"
+        The land-use layer's class-code field.
     client : dask.distributed.Client, optional
         Run one task per unit on its cluster; default: here, one unit after another.
 
@@ -160,9 +175,15 @@ def measure_units(
     >>> p.units[["name", "red_line_m2", "red_line_share"]].round(4).values.tolist()
     [['甲', 10000.0, 1.0], ['乙', 20000.0, 0.6667], ['合计', 30000.0, 0.75]]
     """
-    tiled = [s for s in sources if s.role in UNIT_ROLES]
+    tiled = [s for s in sources if s.role in (*UNIT_ROLES, "land_use")]
     roles = [r for r in UNIT_ROLES if any(s.role == r for s in tiled)]
-    for r in roles:
+    sets = {**CLASS_SETS, **dict(classes or {})}
+    cover = (
+        {"classes": sets, "field": land_use_field}
+        if any(s.role == "land_use" for s in tiled)
+        else None
+    )
+    for r in [*roles, "land_use"]:
         same = [s.label for s in tiled if s.role == r]
         if len(same) > 1:
             raise RoleError(
@@ -179,14 +200,21 @@ def measure_units(
         for name, fid, g in zip(names, fids, units.geometry.values, strict=True)
     ]
     if client is None:
-        rows = [_measure_unit(t, tiled, method) for t in tasks]
+        rows = [_measure_unit(t, tiled, method, cover) for t in tasks]
     else:
-        futures = client.map(_measure_unit, tasks, sources=tiled, method=method, pure=False)
+        futures = client.map(
+            _measure_unit, tasks, sources=tiled, method=method, cover=cover, pure=False
+        )
         rows = client.gather(futures)
-    return ProvinceFigures(_table(rows, roles), method, roles, [s.label for s in tiled])
+    measured = list(sets) if cover else []
+    return ProvinceFigures(
+        _table(rows, roles, measured), method, roles, [s.label for s in tiled], measured
+    )
 
 
-def _measure_unit(task: tuple, sources: Sequence, method: str) -> dict[str, Any]:
+def _measure_unit(
+    task: tuple, sources: Sequence, method: str, cover: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """One unit's figures (runs in a worker): read near the unit, repair, clip, measure."""
 
     name, fid, wkb, crs_wkt = task
@@ -210,9 +238,12 @@ def _measure_unit(task: tuple, sources: Sequence, method: str) -> dict[str, Any]
             part = _clip(gdf, clip)
             if len(part):
                 clipped[role] = part
+    parcels = clipped.pop("land_use", None)
     f = measure_county(clipped, method=method, by_township=False)
     row: dict[str, Any] = {"name": name, "src_fid": fid, "kind": "unit"}
     row["area_m2"] = float(f.denominator_m2 or 0.0)
+    if cover is not None:
+        row.update(_unit_land_cover(parcels, cover, method, row["area_m2"]))
     cov = f.coverage.set_index("role")
     for role in UNIT_ROLES:
         row[f"{role}_m2"] = float(cov.loc[role, "union_m2"]) if role in cov.index else 0.0
@@ -226,6 +257,22 @@ def _measure_unit(task: tuple, sources: Sequence, method: str) -> dict[str, Any]
     else:
         row["protected_area_outside_red_line_m2"] = row["protected_area_m2"]
     return row
+
+
+def _unit_land_cover(
+    parcels: gpd.GeoDataFrame | None, cover: Mapping[str, Any], method: str, area_m2: float
+) -> dict[str, float]:
+    """``land_cover_<class>_m2`` of the unit's parcels (clipped to it); 0 where it has none."""
+    if parcels is None or not len(parcels):
+        return {f"land_cover_{c}_m2": 0.0 for c in cover["classes"]}
+    lc = land_cover(
+        parcels,
+        classes=cover["classes"],
+        field=cover["field"],
+        method=method,
+        denominator_m2=area_m2 or None,
+    )
+    return {f"land_cover_{c}_m2": float(a) for c, a in zip(lc["class"], lc["area_m2"], strict=True)}
 
 
 def _box_in(unit: gpd.GeoDataFrame, crs: pyproj.CRS) -> tuple[float, float, float, float]:
@@ -251,7 +298,7 @@ def _clip(gdf: gpd.GeoDataFrame, poly) -> gpd.GeoDataFrame:
     return gdf.set_geometry(gpd.GeoSeries(out[keep], index=gdf.index, crs=gdf.crs))
 
 
-def _table(rows: list[dict], roles: list[str]) -> pd.DataFrame:
+def _table(rows: list[dict], roles: list[str], classes: Sequence[str] = ()) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     total = {"name": "合计", "src_fid": None, "kind": "total"}
     for c in df.columns:
@@ -263,10 +310,17 @@ def _table(rows: list[dict], roles: list[str]) -> pd.DataFrame:
             df[f"{role}_share"] = np.where(
                 df["area_m2"] > 0, df[f"{role}_m2"] / df["area_m2"], np.nan
             )
+    for c in classes:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df[f"land_cover_{c}_share"] = np.where(
+                df["area_m2"] > 0, df[f"land_cover_{c}_m2"] / df["area_m2"], np.nan
+            )
     keep = ["name", "src_fid", "kind", "area_m2"]
     for role in UNIT_ROLES:
         if role in roles:
             keep += [f"{role}_m2", f"{role}_share"]
+    for c in classes:
+        keep += [f"land_cover_{c}_m2", f"land_cover_{c}_share"]
     keep += [c for c in df.columns if c.startswith("overlap_")]
     if "protected_area" in roles and "red_line" in roles:
         keep.append("protected_area_outside_red_line_m2")
@@ -298,6 +352,8 @@ def format_province(p: ProvinceFigures, *, unit: str = "ha", decimals: int = 2) 
     headers += [f"{c[8:-3].replace('__', '×')} {unit}" for c in pairs]
     if "protected_area_outside_red_line_m2" in df:
         headers.append(f"protected outside red line {unit}")
+    for c in p.classes:
+        headers.append(f"{CLASS_LABELS.get(c, {}).get('zh', c)} %")
     rows = []
     for rec in df.to_dict(orient="records"):
         fid = rec["src_fid"]
@@ -310,6 +366,9 @@ def format_province(p: ProvinceFigures, *, unit: str = "ha", decimals: int = 2) 
         cells += [f"{rec[c] / per:,.{decimals}f}" for c in pairs]
         if "protected_area_outside_red_line_m2" in df:
             cells.append(f"{rec['protected_area_outside_red_line_m2'] / per:,.{decimals}f}")
+        for c in p.classes:
+            s = rec[f"land_cover_{c}_share"]
+            cells.append("" if pd.isna(s) else f"{100 * s:.{decimals}f}")
         rows.append(cells)
     head = (
         f"per unit — {p.method} area, {unit}; shares of each unit's area (合计: of the units' sum)"

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ecospace._layer_spec import is_database, split_spec
 from ecospace.errors import PlanError
 from ecospace.plan._schema import AREA_UNITS, Status, normalize_op
-
-#: a PostGIS source in a plan's ``layers:`` (as :func:`ecospace._postgis.is_database`)
-_DATABASE = re.compile(r"^(postgres(ql)?://|PG:)", re.IGNORECASE)
 
 
 def precision_of(text: str | float | int) -> float:
@@ -266,16 +263,16 @@ class Plan:
         """
         out = []
         for spec in self.layers:
-            if _DATABASE.match(spec.path):  # postgresql://… or PG:…: not a file path
+            if is_database(spec.path):  # postgresql://… or PG:…: not a file path
                 out.append((spec.path, spec.role))
                 continue
-            path, sep, layer = spec.path.rpartition(":")
-            # "C:/x.gpkg" or a path without ":LAYER": the whole string is the path
-            if not sep or len(path) <= 1 or "/" in layer or "\\" in layer:
-                path, layer = spec.path, ""
+            path, layer = split_spec(spec.path, exists=self._exists, guess=True)
             resolved = str(self.resolve(path))
             out.append((f"{resolved}:{layer}" if layer else resolved, spec.role))
         return out
+
+    def _exists(self, path: str) -> bool:
+        return self.resolve(path).exists()
 
     def _where(self) -> str:
         return str(self.path) if self.path is not None else f"plan {self.name!r}"

@@ -24,16 +24,15 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ecospace._escape import markdown_text
-from ecospace._output import OutputSet, refuse_overwrite, write_text
+from ecospace._output import write_text
 from ecospace._text_table import display_width, text_table  # noqa: F401 - display_width re-exported
 from ecospace._version import __version__
-from ecospace.errors import EcospaceError
 from ecospace.labels import _COLUMNS, Lang, _col_label, _i, _lookup, _t, method_label
 from ecospace.rendering._cells import (
     _TABLE_COLS,
@@ -53,8 +52,7 @@ from ecospace.rendering._cells import (
 from ecospace.rendering._docx import write_docx
 from ecospace.rendering._html import repr_html, to_html  # noqa: F401 - repr_html re-exported
 from ecospace.rendering._xlsx import write_excel
-from ecospace.rendering.export import conflict_paths, write_conflict_files
-from ecospace.rendering.maps import make_map, save_map
+from ecospace.rendering.county_tables import county_table
 
 log = logging.getLogger("ecospace")
 
@@ -68,11 +66,7 @@ __all__ = [
     "to_json",
     "to_markdown",
     "to_table",
-    "write_reports",
 ]
-
-#: Report files written by :func:`write_reports`: ``report.<format>``.
-REPORT_FORMATS: tuple[str, ...] = ("md", "html", "xlsx", "json", "docx")
 
 #: Version of the JSON report layout (bumped when a key changes meaning).
 SCHEMA_VERSION = "1.0"
@@ -219,8 +213,8 @@ def to_docx(
     ----------
     result : CheckResult
     path : path
-        The ``.docx`` file to write (replaced if it exists: use :func:`write_reports` for
-        the no-overwrite rule).
+        The ``.docx`` file to write (replaced if it exists: use
+        :func:`ecospace.rendering.outputs.write_outputs` for the no-overwrite rule).
     lang : {"zh", "en"}
     annex : bool, default True
         Draw the annex pages (needs a CJK font; without one the report says why they
@@ -415,85 +409,25 @@ def report_schema() -> dict[str, Any]:
     return json.loads(ref.read_text(encoding="utf-8"))
 
 
-# --------------------------------------------------------------------------- files
-
-
-def write_reports(
-    result: Any,
-    out_dir: str | Path,
-    *,
-    lang: Lang = "zh",
-    overwrite: bool = False,
-    formats: Sequence[str] = REPORT_FORMATS,
-    map_path: str | Path | None = None,
-    annex: bool = True,
-) -> dict[str, Path]:
-    """Write ``report.md``, ``.html``, ``.xlsx``, ``.json`` and ``.docx`` into ``out_dir``.
-
-    ``annex=False`` leaves the annex figures out of the Word report (faster).
-
-    The files are written as one set (:class:`ecospace._output.OutputSet`): staged beside
-    their targets and renamed into place together, so an error or Ctrl-C leaves the
-    previous reports, never some of each run.
-
-    Raises
-    ------
-    EcospaceError
-        When a report file already exists and ``overwrite`` is False.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from ecospace.checking._examples import tiny_result
-    >>> r = tiny_result()  # red line 30 ha in a 100 ha county; plan: >= 30 %, >= 35 ha
-    >>> out = tempfile.mkdtemp()
-    >>> paths = write_reports(r, out, lang="en", annex=False)
-    >>> sorted(p.name for p in paths.values())
-    ['report.docx', 'report.html', 'report.json', 'report.md', 'report.xlsx']
-    >>> write_reports(r, out)
-    Traceback (most recent call last):
-    ...
-    ecospace.errors.OutputExistsError: .../report.md, ... already exist; pass --overwrite
-    (overwrite=True) to replace them, or write elsewhere
-    """
-    out = Path(out_dir)
-    paths = {fmt: out / f"report.{fmt}" for fmt in formats}
-    unknown = [fmt for fmt in formats if fmt not in REPORT_FORMATS]
-    if unknown:
-        raise EcospaceError(
-            f"unknown report format {unknown[0]!r}; use {', '.join(REPORT_FORMATS)}"
-        )
-    refuse_overwrite(paths.values(), overwrite=overwrite)
-    with OutputSet(overwrite=overwrite) as staged:  # every report from this run, or none
-        for fmt, target in paths.items():
-            _write_report(result, fmt, staged.path(target), lang, map_path, annex=annex)
-    return paths
-
-
-def _write_report(
-    result: Any, fmt: str, p: Path, lang: Lang, map_path: Any, *, annex: bool = True
-) -> None:
-    """Write one report file at ``p`` (a staging path of :func:`write_reports`)."""
-    if fmt == "md":
-        p.write_text(to_markdown(result, lang), encoding="utf-8")
-    elif fmt == "html":
-        p.write_text(to_html(result, lang, map_path=map_path), encoding="utf-8")
-    elif fmt == "xlsx":
-        to_excel(result, p, lang)
-    elif fmt == "json":
-        to_json(result, p)
-    else:
-        to_docx(result, p, lang, annex=annex)
+# --------------------------------------------------------------------------- sections
 
 
 def section_text(result: Any, key: str, lang: Lang = "zh") -> str:
     """One section (``layers``, ``coverage``, ``overlaps``, ``containment``, ``townships``,
-    ``land_cover``, ``audit``) as an aligned plain-text table, for the terminal."""
+    ``land_cover``, ``audit``) as an aligned plain-text table, for the terminal.
+
+    The county's tables are rendered by :func:`ecospace.rendering.county_tables.county_table`
+    in hectares, as ``ecospace stats`` prints them.
+    """
     if key == "figures":
         return to_table(result, lang)
     df = _audit_frame(result, lang) if key == "audit" else _section_frame(result, key)
     if df is None or not len(df):
         return _t("none", lang)
+    if key in _COUNTY_TABLES:
+        table = county_table(df, unit="ha", lang=lang, balanced=key == "townships")
+        notes = residue_notes(result, lang) if key == "townships" else []
+        return "\n".join([table, *notes])
     if key != "audit":
         df = display_frame(df, lang)
     headers, rows = _frame_cells(df, lang)
@@ -501,8 +435,11 @@ def section_text(result: Any, key: str, lang: Lang = "zh") -> str:
         "right" if pd.api.types.is_numeric_dtype(df[c]) and df[c].dtype != bool else "left"
         for c in df.columns
     ]
-    notes = residue_notes(result, lang) if key == "townships" else []
-    return "\n".join([text_table(headers, rows, align), *notes])
+    return text_table(headers, rows, align)
+
+
+#: Sections that are tables of the county's figures (the rest: figures, audit, layers).
+_COUNTY_TABLES = ("coverage", "overlaps", "containment", "townships", "land_cover")
 
 
 def section_title(key: str, lang: Lang = "zh") -> str:
@@ -511,97 +448,3 @@ def section_title(key: str, lang: Lang = "zh") -> str:
         if k == key:
             return zh if lang == "zh" else en
     raise KeyError(key)
-
-
-def planned_outputs(
-    out_dir: str | Path, *, conflicts: bool = True, map_path: str | Path | None = None
-) -> dict[str, Path]:
-    """The files :func:`write_outputs` will write (check them before a long run)."""
-    out = Path(out_dir)
-    paths = {fmt: out / f"report.{fmt}" for fmt in REPORT_FORMATS}
-    if conflicts:
-        paths.update(conflict_paths(out))
-    if map_path is not False:
-        paths["map"] = Path(map_path) if map_path else out / "map.html"
-    return paths
-
-
-def write_outputs(
-    result: Any,
-    out_dir: str | Path,
-    *,
-    lang: Lang = "zh",
-    overwrite: bool = False,
-    conflicts: bool = True,
-    map_path: str | Path | Literal[False] | None = None,
-) -> dict[str, Path]:
-    """Write every output of a check: reports, conflict layers and offline map.
-
-    The outputs are one set: each is staged beside its target and all are renamed into
-    place together at the end (:class:`ecospace._output.OutputSet`), so an error or Ctrl-C
-    leaves the previous outputs untouched and a concurrent run into the same folder cannot
-    mix its files with these.
-
-    Parameters
-    ----------
-    result : CheckResult
-    out_dir : path
-        Folder for ``report.md/.html/.xlsx/.json/.docx``, the conflicts
-        (``conflicts.gpkg``, ``conflicts_shp/``, ``conflicts.gdb``, ``conflicts_styles/``:
-        :func:`ecospace.rendering.export.write_conflict_files`) and ``map.html``.
-    lang : {"zh", "en"}
-    overwrite : bool, default False
-        Replace existing files; otherwise an existing file is an :class:`EcospaceError`
-        raised before anything is written.  With ``overwrite``, the ``conflicts.gpkg`` or
-        ``map.html`` of an earlier run that this one does not write (``conflicts=False``,
-        ``map_path=False``) is deleted with the commit, so the folder holds one run only.
-    conflicts : bool, default True
-        Write the conflict pieces as GeoPackage, GBK shapefiles and FileGDB, with QGIS
-        styles (:func:`ecospace.rendering.export.write_conflict_files`).
-    map_path : path or False, optional
-        Where the map goes (default ``out_dir/map.html``); ``False`` for no map, and then
-        no annex figures in the Word report either.  The map is made with
-        :func:`ecospace.rendering.maps.make_map` and embedded in the HTML report.
-
-    Returns
-    -------
-    dict
-        Output kind (``md``, ``html``, ``xlsx``, ``json``, ``conflicts``, ``map``) → path.
-    """
-    targets = planned_outputs(out_dir, conflicts=conflicts, map_path=map_path)
-    refuse_overwrite(targets.values(), overwrite=overwrite)
-    county = getattr(result, "county", None)
-    pieces = getattr(county, "conflicts", None) or {}
-    frames = getattr(result, "frames", None)
-    written: dict[str, Path] = {}
-    with OutputSet(overwrite=overwrite) as staged:  # every output of this run, or none
-        if overwrite:  # a conflicts file or map.html of an earlier run must not stay beside
-            for kind, old in planned_outputs(out_dir).items():
-                if kind not in targets and old.is_file():
-                    staged.remove(old)
-        if conflicts:
-            # the working CRS, for the "no conflicts" table of a clean check
-            crs = next(
-                (g.crs for g in (frames or {}).values() if getattr(g, "crs", None) is not None),
-                None,
-            )
-            written.update(
-                write_conflict_files(out_dir, pieces, overwrite=True, crs=crs, output_set=staged)
-            )
-        map_staged = None
-        if "map" in targets and frames:
-            name = _plan_attr(result, "name", None)
-            m = make_map(frames, conflicts=pieces, title=name, method=result.method)
-            save_map(m, targets["map"], overwrite=True, output_set=staged)
-            map_staged = staged.path(targets["map"])
-            written["map"] = targets["map"]
-        reports = {fmt: Path(out_dir) / f"report.{fmt}" for fmt in REPORT_FORMATS}
-        embed = map_staged or getattr(result, "map_path", None)
-        for fmt, target in reports.items():
-            _write_report(
-                result, fmt, staged.path(target), lang, embed, annex=map_path is not False
-            )
-        written.update(reports)
-    if "map" in written:
-        result.map_path = written["map"]
-    return written
