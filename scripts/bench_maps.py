@@ -3,14 +3,17 @@
 
     python scripts/bench_maps.py                      # the three sizes, results → BENCHMARKS.md
     python scripts/bench_maps.py --sizes 52000 --no-write
+    python scripts/bench_maps.py --pages old.html new.html --rounds 5 --probe-from demo.gpkg
 
 Counties come from ``scripts/make_demo_layers.py --scale N`` (the generator of the engine
 benchmark; N ≈ patches / 12 000, kept in ``--data``, default ``/tmp/ecospace-bench-maps``).
 For each: time to read the layers and measure their conflicts (``County.from_inputs``), to write
 the map (``make_map`` + ``save_map``), the file's size, the time until the page has drawn in
 headless Chromium (Debian's ``/usr/bin/chromium`` through Playwright, network blocked:
-``window.ecospaceReady`` is set once every patch layer has drawn its first tiles), a click
-on random patches (each popup must give that patch's FID), and the annex (3 PDF pages).
+the page's own mark, in ms since navigation, once every patch layer has drawn its first
+tiles), the time until a click made as soon as it is drawn opens a popup, a click on random
+patches at zoom 18 (each popup must give that patch's FID), and the annex (3 PDF pages).
+``--pages`` only opens pages already written, in turn, to compare two builds of a page.
 """
 
 from __future__ import annotations
@@ -92,31 +95,68 @@ def tiled(gpkg: Path, k: int) -> Path:
     return out
 
 
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def first_view(page, path: Path, out: dict, probe) -> None:
+    """Navigate; time the first draw, the first click answered and the index.
+
+    *ready* is the page's own mark (ms since navigation) once every shown patch layer has
+    drawn its first tiles; *clickable* is when a click on ``probe`` (lat, lon), made as
+    soon as the page is ready, at the first view, opened a farmland popup (seen from here,
+    so it includes Playwright's round trips); *indexed* when the click indexes were built.
+    """
+    t0 = time.perf_counter()
+    page.goto(path.resolve().as_uri(), wait_until="commit")
+    page.wait_for_function("window.ecospaceReady === true", polling=20)
+    out["wall_ready_s"] = time.perf_counter() - t0
+    if probe is not None:
+        page.mouse.click(*page.evaluate(TO_SCREEN, list(probe[:2])))
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        out["clickable_s"] = time.perf_counter() - t0
+        out["first_click"] = popup.inner_text().split("\n")[0]
+        page.evaluate(CLOSE_POPUP)
+        popup.wait_for(state="detached")
+    page.wait_for_function(
+        "window.ecospaceIndexed === true || !window.ecospacePatches.indexAll", polling=20
+    )
+    timing = page.evaluate("window.ecospaceTiming")
+    if "indexed" in timing:
+        out["ready_s"] = timing["drawn"] / 1e3
+        out["indexed_s"] = timing["indexed"] / 1e3
+    else:  # a page of ecospace ≤ 5e3da17: ms since its script began, index before drawing
+        out["ready_s"] = out["indexed_s"] = (timing["start"] + timing["drawn"]) / 1e3
+    out["timing"] = {k: round(v) for k, v in timing.items()}
+
+
+def new_page(browser, out: dict):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(180_000)
+    page.on("pageerror", lambda e: out["errors"].append(str(e)))
+    page.on("console", lambda m: out["errors"].append(m.text) if m.type == "error" else None)
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            out["blocked"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    return page
+
+
 def open_page(path: Path, probes) -> dict:
-    """Open the map in Chromium; time until drawn; click each probe (lat, lon, fid)."""
+    """Open the map in Chromium; time until drawn and clickable; click each probe
+    (lat, lon, fid) at zoom 18."""
     from playwright.sync_api import sync_playwright
 
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
     out = {"errors": [], "blocked": [], "clicks_ok": 0}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.set_default_timeout(180_000)
-        page.on("pageerror", lambda e: out["errors"].append(str(e)))
-        page.on("console", lambda m: out["errors"].append(m.text) if m.type == "error" else None)
-
-        def route(r):
-            if r.request.url.startswith(("file:", "data:")):
-                r.continue_()
-            else:
-                out["blocked"].append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-        t0 = time.perf_counter()
-        page.goto(path.resolve().as_uri(), wait_until="load")
-        page.wait_for_function("window.ecospaceReady === true", polling=50)
-        out["ready_s"] = time.perf_counter() - t0
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = new_page(browser, out)
+        first_view(page, path, out, probes[0] if probes else None)
         out["patches_in_page"] = page.evaluate(
             "Object.values(window.ecospaceLayers || {}).reduce((s, l) => s + l._data.n, 0)"
         )
@@ -132,6 +172,40 @@ def open_page(path: Path, probes) -> dict:
             popup.wait_for(state="detached")
         browser.close()
     return out
+
+
+def compare_pages(paths: list[Path], rounds: int, probe) -> None:
+    """Open already written pages in turn, ``rounds`` times (a shared machine's load drifts:
+    alternating keeps the pages comparable); print each run and the medians."""
+    from playwright.sync_api import sync_playwright
+
+    runs: dict[Path, list[dict]] = {p: [] for p in paths}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for r in range(rounds):
+            for path in paths:
+                out = {"errors": [], "blocked": []}
+                page = new_page(browser, out)
+                first_view(page, path, out, probe)
+                page.close()
+                out["load"] = os.getloadavg()[0]
+                runs[path].append(out)
+                print(
+                    f"{r + 1}/{rounds} {path.name}: ready {out['ready_s']:.2f} s, first click "
+                    f"answered {out.get('clickable_s', float('nan')):.2f} s, indexed "
+                    f"{out['indexed_s']:.2f} s, load {out['load']:.1f}; {out['timing']}"
+                    + (f"; errors {out['errors'] + out['blocked']}" if out["errors"] else ""),
+                    flush=True,
+                )
+        browser.close()
+    for path, rs in runs.items():
+        med = {k: float(np.median([x[k] for x in rs if k in x])) for k in rs[0] if k[-2:] == "_s"}
+        loads = [x["load"] for x in rs]
+        print(
+            f"{path.name}: median of {len(rs)} — "
+            + ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in med.items())
+            + f"; load {min(loads):.1f}–{max(loads):.1f}"
+        )
 
 
 def probes_for(gpkg: Path, k: int = 5):
@@ -169,11 +243,12 @@ def run(gpkg: Path, tmp: Path, annex: bool) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the generated county carries planted defects
         data = County.from_inputs([str(gpkg)])
+        conflicts = data.conflicts  # measured on first use: part of load, not of the map
     row["load_s"] = time.perf_counter() - t0
     row["patches"] = len(data.layers["basic_farmland"].gdf)
     row["features"] = sum(len(v.gdf) for k, v in data.layers.items() if k != "land_use")
     t0 = time.perf_counter()
-    m = make_map(data.layers, conflicts=data.conflicts, title=data.title, method=data.method)
+    m = make_map(data.layers, conflicts=conflicts, title=data.title, method=data.method)
     path = save_map(m, tmp / f"map-{row['patches']}.html", overwrite=True)
     row["map_s"] = time.perf_counter() - t0
     beside = path.with_name(f"{path.stem}.data.js")
@@ -182,13 +257,14 @@ def run(gpkg: Path, tmp: Path, annex: bool) -> dict:
     del m
     probes, _ = probes_for(gpkg)
     row.update(open_page(path, probes))
+    row["load"] = os.getloadavg()[0]  # when the page was opened
     row["probes"] = len(probes)
     if annex:
         t0 = time.perf_counter()
         make_annex(
             data.layers,
             tmp / f"annex-{row['patches']}.pdf",
-            conflicts=data.conflicts,
+            conflicts=conflicts,
             title=data.title,
             overwrite=True,
         )
@@ -225,23 +301,28 @@ def table(rows: list[dict], command: str) -> str:
         f"<!-- {MARK} -->",
         "## Web map and annex (`scripts/bench_maps.py`)",
         "",
-        f"Command: `{command}` — {time.strftime('%Y-%m-%d')}, {machine()}.",
+        f"Command: `{command}` — {time.strftime('%Y-%m-%d')}, {machine()}; load average "
+        f"(1 min) {min(r['load'] for r in rows):.1f}–{max(r['load'] for r in rows):.1f} "
+        "when the pages were opened.",
         "",
-        "Counties generated by `scripts/make_demo_layers.py --scale N` (farmland patches ≈ "
-        "12 000 × N; red line, urban boundary, protected areas, townships as generated). "
-        "*load* reads, validates and measures the conflicts (`County.from_inputs`), *map* is "
-        "`make_map` + `save_map` (one HTML file), *page ready* runs from navigation until "
-        "every patch layer has drawn its first tiles in headless Chromium (network blocked), "
-        "*clicks* are random farmland patches whose popup gave that patch's GeoPackage FID "
-        "at zoom 18, *annex* the 3-page PDF (run up to 300 000 patches; its target is for "
-        "208 000). With `--tile`, a size above it is k × k copies of the county of size / k² "
-        "side by side, as one county (the generator at `--scale 69` did not finish within "
-        "the session that measured this; `--scale 17.29` took 13 min). One run each on a "
-        "machine shared with other jobs (times vary by ±30 %).",
+        "Counties generated by `scripts/make_demo_layers.py --scale N` (farmland patches ≈ 12 "
+        "000 × N; red line, urban boundary, protected areas, townships as generated). *load* "
+        "reads, validates and measures the conflicts (`County.from_inputs`), *map* is "
+        "`make_map` + `save_map` (one HTML file), *page ready* runs from navigation until every"
+        " patch layer has drawn its first tiles in headless Chromium (network blocked; the "
+        "page's own mark), *first click* until a click made at the first view as soon as the "
+        "page is ready has opened a farmland popup (seen from Playwright, its round trips "
+        "included), *indexed* until the Flatbush click indexes are built (clicks are answered "
+        "before, by a scan), *clicks* are random farmland patches whose popup gave that patch's"
+        " GeoPackage FID at zoom 18, *annex* the 3-page PDF (run up to 300 000 patches; its "
+        "target is for 208 000). With `--tile`, a size above it is k × k copies of the county "
+        "of size / k² side by side, as one county (the generator at `--scale 69` did not finish"
+        " within the session that measured this; `--scale 17.29` took 13 min). One run each on "
+        "a machine shared with other jobs (times vary by ±30 %).",
         "",
         "| county | farmland patches | features drawn | load | map (target) | HTML size | "
-        "page ready (target) | patches in page | clicks | annex |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "page ready (target) | first click | indexed | patches in page | clicks | annex |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         size = min(targets, key=lambda k: abs(k - r["patches"]))
@@ -252,7 +333,8 @@ def table(rows: list[dict], command: str) -> str:
             f"{r['map_s']:.1f} s (≤ {t_map} s) | {r['map_mb']:.1f} MB"
             + (f" + {r['data_mb']:.1f} MB data file" if r["data_mb"] else "")
             + " | "
-            + f"{r['ready_s']:.1f} s (≤ {t_ready} s) | {r['patches_in_page']:,} | "
+            + f"{r['ready_s']:.1f} s (≤ {t_ready} s) | {r['clickable_s']:.1f} s | "
+            f"{r['indexed_s']:.1f} s | {r['patches_in_page']:,} | "
             f"{r['clicks_ok']}/{r['probes']} | {annex} |"
         )
     errors = sorted({e for r in rows for e in r["errors"] + r["blocked"]})
@@ -283,7 +365,23 @@ def main(argv=None) -> None:
         help="sizes above this are k×k copies of the county of size/k² (generator too slow)",
     )
     ap.add_argument("--no-write", action="store_true", help="print, leave BENCHMARKS.md alone")
+    ap.add_argument(
+        "--pages",
+        nargs="+",
+        type=Path,
+        help="only open these written pages, in turn (e.g. two builds of one county's map)",
+    )
+    ap.add_argument("--rounds", type=int, default=5, help="with --pages: times each is opened")
+    ap.add_argument(
+        "--probe-from",
+        type=Path,
+        help="with --pages: the GeoPackage of the pages' county, for the first click",
+    )
     args = ap.parse_args(argv)
+    if args.pages:
+        probe = probes_for(args.probe_from, 1)[0][0] if args.probe_from else None
+        compare_pages(args.pages, args.rounds, probe)
+        return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"{size:,} patches")

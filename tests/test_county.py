@@ -142,7 +142,7 @@ def test_every_command_reads_and_validates_each_layer_once(tmp_path, monkeypatch
     import yaml
     from click.testing import CliRunner
 
-    import ecospace.loading._layer as layers_mod  # where a layer read is validated
+    import ecospace.loading._layer as layers_mod  # where a layer as read is validated
     from ecospace.cli import cli
 
     gpkg = tmp_path / "county.gpkg"

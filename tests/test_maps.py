@@ -587,3 +587,28 @@ def test_cli_map_rejects_other_suffixes_before_reading(tmp_path, name):
     assert result.exit_code == 2
     assert f"{name}: write the map as .html or .htm" in result.output
     assert not (tmp_path / name).exists()
+
+
+def test_packed_data_inline_in_pieces_each_decoding_alone(county, monkeypatch):
+    from ecospace.rendering import _map_overlays
+
+    monkeypatch.setattr(_map_overlays, "PIECE_CHARS", 100)
+    m = make_map(county, canvas_from=0)
+    (el,) = [c for c in m._children.values() if type(c).__name__ == "_Layers"]
+    page = m.get_root().render()
+    found = re.findall(
+        r'<script type="application/octet-stream" id="(ecospace-data-\d+)">([^<]*)</script>'
+        r'<script>window\.ecospacePatches\.feed\("(ecospace-data-\d+)"\);</script>',
+        page,
+    )
+    assert len(found) == -(-len(el.data) // 100) > 2
+    assert (
+        [f[0] for f in found]
+        == [f[2] for f in found]
+        == [f"ecospace-data-{k}" for k in range(len(found))]
+    )
+    # each piece is whole base64 quanta: the page decodes them one by one, as here
+    joined = b"".join(base64.b64decode(piece, validate=True) for _, piece, _ in found)
+    assert joined == base64.b64decode(el.data)
+    assert page.index(found[-1][1]) < page.index("window.ecospacePatches.feed(null)")
+    assert "window.ecospaceData =" not in page  # only the data file beside a page sets it

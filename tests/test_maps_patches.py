@@ -175,6 +175,98 @@ def test_random_patches_answer_with_their_own_id_and_area(opened, county_gpkg):
     assert journal["blocked"] == []
 
 
+def test_clicks_answered_before_the_index_is_built(opened, county_gpkg):
+    """The first tiles are drawn, and clicks answered, by a scan of the features' boxes;
+    the Flatbush index comes after the first draw."""
+    page, journal = opened
+    page.wait_for_function("window.ecospaceIndexed === true")
+    timing = page.evaluate("window.ecospaceTiming")
+    assert timing["drawn"] <= timing["indexed"]
+    assert page.evaluate("window.ecospaceLayers.basic_farmland._data.index !== null")
+    # as the page is between its first draw and its index
+    page.evaluate("Object.values(window.ecospaceLayers).forEach(l => { l._data.index = null; })")
+    farm = pyogrio.read_dataframe(county_gpkg, layer="YJJBNTBHTB", fid_as_index=True)
+    # patches with no other within 40 m of their inner point: no conflict marker there
+    near = shapely.buffer(farm.geometry.representative_point().values, 40)
+    hits = np.bincount(
+        shapely.STRtree(farm.geometry.values).query(near, predicate="intersects")[0],
+        minlength=len(farm),
+    )
+    inner = farm.to_crs("EPSG:4326").geometry.representative_point()
+    for i in np.random.default_rng(11).choice(np.flatnonzero(hits == 1), 3, replace=False):
+        lat, lon = inner.iloc[i].y, inner.iloc[i].x
+        page.evaluate(SET_VIEW, [lat, lon, 17])
+        page.wait_for_function("window.ecospaceReady === true")
+        page.mouse.click(*page.evaluate(TO_SCREEN, [lat, lon]))
+        assert popup_rows(page)["要素号 FID"] == str(farm.index[i])
+        page.keyboard.press("Escape")
+        page.locator(".leaflet-popup").wait_for(state="detached")
+    assert page.evaluate("window.ecospaceLayers.basic_farmland._data.index") is None
+    assert journal["errors"] == []
+
+
+# what a browser without workers, or where the worker cannot start, does to the page
+NO_WORKER = {
+    "worker": "",
+    "no Worker": "window.Worker = undefined;",
+    "worker fails": """window.Worker = function () {
+        var w = {postMessage: function () {}, terminate: function () {}};
+        setTimeout(function () { w.onerror({preventDefault: function () {}}); }, 0);
+        return w; };""",
+}
+
+
+@pytest.mark.parametrize("worker", list(NO_WORKER))
+def test_data_in_pieces_inflated_with_or_without_a_worker(
+    browser,  # noqa: F811 (the fixture)
+    patch_map,
+    county_gpkg,
+    tmp_path,
+    monkeypatch,
+    worker,
+):
+    from ecospace.rendering import _map_overlays
+
+    _, data = patch_map
+    monkeypatch.setattr(_map_overlays, "PIECE_CHARS", 40_000)  # some ten pieces
+    path = save_map(make_map(data.layers, conflicts=data.conflicts), tmp_path / "m.html")
+    assert path.read_text(encoding="utf-8").count('feed("ecospace-data-') >= 5
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    if NO_WORKER[worker]:
+        page.add_init_script(NO_WORKER[worker])
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("window.ecospaceIndexed === true", timeout=60_000)
+    timing = page.evaluate("window.ecospaceTiming")
+    assert timing["fed"] <= timing["parsed"] <= timing["inflated"] <= timing["drawn"]
+    # inflated and indexed by the worker where there is one, else by the page itself
+    assert ("worker" in timing) == ("workerIndexed" in timing) == (worker == "worker")
+    farm = pyogrio.read_dataframe(county_gpkg, layer="YJJBNTBHTB", fid_as_index=True)
+    assert page.evaluate("window.ecospaceLayers.basic_farmland._data.n") == len(farm)
+    fids = page.evaluate("Array.from(window.ecospaceLayers.basic_farmland._data.fid)")
+    assert sorted(fids) == sorted(farm.index)  # every patch, each once
+    assert page.evaluate("window.ecospaceLayers.basic_farmland._data.index.numItems") == len(farm)
+    # a patch alone within 40 m of its inner point, clicked through that index
+    near = shapely.buffer(farm.geometry.representative_point().values, 40)
+    tree = shapely.STRtree(farm.geometry.values)
+    alone = np.flatnonzero(
+        np.bincount(tree.query(near, predicate="intersects")[0], minlength=len(farm)) == 1
+    )
+    i = np.random.default_rng(3).choice(alone)
+    pt = farm.to_crs("EPSG:4326").geometry.representative_point().iloc[i]
+    page.evaluate(SET_VIEW, [pt.y, pt.x, 17])
+    page.wait_for_function("window.ecospaceReady === true")
+    page.mouse.click(*page.evaluate(TO_SCREEN, [pt.y, pt.x]))
+    assert popup_rows(page)["要素号 FID"] == str(farm.index[i])
+    page.close()
+    assert errors == []
+    assert requests == [path.resolve().as_uri()]  # the worker from a Blob URL: no request
+
+
 def test_a_hole_is_not_the_patch(opened, county_gpkg):
     page, journal = opened
     farm = pyogrio.read_dataframe(county_gpkg, layer="YJJBNTBHTB", fid_as_index=True)

@@ -4,13 +4,19 @@
  * Flatbush 4 (both inlined before this file).  The data of every layer arrives as one
  * deflate-compressed, base64-encoded buffer of typed arrays (see ecospace/_map_data.py):
  * coordinates quantised in Web Mercator metres (display only, never measured), rings,
- * src_fid, area and the text columns.  Tiles are drawn from a Flatbush index of the
- * features' boxes; a click finds the feature under the pointer with the same index and a
- * point-in-polygon test, so every feature answers at any zoom.
+ * src_fid, area and the text columns.  Inline, the buffer comes in pieces, each handed
+ * (feed) to a worker that inflates it while the browser goes on reading the page; the
+ * worker is made from a Blob URL (no request) and, where it cannot run, the page inflates
+ * the pieces itself once they are all read.  Decoding makes one pass over the vertices for
+ * the features' boxes; coordinates are read from the packed steps when a feature is drawn or
+ * clicked.  Until the Flatbush index of the boxes is built (after the first tiles are drawn,
+ * in the worker if there is one: building it first would delay them), tiles and clicks scan
+ * the boxes, so every feature answers at any zoom from the first draw.
  */
 (function () {
   "use strict";
   var HALF = Math.PI * 6378137; // half the Web Mercator world, metres
+  var BLOCK = 64; // features per block of the scan used until the index is built
 
   function bytesOf(b64) {
     if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64); // native where there is one
@@ -22,6 +28,93 @@
   function inflate(bytes) {
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
     return new Response(stream).arrayBuffer();
+  }
+
+  /* Milliseconds since navigation at each step (window.ecospaceTiming). */
+  function mark(name) {
+    var t = window.ecospaceTiming = window.ecospaceTiming || {};
+    t[name] = performance.now();
+    return t;
+  }
+
+  // one deflate stream written piece by piece, its output sent back whole; then the
+  // Flatbush index of each layer's boxes (Flatbush's own source runs before this)
+  var WORKER = [
+    "var writer = null;",
+    "onmessage = function (e) {",
+    "  if (e.data && e.data.bbox) {",
+    "    var bb = e.data.bbox, n = bb.length / 4, index = new Flatbush(Math.max(n, 1));",
+    "    for (var f = 0; f < n; f++)",
+    "      index.add(bb[4 * f], bb[4 * f + 1], bb[4 * f + 2], bb[4 * f + 3]);",
+    "    if (!n) index.add(0, 0, 0, 0);",
+    "    index.finish();",
+    "    postMessage({key: e.data.key, index: index.data}, [index.data]);",
+    "    return;",
+    "  }",
+    "  if (!writer) {",
+    "    var ds = new DecompressionStream('deflate');",
+    "    writer = ds.writable.getWriter();",
+    "    new Response(ds.readable).arrayBuffer().then(",
+    "      function (buf) { postMessage(buf, [buf]); },",
+    "      function (err) { postMessage(String(err)); });",
+    "  }",
+    "  if (e.data === null) writer.close(); else writer.write(e.data);",
+    "};"
+  ].join("\n");
+  var fed = null;
+
+  function startFeed() {
+    var f = {pieces: [], worker: null, closed: false, inflating: false}, ok, bad;
+    f.result = new Promise(function (resolve, reject) { ok = resolve; bad = reject; });
+    f.fallback = function () { // no worker: inflate here, once every piece is read
+      if (f.worker) { f.worker.terminate(); f.worker = null; }
+      f.failed = true;
+      if (f.onIndexError) f.onIndexError();
+      if (!f.closed || f.inflating || f.inflated) return;
+      f.inflating = true;
+      inflate(new Blob(f.pieces)).then(ok, bad);
+    };
+    f.start = function () { // the worker, given the pieces read so far
+      var bush = document.getElementById("ecospace-flatbush");
+      try {
+        var url = URL.createObjectURL(new Blob(
+          [bush ? bush.textContent : "", "\n", WORKER], {type: "text/javascript"}));
+        f.worker = new Worker(url);
+        f.bush = !!bush;
+      } catch (err) {
+        f.fallback();
+        return;
+      }
+      f.worker.onmessage = function (e) {
+        if (e.data && e.data.index) { f.onIndex(e.data); return; }
+        URL.revokeObjectURL(url);
+        if (!(e.data instanceof ArrayBuffer)) { f.fallback(); return; }
+        f.pieces = null;
+        f.inflated = true;
+        mark("worker"); // inflated by the worker (kept for the indexes)
+        ok(e.data);
+      };
+      f.worker.onerror = function (e) { e.preventDefault(); URL.revokeObjectURL(url); f.fallback(); };
+      f.pieces.forEach(function (bytes) { f.worker.postMessage(bytes); });
+    };
+    return f;
+  }
+
+  /* One piece of the inline data (the data block of that id), or null after the last.
+   * A worker is started at the second piece: for one piece (under 3 MB) it would cost
+   * more to start than it saves. */
+  function feed(id) {
+    if (!fed) { fed = startFeed(); mark("fed"); }
+    if (id === null) {
+      fed.closed = true;
+      mark("parsed");
+      if (fed.worker) fed.worker.postMessage(null); else fed.fallback();
+      return;
+    }
+    var bytes = bytesOf(document.getElementById(id).textContent);
+    fed.pieces.push(bytes); // kept until the worker answers: the fallback needs them
+    if (fed.worker) fed.worker.postMessage(bytes);
+    else if (fed.pieces.length === 2 && !fed.failed) fed.start();
   }
 
   var TYPES = {
@@ -42,25 +135,32 @@
     var featRing = new Uint32Array(n + 1), ringOff = new Uint32Array(ringlen.length + 1);
     for (var f = 0; f < n; f++) featRing[f + 1] = featRing[f] + nrings[f];
     for (var r = 0; r < ringlen.length; r++) ringOff[r + 1] = ringOff[r] + ringlen[r];
-    var nv = ringOff[ringlen.length], xy = new Float64Array(2 * nv);
-    var q = meta.q, d = 0, index = new Flatbush(Math.max(n, 1));
-    var bbox = new Float64Array(4 * n);
+    // one pass over the steps, in quantised integers: each feature's box and where its
+    // steps begin (a feature without rings has none)
+    var q = meta.q, ox = meta.ox, oy = meta.oy, d = 0;
+    var bbox = new Float64Array(4 * n), stepOff = new Uint32Array(n);
+    // and the box of every BLOCK features in a row: the features come in Hilbert order, so
+    // a block covers a small area and a scan of the blocks finds a tile's features fast
+    var blocks = new Float64Array(4 * Math.ceil(n / BLOCK)).fill(Infinity);
+    for (var b = 2; b < blocks.length; b += 4) { blocks[b] = -Infinity; blocks[b + 1] = -Infinity; }
     for (f = 0; f < n; f++) {
       var v0 = ringOff[featRing[f]], v1 = ringOff[featRing[f + 1]];
-      var x = start[2 * f], y = start[2 * f + 1];
-      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (var v = v0; v < v1; v++) {
-        if (v > v0) { x += delta[2 * d]; y += delta[2 * d + 1]; d++; }
-        var mx = meta.ox + x * q, my = meta.oy + y * q;
-        xy[2 * v] = mx; xy[2 * v + 1] = my;
-        if (mx < x0) x0 = mx; if (mx > x1) x1 = mx;
-        if (my < y0) y0 = my; if (my > y1) y1 = my;
+      stepOff[f] = d;
+      var x = start[2 * f], y = start[2 * f + 1], x0 = x, y0 = y, x1 = x, y1 = y;
+      for (var v = v0 + 1; v < v1; v++, d++) {
+        x += delta[2 * d]; y += delta[2 * d + 1];
+        if (x < x0) x0 = x; else if (x > x1) x1 = x;
+        if (y < y0) y0 = y; else if (y > y1) y1 = y;
       }
-      bbox[4 * f] = x0; bbox[4 * f + 1] = y0; bbox[4 * f + 2] = x1; bbox[4 * f + 3] = y1;
-      index.add(x0, y0, x1, y1);
+      if (v1 === v0) { x0 = y0 = Infinity; x1 = y1 = -Infinity; } // never found
+      bbox[4 * f] = ox + x0 * q; bbox[4 * f + 1] = oy + y0 * q;
+      bbox[4 * f + 2] = ox + x1 * q; bbox[4 * f + 3] = oy + y1 * q;
+      b = 4 * Math.floor(f / BLOCK);
+      if (bbox[4 * f] < blocks[b]) blocks[b] = bbox[4 * f];
+      if (bbox[4 * f + 1] < blocks[b + 1]) blocks[b + 1] = bbox[4 * f + 1];
+      if (bbox[4 * f + 2] > blocks[b + 2]) blocks[b + 2] = bbox[4 * f + 2];
+      if (bbox[4 * f + 3] > blocks[b + 3]) blocks[b + 3] = bbox[4 * f + 3];
     }
-    if (!n) index.add(0, 0, 0, 0);
-    index.finish();
     var cols = {};
     for (var name in meta.text) {
       var t = meta.text[name];
@@ -68,37 +168,121 @@
       cols[name] = {words: words.split("\n"), idx: view(buf, t.idx)};
     }
     return {
-      meta: meta, n: n, xy: xy, featRing: featRing, ringOff: ringOff, bbox: bbox, index: index,
+      meta: meta, n: n, start: start, delta: delta, stepOff: stepOff, featRing: featRing,
+      ringOff: ringOff, bbox: bbox, blocks: blocks, index: null,
       fid: view(buf, a.fid), area: view(buf, a.area), text: cols,
       color: a.color ? view(buf, a.color) : null
     };
   }
 
-  /* Decode every layer of the page's data (async: the browser inflates off the main thread). */
+  /* The Flatbush index of a layer's boxes (built once, after the first draw). */
+  function buildIndex(data) {
+    if (data.index) return;
+    var n = data.n, bb = data.bbox, index = new Flatbush(Math.max(n, 1));
+    for (var f = 0; f < n; f++) index.add(bb[4 * f], bb[4 * f + 1], bb[4 * f + 2], bb[4 * f + 3]);
+    if (!n) index.add(0, 0, 0, 0);
+    index.finish();
+    data.index = index;
+  }
+
+  /* Features whose box meets a rectangle (metres): the index once built, else a scan of
+   * the blocks' boxes and of the features in the blocks that meet it. */
+  function search(data, minX, minY, maxX, maxY) {
+    if (data.index) return data.index.search(minX, minY, maxX, maxY);
+    var bb = data.bbox, bl = data.blocks, out = [];
+    for (var b = 0; b < bl.length; b += 4) {
+      if (bl[b] > maxX || bl[b + 2] < minX || bl[b + 1] > maxY || bl[b + 3] < minY) continue;
+      for (var f = b / 4 * BLOCK, end = Math.min(f + BLOCK, data.n); f < end; f++) {
+        if (bb[4 * f] <= maxX && bb[4 * f + 2] >= minX && bb[4 * f + 1] <= maxY &&
+            bb[4 * f + 3] >= minY) out.push(f);
+      }
+    }
+    return out;
+  }
+
+  /* The feature's vertices, ring by ring, in metres: fn(x, y, first vertex of a ring). */
+  function eachVertex(data, f, fn) {
+    var q = data.meta.q, ox = data.meta.ox, oy = data.meta.oy;
+    var start = data.start, delta = data.delta, d = data.stepOff[f];
+    var x = start[2 * f], y = start[2 * f + 1], first = true;
+    for (var r = data.featRing[f]; r < data.featRing[f + 1]; r++) {
+      for (var v = data.ringOff[r], v1 = data.ringOff[r + 1]; v < v1; v++) {
+        if (!first) { x += delta[2 * d]; y += delta[2 * d + 1]; d++; }
+        fn(ox + x * q, oy + y * q, v === data.ringOff[r]);
+        first = false;
+      }
+    }
+  }
+
+  /* Decode every layer of the page's data: the pieces fed, else b64 (the data file). */
   function load(b64, metas) {
-    var t = window.ecospaceTiming = {start: performance.now()};
-    var bytes = bytesOf(b64);
-    t.base64 = performance.now() - t.start;
-    return inflate(bytes).then(function (buf) {
-      t.inflate = performance.now() - t.start;
+    mark("start");
+    var inflated = fed ? fed.result : inflate(bytesOf(b64));
+    return inflated.then(function (buf) {
+      mark("inflated");
       var out = {};
       metas.forEach(function (m) { out[m.key] = decodeLayer(buf, m); });
-      t.decoded = performance.now() - t.start;
+      mark("decoded");
       return out;
     });
   }
 
+  /* Index every layer (the visible ones first), then set window.ecospaceIndexed: in the
+   * worker that inflated the data if there is one (the page stays free to answer clicks),
+   * else here, one layer per task, begun after the next frame so that the first tiles are
+   * on screen before. */
+  function indexAll(layers) {
+    var todo = layers.slice().sort(function (a, b) {
+      return (b._map ? 1 : 0) - (a._map ? 1 : 0);
+    });
+    function done() {
+      if (fed && fed.worker) { fed.worker.terminate(); fed.worker = null; }
+      mark("indexed");
+      window.ecospaceIndexed = true;
+    }
+    if (todo.length && fed && fed.worker && fed.bush) {
+      var byKey = {}, left = todo.length;
+      fed.onIndex = function (msg) {
+        byKey[msg.key].index = Flatbush.from(msg.index);
+        if (!--left) { fed.onIndexError = null; mark("workerIndexed"); done(); }
+      };
+      fed.onIndexError = function () { fed.onIndexError = null; setTimeout(next, 0); };
+      todo.forEach(function (l) {
+        byKey[l._data.meta.key] = l._data;
+        fed.worker.postMessage({key: l._data.meta.key, bbox: l._data.bbox});
+      });
+      return;
+    }
+    function next() {
+      todo = todo.filter(function (l) { return !l._data.index; });
+      if (!todo.length) { done(); return; }
+      buildIndex(todo.shift()._data);
+      setTimeout(next, 0); // one layer per task: a click waiting in between is answered
+    }
+    var begun = false;
+    function begin() { if (!begun) { begun = true; next(); } }
+    requestAnimationFrame(function () { setTimeout(begin, 0); });
+    setTimeout(begin, 250); // no frames in a hidden tab
+  }
+
   function pointIn(data, f, mx, my) {
     // even-odd crossings over all rings of the feature (holes included)
-    var inside = false, xy = data.xy;
-    for (var r = data.featRing[f]; r < data.featRing[f + 1]; r++) {
-      var v0 = data.ringOff[r], v1 = data.ringOff[r + 1];
-      for (var i = v0, j = v1 - 1; i < v1; j = i++) {
-        var xi = xy[2 * i], yi = xy[2 * i + 1], xj = xy[2 * j], yj = xy[2 * j + 1];
-        if ((yi > my) !== (yj > my) && mx < (xj - xi) * (my - yi) / (yj - yi) + xi)
-          inside = !inside;
-      }
+    var inside = false, px = 0, py = 0, fx = 0, fy = 0;
+    function edge(xi, yi, xj, yj) {
+      if ((yi > my) !== (yj > my) && mx < (xj - xi) * (my - yi) / (yj - yi) + xi)
+        inside = !inside;
     }
+    var started = false;
+    eachVertex(data, f, function (x, y, ringStart) {
+      if (ringStart) {
+        if (started) edge(fx, fy, px, py); // close the ring before
+        fx = x; fy = y; started = true;
+      } else {
+        edge(x, y, px, py);
+      }
+      px = x; py = y;
+    });
+    if (started) edge(fx, fy, px, py);
     return inside;
   }
 
@@ -144,7 +328,7 @@
       var k = size.x * Math.pow(2, coords.z) / (2 * HALF); // pixels per metre
       var mx0 = coords.x * size.x / k - HALF, my1 = HALF - coords.y * size.y / k;
       var pad = 2 / k;
-      var ids = d.index.search(mx0 - pad, my1 - size.y / k - pad, mx0 + size.x / k + pad, my1 + pad);
+      var ids = search(d, mx0 - pad, my1 - size.y / k - pad, mx0 + size.x / k + pad, my1 + pad);
       if (!ids.length) return;
       // one path per fill colour (land use: per class); patches of a few pixels are set
       // straight into the tile's pixels (a county's first view holds ~10⁶ of them)
@@ -153,7 +337,8 @@
       var rgba = colours.map(function (c) { return packed(c, s.fillOpacity); });
       var W = Math.round(size.x * ratio), H = Math.round(size.y * ratio), kr = k * ratio;
       var img = null, px = null;
-      var xy = d.xy, bb = d.bbox;
+      var bb = d.bbox, start = d.start, delta = d.delta, q = d.meta.q;
+      var ax = (d.meta.ox - mx0) * k, ay = (my1 - d.meta.oy) * k, qk = q * k;
       for (var i = 0; i < ids.length; i++) {
         var f = ids[i], big = paths[d.color ? d.color[f] : 0];
         var w = (bb[4 * f + 2] - bb[4 * f]) * k, h = (bb[4 * f + 3] - bb[4 * f + 1]) * k;
@@ -167,10 +352,16 @@
             for (var xx = Math.max(x0, 0); xx < Math.min(x1, W); xx++) px[yy * W + xx] = col;
           continue;
         }
+        // vertices from the packed steps: pixel = (origin + step sum × quantum − tile) × k
+        var x = start[2 * f], y = start[2 * f + 1], s0 = d.stepOff[f];
         for (var r = d.featRing[f]; r < d.featRing[f + 1]; r++) {
           var v0 = d.ringOff[r], v1 = d.ringOff[r + 1];
-          big.moveTo((xy[2 * v0] - mx0) * k, (my1 - xy[2 * v0 + 1]) * k);
-          for (var v = v0 + 1; v < v1; v++) big.lineTo((xy[2 * v] - mx0) * k, (my1 - xy[2 * v + 1]) * k);
+          if (r > d.featRing[f]) { x += delta[2 * s0]; y += delta[2 * s0 + 1]; s0++; }
+          big.moveTo(ax + x * qk, ay - y * qk);
+          for (var v = v0 + 1; v < v1; v++, s0++) {
+            x += delta[2 * s0]; y += delta[2 * s0 + 1];
+            big.lineTo(ax + x * qk, ay - y * qk);
+          }
           big.closePath();
         }
       }
@@ -192,7 +383,7 @@
      * more than tol metres across) within tol; -1 if none. */
     featureAt: function (mx, my, tol) {
       var d = this._data, best = -1, bestDist = Infinity;
-      var ids = d.index.search(mx - tol, my - tol, mx + tol, my + tol);
+      var ids = search(d, mx - tol, my - tol, mx + tol, my + tol);
       for (var i = ids.length - 1; i >= 0; i--) {
         var f = ids[i], bb = d.bbox;
         if (pointIn(d, f, mx, my)) return f;
@@ -221,13 +412,11 @@
 
     /* The feature's rings as Leaflet lat/lngs (to outline the selected feature). */
     latLngs: function (f) {
-      var d = this._data, out = [];
-      for (var r = d.featRing[f]; r < d.featRing[f + 1]; r++) {
-        var ring = [];
-        for (var v = d.ringOff[r]; v < d.ringOff[r + 1]; v++)
-          ring.push(L.CRS.EPSG3857.unproject(L.point(d.xy[2 * v], d.xy[2 * v + 1])));
-        out.push(ring);
-      }
+      var out = [];
+      eachVertex(this._data, f, function (x, y, ringStart) {
+        if (ringStart) out.push([]);
+        out[out.length - 1].push(L.CRS.EPSG3857.unproject(L.point(x, y)));
+      });
       return out;
     }
   });
@@ -258,5 +447,8 @@
     });
   }
 
-  window.ecospacePatches = {load: load, PatchLayer: PatchLayer, enableClicks: enableClicks};
+  window.ecospacePatches = {
+    feed: feed, load: load, mark: mark, PatchLayer: PatchLayer, enableClicks: enableClicks,
+    indexAll: indexAll
+  };
 })();

@@ -5,9 +5,10 @@ typed arrays — ring sizes, the first vertex of each feature and 16-bit steps b
 vertices, quantised to :data:`QUANTUM_M` in Web Mercator metres (display only: areas are
 computed on the full geometry in the layer's own CRS), ``src_fid``, area and dictionary-coded
 text columns — all layers in one zlib (deflate) buffer, base64-encoded.  The page inflates it
-with the browser's own ``DecompressionStream`` and draws it with
-``ecospace/_static/ecospace-patches.js`` (canvas tiles from a Flatbush index; a click is
-answered with a point-in-polygon test).  Used by :func:`ecospace.rendering.maps.make_map`.
+with the browser's own ``DecompressionStream`` (in a worker, piece by piece as the page is read)
+and draws it with ``ecospace/_static/ecospace-patches.js`` (canvas tiles; the features of a tile
+or under a click found by a scan of the boxes, then a Flatbush index; a click is answered with a
+point-in-polygon test).  Used by :func:`ecospace.rendering.maps.make_map`.
 """
 
 from __future__ import annotations

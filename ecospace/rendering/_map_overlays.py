@@ -158,15 +158,21 @@ def _conflict_area(m2: float, method: str) -> str:
     return str(_area_text(np.array([m2]), method)[0])
 
 
+#: Base64 characters per inline data block (a multiple of 4: each block decodes alone).
+PIECE_CHARS = 4_000_000
+
+
 class _DataScript(Element):
-    """``window.ecospaceData``: the packed layers, inline or from the file beside the page.
+    """The packed layers: inline, or ``window.ecospaceData`` from the file beside the page.
 
     Rendered as is: going through a Jinja template, tens of MB of base64 would be lexed
-    as template text (seconds per page).  Inline, the base64 sits in a data block (a
+    as template text (seconds per page).  Inline, the base64 sits in data blocks (a
     ``<script>`` of a non-JavaScript type, read through ``textContent``), not in a string
     literal: Chromium then only tokenises it, where V8 would also parse a 40 MB literal
     (measured on the 827 000-patch page: 0.6 s instead of 1.4–2.7 s).  Base64 holds no
-    ``<``, so the block cannot end early.
+    ``<``, so a block cannot end early.  The blocks are pieces of :data:`PIECE_CHARS`
+    (whole base64 quanta), each followed by a call handing it to the page's inflating
+    worker, so that inflating overlaps reading the rest of the page.
     """
 
     def __init__(self, layers: _Layers):
@@ -177,17 +183,24 @@ class _DataScript(Element):
         src = self._layers.data_src
         if src:
             return f'<script src="{html.escape(src)}"></script>'
-        return (
-            f'<script type="application/octet-stream" id="ecospace-data">{self._layers.data}'
-            "</script><script>window.ecospaceData = "
-            'document.getElementById("ecospace-data").textContent;</script>'
-        )
+        data = self._layers.data
+        if not data:
+            return ""
+        blocks = [
+            f'<script type="application/octet-stream" id="ecospace-data-{k}">'
+            f"{data[i : i + PIECE_CHARS]}</script>"
+            f'<script>window.ecospacePatches.feed("ecospace-data-{k}");</script>'
+            for k, i in enumerate(range(0, len(data), PIECE_CHARS))
+        ]
+        return "\n".join([*blocks, "<script>window.ecospacePatches.feed(null);</script>"])
 
 
 class _Layers(MacroElement):
     """Packed patch layers (if any), then the layer list in the annex's order.
 
-    Sets ``window.ecospaceReady`` once every layer has drawn its first tiles.
+    Sets ``window.ecospaceReady`` once every layer has drawn its first tiles, then builds
+    the layers' click indexes and sets ``window.ecospaceIndexed`` (clicks are answered
+    before that too, by a scan of the features' boxes).
     """
 
     _template = Template(
@@ -210,11 +223,18 @@ class _Layers(MacroElement):
                 L.control.layers(null, overlays, {collapsed: true, position: "topright"})
                     .addTo(map);
             }
-            if (!metas.length) { finish({}); window.ecospaceReady = true; return; }
+            if (!metas.length) {
+                finish({});
+                window.ecospaceReady = window.ecospaceIndexed = true;
+                return;
+            }
             window.ecospacePatches.load(window.ecospaceData, metas).then(function (data) {
                 var layers = {}, list = [];
                 var waiting = metas.filter(function (m) { return m.show; }).length;
-                if (!waiting) window.ecospaceReady = true;
+                function drawn() {
+                    window.ecospaceReady = true;
+                    window.ecospacePatches.indexAll(list);
+                }
                 metas.forEach(function (m, i) {
                     var pane = map.createPane("ecospace-patches-" + m.key);
                     pane.style.zIndex = 380 + i;
@@ -222,9 +242,8 @@ class _Layers(MacroElement):
                         {pane: "ecospace-patches-" + m.key});
                     if (m.show) layer.once("load", function () {
                         if (--waiting) return;
-                        var t = window.ecospaceTiming;
-                        t.drawn = performance.now() - t.start;
-                        window.ecospaceReady = true;
+                        window.ecospacePatches.mark("drawn");
+                        drawn();
                     });
                     if (m.show) layer.addTo(map);
                     layers[m.key] = layer;
@@ -233,6 +252,7 @@ class _Layers(MacroElement):
                 window.ecospacePatches.enableClicks(map, list);
                 window.ecospaceLayers = layers;
                 finish(layers);
+                if (!waiting) drawn();
             }).catch(function (err) { console.error("ecospace: map data not readable", err); });
         })();
         {% endmacro %}

@@ -52,7 +52,8 @@ def _inline_assets() -> str:
         f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by ecospace -->\n"
         f"<style>{css}</style>\n<script>{js}</script>\n"
         f"<!-- Flatbush {FLATBUSH_VERSION} (ISC), inlined by ecospace -->\n"
-        f"<script>{bush}</script>\n<script>{patches}</script>\n"
+        # the id: the patch layers' worker runs the same source
+        f'<script id="ecospace-flatbush">{bush}</script>\n<script>{patches}</script>\n'
         f"<!-- Supercluster {SUPERCLUSTER_VERSION} with KDBush (ISC), inlined by ecospace -->\n"
         f"<script>{cluster}</script>\n"
         "<style>.ecospace-conflict{fill:url(#ecospace-hatch);fill-opacity:1}"
