@@ -26,7 +26,6 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -36,22 +35,26 @@ import pyproj
 
 from ecospace.errors import EcospaceError, RoleError
 from ecospace.geometry.crs import reproject, to_working, working_crs
-from ecospace.loading._roles import ROLE_LABELS, ROLES
-from ecospace.loading.layers import inventory, load_layers
+from ecospace.loading.layers import inventory
 from ecospace.loading.tiled_sources import (
     REPAIRS_ATTR,
-    Repaired,
-    is_tiled,
-    open_tiled,
     repair_summary,
     repair_table,
 )
 from ecospace.loading.validate import RepairWarning
+from ecospace.measuring._county_sources import (
+    inputs_options,
+    inventory_row,
+    is_tiled_layer,
+    layer_options,
+    open_layers,
+    row_of,
+)
 from ecospace.measuring._pairs import _areas, _clean, _outside_geoms
 from ecospace.measuring.overlap import check_same_crs, overlap_area
-from ecospace.measuring.partition import WHOLE_ROLES, measure_partitioned
+from ecospace.measuring.partition import measure_partitioned
 from ecospace.measuring.stats import CLASS_SETS, CountyFigures, land_cover_area
-from ecospace.plan.model import load_plan
+from ecospace.rendering.county_tables import layers_html
 from ecospace.vocabulary import DenominatorSource, Method
 
 __all__ = ["County"]
@@ -182,21 +185,16 @@ class County:
         ...
         ecospace.errors.LayerReadError: no/such.gpkg: no such file or folder; ...
         """
-        items = [str(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
-        loader = {"engine": engine} if engine else {}
-        kept = [s for s in items if tiled and is_tiled(s)]
-        files = [s for s in items if s not in kept]
-        layers = load_layers(
-            files,
+        layers = open_layers(
+            sources,
             roles=roles,
             aliases=aliases,
             crs=crs,
             crss=crss,
             encodings=encodings,
-            **loader,
+            engine=engine,
+            tiled=tiled,
         )
-        if kept:
-            layers = _with_tiled(layers, open_tiled(kept, roles=roles))
         return cls(layers, **options)
 
     @classmethod
@@ -239,7 +237,7 @@ class County:
             paths,
             aliases=dict(getattr(plan, "aliases", None) or {}) or None,
             engine=engine,
-            **_layer_options([plan], crs=crs, crss=crss, roles=roles),
+            **layer_options([plan], crs=crs, crss=crss, roles=roles),
             **options,
         )
 
@@ -263,25 +261,10 @@ class County:
         >>> County.from_inputs([]).layers
         {}
         """
-        from_plans, sources = [], []
-        for item in inputs:
-            is_plan = str(item).lower().endswith((".yaml", ".yml"))
-            (from_plans if is_plan else sources).append(item)
-        if not from_plans:
-            if not sources:
-                return cls({}, method=method or "ellipsoid")
-            return cls.open(sources, crs=crs, crss=crss, roles=roles, method=method or "ellipsoid")
-        plans = [load_plan(p) for p in from_plans]
-        specs = [spec for plan in plans for spec in plan.layer_sources()]
-        aliases = {k: v for plan in plans for k, v in (plan.aliases or {}).items()}
-        return cls.open(
-            [src for src, _ in specs] + [str(s) for s in sources],
-            aliases=aliases or None,
-            **_layer_options(plans, crs=crs, crss=crss, roles=roles),
-            method=method or plans[0].method or "ellipsoid",
-            classes=plans[0].land_cover_classes or None,
-            name=plans[0].name,
-        )
+        paths, options = inputs_options(inputs, crs=crs, crss=crss, roles=roles, method=method)
+        if not paths:
+            return cls({}, method=options["method"])
+        return cls.open(paths, **options)
 
     # ------------------------------------------------------------------ the layers
     @cached_property
@@ -300,7 +283,7 @@ class County:
     @property
     def _tiled(self) -> list[str]:
         """Roles whose layer is a tiled source (read by the workers, tile by tile)."""
-        return [r for r, v in self.layers.items() if _is_tiled_layer(v)]
+        return [r for r, v in self.layers.items() if is_tiled_layer(v)]
 
     @property
     def tiled_roles(self) -> list[str]:
@@ -347,7 +330,7 @@ class County:
         """One row per layer: source, layer, role, features, CRS and how it was found."""
         if self.layers and all(hasattr(v, "gdf") for v in self.layers.values()):
             return inventory(self.layers)
-        rows = [_inventory_row(role, layer) for role, layer in self.layers.items()]
+        rows = [inventory_row(role, layer) for role, layer in self.layers.items()]
         return pd.DataFrame(
             rows, columns=["source", "layer", "role", "features", "epsg", "crs_name"]
         )
@@ -425,25 +408,15 @@ class County:
             raise RoleError(f"no {role} layer")
         return self.working[role]
 
-    def _row(self, table: pd.DataFrame | None, **match: str) -> pd.Series | None:
-        if not isinstance(table, pd.DataFrame) or not len(table):
-            return None
-        hit = table
-        for column, value in match.items():
-            if column not in hit:
-                return None
-            hit = hit[hit[column] == value]
-        return hit.iloc[0] if len(hit) else None
-
     def union_m2(self, role: str) -> float:
         """m² of the union of the role's features (overlaps counted once)."""
         self._layer(role)
-        row = self._row(self.coverage, role=role)
+        row = row_of(self.coverage, role=role)
         return float(row["union_m2"])
 
     def inside_m2(self, role: str) -> float:
         """m² of the role's union inside the county boundary; the whole union without one."""
-        row = self._row(self.coverage, role=role)
+        row = row_of(self.coverage, role=role)
         if row is not None and "inside_m2" in row and not math.isnan(float(row["inside_m2"])):
             return float(row["inside_m2"])
         return self.union_m2(role)
@@ -452,7 +425,7 @@ class County:
         """m² where the unions of roles ``a`` and ``b`` overlap."""
         layer_a, layer_b = self._layer(a), self._layer(b)
         for ra, rb in ((a, b), (b, a)):
-            row = self._row(self.overlaps, role_a=ra, role_b=rb)
+            row = row_of(self.overlaps, role_a=ra, role_b=rb)
             if row is not None:
                 return float(row["area_m2"])
         return overlap_area(layer_a, layer_b, method=self.method)
@@ -465,7 +438,7 @@ class County:
         under the vertex-based ellipsoidal series differs from it by ~1e-6 of the area.
         """
         layer_in, layer_out = self._layer(inner), self._layer(outer)
-        row = self._row(self.containment, inner=inner, outer=outer)
+        row = row_of(self.containment, inner=inner, outer=outer)
         if row is not None:
             return float(row["outside_m2"])
         crs = check_same_crs({"inner": layer_in, "outer": layer_out})
@@ -477,7 +450,7 @@ class County:
         """m² of land-use parcels in a class set (``"forest"``) or a list of DLBM codes."""
         land_use = self._layer("land_use")
         if isinstance(classes, str):
-            row = self._row(self.land_cover, **{"class": classes})
+            row = row_of(self.land_cover, **{"class": classes})
             if row is not None:
                 return float(row["area_m2"])
         if "land_use" in self._tiled:  # the workers measure the land cover table's sets only
@@ -493,7 +466,7 @@ class County:
         """Number of features of the role (of a tiled layer: as the workers counted them)."""
         layer = self._layer(role)
         if role in self._tiled:
-            return int(self._row(self.coverage, role=role)["features"])
+            return int(row_of(self.coverage, role=role)["features"])
         return len(layer)
 
     # ------------------------------------------------------------------ display
@@ -516,103 +489,4 @@ class County:
         return f"<County{name}: {len(self.layers)} layers ({roles}) in {where}, {self.method} area>"
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{escape(str(r.role))}</td><td>{escape(str(r.layer))}</td>"
-            f"<td style='text-align:right'>{int(r.features):,}</td>"
-            f"<td>{escape(str(r.crs_name if 'crs_name' in r._fields else ''))}</td></tr>"
-            for r in self.inventory.itertuples()
-        )
-        title = escape(repr(self))
-        return (
-            f"<div><b>{title}</b><table><tr><th>role 角色</th><th>layer 图层</th>"
-            f"<th>features 要素</th><th>CRS</th></tr>{rows}</table></div>"
-        )
-
-
-def _is_tiled_layer(layer: Any) -> bool:
-    return not isinstance(layer, gpd.GeoDataFrame) and hasattr(layer, "read_bbox")
-
-
-def _with_tiled(layers: Mapping[str, Any], tiled: Sequence[Any]) -> dict[str, Any]:
-    """``layers`` with the tiled sources that have a role, in the order of the roles.
-
-    County and township boundaries are small and needed whole: they are read (and
-    repaired) here; the other layers are kept as :class:`Repaired` sources.
-    """
-    out = dict(layers)
-    labels = {r: getattr(v, "label", r) for r, v in out.items()}
-    for source in tiled:
-        role = source.role
-        if role is None:
-            continue
-        if role in out:
-            raise RoleError(
-                f"two layers claim role {role} ({ROLE_LABELS[role]['zh']}): {labels[role]} and "
-                f"{source.label}; choose one with --role {source.name}=none, or list only one "
-                "source"
-            )
-        layer = Repaired(source)
-        if role in WHOLE_ROLES:
-            gdf = layer.read()
-            gdf.attrs.update(source=source.label, layer=source.name)  # for the inventory
-            line = repair_summary(layer.label, gdf.attrs.pop(REPAIRS_ATTR, None))
-            if line:
-                warnings.warn(line, RepairWarning, stacklevel=3)
-            out[role] = gdf
-        else:
-            out[role] = layer
-        labels[role] = source.label
-    return {r: out[r] for r in ROLES if r in out}
-
-
-def _inventory_row(role: str, layer: Any) -> dict[str, Any]:
-    if hasattr(layer, "gdf"):
-        return inventory({role: layer}).iloc[0].to_dict()
-    if _is_tiled_layer(layer):
-        crs = layer.crs
-        return {
-            "source": layer.label,
-            "layer": layer.name,
-            "role": role,
-            "features": None,  # counted by the workers (coverage)
-            "epsg": crs.to_epsg(),
-            "crs_name": crs.name,
-        }
-    crs = layer.crs
-    return {
-        "source": layer.attrs.get("source", "(GeoDataFrame)"),
-        "layer": layer.attrs.get("layer", role),
-        "role": role,
-        "features": len(layer),
-        "epsg": crs.to_epsg() if crs is not None else None,
-        "crs_name": crs.name if crs is not None else None,
-    }
-
-
-def _layer_options(plans, *, crs=None, crss=None, roles=None) -> dict[str, Any]:
-    """``roles``, ``crs``, ``crss`` and ``encodings`` for :meth:`County.open` from plans.
-
-    A ``layers:`` entry's ``role:``, ``crs:`` and ``encoding:`` belong to the layer it
-    names; the ``crs:`` of an entry naming a folder (a delivery) is the CRS of the layers
-    in it that lack one.  ``roles`` and ``crss`` given here go over the plans'; ``crs`` over
-    a folder's.
-    """
-    plan_roles: dict[str, Any] = {}
-    plan_crss: dict[str, Any] = {}
-    encodings: dict[str, str] = {}
-    for plan in plans:
-        plan_roles.update({src: role for src, role in plan.layer_sources() if role})
-        for src, given in plan.layer_options().items():
-            folder = Path(src).is_dir() and Path(src).suffix.lower() != ".gdb"
-            if "crs" in given and folder:
-                crs = crs if crs is not None else given["crs"]
-            elif "crs" in given:
-                plan_crss[src] = given["crs"]
-            if "encoding" in given:
-                encodings[src] = given["encoding"]
-    return {
-        "roles": {**plan_roles, **dict(roles or {})} or None,
-        "crs": crs,
-        "crss": {**plan_crss, **dict(crss or {})} or None,
-        "encodings": encodings or None,
-    }
+        return layers_html(repr(self), self.inventory)

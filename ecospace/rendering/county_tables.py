@@ -15,6 +15,7 @@ line.  Missing values show as ``—``, booleans as 是/否 (yes/no).
 from __future__ import annotations
 
 import math
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ from ecospace.labels import (
 from ecospace.units import UNITS, normalize_unit
 from ecospace.vocabulary import CLASS_LABELS
 
-__all__ = ["county_table"]
+__all__ = ["county_table", "layers_html"]
 
 _ROLE_COLUMNS = ("role", "role_a", "role_b", "inner", "outer", "within")
 #: Columns that hold codes or counts written without thousands separators.
@@ -191,3 +192,36 @@ def county_table(
     ]
     headers = [_header(c, lang) for c in columns]
     return text_table(headers, rows, ["right" if n else "left" for n in numeric])
+
+
+def layers_html(title: str, inventory: pd.DataFrame) -> str:
+    """A county's layers as a small HTML table (a County's ``_repr_html_`` in Jupyter).
+
+    Parameters
+    ----------
+    title : str
+        The heading (the County's ``repr``).
+    inventory : DataFrame
+        One row per layer with ``role``, ``layer``, ``features`` (None when not counted
+        yet, as for a tiled layer) and optionally ``crs_name``.
+
+    Examples
+    --------
+    >>> inv = pd.DataFrame({"role": ["red_line"], "layer": ["STBHHX"], "features": [1200]})
+    >>> "1,200" in layers_html("<County>", inv) and "&lt;County&gt;" in layers_html("<County>", inv)
+    True
+    """
+
+    def count(n: Any) -> str:
+        return "—" if n is None or (isinstance(n, float) and math.isnan(n)) else f"{int(n):,}"
+
+    rows = "".join(
+        f"<tr><td>{escape(str(r.role))}</td><td>{escape(str(r.layer))}</td>"
+        f"<td style='text-align:right'>{count(r.features)}</td>"
+        f"<td>{escape(str(r.crs_name if 'crs_name' in r._fields else ''))}</td></tr>"
+        for r in inventory.itertuples()
+    )
+    return (
+        f"<div><b>{escape(title)}</b><table><tr><th>role 角色</th><th>layer 图层</th>"
+        f"<th>features 要素</th><th>CRS</th></tr>{rows}</table></div>"
+    )
