@@ -40,6 +40,34 @@ from ecospace.units import UNITS, normalize_unit
 
 log = logging.getLogger("ecospace")
 
+_denominator_option = click.option(
+    "--denominator",
+    type=PositiveFinite("a stated total area > 0 in --unit, e.g. 751200"),
+    default=None,
+    help="Stated total area, in --unit (a positive number).",
+)
+
+
+def _measured_county(
+    sources, *, engine, crs, roles, workers, scheduler, keep, method, unit, denominator, **options
+) -> County:
+    """The County ``overlaps`` and ``stats`` measure: SOURCES read once, the roles ``keep``
+    accepts, the denominator in m².  With workers, PostGIS tables and converted datasets
+    stay tiled sources, read by the workers tile by tile."""
+    tiled = workers is not None or scheduler is not None
+    opened = County.open(sources, engine=engine, tiled=tiled, **_layer_options(crs, roles))
+    if not opened.layers:
+        raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
+    return County(
+        {r: layer for r, layer in opened.layers.items() if keep(r)},
+        method=method,
+        denominator_m2=None if denominator is None else denominator * UNITS[unit],
+        workers=workers,
+        client=_dask_client(scheduler),
+        progress=_progress_wanted(),
+        **options,
+    )
+
 
 @click.command("overlaps", short_help="Coverage, overlap matrix, containment, duplicates.")
 @click.argument("sources", nargs=-1, required=True)
@@ -49,12 +77,7 @@ log = logging.getLogger("ecospace")
 @_engine_option
 @_workers_option
 @_role_option
-@click.option(
-    "--denominator",
-    type=PositiveFinite("a stated total area > 0 in --unit, e.g. 751200"),
-    default=None,
-    help="Stated total area, in --unit (a positive number).",
-)
+@_denominator_option
 @_format_option
 @click.option(
     "--conflicts",
@@ -99,19 +122,18 @@ def overlaps_command(
         refuse_outputs([conflicts_path], inputs=input_paths(sources), overwrite=overwrite)
     if to_postgis:
         check_target(to_postgis, _OVERLAP_TABLES, overwrite=overwrite)
-    # with workers, PostGIS tables and converted datasets are read by the workers, tile by tile
-    tiled = workers is not None or scheduler is not None
-    opened = County.open(sources, engine=engine, tiled=tiled, **_layer_options(crs, roles))
-    if not opened.layers:
-        raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
-    county = County(
-        {r: layer for r, layer in opened.layers.items() if r != "land_use"},
-        method=method,
-        denominator_m2=None if denominator is None else denominator * UNITS[unit],
-        by_township=False,
+    county = _measured_county(
+        sources,
+        engine=engine,
+        crs=crs,
+        roles=roles,
         workers=workers,
-        client=_dask_client(scheduler),
-        progress=_progress_wanted(),
+        scheduler=scheduler,
+        keep=lambda role: role != "land_use",
+        method=method,
+        unit=unit,
+        denominator=denominator,
+        by_township=False,
     )
     figures = county.figures
     if conflicts_path:
@@ -155,12 +177,7 @@ def overlaps_command(
 @_engine_option
 @_workers_option
 @_role_option
-@click.option(
-    "--denominator",
-    type=PositiveFinite("a stated total area > 0 in --unit, e.g. 751200"),
-    default=None,
-    help="Stated total area, in --unit (a positive number).",
-)
+@_denominator_option
 @click.option(
     "--landcover",
     "landcover",
@@ -263,18 +280,17 @@ def stats_command(
     class_map = read_class_map(classes_path) if landcover else None  # fail before the overlays
     if to_postgis:
         check_target(to_postgis, _STATS_TABLES, overwrite=overwrite)
-    # with workers, PostGIS tables and converted datasets are read by the workers, tile by tile
-    tiled = workers is not None or scheduler is not None
-    opened = County.open(sources, engine=engine, tiled=tiled, **_layer_options(crs, roles))
-    if not opened.layers:
-        raise click.UsageError(f"no layer with a known role in {', '.join(sources)}")
-    county = County(
-        {r: layer for r, layer in opened.layers.items() if by_township or r != "townships"},
-        method=method,
-        denominator_m2=None if denominator is None else denominator * UNITS[unit],
+    county = _measured_county(
+        sources,
+        engine=engine,
+        crs=crs,
+        roles=roles,
         workers=workers,
-        client=_dask_client(scheduler),
-        progress=_progress_wanted(),
+        scheduler=scheduler,
+        keep=lambda role: by_township or role != "townships",
+        method=method,
+        unit=unit,
+        denominator=denominator,
     )
     figures, work = county.figures, county.working
     if landcover:
