@@ -20,6 +20,7 @@ import shapely
 
 from ecospace.geometry.area import Method
 from ecospace.measuring._pairs import _areas, _polygonal
+from ecospace.measuring._townships import role_notes, township_notes
 from ecospace.measuring.overlap import OVERLAP_TOLERANCE_M2, _crs_name
 from ecospace.measuring.stats import CountyFigures, _balanced
 from ecospace.units import UNITS, normalize_unit
@@ -232,7 +233,6 @@ def _combine(
     )
 
 
-_NOTE_M2 = 1.0  # as ecospace.measuring.stats: below 1 m² gaps and overlaps are noise, not findings
 _SPECIAL = ["townships_overlap", "not_in_townships", "townships_outside_boundary", "method_residue"]
 
 
@@ -251,25 +251,12 @@ def _township_sum(
     total_area = float(df["area_m2"].iloc[-1])
     out = df[["name", "kind", "area_m2"]].copy()
     out[f"area_{unit}"] = _balanced(df["area_m2"].to_numpy() / per, decimals)
-    notes: list[str] = []
     overlap_t = -float(df.loc[kind == "townships_overlap", "area_m2"].sum())
-    if overlap_t > _NOTE_M2:
-        notes.append(
-            f"townships overlap each other on {overlap_t / 1e4:.4f} ha "
-            "(乡镇之间重叠; counted once in the total)"
-        )
+    gap = beyond = 0.0
     if "townships_outside_boundary" in kind:
         gap = float(df.loc[kind == "not_in_townships", "area_m2"].sum())
         beyond = -float(df.loc[kind == "townships_outside_boundary", "area_m2"].sum())
-        if gap > _NOTE_M2:
-            notes.append(
-                f"{gap / 1e4:.4f} ha of the county boundary lies in no township (乡镇未覆盖县域)"
-            )
-        if beyond > _NOTE_M2:
-            notes.append(
-                f"{beyond / 1e4:.4f} ha of townships lies outside the county boundary "
-                "(乡镇超出县界)"
-            )
+    notes = township_notes(overlap_t, gap=gap, beyond=beyond)
     roles = [c[: -len("_m2")] for c in m2_cols if c != "area_m2"]
     for role in roles:
         col = df[f"{role}_m2"].to_numpy()
@@ -288,15 +275,7 @@ def _township_sum(
         out[f"{role}_{unit}"] = _balanced(col / per, decimals)
         residue = float(col[kind == "method_residue"].sum())
         dbl = -float(col[kind == "townships_overlap"].sum())
-        if not_in > _NOTE_M2:
-            notes.append(f"{role}: {not_in / 1e4:.4f} ha lies in no township")
-        if abs(residue) > _NOTE_M2:
-            notes.append(
-                f"{role}: township parts add up to the county figure within {residue:+.2f} m² "
-                f"({method} area is computed from vertices; cutting at township edges adds some)"
-            )
-        if dbl > _NOTE_M2:
-            notes.append(f"{role}: {dbl / 1e4:.4f} ha lies in two townships at once")
+        notes += role_notes(role, not_in=not_in, residue=residue, double=dbl, method=method)
     out = out[list(first.columns)]
     out.attrs.update(notes=notes, method=method, unit=unit)
     return out

@@ -118,12 +118,7 @@ def township_table(
             [f"fid {x}" for x in (townships["fid"] if "fid" in townships else range(nt))],
             dtype=object,
         )
-    notes: list[str] = []
-    if overlap_t > _NOTE_M2:
-        notes.append(
-            f"townships overlap each other on {overlap_t / 1e4:.4f} ha "
-            "(乡镇之间重叠; counted once in the total)"
-        )
+    notes = township_notes(overlap_t)
     kinds = ["township"] * nt + ["townships_overlap", "not_in_townships"]
     labels = [*list(names), "乡镇间重叠（重复计算）", "不属于任何乡镇"]
     area_col = [*list(at), -overlap_t]
@@ -138,15 +133,7 @@ def township_table(
         kinds.append("townships_outside_boundary")
         labels.append("乡镇超出县界")
         total_area = b_total
-        if gap > _NOTE_M2:
-            notes.append(
-                f"{gap / 1e4:.4f} ha of the county boundary lies in no township (乡镇未覆盖县域)"
-            )
-        if beyond > _NOTE_M2:
-            notes.append(
-                f"{beyond / 1e4:.4f} ha of townships lies outside the county boundary "
-                "(乡镇超出县界)"
-            )
+        notes += township_notes(0.0, gap=gap, beyond=beyond)
     else:
         area_col += [0.0]
         total_area = union_t
@@ -196,15 +183,7 @@ def township_table(
         share[-1] = inside_total / total_area if total_area > 0 else np.nan
         df[f"{role}_share"] = share
         df[f"{role}_{unit}"] = _balanced(df[f"{role}_m2"].to_numpy() / per, decimals)
-        if not_in > _NOTE_M2:
-            notes.append(f"{role}: {not_in / 1e4:.4f} ha lies in no township")
-        if abs(residue) > _NOTE_M2:
-            notes.append(
-                f"{role}: township parts add up to the county figure within {residue:+.2f} m² "
-                f"({method} area is computed from vertices; cutting at township edges adds some)"
-            )
-        if dbl > _NOTE_M2:
-            notes.append(f"{role}: {dbl / 1e4:.4f} ha lies in two townships at once")
+        notes += role_notes(role, not_in=not_in, residue=residue, double=dbl, method=method)
     df = _in_code_order(df, townships, nt)
     df.attrs.update(notes=notes, method=method, unit=unit)
     return df
@@ -226,3 +205,53 @@ def _balanced(values: np.ndarray, decimals: int) -> np.ndarray:
     parts[np.abs(parts) < 1e-6 * 10.0**-decimals] = 0.0
     parts = round_balanced(parts, decimals, total=round(float(values[-1]), decimals))
     return np.r_[parts, round(float(values[-1]), decimals)]
+
+
+def township_notes(overlap_m2: float, *, gap: float = 0.0, beyond: float = 0.0) -> list[str]:
+    """Notes under the township table on the townships themselves (above 1 m² of noise):
+    townships overlapping each other, county area in no township, townships beyond it.
+
+    Examples
+    --------
+    >>> township_notes(20_000.0, gap=0.5)
+    ['townships overlap each other on 2.0000 ha (乡镇之间重叠; counted once in the total)']
+    """
+    notes = []
+    if overlap_m2 > _NOTE_M2:
+        notes.append(
+            f"townships overlap each other on {overlap_m2 / 1e4:.4f} ha "
+            "(乡镇之间重叠; counted once in the total)"
+        )
+    if gap > _NOTE_M2:
+        notes.append(
+            f"{gap / 1e4:.4f} ha of the county boundary lies in no township (乡镇未覆盖县域)"
+        )
+    if beyond > _NOTE_M2:
+        notes.append(
+            f"{beyond / 1e4:.4f} ha of townships lies outside the county boundary (乡镇超出县界)"
+        )
+    return notes
+
+
+def role_notes(
+    role: str, *, not_in: float, residue: float, double: float, method: str
+) -> list[str]:
+    """Notes under the township table on one role's rows (above 1 m² of noise): area in no
+    township, the method residue, area counted in two townships.
+
+    Examples
+    --------
+    >>> role_notes("red_line", not_in=30_000.0, residue=0.2, double=0.0, method="ellipsoid")
+    ['red_line: 3.0000 ha lies in no township']
+    """
+    notes = []
+    if not_in > _NOTE_M2:
+        notes.append(f"{role}: {not_in / 1e4:.4f} ha lies in no township")
+    if abs(residue) > _NOTE_M2:
+        notes.append(
+            f"{role}: township parts add up to the county figure within {residue:+.2f} m² "
+            f"({method} area is computed from vertices; cutting at township edges adds some)"
+        )
+    if double > _NOTE_M2:
+        notes.append(f"{role}: {double / 1e4:.4f} ha lies in two townships at once")
+    return notes
