@@ -1,4 +1,5 @@
-"""Fixtures shared by several test modules: a real PostGIS server loaded with the demo county."""
+"""Fixtures shared by several test modules: a real PostGIS server loaded with the demo county,
+a real Dask cluster of two worker processes, and a count of the PostGIS reads of this process."""
 
 from __future__ import annotations
 
@@ -27,3 +28,34 @@ def pg_server():
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real ``dask.distributed`` cluster on 127.0.0.1: two worker processes, one thread
+    each, a free dashboard port (two runs on one machine do not collide)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def client_reads(monkeypatch):
+    """Every PostGIS read made in THIS process: (table, box or None, rows).
+
+    The workers are other processes: their reads do not pass through here."""
+    from ecospace.loading import _postgis
+
+    calls = []
+    real = _postgis.read_table
+
+    def counted(src, table, crs, box=None):
+        gdf, fids = real(src, table, crs, box)
+        calls.append((table.name.lower(), box, len(gdf)))
+        return gdf, fids
+
+    monkeypatch.setattr(_postgis, "read_table", counted)
+    return calls

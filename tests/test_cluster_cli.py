@@ -24,16 +24,6 @@ def gk(*boxes):
     )
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
-    ) as c:
-        yield c
-
-
 @pytest.fixture
 def plan(tmp_path):
     """A 20 km county; red line, farmland and protected areas that straddle any tile edge."""

@@ -90,20 +90,6 @@ def test_postgis_and_geoparquet_sources_give_the_same_rows(local, pg_server, tmp
                     assert got[name][key] == pytest.approx(value, abs=100), (source, name, key)
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=":0",
-    ) as c:
-        yield c
-
-
 def test_a_dask_cluster_gives_the_local_figures(local, cluster):
     got = _units(DEMO, "--scheduler", cluster.scheduler_address)
     assert set(got) == set(local)

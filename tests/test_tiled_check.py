@@ -22,7 +22,6 @@ from _pgserver import PASSWORD
 from click.testing import CliRunner
 
 from ecospace.cli import cli
-from ecospace.loading import _postgis
 from ecospace.rendering.maps import ROLE_STYLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,31 +34,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::ecospace.loading.validate.RepairWarning"),
     pytest.mark.filterwarnings("ignore::ecospace.loading.validate.ValidationWarning"),
 ]
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
-    ) as c:
-        yield c
-
-
-@pytest.fixture
-def client_reads(monkeypatch):
-    """Every PostGIS read made in THIS process: (table, box or None, rows)."""
-    calls = []
-    real = _postgis.read_table
-
-    def counted(src, table, crs, box=None):
-        gdf, fids = real(src, table, crs, box)
-        calls.append((table.name.lower(), box, len(gdf)))
-        return gdf, fids
-
-    monkeypatch.setattr(_postgis, "read_table", counted)
-    return calls
 
 
 def _check(args) -> tuple[dict, str]:
